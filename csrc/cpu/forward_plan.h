@@ -1,0 +1,51 @@
+// The plan of one forward pass, shared by the driver (rnn.cpp, baseline ISA) and the per-ISA
+// kernels (kernels_impl.h). Plain data only: no inline code here, so nothing compiled with
+// AVX2 can be merged into baseline code by the linker.
+#pragma once
+
+#include <atomic>
+
+#include "fusedrnn/rnn.h"
+
+namespace fusedrnn {
+
+constexpr int kMaxThreads = 256;
+
+// A sense-reversing spin barrier's state; the wait lives in each ISA's kernels.
+struct BarrierState {
+  alignas(64) std::atomic<int> remaining{0};
+  alignas(64) std::atomic<int> phase{0};
+  int parties = 1;
+};
+
+struct ForwardPlan {
+  const RnnForwardArgs* args = nullptr;
+  const PackedRnnWeights* w = nullptr;
+  int threads = 1;           // threads working on this job
+  bool split_units = false;  // true: threads own unit groups (barrier per step); false: batch rows
+  int chunk = 1;             // timesteps per input-projection chunk
+  float* xp = nullptr;       // [B][chunk][G*Hp] input projection of the current chunk
+  float* h[2] = {nullptr, nullptr};  // [B][Hp] double-buffered hidden state
+  float* c = nullptr;        // [B][Hp] LSTM cell state
+  float* z = nullptr;        // [B][Hp] GRU reset_after=False: update gate
+  float* rh = nullptr;       // [B][Hp] GRU reset_after=False: r * h_prev
+  const int* first_real = nullptr;  // [B] first processing step whose mask is set (T if none)
+  BarrierState* barrier = nullptr;
+  // Thread i owns batch rows [row_begin[i], row_end[i]) and 16-unit groups [group_begin[i], group_end[i]).
+  int row_begin[kMaxThreads], row_end[kMaxThreads];
+  int group_begin[kMaxThreads], group_end[kMaxThreads];
+};
+
+// Entry points each ISA's kernels provide.
+struct KernelTable {
+  IsaLevel isa;
+  void (*forward_thread)(const ForwardPlan& plan, int thread_index);
+  void (*fma_loop)(long iterations, float* sink);  // 10 chains x 8 lanes x 2 FLOP per iteration
+};
+
+const KernelTable& kernels_generic();
+#if defined(FUSEDRNN_HAVE_AVX2)
+const KernelTable& kernels_avx2();
+#endif
+
+}  // namespace fusedrnn

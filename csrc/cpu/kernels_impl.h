@@ -1,0 +1,490 @@
+// The recurrent kernels, written once and compiled once per ISA level: kernels_<isa>.cpp defines
+// FUSEDRNN_ISA_NS and includes this file with that ISA's compiler flags. Everything here lives
+// in namespace fusedrnn::FUSEDRNN_ISA_NS, so no function compiled for AVX2 can be merged with a
+// baseline one by the linker. No SIMD constants at namespace scope.
+//
+// Vectors are GCC/Clang vector extensions of 8 floats: one ymm register with AVX2, two xmm
+// registers in the generic x86-64 build, two NEON registers on aarch64.
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "forward_plan.h"
+
+#ifndef FUSEDRNN_ISA_NS
+#error "define FUSEDRNN_ISA_NS before including kernels_impl.h"
+#endif
+
+namespace fusedrnn {
+namespace FUSEDRNN_ISA_NS {
+
+#define FRNN_INLINE inline __attribute__((always_inline))
+
+typedef float vf __attribute__((vector_size(32)));
+typedef std::int32_t vi __attribute__((vector_size(32)));
+
+FRNN_INLINE vf vload(const float* p) {
+  vf v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+FRNN_INLINE void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+FRNN_INLINE vf vset(float s) { return vf{s, s, s, s, s, s, s, s}; }
+FRNN_INLINE vf as_float(vi v) {
+  vf r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+FRNN_INLINE vi as_int(vf v) {
+  vi r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+// Clamps that let NaN through unchanged (a NaN compares false).
+FRNN_INLINE vf clamp_above(vf x, float hi) { return x > vset(hi) ? vset(hi) : x; }
+FRNN_INLINE vf clamp_below(vf x, float lo) { return x < vset(lo) ? vset(lo) : x; }
+
+FRNN_INLINE void cpu_pause() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activations. exp: Cody-Waite range reduction x = n ln2 + r, a degree-6 polynomial for e^r on
+// |r| <= ln2/2 (relative error ~1e-7), and 2^n built in the exponent bits.
+FRNN_INLINE vf vexp(vf x) {
+  x = clamp_above(x, 88.3762626647949f);
+  x = clamp_below(x, -87.3365447505531f);
+  vf fx = x * vset(1.44269504088896341f) + vset(0.5f);
+  vi n = __builtin_convertvector(fx, vi);  // truncates toward zero
+  vf nf = __builtin_convertvector(n, vf);
+  n = n + (nf > fx);  // floor: subtract 1 where truncation rounded up (comparison gives -1)
+  nf = __builtin_convertvector(n, vf);
+  vf r = x - nf * vset(0.693359375f);
+  r = r - nf * vset(-2.12194440e-4f);
+  vf p = vset(1.9875691500e-4f);
+  p = p * r + vset(1.3981999507e-3f);
+  p = p * r + vset(8.3334519073e-3f);
+  p = p * r + vset(4.1665795894e-2f);
+  p = p * r + vset(1.6666665459e-1f);
+  p = p * r + vset(5.0000001201e-1f);
+  p = p * (r * r) + r + vset(1.0f);
+  vi bits = (n + 127) << 23;
+  return p * as_float(bits);
+}
+
+FRNN_INLINE vf vsigmoid(vf x) { return vset(1.0f) / (vset(1.0f) + vexp(-x)); }
+
+// tanh: odd minimax polynomial for |x| < 0.625, else sign(x) * (1 - 2 / (e^{2|x|} + 1)).
+FRNN_INLINE vf vtanh(vf x) {
+  const vi sign_mask = vi{} + static_cast<std::int32_t>(0x80000000u);
+  vf ax = as_float(as_int(x) & ~sign_mask);
+  vf z = x * x;
+  vf p = vset(-5.70498872745e-3f);
+  p = p * z + vset(2.06390887954e-2f);
+  p = p * z + vset(-5.37397155531e-2f);
+  p = p * z + vset(1.33314422036e-1f);
+  p = p * z + vset(-3.33332819422e-1f);
+  vf small = p * z * x + x;
+  vf e = vexp(ax + ax);
+  vf large = vset(1.0f) - vset(2.0f) / (e + vset(1.0f));
+  large = as_float(as_int(large) | (as_int(x) & sign_mask));
+  return ax < vset(0.625f) ? small : large;
+}
+
+FRNN_INLINE vf vhard_sigmoid(vf x) {  // Keras 3: relu6(x + 3) / 6
+  vf y = (x + vset(3.0f)) * vset(1.0f / 6.0f);
+  return clamp_above(clamp_below(y, 0.0f), 1.0f);
+}
+
+FRNN_INLINE vf vrelu(vf x) { return clamp_below(x, 0.0f); }
+
+FRNN_INLINE vf activate(Activation a, vf x) {
+  switch (a) {
+    case Activation::kTanh: return vtanh(x);
+    case Activation::kSigmoid: return vsigmoid(x);
+    case Activation::kHardSigmoid: return vhard_sigmoid(x);
+    case Activation::kRelu: return vrelu(x);
+    case Activation::kLinear: break;
+  }
+  return x;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The micro-kernel: MR rows of A times NP packed panels (16 columns each), accumulated over K in
+// KS interleaved partial sums (independent FMA chains for the small-MR, matrix-vector case).
+//   a_rows[r]: row r of A, K floats.  panel: [NP panels][K][16], panels panel_stride apart.
+//   init: 16*NP floats added to every row, or nullptr.  c_rows[r]: 16*NP outputs.
+template <int MR, int NP, int KS>
+__attribute__((noinline)) void micro_kernel(const float* const* a_rows, int K, const float* panel,
+                                            long panel_stride, const float* init,
+                                            float* const* c_rows) {
+  vf acc[KS][MR][2 * NP];
+#pragma GCC unroll 64
+  for (int s = 0; s < KS; ++s)
+#pragma GCC unroll 64
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 64
+      for (int j = 0; j < 2 * NP; ++j) acc[s][r][j] = vf{};
+
+  const float* a[MR];
+#pragma GCC unroll 64
+  for (int r = 0; r < MR; ++r) a[r] = a_rows[r];
+
+  int k = 0;
+  for (; k + KS <= K; k += KS) {
+#pragma GCC unroll 64
+    for (int s = 0; s < KS; ++s) {
+      vf b[2 * NP];
+#pragma GCC unroll 64
+      for (int p = 0; p < NP; ++p) {
+        b[2 * p] = vload(panel + p * panel_stride + (k + s) * kPanelWidth);
+        b[2 * p + 1] = vload(panel + p * panel_stride + (k + s) * kPanelWidth + kLanes);
+      }
+#pragma GCC unroll 64
+      for (int r = 0; r < MR; ++r) {
+        vf av = vset(a[r][k + s]);
+#pragma GCC unroll 64
+        for (int j = 0; j < 2 * NP; ++j) acc[s][r][j] += av * b[j];
+      }
+    }
+  }
+  for (; k < K; ++k) {
+#pragma GCC unroll 64
+    for (int p = 0; p < NP; ++p) {
+      vf b0 = vload(panel + p * panel_stride + k * kPanelWidth);
+      vf b1 = vload(panel + p * panel_stride + k * kPanelWidth + kLanes);
+#pragma GCC unroll 64
+      for (int r = 0; r < MR; ++r) {
+        vf av = vset(a[r][k]);
+        acc[0][r][2 * p] += av * b0;
+        acc[0][r][2 * p + 1] += av * b1;
+      }
+    }
+  }
+#pragma GCC unroll 64
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 64
+    for (int j = 0; j < 2 * NP; ++j) {
+      vf v = acc[0][r][j];
+#pragma GCC unroll 64
+      for (int s = 1; s < KS; ++s) v += acc[s][r][j];
+      if (init) v += vload(init + j * kLanes);
+      vstore(c_rows[r] + j * kLanes, v);
+    }
+  }
+}
+
+// One 16-column panel for 1..6 rows (the register-blocked GEMM tile).
+inline void tile_16(int mr, const float* const* a, int K, const float* panel, const float* init,
+                    float* const* c) {
+  switch (mr) {
+    case 1: micro_kernel<1, 1, 4>(a, K, panel, 0, init, c); break;
+    case 2: micro_kernel<2, 1, 2>(a, K, panel, 0, init, c); break;
+    case 3: micro_kernel<3, 1, 2>(a, K, panel, 0, init, c); break;
+    case 4: micro_kernel<4, 1, 1>(a, K, panel, 0, init, c); break;
+    case 5: micro_kernel<5, 1, 1>(a, K, panel, 0, init, c); break;
+    default: micro_kernel<6, 1, 1>(a, K, panel, 0, init, c); break;
+  }
+}
+
+// All Gm panels of one 16-unit group for 1 or 2 rows (the matrix-vector case of small batches).
+inline void group_rows(int mr, int gm, const float* const* a, int K, const float* panel,
+                       long panel_stride, float* const* c) {
+  if (mr == 1) {
+    switch (gm) {
+      case 1: micro_kernel<1, 1, 4>(a, K, panel, panel_stride, nullptr, c); break;
+      case 2: micro_kernel<1, 2, 2>(a, K, panel, panel_stride, nullptr, c); break;
+      case 3: micro_kernel<1, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
+      default: micro_kernel<1, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
+    }
+  } else {
+    switch (gm) {
+      case 1: micro_kernel<2, 1, 2>(a, K, panel, panel_stride, nullptr, c); break;
+      case 2: micro_kernel<2, 2, 1>(a, K, panel, panel_stride, nullptr, c); break;
+      case 3: micro_kernel<2, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
+      default: micro_kernel<2, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+FRNN_INLINE void barrier_wait(BarrierState* b, int& sense) {
+  sense ^= 1;
+  if (b->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    b->remaining.store(b->parties, std::memory_order_relaxed);
+    b->phase.store(sense, std::memory_order_release);
+  } else {
+    while (b->phase.load(std::memory_order_acquire) != sense) cpu_pause();
+  }
+}
+
+// Everything one thread needs while it steps through time.
+struct ThreadView {
+  const ForwardPlan* plan;
+  const RnnForwardArgs* args;
+  const PackedRnnWeights* w;
+  int B, T, I, H, Hp, G;
+  long Nx;  // columns of the input projection: G * Hp
+  int row_begin, row_end, group_begin, group_end;
+};
+
+// xp for processing steps [s0, s0 + len) of rows [row_begin, row_end), for this thread's groups.
+void project_inputs(const ThreadView& v, int t_low, int len) {
+  const ForwardPlan& p = *v.plan;
+  const int rows = v.row_end - v.row_begin;
+  const int m_total = rows * len;
+  const int panel_begin = v.group_begin * v.G, panel_end = v.group_end * v.G;
+  const float* kernel = v.w->kernel.data();
+  const float* bias = v.w->input_bias.data();
+  const long panel_size = static_cast<long>(v.I) * kPanelWidth;
+  for (int pnl = panel_begin; pnl < panel_end; ++pnl) {
+    for (int m0 = 0; m0 < m_total; m0 += 6) {
+      const int mr = m_total - m0 < 6 ? m_total - m0 : 6;
+      const float* a[6];
+      float* c[6];
+      for (int r = 0; r < mr; ++r) {
+        const int b = v.row_begin + (m0 + r) / len, j = (m0 + r) % len;
+        a[r] = v.args->x + (static_cast<long>(b) * v.T + t_low + j) * v.I;
+        c[r] = p.xp + (static_cast<long>(b) * p.chunk + j) * v.Nx + pnl * kPanelWidth;
+      }
+      tile_16(mr, a, v.I, kernel + pnl * panel_size, bias + pnl * kPanelWidth, c);
+    }
+  }
+}
+
+// Recurrent pre-activations of group q for rows [r0, r0 + mr): src rows (stride Hp) times the
+// Gm-gate matrix `packed`; writes scratch rows of 16*Gm floats (interleaved, both 8-unit blocks).
+FRNN_INLINE void recurrent_preacts(const ThreadView& v, const float* src, const float* packed,
+                                   int gm, int q, int r0, int mr, float* scratch) {
+  const long panel_stride = static_cast<long>(v.Hp) * kPanelWidth;
+  const float* a[6];
+  float* c[6];
+  for (int r = 0; r < mr; ++r) {
+    a[r] = src + static_cast<long>(r0 + r) * v.Hp;
+    c[r] = scratch + r * 16 * gm;
+  }
+  const float* first = packed + static_cast<long>(q) * gm * panel_stride;
+  if (mr <= 2) {
+    group_rows(mr, gm, a, v.Hp, first, panel_stride, c);
+  } else {
+    for (int g = 0; g < gm; ++g) {
+      float* cg[6];
+      for (int r = 0; r < mr; ++r) cg[r] = c[r] + g * kPanelWidth;
+      tile_16(mr, a, v.Hp, first + g * panel_stride, nullptr, cg);
+    }
+  }
+}
+
+// Writes h for block u0 (8 units) of row b: into the next state and, if wanted, the output.
+FRNN_INLINE void emit(const ThreadView& v, int b, int s, int u0, vf h, float* h_next) {
+  vstore(h_next + static_cast<long>(b) * v.Hp + u0, h);
+  if (!v.args->return_sequences || u0 >= v.H) return;
+  float* out = v.args->output + (static_cast<long>(b) * v.T + s) * v.H + u0;
+  const int n = v.H - u0 < kLanes ? v.H - u0 : kLanes;
+  if (s < v.plan->first_real[b]) {
+    for (int l = 0; l < n; ++l) out[l] = 0.0f;
+  } else if (n == kLanes) {
+    vstore(out, h);
+  } else {
+    float tmp[kLanes];
+    vstore(tmp, h);
+    for (int l = 0; l < n; ++l) out[l] = tmp[l];
+  }
+}
+
+// One timestep (processing step s, time t) for this thread's rows and groups.
+void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
+  const ForwardPlan& p = *v.plan;
+  const PackedRnnWeights& w = *v.w;
+  const RnnForwardArgs& args = *v.args;
+  const float* h_prev = p.h[s & 1];
+  float* h_next = p.h[(s + 1) & 1];
+  const Activation act = w.activation, ract = w.recurrent_activation;
+  const int G = v.G;
+  const bool sync = p.split_units && p.threads > 1;
+  auto xp_row = [&](int b) { return p.xp + (static_cast<long>(b) * p.chunk + (t - t_low)) * v.Nx; };
+  auto real = [&](int b) { return args.mask == nullptr || args.mask[static_cast<long>(b) * v.T + t] != 0; };
+  alignas(64) float scratch[6 * 16 * 4];
+  const int row_block = (v.row_end - v.row_begin) <= 2 ? 2 : 6;
+
+  if (w.cell == CellKind::kGru && !w.reset_after) {
+    // Phase 1: z and r; keep z and r * h_prev.
+    for (int q = v.group_begin; q < v.group_end; ++q) {
+      for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
+        const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
+        recurrent_preacts(v, h_prev, w.recurrent.data(), 2, q, r0, mr, scratch);
+        for (int r = 0; r < mr; ++r) {
+          const int b = r0 + r;
+          const float* xr = xp_row(b);
+          for (int half = 0; half < 2; ++half) {
+            const int blk = 2 * q + half, u0 = blk * kLanes;
+            const float* pre = scratch + r * 32 + half * 16;
+            const float* xb = xr + static_cast<long>(blk) * G * kLanes;
+            vf z = activate(ract, vload(xb) + vload(pre));
+            vf rg = activate(ract, vload(xb + 8) + vload(pre + 8));
+            const long o = static_cast<long>(b) * v.Hp + u0;
+            vstore(p.z + o, z);
+            vstore(p.rh + o, rg * vload(h_prev + o));
+          }
+        }
+      }
+    }
+    if (sync) barrier_wait(p.barrier, sense);
+    // Phase 2: the candidate from (r * h_prev) and the update.
+    for (int q = v.group_begin; q < v.group_end; ++q) {
+      for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
+        const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
+        recurrent_preacts(v, p.rh, w.recurrent_candidate.data(), 1, q, r0, mr, scratch);
+        for (int r = 0; r < mr; ++r) {
+          const int b = r0 + r;
+          const float* xr = xp_row(b);
+          const bool live = real(b);
+          for (int half = 0; half < 2; ++half) {
+            const int blk = 2 * q + half, u0 = blk * kLanes;
+            const long o = static_cast<long>(b) * v.Hp + u0;
+            vf hp = vload(h_prev + o);
+            vf h = hp;
+            if (live) {
+              const float* xb = xr + static_cast<long>(blk) * G * kLanes;
+              vf hh = activate(act, vload(xb + 16) + vload(scratch + r * 16 + half * 8));
+              vf z = vload(p.z + o);
+              h = hh + z * (hp - hh);
+            }
+            emit(v, b, s, u0, h, h_next);
+          }
+        }
+      }
+    }
+    if (sync) barrier_wait(p.barrier, sense);
+    return;
+  }
+
+  const float* cand_bias = w.candidate_bias.data();
+  for (int q = v.group_begin; q < v.group_end; ++q) {
+    for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
+      const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
+      recurrent_preacts(v, h_prev, w.recurrent.data(), G, q, r0, mr, scratch);
+      for (int r = 0; r < mr; ++r) {
+        const int b = r0 + r;
+        const bool live = real(b);
+        const float* xr = xp_row(b);
+        for (int half = 0; half < 2; ++half) {
+          const int blk = 2 * q + half, u0 = blk * kLanes;
+          const long o = static_cast<long>(b) * v.Hp + u0;
+          const float* pre = scratch + r * 16 * G + half * G * kLanes;
+          const float* xb = xr + static_cast<long>(blk) * G * kLanes;
+          vf hp = vload(h_prev + o);
+          vf h = hp;
+          if (live) {
+            switch (w.cell) {
+              case CellKind::kSimpleRnn:
+                h = activate(act, vload(xb) + vload(pre));
+                break;
+              case CellKind::kGru: {
+                vf z = activate(ract, vload(xb) + vload(pre));
+                vf rg = activate(ract, vload(xb + 8) + vload(pre + 8));
+                vf hh = activate(act, vload(xb + 16) + rg * (vload(pre + 16) + vload(cand_bias + u0)));
+                h = hh + z * (hp - hh);
+                break;
+              }
+              case CellKind::kLstm: {
+                vf ig = activate(ract, vload(xb) + vload(pre));
+                vf fg = activate(ract, vload(xb + 8) + vload(pre + 8));
+                vf cg = activate(act, vload(xb + 16) + vload(pre + 16));
+                vf og = activate(ract, vload(xb + 24) + vload(pre + 24));
+                vf c = fg * vload(p.c + o) + ig * cg;
+                vstore(p.c + o, c);
+                h = og * activate(act, c);
+                break;
+              }
+            }
+          }
+          emit(v, b, s, u0, h, h_next);
+        }
+      }
+    }
+  }
+  if (sync) barrier_wait(p.barrier, sense);
+}
+
+void forward_thread(const ForwardPlan& p, int tid) {
+  const RnnForwardArgs& args = *p.args;
+  const PackedRnnWeights& w = *p.w;
+  ThreadView v;
+  v.plan = &p;
+  v.args = &args;
+  v.w = &w;
+  v.B = args.batch;
+  v.T = args.timesteps;
+  v.I = w.input_dim;
+  v.H = w.units;
+  v.Hp = w.padded_units;
+  v.G = w.gates;
+  v.Nx = static_cast<long>(w.gates) * w.padded_units;
+  v.row_begin = p.row_begin[tid];
+  v.row_end = p.row_end[tid];
+  v.group_begin = p.group_begin[tid];
+  v.group_end = p.group_end[tid];
+  const int u_begin = v.group_begin * kUnitGroup, u_end = v.group_end * kUnitGroup;
+  const bool lstm = w.cell == CellKind::kLstm;
+
+  for (int b = v.row_begin; b < v.row_end; ++b) {
+    for (int u = u_begin; u < u_end; ++u) {
+      const long o = static_cast<long>(b) * v.Hp + u;
+      const long i = static_cast<long>(b) * v.H + u;
+      p.h[0][o] = (u < v.H && args.initial_h) ? args.initial_h[i] : 0.0f;
+      if (lstm) p.c[o] = (u < v.H && args.initial_c) ? args.initial_c[i] : 0.0f;
+    }
+  }
+  int sense = 0;
+  const bool sync = p.split_units && p.threads > 1;
+  if (sync) barrier_wait(p.barrier, sense);  // every thread reads all of h
+
+  for (int s0 = 0; s0 < v.T; s0 += p.chunk) {
+    const int len = v.T - s0 < p.chunk ? v.T - s0 : p.chunk;
+    const int t_low = args.go_backwards ? v.T - s0 - len : s0;
+    project_inputs(v, t_low, len);
+    for (int s = s0; s < s0 + len; ++s) {
+      const int t = args.go_backwards ? v.T - 1 - s : s;
+      step(v, s, t, t_low, sense);
+    }
+  }
+
+  const float* h_final = p.h[v.T & 1];
+  const int u_stop = u_end < v.H ? u_end : v.H;
+  for (int b = v.row_begin; b < v.row_end; ++b) {
+    const bool emitted = p.first_real[b] < v.T;
+    for (int u = u_begin; u < u_stop; ++u) {
+      const long o = static_cast<long>(b) * v.Hp + u;
+      const long i = static_cast<long>(b) * v.H + u;
+      args.final_h[i] = h_final[o];
+      if (lstm) args.final_c[i] = p.c[o];
+      if (!args.return_sequences) args.output[i] = emitted ? h_final[o] : 0.0f;
+    }
+  }
+}
+
+// 10 independent 8-wide FMA chains per iteration (the peak probe of PERF.md).
+void fma_loop(long iterations, float* sink) {
+  vf acc[10];
+  for (int i = 0; i < 10; ++i) acc[i] = vset(static_cast<float>(i) * 0.001f);
+  const vf m = vset(0.999999f), a = vset(1e-7f);
+  for (long it = 0; it < iterations; ++it) {
+#pragma GCC unroll 10
+    for (int i = 0; i < 10; ++i) acc[i] = acc[i] * m + a;
+  }
+  vf total = vf{};
+  for (int i = 0; i < 10; ++i) total += acc[i];
+  vstore(sink, total);
+}
+
+}  // namespace FUSEDRNN_ISA_NS
+}  // namespace fusedrnn

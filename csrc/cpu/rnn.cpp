@@ -1,0 +1,409 @@
+// Weight packing, ISA dispatch, threads and the forward driver. Compiled for the baseline ISA.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <thread>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+#include "forward_plan.h"
+#include "fusedrnn/rnn.h"
+#include "thread_pool.h"
+
+namespace fusedrnn {
+
+// ---------------------------------------------------------------------------------------------
+// AlignedBuffer
+AlignedBuffer::AlignedBuffer(std::size_t count) : size_(count) {
+  if (count == 0) return;
+  const std::size_t bytes = ((count * sizeof(float) + 63) / 64) * 64;
+  data_ = static_cast<float*>(::operator new(bytes, std::align_val_t{64}));
+  std::memset(data_, 0, bytes);
+}
+AlignedBuffer::AlignedBuffer(AlignedBuffer&& o) noexcept : data_(o.data_), size_(o.size_) {
+  o.data_ = nullptr;
+  o.size_ = 0;
+}
+AlignedBuffer& AlignedBuffer::operator=(AlignedBuffer&& o) noexcept {
+  if (this != &o) {
+    this->~AlignedBuffer();
+    data_ = o.data_;
+    size_ = o.size_;
+    o.data_ = nullptr;
+    o.size_ = 0;
+  }
+  return *this;
+}
+AlignedBuffer::~AlignedBuffer() {
+  if (data_) ::operator delete(data_, std::align_val_t{64});
+  data_ = nullptr;
+}
+
+int num_gates(CellKind cell) {
+  switch (cell) {
+    case CellKind::kSimpleRnn: return 1;
+    case CellKind::kGru: return 3;
+    case CellKind::kLstm: return 4;
+  }
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing
+namespace {
+
+// Packs gates [gate_begin, gate_begin + gm) of a Keras matrix src [rows, G*H] (column g*H + u)
+// into interleaved panels [gm*Hp/16][rows_padded][16]; rows >= rows and units >= H stay zero.
+AlignedBuffer pack_panels(const float* src, int rows, int rows_padded, int G, int H, int Hp,
+                          int gate_begin, int gm) {
+  AlignedBuffer out(static_cast<std::size_t>(gm) * Hp * rows_padded);
+  float* dst = out.data();
+  for (int k = 0; k < rows; ++k) {
+    const float* row = src + static_cast<std::size_t>(k) * G * H;
+    for (int g = 0; g < gm; ++g) {
+      for (int u = 0; u < H; ++u) {
+        const long col = static_cast<long>(u / kLanes) * gm * kLanes + g * kLanes + u % kLanes;
+        const long panel = col / kPanelWidth, lane = col % kPanelWidth;
+        dst[(panel * rows_padded + k) * kPanelWidth + lane] = row[(gate_begin + g) * H + u];
+      }
+    }
+  }
+  return out;
+}
+
+long interleaved_column(int g, int u, int gm) {
+  return static_cast<long>(u / kLanes) * gm * kLanes + g * kLanes + u % kLanes;
+}
+
+}  // namespace
+
+std::shared_ptr<PackedRnnWeights> pack_rnn_weights(CellKind cell, Activation activation,
+                                                   Activation recurrent_activation, bool reset_after,
+                                                   int input_dim, int units, const float* kernel,
+                                                   const float* recurrent_kernel, const float* bias) {
+  if (input_dim < 1 || units < 1) throw std::invalid_argument("input_dim and units must be >= 1");
+  if (kernel == nullptr || recurrent_kernel == nullptr)
+    throw std::invalid_argument("kernel and recurrent_kernel are required");
+  auto w = std::make_shared<PackedRnnWeights>();
+  const int G = num_gates(cell), H = units, I = input_dim;
+  const int Hp = (H + kUnitGroup - 1) / kUnitGroup * kUnitGroup;
+  w->cell = cell;
+  w->activation = activation;
+  w->recurrent_activation = recurrent_activation;
+  w->reset_after = cell == CellKind::kGru ? reset_after : false;
+  w->use_bias = bias != nullptr;
+  w->input_dim = I;
+  w->units = H;
+  w->padded_units = Hp;
+  w->gates = G;
+  const bool gru_split = cell == CellKind::kGru && !reset_after;
+  w->recurrent_gates = gru_split ? 2 : G;
+
+  w->kernel = pack_panels(kernel, I, I, G, H, Hp, 0, G);
+  w->recurrent = pack_panels(recurrent_kernel, H, Hp, G, H, Hp, 0, w->recurrent_gates);
+  if (gru_split) w->recurrent_candidate = pack_panels(recurrent_kernel, H, Hp, G, H, Hp, 2, 1);
+
+  w->input_bias = AlignedBuffer(static_cast<std::size_t>(G) * Hp);
+  w->candidate_bias = AlignedBuffer(static_cast<std::size_t>(Hp));
+  if (bias != nullptr) {
+    for (int g = 0; g < G; ++g) {
+      for (int u = 0; u < H; ++u) {
+        float b = bias[g * H + u];
+        if (cell == CellKind::kGru && w->reset_after) {
+          // bias is [2, 3H]: row 0 input, row 1 recurrent. The recurrent bias of z and r adds
+          // outside any product, so it folds into the input bias; the candidate's stays apart.
+          const float rb = bias[G * H + g * H + u];
+          if (g < 2) b += rb;
+          else w->candidate_bias.data()[u] = rb;
+        }
+        w->input_bias.data()[interleaved_column(g, u, G)] = b;
+      }
+    }
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ISA dispatch
+namespace {
+
+bool cpu_has(IsaLevel level) {
+  switch (level) {
+    case IsaLevel::kGeneric: return true;
+    case IsaLevel::kAvx2:
+#if defined(FUSEDRNN_HAVE_AVX2)
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+      return false;
+#endif
+    case IsaLevel::kAvx512: return false;  // no AVX-512 build yet
+  }
+  return false;
+}
+
+const KernelTable* table_for(IsaLevel level) {
+  if (!cpu_has(level)) return nullptr;
+  switch (level) {
+    case IsaLevel::kGeneric: return &kernels_generic();
+#if defined(FUSEDRNN_HAVE_AVX2)
+    case IsaLevel::kAvx2: return &kernels_avx2();
+#endif
+    default: return nullptr;
+  }
+}
+
+std::atomic<const KernelTable*>& active_table() {
+  static std::atomic<const KernelTable*> table{nullptr};
+  return table;
+}
+
+const KernelTable& kernels() {
+  const KernelTable* t = active_table().load(std::memory_order_acquire);
+  if (t == nullptr) {
+    t = table_for(detect_best_isa());
+    active_table().store(t, std::memory_order_release);
+  }
+  return *t;
+}
+
+}  // namespace
+
+const char* isa_name(IsaLevel level) {
+  switch (level) {
+    case IsaLevel::kGeneric: return "generic";
+    case IsaLevel::kAvx2: return "avx2";
+    case IsaLevel::kAvx512: return "avx512";
+  }
+  return "unknown";
+}
+
+bool parse_isa(const std::string& name, IsaLevel* out) {
+  for (IsaLevel l : {IsaLevel::kGeneric, IsaLevel::kAvx2, IsaLevel::kAvx512}) {
+    if (name == isa_name(l)) {
+      *out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+IsaLevel detect_best_isa() {
+  return table_for(IsaLevel::kAvx2) ? IsaLevel::kAvx2 : IsaLevel::kGeneric;
+}
+
+std::vector<IsaLevel> available_isas() {
+  std::vector<IsaLevel> out;
+  for (IsaLevel l : {IsaLevel::kGeneric, IsaLevel::kAvx2, IsaLevel::kAvx512})
+    if (table_for(l)) out.push_back(l);
+  return out;
+}
+
+IsaLevel current_isa() { return kernels().isa; }
+
+void set_isa(IsaLevel level) {
+  const KernelTable* t = table_for(level);
+  if (t == nullptr)
+    throw std::runtime_error(std::string("ISA level '") + isa_name(level) +
+                             "' is not available on this CPU or in this build");
+  active_table().store(t, std::memory_order_release);
+}
+
+double measure_fma_peak_gflops(double seconds) {
+  const KernelTable& k = kernels();
+  float sink[8];
+  long iters = 1 << 16;
+  double best = 0.0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto t0 = std::chrono::steady_clock::now();
+    k.fma_loop(iters, sink);
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (dt < 1e-3) {
+      iters *= 2;
+      continue;
+    }
+    best = std::max(best, static_cast<double>(iters) * 10 * 8 * 2 / dt / 1e9);
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads
+int default_num_threads() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return std::min(n, kMaxThreads);
+  }
+#endif
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : std::min(static_cast<int>(n), kMaxThreads);
+}
+
+namespace {
+std::atomic<int>& requested_threads() {
+  static std::atomic<int> n{0};
+  return n;
+}
+}  // namespace
+
+void set_num_threads(int n) {
+  if (n < 1) throw std::invalid_argument("number of threads must be >= 1");
+  n = std::min(n, kMaxThreads);
+  requested_threads().store(n);
+  ThreadPool::instance().resize(n);
+}
+
+int get_num_threads() {
+  int n = requested_threads().load();
+  if (n == 0) {
+    n = default_num_threads();
+    set_num_threads(n);
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The forward driver
+namespace {
+
+constexpr std::size_t kProjectionBudgetFloats = (4u << 20) / sizeof(float);  // xp chunk ~4 MB
+
+struct JobWorkspace {
+  ForwardPlan plan;
+  AlignedBuffer xp, h0, h1, c, z, rh;
+  std::vector<int> first_real;
+  BarrierState barrier;
+};
+
+void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) {
+  const PackedRnnWeights& w = *a.weights;
+  ForwardPlan& p = ws.plan;
+  const int B = a.batch, T = a.timesteps, Hp = w.padded_units, groups = Hp / kUnitGroup;
+  const long Nx = static_cast<long>(w.gates) * Hp;
+  const long recurrent_bytes = static_cast<long>(w.gates) * Hp * Hp * 4;
+  const int nt = std::max(1, threads_available);
+
+  p.args = &a;
+  p.w = &w;
+  p.split_units = false;
+  p.threads = 1;
+  if (nt > 1) {
+    if (B >= 4 * nt) {
+      p.threads = nt;
+    } else if (groups >= 2 && recurrent_bytes >= (64 << 10)) {
+      p.split_units = true;
+      p.threads = std::min(nt, groups);
+    } else if (B >= 2) {
+      p.threads = std::min(nt, B);
+    }
+  }
+  for (int i = 0; i < p.threads; ++i) {
+    if (p.split_units) {
+      p.row_begin[i] = 0;
+      p.row_end[i] = B;
+      p.group_begin[i] = static_cast<int>(static_cast<long>(groups) * i / p.threads);
+      p.group_end[i] = static_cast<int>(static_cast<long>(groups) * (i + 1) / p.threads);
+    } else {
+      p.row_begin[i] = static_cast<int>(static_cast<long>(B) * i / p.threads);
+      p.row_end[i] = static_cast<int>(static_cast<long>(B) * (i + 1) / p.threads);
+      p.group_begin[i] = 0;
+      p.group_end[i] = groups;
+    }
+  }
+  const std::size_t per_step = static_cast<std::size_t>(B) * Nx;
+  p.chunk = static_cast<int>(std::clamp<std::size_t>(kProjectionBudgetFloats / std::max<std::size_t>(per_step, 1), 1, T));
+
+  const std::size_t state = static_cast<std::size_t>(B) * Hp;
+  ws.xp = AlignedBuffer(static_cast<std::size_t>(B) * p.chunk * Nx);
+  ws.h0 = AlignedBuffer(state);
+  ws.h1 = AlignedBuffer(state);
+  if (w.cell == CellKind::kLstm) ws.c = AlignedBuffer(state);
+  if (w.cell == CellKind::kGru && !w.reset_after) {
+    ws.z = AlignedBuffer(state);
+    ws.rh = AlignedBuffer(state);
+  }
+  p.xp = ws.xp.data();
+  p.h[0] = ws.h0.data();
+  p.h[1] = ws.h1.data();
+  p.c = ws.c.data();
+  p.z = ws.z.data();
+  p.rh = ws.rh.data();
+
+  ws.first_real.assign(B, T);
+  for (int b = 0; b < B; ++b) {
+    if (a.mask == nullptr) {
+      ws.first_real[b] = 0;
+      continue;
+    }
+    for (int s = 0; s < T; ++s) {
+      const int t = a.go_backwards ? T - 1 - s : s;
+      if (a.mask[static_cast<long>(b) * T + t]) {
+        ws.first_real[b] = s;
+        break;
+      }
+    }
+  }
+  p.first_real = ws.first_real.data();
+  ws.barrier.parties = p.threads;
+  ws.barrier.remaining.store(p.threads);
+  ws.barrier.phase.store(0);
+  p.barrier = &ws.barrier;
+}
+
+struct RunContext {
+  const KernelTable* kernels;
+  std::vector<JobWorkspace*> jobs;
+  std::vector<int> first_thread;  // global index of each job's thread 0
+};
+
+void run_thread(void* context, int index) {
+  auto* ctx = static_cast<RunContext*>(context);
+  int j = static_cast<int>(ctx->jobs.size()) - 1;
+  while (ctx->first_thread[j] > index) --j;
+  ctx->kernels->forward_thread(ctx->jobs[j]->plan, index - ctx->first_thread[j]);
+}
+
+}  // namespace
+
+void rnn_forward(const RnnForwardArgs* jobs, int num_jobs) {
+  const int pool_threads = get_num_threads();
+  ThreadPool& pool = ThreadPool::instance();
+  const KernelTable& k = kernels();
+
+  std::vector<JobWorkspace> ws(num_jobs);
+  std::vector<int> live;
+  for (int j = 0; j < num_jobs; ++j)
+    if (jobs[j].batch > 0 && jobs[j].timesteps > 0) live.push_back(j);
+  if (live.empty()) return;
+
+  // Run all jobs at once when each can have a thread; otherwise one after another.
+  const int n = static_cast<int>(live.size());
+  const bool together = n > 1 && pool_threads >= n;
+  auto launch = [&](const std::vector<int>& group, int threads_each) {
+    RunContext ctx;
+    ctx.kernels = &k;
+    int total = 0;
+    for (int j : group) {
+      plan_job(jobs[j], threads_each, ws[j]);
+      ctx.jobs.push_back(&ws[j]);
+      ctx.first_thread.push_back(total);
+      total += ws[j].plan.threads;
+    }
+    pool.run(total, &run_thread, &ctx);
+  };
+  if (together) {
+    launch(live, pool_threads / n);
+  } else {
+    for (int j : live) launch({j}, pool_threads);
+  }
+}
+
+}  // namespace fusedrnn

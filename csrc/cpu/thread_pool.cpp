@@ -1,0 +1,99 @@
+#include "thread_pool.h"
+
+#include <chrono>
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+#define FUSEDRNN_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define FUSEDRNN_PAUSE() asm volatile("yield")
+#else
+#define FUSEDRNN_PAUSE() ((void)0)
+#endif
+
+namespace fusedrnn {
+namespace {
+// How long an idle worker keeps spinning before it sleeps.
+constexpr auto kSpinTime = std::chrono::microseconds(300);
+}  // namespace
+
+ThreadPool& ThreadPool::instance() {
+  static ThreadPool* pool = new ThreadPool();  // never destroyed: workers may outlive static dtors
+  return *pool;
+}
+
+ThreadPool::ThreadPool() = default;
+
+ThreadPool::~ThreadPool() { stop_workers(); }
+
+void ThreadPool::stop_workers() {
+  {
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    stopping_.store(true, std::memory_order_relaxed);
+    job_word_.fetch_add(std::uint64_t{1} << 16, std::memory_order_release);
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+  stopping_.store(false, std::memory_order_relaxed);
+}
+
+void ThreadPool::resize(int num_threads) {
+  std::lock_guard<std::mutex> run_lock(run_mutex_);
+  if (num_threads < 1) num_threads = 1;
+  if (num_threads == size()) return;
+  stop_workers();
+  for (int i = 1; i < num_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+void ThreadPool::worker_loop(int index) {
+  auto generation = [](std::uint64_t word) { return word >> 16; };
+  std::uint64_t seen = generation(job_word_.load(std::memory_order_acquire));
+  for (;;) {
+    // Spin for a while, then sleep until the generation changes.
+    auto start = std::chrono::steady_clock::now();
+    int polls = 0;
+    while (generation(job_word_.load(std::memory_order_acquire)) == seen) {
+      FUSEDRNN_PAUSE();
+      if (++polls == 256) {
+        polls = 0;
+        if (std::chrono::steady_clock::now() - start > kSpinTime) {
+          std::unique_lock<std::mutex> lock(sleep_mutex_);
+          wake_.wait(lock, [&] {
+            return generation(job_word_.load(std::memory_order_acquire)) != seen;
+          });
+          break;
+        }
+      }
+    }
+    const std::uint64_t word = job_word_.load(std::memory_order_acquire);
+    seen = generation(word);
+    if (stopping_.load(std::memory_order_relaxed)) return;
+    if (index < static_cast<int>(word & 0xffff)) {
+      task_(context_, index);
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+}
+
+void ThreadPool::run(int n, TaskFn fn, void* context) {
+  if (n <= 1 || workers_.empty()) {
+    for (int i = 0; i < n; ++i) fn(context, i);
+    return;
+  }
+  std::lock_guard<std::mutex> run_lock(run_mutex_);
+  if (n > size()) n = size();
+  task_ = fn;
+  context_ = context;
+  pending_.store(n - 1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    const std::uint64_t next = ((job_word_.load(std::memory_order_relaxed) >> 16) + 1) << 16;
+    job_word_.store(next | static_cast<std::uint64_t>(n), std::memory_order_release);
+  }
+  wake_.notify_all();
+  fn(context, 0);
+  while (pending_.load(std::memory_order_acquire) != 0) FUSEDRNN_PAUSE();
+}
+
+}  // namespace fusedrnn

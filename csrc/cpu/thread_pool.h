@@ -1,0 +1,49 @@
+// A persistent pool of worker threads. The caller's thread is worker 0.
+// Workers spin briefly after each job (so back-to-back calls, e.g. streaming one step at a
+// time, find them awake) and then sleep on a condition variable.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace fusedrnn {
+
+class ThreadPool {
+ public:
+  using TaskFn = void (*)(void* context, int thread_index);
+
+  static ThreadPool& instance();
+
+  // Total threads including the caller's (>= 1).
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  void resize(int num_threads);
+
+  // Runs fn(context, i) for i in [0, n) with n <= size(); i = 0 on the calling thread.
+  // Returns when all are done. Calls are serialised by a mutex (the pool runs one job at a time).
+  void run(int n, TaskFn fn, void* context);
+
+  ~ThreadPool();
+
+ private:
+  ThreadPool();
+  void worker_loop(int index);
+  void stop_workers();
+
+  std::vector<std::thread> workers_;
+  std::mutex run_mutex_;  // one job at a time
+  std::mutex sleep_mutex_;
+  std::condition_variable wake_;
+  // (generation << 16) | threads of the current job, read atomically by the workers so a worker
+  // that wakes late never pairs one job's generation with another's thread count.
+  alignas(64) std::atomic<std::uint64_t> job_word_{0};
+  alignas(64) std::atomic<int> pending_{0};
+  TaskFn task_ = nullptr;  // valid while a participant of the current job has not finished
+  void* context_ = nullptr;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace fusedrnn

@@ -1,0 +1,33 @@
+"""Keras-compatible layers running on fusedrnn's kernels.
+
+``from fusedrnn.layers import LSTM, Dense`` works where ``from keras.layers import ...`` did:
+the constructors take Keras 3's arguments and Keras 2's legacy ones (``input_shape``,
+``batch_input_shape``, ``input_length`` + ``input_dim``, ``batch_size``). Layers run eagerly
+on NumPy (or CuPy) arrays and symbolically on :func:`Input` tensors, for
+:mod:`fusedrnn.models`.
+"""
+
+from __future__ import annotations
+
+from ._base import Input, InputLayer, KerasTensor, Layer, Variable
+from ._core import Activation, Dense, Dropout, Embedding, Masking, TimeDistributed
+from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
+
+__all__ = [
+    "GRU",
+    "LSTM",
+    "Activation",
+    "Bidirectional",
+    "Dense",
+    "Dropout",
+    "Embedding",
+    "Input",
+    "InputLayer",
+    "KerasTensor",
+    "Layer",
+    "Masking",
+    "RNNLayer",
+    "SimpleRNN",
+    "TimeDistributed",
+    "Variable",
+]

@@ -1,0 +1,555 @@
+"""The Keras-style layer machinery: Layer, symbolic KerasTensor, Input/InputLayer.
+
+A layer called on an array runs eagerly; called on a :class:`KerasTensor` (made by
+:func:`Input`) it records a :class:`Node` of the graph that :class:`fusedrnn.models.Model`
+runs. Masks travel beside values: ``layer._forward(x, mask=...)`` returns
+``(outputs, output_mask)``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import _backend
+
+__all__ = [
+    "Input",
+    "InputLayer",
+    "KerasTensor",
+    "Layer",
+    "Variable",
+    "get_activation",
+]
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def _softmax(x, axis=-1):
+    xp = _backend.array_module(x)
+    m = xp.max(x, axis=axis, keepdims=True) if x.shape[axis] else 0
+    e = xp.exp(x - m)
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    xp = _backend.array_module(x)
+    m = xp.max(x, axis=axis, keepdims=True) if x.shape[axis] else 0
+    s = x - m
+    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+
+
+def _sigmoid(x):
+    xp = _backend.array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _elu(x):
+    xp = _backend.array_module(x)
+    return xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0)))
+
+
+def _softplus(x):
+    xp = _backend.array_module(x)
+    return xp.logaddexp(x, 0)
+
+
+def _gelu(x):
+    """Keras gelu (approximate=False): x * Phi(x), with the exact error function."""
+    import math
+
+    xp = _backend.array_module(x)
+    if xp is np:
+        erf = np.vectorize(math.erf, otypes=[x.dtype])
+        return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+    import cupyx.scipy.special
+
+    return 0.5 * x * (1 + cupyx.scipy.special.erf(x / math.sqrt(2)))
+
+
+_ACTIVATIONS: dict[str, Callable] = {
+    "linear": lambda x: x,
+    "tanh": lambda x: _backend.array_module(x).tanh(x),
+    "sigmoid": _sigmoid,
+    "hard_sigmoid": lambda x: _backend.array_module(x).clip((x + 3) / 6, 0, 1),
+    "relu": lambda x: _backend.array_module(x).maximum(x, 0),
+    "relu6": lambda x: _backend.array_module(x).clip(x, 0, 6),
+    "softmax": _softmax,
+    "log_softmax": _log_softmax,
+    "elu": _elu,
+    "selu": lambda x: 1.0507009873554805 * _backend.array_module(x).where(
+        x > 0, x, 1.6732632423543772 * _backend.array_module(x).expm1(
+            _backend.array_module(x).minimum(x, 0))),
+    "softplus": _softplus,
+    "softsign": lambda x: x / (1 + _backend.array_module(x).abs(x)),
+    "swish": lambda x: x * _sigmoid(x),
+    "silu": lambda x: x * _sigmoid(x),
+    "gelu": _gelu,
+    "exponential": lambda x: _backend.array_module(x).exp(x),
+}
+
+# Activations the RNN kernels implement (fusedrnn.reference.ACTIVATIONS).
+RNN_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
+
+
+def activation_name(activation, argument: str = "activation",
+                    allowed: tuple[str, ...] | None = None) -> str:
+    """Normalise a Keras activation argument (name, None, or a named function) to a name."""
+    if activation is None:
+        name = "linear"
+    elif isinstance(activation, str):
+        name = activation
+    elif callable(activation) and getattr(activation, "__name__", None):
+        name = activation.__name__
+    else:
+        raise TypeError(f"`{argument}` must be an activation name or None, got {activation!r}")
+    choices = allowed if allowed is not None else tuple(_ACTIVATIONS)
+    if name not in choices:
+        raise ValueError(
+            f"unknown {argument} {activation!r}; expected one of {sorted(choices)}"
+        )
+    return name
+
+
+def get_activation(name: str) -> Callable:
+    return _ACTIVATIONS[activation_name(name)]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def snake_case(name: str) -> str:
+    """Keras's default layer naming: ``SimpleRNN`` -> ``simple_rnn``."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def as_float_array(x, what: str = "input", dtype=np.float32):
+    """``x`` as a float array of ``dtype`` (NumPy or CuPy kept), TypeError if not numeric."""
+    if isinstance(x, KerasTensor):
+        raise TypeError(f"{what} is symbolic here; pass an array")
+    xp = _backend.array_module(x)
+    try:
+        arr = xp.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{what} must be a numeric array, got {type(x).__name__}: {exc}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{what} must be numeric (bool, int or float), got an array of dtype {arr.dtype}"
+        )
+    return arr.astype(dtype, copy=False)
+
+
+def shape_str(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class Variable:
+    """A layer weight: a named NumPy array with the few Keras Variable methods tutorials use."""
+
+    def __init__(self, layer: Layer, key: str, name: str):
+        self._layer = layer
+        self._key = key
+        self.name = name
+
+    @property
+    def value(self) -> np.ndarray:
+        return self._layer._params[self._key]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    @property
+    def path(self) -> str:
+        return f"{self._layer.name}/{self.name}"
+
+    trainable = True
+
+    def numpy(self) -> np.ndarray:
+        return self.value.copy()
+
+    def __array__(self, dtype=None, copy=None):
+        v = self.value
+        return v.astype(dtype) if dtype is not None else v.copy()
+
+    def assign(self, value) -> None:
+        value = np.asarray(value)
+        if value.shape != self.shape:
+            raise ValueError(
+                f"cannot assign a value of shape {value.shape} to {self.path}: expected shape "
+                f"{self.shape}"
+            )
+        self._layer._params[self._key] = np.array(value, dtype=self.value.dtype)
+        self._layer._weights_changed()
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+
+
+# --------------------------------------------------------------------------- symbolic graph
+
+
+class KerasTensor:
+    """A symbolic tensor: the shape (batch first, ``None`` = unknown) and where it came from."""
+
+    def __init__(self, shape, dtype="float32", node: Node | None = None, index: int = 0,
+                 name: str | None = None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = dtype
+        self._node = node
+        self._index = index
+        self.name = name
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def _keras_history(self):
+        layer = self._node.layer
+        return layer, layer._inbound_nodes.index(self._node), self._index
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __iter__(self):
+        raise TypeError(
+            "a KerasTensor cannot be iterated; call a layer with return_state=True to get a list"
+        )
+
+
+class Node:
+    """One call of a layer in a graph: its symbolic inputs, keyword arguments and outputs."""
+
+    def __init__(self, layer: Layer, inputs, kwargs: dict, outputs: list[KerasTensor]):
+        self.layer = layer
+        self.inputs = inputs
+        self.kwargs = kwargs
+        self.outputs = outputs
+
+    @property
+    def parent_tensors(self) -> list[KerasTensor]:
+        return [t for t in flatten((self.inputs, list(self.kwargs.values())))
+                if isinstance(t, KerasTensor)]
+
+
+def flatten(obj) -> list:
+    if isinstance(obj, (list, tuple)):
+        out = []
+        for o in obj:
+            out.extend(flatten(o))
+        return out
+    return [obj]
+
+
+def _has_symbolic(obj) -> bool:
+    return any(isinstance(t, KerasTensor) for t in flatten(obj))
+
+
+# --------------------------------------------------------------------------- Layer
+
+
+class Layer:
+    """Base of every fusedrnn layer.
+
+    Common keyword arguments (Keras 3): ``name``, ``dtype`` (default float32; ``"float64"``
+    computes recurrent layers with the float64 reference), ``trainable``.
+    Keras 2 arguments accepted by every layer: ``input_shape``, ``batch_input_shape``,
+    ``batch_size``, ``input_dim`` (and ``input_length`` for recurrent layers), ``weights``
+    (initial weights, set once the layer is built).
+    """
+
+    def __init__(self, *, name: str | None = None, dtype=None, trainable: bool = True,
+                 input_shape=None, batch_input_shape=None, batch_size=None, input_dim=None,
+                 weights=None, autocast: bool = True, **kwargs):
+        if kwargs:
+            raise TypeError(
+                f"unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
+            )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {name!r}")
+        self._auto_name = name is None
+        self.name = name if name is not None else self._default_name()
+        if isinstance(dtype, dict):  # a serialized policy
+            dtype = dtype.get("config", {}).get("name", "float32")
+        dtype = getattr(dtype, "name", dtype)
+        if dtype is None or dtype in ("float32", "mixed_float16", "mixed_bfloat16"):
+            self._compute_dtype = np.dtype(np.float32)
+        else:
+            try:
+                self._compute_dtype = np.dtype(dtype)
+            except TypeError as exc:
+                raise ValueError(f"unknown dtype {dtype!r}") from exc
+            if self._compute_dtype not in (np.float32, np.float64):
+                raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.dtype = self._compute_dtype.name
+        self.trainable = trainable
+        self.built = False
+        self.supports_masking = True
+        self._params: dict[str, np.ndarray] = {}
+        self._param_names: list[tuple[str, str]] = []  # (key, Keras variable name)
+        self._inbound_nodes: list[Node] = []
+        self._initial_weights = weights
+        if input_shape is None and input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size, *tuple(input_shape))
+        else:
+            self._batch_input_shape = None
+
+    # ----------------------------------------------------------- naming
+    @classmethod
+    def _base_name(cls) -> str:
+        return snake_case(cls.__name__)
+
+    def _default_name(self) -> str:
+        return self._base_name()
+
+    # ----------------------------------------------------------- weights
+    def _add_weight(self, key: str, value: np.ndarray, name: str | None = None) -> None:
+        self._params[key] = np.asarray(value, dtype=self._compute_dtype)
+        self._param_names.append((key, name or key))
+
+    @property
+    def weights(self) -> list[Variable]:
+        return [Variable(self, key, name) for key, name in self._param_names]
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return self.weights if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        return [] if self.trainable else self.weights
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as NumPy copies, in Keras's order."""
+        return [self._params[key].copy() for key, _ in self._param_names]
+
+    def _expected_weight_shapes(self) -> list[tuple[int, ...]]:
+        return [self._params[key].shape for key, _ in self._param_names]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights from arrays in Keras's order (copied). ValueError on a wrong count
+        or shape, naming the expected shapes."""
+        if not self.built:
+            raise ValueError(
+                f"layer {self.name!r} is not built yet; call it on an input (or give it an "
+                "input shape) before set_weights()"
+            )
+        weights = list(weights)
+        expected = self._expected_weight_shapes()
+        names = [name for _, name in self._param_names]
+        if len(weights) != len(expected):
+            raise ValueError(
+                f"layer {self.name!r} expects {len(expected)} weight arrays "
+                f"{_describe(names, expected)}, but set_weights received {len(weights)}"
+            )
+        arrays = []
+        for i, (w, shape, name) in enumerate(zip(weights, expected, names)):
+            arr = as_float_array(_backend.to_numpy(w), f"weight {i} ({name})",
+                                 self._compute_dtype)
+            if arr.shape != tuple(shape):
+                raise ValueError(
+                    f"layer {self.name!r}: weight {i} ({name}) has shape {arr.shape}, expected "
+                    f"{tuple(shape)}; expected shapes {_describe(names, expected)}"
+                )
+            arrays.append(np.array(arr, copy=True))
+        for (key, _), arr in zip(self._param_names, arrays):
+            self._params[key] = arr
+        self._weights_changed()
+
+    def _weights_changed(self) -> None:
+        """Hook: invalidate anything derived from the weights (packed kernels)."""
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                f"you tried to call count_params on layer {self.name!r}, but the layer isn't "
+                "built; call it on an input or give it an input shape first"
+            )
+        return int(sum(int(np.prod(s)) for s in self._expected_weight_shapes()))
+
+    # ----------------------------------------------------------- shapes
+    def build(self, input_shape) -> None:
+        self.built = True
+
+    def _ensure_built(self, input_shape) -> None:
+        if not self.built:
+            self.build(tuple(input_shape))
+            self.built = True
+            if self._initial_weights is not None:
+                w, self._initial_weights = self._initial_weights, None
+                self.set_weights(w)
+
+    def _check_input_shape(self, shape) -> None:
+        """Raise ValueError when ``shape`` cannot be this layer's input."""
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    @property
+    def input_shape(self):
+        return self._node_attr(lambda n: n.inputs.shape, "input_shape")
+
+    @property
+    def output_shape(self):
+        def out(n):
+            shapes = [t.shape for t in n.outputs]
+            return shapes if self._multi_output() else shapes[0]
+
+        return self._node_attr(out, "output_shape")
+
+    @property
+    def input(self):
+        return self._node_attr(lambda n: n.inputs, "input")
+
+    @property
+    def output(self):
+        return self._node_attr(
+            lambda n: list(n.outputs) if self._multi_output() else n.outputs[0], "output")
+
+    def _multi_output(self) -> bool:
+        return False
+
+    def _node_attr(self, fn, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"the layer {self.name!r} has never been called on a symbolic input and thus "
+                f"has no defined {what}"
+            )
+        values = [fn(n) for n in self._inbound_nodes]
+        if any(v != values[0] for v in values[1:]):
+            raise AttributeError(
+                f"the layer {self.name!r} has multiple inbound nodes with different {what}s"
+            )
+        return values[0]
+
+    # ----------------------------------------------------------- calling
+    def __call__(self, inputs, *args, **kwargs):
+        if args:
+            raise TypeError(
+                f"{type(self).__name__} takes one positional input; pass other arguments by "
+                "keyword (initial_state=, mask=, training=)"
+            )
+        if _has_symbolic(inputs) or _has_symbolic(list(kwargs.values())):
+            return self._symbolic_call(inputs, **kwargs)
+        outputs, _ = self._forward(inputs, **kwargs)
+        return outputs
+
+    def call(self, inputs, mask=None, training=False, **kwargs):
+        """Run the layer eagerly on arrays; returns what calling the layer returns."""
+        return self._forward(inputs, mask=mask, training=training, **kwargs)[0]
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        """Eager computation: returns (outputs, output_mask). Subclasses override."""
+        raise NotImplementedError
+
+    def _symbolic_call(self, inputs, **kwargs):
+        if not isinstance(inputs, KerasTensor):
+            raise TypeError(
+                f"{type(self).__name__} called on {type(inputs).__name__}; a symbolic call "
+                "takes a single KerasTensor (from Input()) as its input"
+            )
+        kwargs.pop("training", None)
+        self._check_input_shape(inputs.shape)
+        self._ensure_built(inputs.shape)
+        shapes = self._symbolic_output_shapes(inputs.shape, **kwargs)
+        node = Node(self, inputs, kwargs, [])
+        outs = [KerasTensor(s, self.dtype, node, i) for i, s in enumerate(shapes)]
+        node.outputs = outs
+        self._inbound_nodes.append(node)
+        return outs if self._multi_output() else outs[0]
+
+    def _symbolic_output_shapes(self, input_shape, **kwargs) -> list[tuple]:
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected call arguments {sorted(kwargs)}"
+            )
+        return [tuple(self.compute_output_shape(input_shape))]
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _describe(names, shapes) -> str:
+    return "[" + ", ".join(f"{n} {tuple(s)}" for n, s in zip(names, shapes)) + "]"
+
+
+# --------------------------------------------------------------------------- Input
+
+
+class InputLayer(Layer):
+    """The entry of a functional model; ``Input(...)`` returns its output tensor."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, *, input_shape=None,
+                 batch_input_shape=None, ragged=None, **kwargs):
+        if sparse or ragged:
+            raise ValueError("sparse and ragged inputs are not supported")
+        if input_tensor is not None:
+            raise ValueError("input_tensor is not supported; pass shape= instead")
+        if shape is None:
+            shape = input_shape
+        if batch_shape is None:
+            batch_shape = batch_input_shape
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("Input needs shape= (without the batch) or batch_shape=")
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size, *tuple(shape))
+        super().__init__(name=name, **kwargs)
+        self.input_dtype = "float32" if dtype is None else np.dtype(dtype).name
+        self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self.built = True
+        node = Node(self, None, {}, [])
+        tensor = KerasTensor(self._batch_shape, self.input_dtype, node, 0, name=self.name)
+        node.outputs = [tensor]
+        self._inbound_nodes.append(node)
+        self._output_tensor = tensor
+
+    @classmethod
+    def _base_name(cls) -> str:
+        return "input"  # Keras 2 numbers inputs from 1: input_1, input_2, ...
+
+    @property
+    def batch_shape(self):
+        return self._batch_shape
+
+    @property
+    def output_shape(self):
+        return [self._batch_shape]  # Keras 2 shows an InputLayer's shape as a list
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        return inputs, mask
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False, **kwargs) -> KerasTensor:
+    """A symbolic input: ``Input(shape=(timesteps, features))`` -> KerasTensor (None, t, f)."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, input_tensor=tensor, optional=optional,
+                       name=name, **kwargs)
+    return layer._output_tensor

@@ -1,0 +1,318 @@
+"""The non-recurrent layers Keras RNN tutorials use: Dense, Embedding, Masking, Dropout,
+Activation and TimeDistributed. Plain NumPy (CuPy for CuPy inputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _backend
+from ._base import Layer, activation_name, as_float_array, get_activation
+from ._initializers import get_initializer
+
+__all__ = ["Activation", "Dense", "Dropout", "Embedding", "Masking", "TimeDistributed"]
+
+
+def _param(layer: Layer, key: str, like):
+    """The weight ``key`` as the array type of ``like`` (NumPy, or CuPy on the GPU)."""
+    w = layer._params[key]
+    if _backend.is_cupy_array(like):
+        cache = layer.__dict__.setdefault("_device_params", {})
+        if key not in cache:
+            import cupy
+
+            cache[key] = cupy.asarray(w)
+        return cache[key]
+    return w
+
+
+class Dense(Layer):
+    """Keras ``Dense``: ``activation(x @ kernel + bias)`` on the last axis.
+
+    Weights: kernel (input_dim, units), bias (units,). Regularizers, constraints and
+    ``lora_rank`` are accepted and have no effect at inference.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(
+                f"received an invalid value for argument `units`, expected a positive integer, "
+                f"got {units!r}"
+            )
+        self.units = int(units)
+        self.activation = activation_name(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self._kernel_init = get_initializer(kernel_initializer, "kernel_initializer")
+        self._bias_init = get_initializer(bias_initializer, "bias_initializer")
+        self.seed = seed
+        self.input_spec_dim = None
+
+    def build(self, input_shape) -> None:
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"Dense needs a known last input dimension; got {input_shape}")
+        rng = np.random.default_rng(self.seed)
+        self._add_weight("kernel", self._kernel_init((input_dim, self.units), rng), "kernel")
+        if self.use_bias:
+            self._add_weight("bias", self._bias_init((self.units,), rng), "bias")
+        self.input_spec_dim = int(input_dim)
+        self.built = True
+
+    def _weights_changed(self) -> None:
+        self.__dict__.pop("_device_params", None)
+
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) < 2:
+            raise ValueError(
+                f"input of Dense layer {self.name!r} must have rank >= 2 (batch, ..., "
+                f"features); got shape {tuple(shape)}"
+            )
+        if self.built and shape[-1] is not None and shape[-1] != self.input_spec_dim:
+            raise ValueError(
+                f"input of Dense layer {self.name!r} has {shape[-1]} features (last "
+                f"dimension), but the layer was built for {self.input_spec_dim}; got input "
+                f"shape {tuple(shape)}"
+            )
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = as_float_array(inputs, f"input of Dense layer {self.name!r}", self._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        y = x @ _param(self, "kernel", x)
+        if self.use_bias:
+            y = y + _param(self, "bias", x)
+        return get_activation(self.activation)(y), mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(units=self.units, activation=self.activation, use_bias=self.use_bias)
+        return config
+
+
+class Embedding(Layer):
+    """Keras ``Embedding``: integer indices (batch, length) -> (batch, length, output_dim).
+
+    Weights: embeddings (input_dim, output_dim). ``mask_zero=True`` masks index 0 for the
+    layers after it. ``input_length`` (Keras 2) fixes the sequence length in shapes.
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 weights=None, lora_rank=None, input_length=None, seed=None, **kwargs):
+        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(
+                    f"both `input_dim` and `output_dim` should be positive integers; received "
+                    f"{arg}={value!r}"
+                )
+        if ("input_shape" not in kwargs and "batch_input_shape" not in kwargs
+                and input_length is not None):
+            kwargs["input_shape"] = (input_length,)
+        super().__init__(weights=weights, **kwargs)
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.mask_zero = bool(mask_zero)
+        self.input_length = input_length
+        self.embeddings_initializer = embeddings_initializer
+        self._init = get_initializer(embeddings_initializer, "embeddings_initializer")
+        self.seed = seed
+
+    def build(self, input_shape) -> None:
+        rng = np.random.default_rng(self.seed)
+        self._add_weight("embeddings", self._init((self.input_dim, self.output_dim), rng),
+                         "embeddings")
+        self.built = True
+
+    def _weights_changed(self) -> None:
+        self.__dict__.pop("_device_params", None)
+
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) < 1:
+            raise ValueError(f"input of Embedding layer {self.name!r} must have rank >= 1")
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        xp = _backend.array_module(inputs)
+        idx = xp.asarray(inputs)
+        if idx.dtype.kind not in "biuf":
+            raise TypeError(
+                f"input of Embedding layer {self.name!r} must be integer indices, got dtype "
+                f"{idx.dtype}"
+            )
+        self._check_input_shape(idx.shape)
+        self._ensure_built(idx.shape)
+        if idx.dtype.kind == "f":
+            if bool(xp.any(~xp.isfinite(idx))):
+                raise ValueError(f"Embedding layer {self.name!r} got non-finite indices")
+        idx = idx.astype(np.int64)
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= self.input_dim):
+            raise ValueError(
+                f"Embedding layer {self.name!r} got indices outside [0, {self.input_dim}): "
+                f"min {int(idx.min())}, max {int(idx.max())}"
+            )
+        out = _param(self, "embeddings", idx)[idx]
+        out_mask = (idx != 0) if self.mask_zero else None
+        return out, out_mask
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return _backend.array_module(inputs).asarray(inputs) != 0
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(input_dim=self.input_dim, output_dim=self.output_dim,
+                      mask_zero=self.mask_zero)
+        return config
+
+
+class Masking(Layer):
+    """Keras ``Masking``: a timestep whose features all equal ``mask_value`` is masked for the
+    layers after it, and its features are set to zero."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = as_float_array(inputs, f"input of Masking layer {self.name!r}", self._compute_dtype)
+        if x.ndim < 2:
+            raise ValueError(
+                f"input of Masking layer {self.name!r} must have rank >= 2; got shape {x.shape}"
+            )
+        self._ensure_built(x.shape)
+        xp = _backend.array_module(x)
+        keep = xp.any(x != self.mask_value, axis=-1)
+        return x * keep[..., None].astype(x.dtype), keep
+
+    def compute_mask(self, inputs, mask=None):
+        x = _backend.array_module(inputs).asarray(inputs)
+        return (x != self.mask_value).any(axis=-1)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(mask_value=self.mask_value)
+        return config
+
+
+class Dropout(Layer):
+    """Keras ``Dropout``: the identity at inference (fusedrnn only runs inference)."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) or not (
+                0 <= rate <= 1):
+            raise ValueError(
+                f"invalid value received for argument `rate`: expected a float between 0 and "
+                f"1, got {rate!r}"
+            )
+        self.rate = float(rate)
+        self.noise_shape = noise_shape
+        self.seed = seed
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = as_float_array(inputs, f"input of Dropout layer {self.name!r}", self._compute_dtype)
+        self._ensure_built(x.shape)
+        return x, mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+        return config
+
+
+class Activation(Layer):
+    """Keras ``Activation``: applies a named activation (``"relu"``, ``"softmax"``, ...)."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activation_name(activation)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = as_float_array(inputs, f"input of Activation layer {self.name!r}",
+                           self._compute_dtype)
+        self._ensure_built(x.shape)
+        return get_activation(self.activation)(x), mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(activation=self.activation)
+        return config
+
+
+class TimeDistributed(Layer):
+    """Keras ``TimeDistributed``: applies ``layer`` to every timestep of (batch, time, ...).
+
+    Weights are the wrapped layer's. The mask passes through.
+    """
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"TimeDistributed needs a layer instance, got {layer!r}")
+        super().__init__(**kwargs)
+        self.layer = layer
+        if self._batch_input_shape is None and layer._batch_input_shape is not None:
+            self._batch_input_shape = layer._batch_input_shape
+
+    def _inner_shape(self, input_shape):
+        return (input_shape[0], *input_shape[2:])
+
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) < 3:
+            raise ValueError(
+                f"input of TimeDistributed layer {self.name!r} must have rank >= 3 (batch, "
+                f"timesteps, ...); got shape {tuple(shape)}"
+            )
+        self.layer._check_input_shape(self._inner_shape(shape))
+
+    def build(self, input_shape) -> None:
+        self.layer._ensure_built(self._inner_shape(input_shape))
+        self.built = True
+
+    # the wrapped layer's weights
+    def get_weights(self):
+        return self.layer.get_weights()
+
+    def set_weights(self, weights) -> None:
+        self.layer.set_weights(weights)
+
+    @property
+    def weights(self):
+        return self.layer.weights
+
+    def _expected_weight_shapes(self):
+        return self.layer._expected_weight_shapes()
+
+    def count_params(self) -> int:
+        return self.layer.count_params()
+
+    def compute_output_shape(self, input_shape):
+        inner = self.layer.compute_output_shape(self._inner_shape(input_shape))
+        return (input_shape[0], input_shape[1], *inner[1:])
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = as_float_array(inputs, f"input of TimeDistributed layer {self.name!r}",
+                           self._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        batch, timesteps = x.shape[0], x.shape[1]
+        flat = x.reshape((batch * timesteps, *x.shape[2:]))
+        y, _ = self.layer._forward(flat, training=training)
+        y = y.reshape((batch, timesteps, *y.shape[1:]))
+        return y, mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(layer=self.layer.get_config())
+        return config

@@ -1,0 +1,119 @@
+"""Keras weight initializers, NumPy-only, seeded by a ``numpy.random.Generator``.
+
+Same distributions and fan rules as Keras (the numbers differ: Keras uses its own RNG).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["get_initializer"]
+
+
+def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[:-2]))
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _variance_scaling(scale: float, mode: str, distribution: str):
+    def init(shape, rng):
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+        variance = scale / max(1.0, n)
+        if distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            return rng.uniform(-limit, limit, size=shape)
+        stddev = math.sqrt(variance)
+        if distribution == "truncated_normal":
+            # Keras: truncated at two standard deviations, std corrected by .87962566
+            return _truncated_normal(shape, rng, stddev / 0.87962566103423978)
+        return rng.normal(0.0, stddev, size=shape)
+
+    return init
+
+
+def _truncated_normal(shape, rng, stddev):
+    out = rng.normal(0.0, stddev, size=shape)
+    bad = np.abs(out) > 2 * stddev
+    while np.any(bad):
+        out[bad] = rng.normal(0.0, stddev, size=int(bad.sum()))
+        bad = np.abs(out) > 2 * stddev
+    return out
+
+
+def _orthogonal(gain: float = 1.0):
+    def init(shape, rng):
+        if len(shape) < 2:
+            raise ValueError(f"the orthogonal initializer needs a shape of rank >= 2, got {shape}")
+        rows = int(np.prod(shape[:-1]))
+        cols = shape[-1]
+        a = rng.normal(0.0, 1.0, size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return gain * q.reshape(shape)
+
+    return init
+
+
+def _identity(shape, rng):
+    if len(shape) != 2:
+        raise ValueError(f"the identity initializer needs a 2-D shape, got {shape}")
+    return np.eye(*shape)
+
+
+_INITIALIZERS: dict[str, Callable] = {
+    "zeros": lambda shape, rng: np.zeros(shape),
+    "ones": lambda shape, rng: np.ones(shape),
+    "glorot_uniform": _variance_scaling(1.0, "fan_avg", "uniform"),
+    "glorot_normal": _variance_scaling(1.0, "fan_avg", "truncated_normal"),
+    "he_uniform": _variance_scaling(2.0, "fan_in", "uniform"),
+    "he_normal": _variance_scaling(2.0, "fan_in", "truncated_normal"),
+    "lecun_uniform": _variance_scaling(1.0, "fan_in", "uniform"),
+    "lecun_normal": _variance_scaling(1.0, "fan_in", "truncated_normal"),
+    "orthogonal": _orthogonal(),
+    "identity": _identity,
+    # Keras: RandomUniform(-0.05, 0.05), RandomNormal(0, 0.05), TruncatedNormal(0, 0.05)
+    "uniform": lambda shape, rng: rng.uniform(-0.05, 0.05, size=shape),
+    "random_uniform": lambda shape, rng: rng.uniform(-0.05, 0.05, size=shape),
+    "normal": lambda shape, rng: rng.normal(0.0, 0.05, size=shape),
+    "random_normal": lambda shape, rng: rng.normal(0.0, 0.05, size=shape),
+    "truncated_normal": lambda shape, rng: _truncated_normal(shape, rng, 0.05),
+}
+_ALIASES = {
+    "Zeros": "zeros", "Ones": "ones", "GlorotUniform": "glorot_uniform",
+    "GlorotNormal": "glorot_normal", "HeUniform": "he_uniform", "HeNormal": "he_normal",
+    "LecunUniform": "lecun_uniform", "LecunNormal": "lecun_normal",
+    "Orthogonal": "orthogonal", "Identity": "identity", "RandomUniform": "random_uniform",
+    "RandomNormal": "random_normal", "TruncatedNormal": "truncated_normal",
+}
+
+
+def get_initializer(spec, argument: str) -> Callable:
+    """Return ``init(shape, rng) -> ndarray`` for a Keras initializer name or a callable.
+
+    A callable is called as Keras calls initializers: ``spec(shape, dtype="float32")``.
+    """
+    if spec is None:
+        spec = "zeros"
+    if isinstance(spec, str):
+        key = _ALIASES.get(spec, spec)
+        if key not in _INITIALIZERS:
+            raise ValueError(
+                f"unknown initializer {spec!r} for `{argument}`; "
+                f"expected one of {sorted(_INITIALIZERS)} or a callable"
+            )
+        return _INITIALIZERS[key]
+    if callable(spec):
+        return lambda shape, rng: np.asarray(spec(shape, dtype="float32"))
+    raise TypeError(f"`{argument}` must be an initializer name or a callable, got {spec!r}")

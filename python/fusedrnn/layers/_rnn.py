@@ -1,0 +1,670 @@
+"""SimpleRNN, GRU, LSTM and Bidirectional, computed by fusedrnn's kernels (via _backend).
+
+Training-only arguments (dropout, recurrent_dropout, regularizers, constraints, unroll,
+use_cudnn, implementation) are accepted for Keras compatibility and have no effect: fusedrnn
+only runs inference, where Keras ignores them too. ``seed`` seeds the weight initializers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _backend
+from ._base import (
+    RNN_ACTIVATIONS,
+    KerasTensor,
+    Layer,
+    activation_name,
+    as_float_array,
+)
+from ._initializers import get_initializer
+
+__all__ = ["GRU", "LSTM", "RNNLayer", "Bidirectional", "SimpleRNN"]
+
+_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+_TRAINING_ONLY = (
+    "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
+    "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
+    "recurrent_dropout", "unroll", "use_cudnn", "implementation",
+)
+
+
+def _check_units(units) -> int:
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+        raise ValueError(
+            f"received an invalid value for argument `units`, expected a positive integer, "
+            f"got {units!r}"
+        )
+    return int(units)
+
+
+def _check_mask(mask, batch: int, timesteps: int):
+    if mask is None:
+        return None
+    m = _backend.array_module(mask).asarray(mask)
+    if m.shape != (batch, timesteps):
+        raise ValueError(
+            f"mask must have shape (batch, timesteps) = {(batch, timesteps)}, got {m.shape}"
+        )
+    return m.astype(bool)
+
+
+class RNNLayer(Layer):
+    """Common machinery of SimpleRNN, GRU and LSTM (Keras's ``RNN`` over one cell)."""
+
+    _cell = "simple_rnn"
+    _num_gates = 1
+    _num_states = 1
+
+    def __init__(self, units, *, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=False, reset_after=True, seed=None,
+                 return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, time_major=False, zero_output_for_mask=False, device=None,
+                 input_length=None, input_dim=None, training_only=None, **kwargs):
+        if "input_shape" not in kwargs and "batch_input_shape" not in kwargs and (
+                input_length is not None or input_dim is not None):
+            kwargs["input_shape"] = (input_length, input_dim)  # Keras 2 legacy form
+        super().__init__(**kwargs)
+        self.units = _check_units(units)
+        self.activation = activation_name(activation, "activation", RNN_ACTIVATIONS)
+        self.recurrent_activation = activation_name(
+            recurrent_activation, "recurrent_activation", RNN_ACTIVATIONS)
+        self.use_bias = bool(use_bias)
+        self._kernel_init = get_initializer(kernel_initializer, "kernel_initializer")
+        self._recurrent_init = get_initializer(recurrent_initializer, "recurrent_initializer")
+        self._bias_init = get_initializer(bias_initializer, "bias_initializer")
+        self.kernel_initializer = kernel_initializer
+        self.recurrent_initializer = recurrent_initializer
+        self.bias_initializer = bias_initializer
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.reset_after = bool(reset_after)
+        self.seed = seed
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        if time_major:
+            raise ValueError("time_major=True is not supported; pass (batch, timesteps, features)")
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        _backend.resolve_device(device, None)
+        self.device = device
+        for key, value in (training_only or {}).items():
+            setattr(self, key, value)  # kept for get_config; no effect at inference
+        self._packed: dict = {}
+        self._states = None
+        self.input_spec_dim = None
+
+    @property
+    def state_size(self):
+        return self.units if self._num_states == 1 else [self.units] * self._num_states
+
+    # ----------------------------------------------------------- weights
+    def _bias_shape(self) -> tuple[int, ...]:
+        g = self._num_gates * self.units
+        if self._cell == "gru" and self.reset_after:
+            return (2, g)
+        return (g,)
+
+    def build(self, input_shape) -> None:
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a known feature size (last input dimension) to "
+                f"build; got input shape {tuple(input_shape)}"
+            )
+        rng = np.random.default_rng(self.seed)
+        g = self._num_gates * self.units
+        self._add_weight("kernel", self._kernel_init((input_dim, g), rng), "kernel")
+        self._add_weight("recurrent_kernel", self._recurrent_init((self.units, g), rng),
+                         "recurrent_kernel")
+        if self.use_bias:
+            self._add_weight("bias", self._initial_bias(rng), "bias")
+        self.input_spec_dim = int(input_dim)
+        self.built = True
+
+    def _initial_bias(self, rng) -> np.ndarray:
+        return self._bias_init(self._bias_shape(), rng)
+
+    def _weights_changed(self) -> None:
+        self._packed = {}
+
+    def _get_packed(self, device: str) -> _backend.Packed:
+        packed = self._packed.get(device)
+        if packed is None:
+            packed = _backend.pack(
+                self._cell, self._params["kernel"], self._params["recurrent_kernel"],
+                self._params.get("bias"), activation=self.activation,
+                recurrent_activation=self.recurrent_activation, reset_after=self.reset_after,
+                device=device, dtype=self._compute_dtype)
+            self._packed[device] = packed
+        return packed
+
+    # ----------------------------------------------------------- shapes
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) != 3:
+            raise ValueError(
+                f"input of {type(self).__name__} layer {self.name!r} must have rank 3 "
+                f"(batch, timesteps, features); got shape {tuple(shape)}"
+            )
+        if self.built and shape[-1] is not None and shape[-1] != self.input_spec_dim:
+            raise ValueError(
+                f"input of {type(self).__name__} layer {self.name!r} has {shape[-1]} features "
+                f"(last dimension), but the layer was built for {self.input_spec_dim}; "
+                f"got input shape {tuple(shape)}"
+            )
+
+    def compute_output_shape(self, input_shape):
+        batch, timesteps = input_shape[0], input_shape[1]
+        out = (batch, timesteps, self.units) if self.return_sequences else (batch, self.units)
+        if self.return_state:
+            return [out] + [(batch, self.units)] * self._num_states
+        return out
+
+    def _multi_output(self) -> bool:
+        return self.return_state
+
+    def _symbolic_output_shapes(self, input_shape, initial_state=None, mask=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected call arguments {sorted(kwargs)}")
+        if initial_state is not None:
+            self._check_state_shapes(
+                [s.shape if isinstance(s, KerasTensor) else np.shape(s)
+                 for s in _as_state_list(initial_state)], input_shape[0])
+        out = self.compute_output_shape(input_shape)
+        return out if self.return_state else [out]
+
+    def _check_state_shapes(self, shapes, batch) -> None:
+        n = self._num_states
+        if len(shapes) != n:
+            raise ValueError(
+                f"{type(self).__name__} layer {self.name!r} expects {n} initial state "
+                f"array{'s' if n > 1 else ''} of shape (batch, {self.units}), "
+                f"got {len(shapes)}"
+            )
+        for i, s in enumerate(shapes):
+            s = tuple(s)
+            ok = len(s) == 2 and s[1] == self.units and (
+                batch is None or s[0] is None or s[0] == batch)
+            if not ok:
+                raise ValueError(
+                    f"initial state {i} of {type(self).__name__} layer {self.name!r} must "
+                    f"have shape (batch, units) = ({batch}, {self.units}); got {s}"
+                )
+
+    # ----------------------------------------------------------- running
+    def _prepare_input(self, inputs):
+        x = as_float_array(inputs, f"input of {type(self).__name__} layer {self.name!r}",
+                           self._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        return x
+
+    def _initial_state_arrays(self, initial_state, batch: int):
+        if initial_state is None:
+            if self.stateful and self._states is not None:
+                states = self._states
+                if states[0].shape[0] != batch:
+                    raise ValueError(
+                        f"stateful layer {self.name!r} holds states for batch size "
+                        f"{states[0].shape[0]}, got a batch of {batch}; call reset_states() "
+                        "to start over with another batch size"
+                    )
+                return list(states)
+            return None
+        states = [as_float_array(s, f"initial state of layer {self.name!r}",
+                                 self._compute_dtype)
+                  for s in _as_state_list(initial_state)]
+        self._check_state_shapes([s.shape for s in states], batch)
+        return states
+
+    def _run(self, x, mask, initial_state, device):
+        """Run the layer: returns (output in processing order, states tuple)."""
+        packed = self._get_packed(device)
+        out, states = _backend.rnn_forward(
+            x, packed, initial_state=initial_state, mask=mask, go_backwards=self.go_backwards,
+            return_sequences=self.return_sequences)
+        return out, states
+
+    def _forward(self, inputs, mask=None, training=False, initial_state=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected call arguments {sorted(kwargs)}")
+        x = self._prepare_input(inputs)
+        device = _backend.resolve_device(self.device, x)
+        mask = _check_mask(mask, x.shape[0], x.shape[1])
+        init = self._initial_state_arrays(initial_state, x.shape[0])
+        out, states = self._run(x, mask, init, device)
+        if self.return_sequences and mask is not None and self.zero_output_for_mask:
+            m = mask[:, ::-1] if self.go_backwards else mask
+            out = out * _backend.array_module(out).asarray(m)[:, :, None].astype(out.dtype)
+        if self.stateful:
+            self._states = tuple(s.copy() for s in states)
+        out_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [out, *states], [out_mask] + [None] * len(states)
+        return out, out_mask
+
+    def call(self, inputs, initial_state=None, mask=None, training=False):
+        return self._forward(inputs, mask=mask, training=training,
+                             initial_state=initial_state)[0]
+
+    # ----------------------------------------------------------- state
+    @property
+    def states(self):
+        return None if self._states is None else [s.copy() for s in self._states]
+
+    def reset_states(self, states=None) -> None:
+        """Forget the carried states (zeros next call), or set them to ``states``."""
+        if states is None:
+            self._states = None
+            return
+        states = [as_float_array(s, "state", self._compute_dtype)
+                  for s in _as_state_list(states)]
+        self._check_state_shapes([s.shape for s in states], states[0].shape[0])
+        self._states = tuple(np.array(s, copy=True) for s in states)
+
+    def reset_state(self) -> None:
+        self.reset_states()
+
+    # ----------------------------------------------------------- config
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            units=self.units, activation=self.activation, use_bias=self.use_bias,
+            kernel_initializer=self.kernel_initializer,
+            recurrent_initializer=self.recurrent_initializer,
+            bias_initializer=self.bias_initializer, seed=self.seed,
+            return_sequences=self.return_sequences, return_state=self.return_state,
+            go_backwards=self.go_backwards, stateful=self.stateful, device=self.device,
+        )
+        return config
+
+    def _clone(self, **overrides) -> RNNLayer:
+        """A fresh, unbuilt layer with the same configuration (weights are not copied)."""
+        config = self._clone_config()
+        config.update(overrides)
+        return type(self)(**config)
+
+    def _clone_config(self) -> dict:
+        config = self.get_config()
+        config.pop("trainable")
+        config["zero_output_for_mask"] = self.zero_output_for_mask
+        return config
+
+
+def _as_state_list(initial_state) -> list:
+    if isinstance(initial_state, (list, tuple)):
+        return list(initial_state)
+    return [initial_state]
+
+
+def _split_training_only(kwargs: dict) -> dict:
+    return {k: kwargs.pop(k) for k in _TRAINING_ONLY if k in kwargs}
+
+
+class SimpleRNN(RNNLayer):
+    """Keras ``SimpleRNN``: ``h = activation(x @ kernel + bias + h_prev @ recurrent_kernel)``.
+
+    Weights: kernel (input_dim, units), recurrent_kernel (units, units), bias (units,).
+    """
+
+    _cell = "simple_rnn"
+    _num_gates = 1
+    _num_states = 1
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
+        training_only = dict(
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, unroll=unroll)
+        training_only.update(_split_training_only(kwargs))
+        super().__init__(
+            units, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, seed=seed, return_sequences=return_sequences,
+            return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+            training_only=training_only, **kwargs)
+
+
+class GRU(RNNLayer):
+    """Keras ``GRU`` (gates z, r, h). Weights: kernel (input_dim, 3u), recurrent_kernel
+    (u, 3u), bias (2, 3u) with reset_after=True (the default) or (3u,) without."""
+
+    _cell = "gru"
+    _num_gates = 3
+    _num_states = 1
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, reset_after=True,
+                 use_cudnn="auto", **kwargs):
+        training_only = dict(
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, unroll=unroll, use_cudnn=use_cudnn)
+        training_only.update(_split_training_only(kwargs))
+        super().__init__(
+            units, activation=activation, recurrent_activation=recurrent_activation,
+            use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            seed=seed, return_sequences=return_sequences, return_state=return_state,
+            go_backwards=go_backwards, stateful=stateful, reset_after=reset_after,
+            training_only=training_only, **kwargs)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(recurrent_activation=self.recurrent_activation,
+                      reset_after=self.reset_after)
+        return config
+
+
+class LSTM(RNNLayer):
+    """Keras ``LSTM`` (gates i, f, c, o). Weights: kernel (input_dim, 4u), recurrent_kernel
+    (u, 4u), bias (4u,). ``unit_forget_bias=True`` starts the forget-gate bias at 1."""
+
+    _cell = "lstm"
+    _num_gates = 4
+    _num_states = 2
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, unroll=False,
+                 use_cudnn="auto", **kwargs):
+        training_only = dict(
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, unroll=unroll, use_cudnn=use_cudnn)
+        training_only.update(_split_training_only(kwargs))
+        super().__init__(
+            units, activation=activation, recurrent_activation=recurrent_activation,
+            use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias, seed=seed, return_sequences=return_sequences,
+            return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+            training_only=training_only, **kwargs)
+
+    def _initial_bias(self, rng) -> np.ndarray:
+        u = self.units
+        if not self.unit_forget_bias:
+            return self._bias_init((4 * u,), rng)
+        return np.concatenate([self._bias_init((u,), rng), np.ones(u),
+                               self._bias_init((2 * u,), rng)])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(recurrent_activation=self.recurrent_activation,
+                      unit_forget_bias=self.unit_forget_bias)
+        return config
+
+
+# --------------------------------------------------------------------------- Bidirectional
+
+
+class Bidirectional(Layer):
+    """Keras ``Bidirectional``: a forward copy of ``layer`` and a backward copy
+    (go_backwards flipped), run concurrently where the engine can, merged by ``merge_mode``
+    (``"concat"``, ``"sum"``, ``"mul"``, ``"ave"`` or ``None`` for a list).
+
+    Weights: the forward layer's, then the backward layer's. With return_state the outputs
+    are ``[merged..., forward states..., backward states...]``. With return_sequences, masked
+    steps output zeros (Keras sets zero_output_for_mask on both copies).
+    """
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        if not isinstance(layer, RNNLayer):
+            raise ValueError(
+                "Bidirectional needs a SimpleRNN, GRU or LSTM layer instance; got "
+                f"{layer!r}"
+            )
+        if merge_mode not in _MERGE_MODES:
+            raise ValueError(
+                f"invalid merge_mode {merge_mode!r}; merge_mode should be one of "
+                "{'sum', 'mul', 'ave', 'concat', None}"
+            )
+        if layer.built:
+            raise ValueError(
+                f"the layer {layer.name!r} passed to Bidirectional is already built; pass an "
+                "unbuilt layer (Bidirectional makes fresh forward and backward copies)"
+            )
+        super().__init__(weights=weights, **kwargs)
+        zero = layer.return_sequences
+        base = layer.name[len("forward_"):] if layer.name.startswith("forward_") else layer.name
+        self.forward_layer = layer._clone(name="forward_" + base, zero_output_for_mask=zero)
+        if backward_layer is None:
+            self.backward_layer = layer._clone(
+                name="backward_" + base, go_backwards=not layer.go_backwards,
+                zero_output_for_mask=zero)
+        else:
+            if not isinstance(backward_layer, RNNLayer):
+                raise ValueError(f"backward_layer must be an RNN layer, got {backward_layer!r}")
+            if backward_layer.go_backwards == layer.go_backwards:
+                raise ValueError(
+                    "forward layer and backward_layer must have different go_backwards "
+                    f"values; both have go_backwards={layer.go_backwards}"
+                )
+            for attr in ("return_sequences", "return_state", "stateful"):
+                if getattr(backward_layer, attr) != getattr(layer, attr):
+                    raise ValueError(
+                        f"forward layer and backward_layer must have the same {attr}; got "
+                        f"{getattr(layer, attr)} and {getattr(backward_layer, attr)}"
+                    )
+            backward_layer.zero_output_for_mask = zero
+            self.backward_layer = backward_layer
+        self.merge_mode = merge_mode
+        self.return_sequences = layer.return_sequences
+        self.return_state = layer.return_state
+        self.stateful = layer.stateful
+        if self._batch_input_shape is None and layer._batch_input_shape is not None:
+            self._batch_input_shape = layer._batch_input_shape
+
+    @property
+    def layer(self) -> RNNLayer:
+        return self.forward_layer
+
+    def build(self, input_shape) -> None:
+        self.forward_layer._ensure_built(input_shape)
+        self.backward_layer._ensure_built(input_shape)
+        self.built = True
+
+    def _check_input_shape(self, shape) -> None:
+        self.forward_layer._check_input_shape(shape)
+
+    # weights: forward's then backward's
+    def get_weights(self) -> list[np.ndarray]:
+        return self.forward_layer.get_weights() + self.backward_layer.get_weights()
+
+    @property
+    def weights(self):
+        return self.forward_layer.weights + self.backward_layer.weights
+
+    def _expected_weight_shapes(self):
+        return (self.forward_layer._expected_weight_shapes()
+                + self.backward_layer._expected_weight_shapes())
+
+    def set_weights(self, weights) -> None:
+        if not self.built:
+            raise ValueError(
+                f"layer {self.name!r} is not built yet; call it on an input (or give it an "
+                "input shape) before set_weights()"
+            )
+        weights = list(weights)
+        n_fw = len(self.forward_layer._param_names)
+        expected = self._expected_weight_shapes()
+        names = ([f"forward {n}" for _, n in self.forward_layer._param_names]
+                 + [f"backward {n}" for _, n in self.backward_layer._param_names])
+        if len(weights) != len(expected):
+            desc = ", ".join(f"{n} {tuple(s)}" for n, s in zip(names, expected))
+            raise ValueError(
+                f"layer {self.name!r} expects {len(expected)} weight arrays [{desc}], but "
+                f"set_weights received {len(weights)}"
+            )
+        # validate everything before changing anything
+        for i, (w, shape, name) in enumerate(zip(weights, expected, names)):
+            if np.shape(_backend.to_numpy(w)) != tuple(shape):
+                desc = ", ".join(f"{n} {tuple(s)}" for n, s in zip(names, expected))
+                raise ValueError(
+                    f"layer {self.name!r}: weight {i} ({name}) has shape "
+                    f"{np.shape(_backend.to_numpy(w))}, expected {tuple(shape)}; expected "
+                    f"shapes [{desc}]"
+                )
+        self.forward_layer.set_weights(weights[:n_fw])
+        self.backward_layer.set_weights(weights[n_fw:])
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                f"you tried to call count_params on layer {self.name!r}, but the layer isn't "
+                "built; call it on an input or give it an input shape first"
+            )
+        return self.forward_layer.count_params() + self.backward_layer.count_params()
+
+    # shapes
+    def compute_output_shape(self, input_shape):
+        fw = self.forward_layer.compute_output_shape(input_shape)
+        out = fw[0] if self.return_state else fw
+        states = fw[1:] if self.return_state else []
+        if self.merge_mode == "concat":
+            outs = [(*out[:-1], out[-1] * 2)]
+        elif self.merge_mode is None:
+            outs = [out, out]
+        else:
+            outs = [out]
+        if self.return_state:
+            return outs + list(states) * 2
+        return outs if self.merge_mode is None else outs[0]
+
+    def _multi_output(self) -> bool:
+        return self.return_state or self.merge_mode is None
+
+    def _symbolic_output_shapes(self, input_shape, initial_state=None, mask=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"Bidirectional got unexpected call arguments {sorted(kwargs)}")
+        if initial_state is not None:
+            states = _as_state_list(initial_state)
+            self._check_state_count(len(states))
+            half = len(states) // 2
+            shapes = [s.shape if isinstance(s, KerasTensor) else np.shape(s) for s in states]
+            self.forward_layer._check_state_shapes(shapes[:half], input_shape[0])
+            self.backward_layer._check_state_shapes(shapes[half:], input_shape[0])
+        out = self.compute_output_shape(input_shape)
+        return out if self._multi_output() else [out]
+
+    def _check_state_count(self, n: int) -> None:
+        expected = self.forward_layer._num_states + self.backward_layer._num_states
+        if n != expected:
+            raise ValueError(
+                f"Bidirectional layer {self.name!r} expects {expected} initial states (the "
+                f"forward layer's, then the backward layer's), got {n}"
+            )
+
+    # running
+    def _forward(self, inputs, mask=None, training=False, initial_state=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"Bidirectional got unexpected call arguments {sorted(kwargs)}")
+        fw, bw = self.forward_layer, self.backward_layer
+        x = as_float_array(inputs, f"input of Bidirectional layer {self.name!r}",
+                           fw._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        batch, timesteps = x.shape[0], x.shape[1]
+        mask = _check_mask(mask, batch, timesteps)
+        init_fw = init_bw = None
+        if initial_state is not None:
+            states = _as_state_list(initial_state)
+            self._check_state_count(len(states))
+            half = fw._num_states
+            init_fw = fw._initial_state_arrays(states[:half], batch)
+            init_bw = bw._initial_state_arrays(states[half:], batch)
+        else:
+            init_fw = fw._initial_state_arrays(None, batch)
+            init_bw = bw._initial_state_arrays(None, batch)
+        device_fw = _backend.resolve_device(fw.device, x)
+        device_bw = _backend.resolve_device(bw.device, x)
+        if (not fw.go_backwards and bw.go_backwards and device_fw == device_bw
+                and fw.return_sequences == bw.return_sequences):
+            (y_fw, s_fw), (y_bw, s_bw) = _backend.bidirectional_forward(
+                x, fw._get_packed(device_fw), bw._get_packed(device_bw),
+                initial_state_fw=init_fw, initial_state_bw=init_bw, mask=mask,
+                return_sequences=self.return_sequences)
+        else:
+            y_fw, s_fw = fw._run(x, mask, init_fw, device_fw)
+            y_bw, s_bw = bw._run(x, mask, init_bw, device_bw)
+        xp = _backend.array_module(y_fw)
+        if self.return_sequences:
+            # outputs are in each layer's processing order; bring both to input time order
+            if fw.go_backwards:
+                y_fw = y_fw[:, ::-1]
+            if bw.go_backwards:
+                y_bw = y_bw[:, ::-1]
+            if mask is not None:
+                m = xp.asarray(mask)[:, :, None].astype(y_fw.dtype)
+                y_fw = y_fw * m
+                y_bw = y_bw * m
+            y_fw = xp.ascontiguousarray(y_fw)
+            y_bw = xp.ascontiguousarray(y_bw)
+        if self.stateful:
+            fw._states = tuple(s.copy() for s in s_fw)
+            bw._states = tuple(s.copy() for s in s_bw)
+        if self.merge_mode == "concat":
+            merged = [xp.concatenate([y_fw, y_bw], axis=-1)]
+        elif self.merge_mode == "sum":
+            merged = [y_fw + y_bw]
+        elif self.merge_mode == "mul":
+            merged = [y_fw * y_bw]
+        elif self.merge_mode == "ave":
+            merged = [(y_fw + y_bw) / 2]
+        else:
+            merged = [y_fw, y_bw]
+        out_mask = mask if self.return_sequences else None
+        masks = [out_mask] * len(merged)
+        if self.return_state:
+            states = list(s_fw) + list(s_bw)
+            return merged + states, masks + [None] * len(states)
+        if self.merge_mode is None:
+            return merged, masks
+        return merged[0], out_mask
+
+    def call(self, inputs, initial_state=None, mask=None, training=False):
+        return self._forward(inputs, mask=mask, training=training,
+                             initial_state=initial_state)[0]
+
+    def reset_states(self, states=None) -> None:
+        if states is None:
+            self.forward_layer.reset_states()
+            self.backward_layer.reset_states()
+            return
+        states = _as_state_list(states)
+        self._check_state_count(len(states))
+        half = self.forward_layer._num_states
+        self.forward_layer.reset_states(states[:half])
+        self.backward_layer.reset_states(states[half:])
+
+    def reset_state(self) -> None:
+        self.reset_states()
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(merge_mode=self.merge_mode, layer=self.forward_layer.get_config())
+        return config
+

@@ -1,0 +1,671 @@
+"""Keras-compatible models: :class:`Sequential` and the functional :class:`Model`.
+
+``Sequential([...])`` / ``.add()`` and ``Model(inputs, outputs)`` over fusedrnn layers, with
+``predict``, direct calls, ``get_weights``/``set_weights``, ``get_layer`` and ``summary()`` in
+the Keras 2 text form that Keras tutorials show. Models run inference only: ``compile`` is
+accepted and does nothing; ``fit`` raises.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable
+
+import numpy as np
+
+from . import _backend
+from .layers._base import InputLayer, KerasTensor, Layer, Node, flatten
+
+__all__ = ["Model", "Sequential"]
+
+
+# --------------------------------------------------------------------------- graph helpers
+
+
+def _topological_nodes(input_tensor: KerasTensor, outputs: list[KerasTensor]) -> list[Node]:
+    """The nodes between ``input_tensor`` and ``outputs``, each after the nodes it reads."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    input_node = input_tensor._node
+
+    def visit(node: Node, path: set[int]) -> None:
+        if id(node) in seen:
+            return
+        if id(node) in path:
+            raise ValueError("the layer graph has a cycle")
+        if isinstance(node.layer, InputLayer) and node is not input_node:
+            raise ValueError(
+                f"graph disconnected: the outputs depend on input {node.layer.name!r}, which "
+                "is not the model's input; fusedrnn models take a single input"
+            )
+        path = path | {id(node)}
+        for parent in node.parent_tensors:
+            visit(parent._node, path)
+        seen.add(id(node))
+        order.append(node)
+
+    for t in outputs:
+        if not isinstance(t, KerasTensor):
+            raise TypeError(f"model outputs must be KerasTensors from layer calls, got {t!r}")
+        visit(t._node, set())
+    if input_node not in order:
+        raise ValueError("the model's outputs do not depend on its input")
+    return order
+
+
+def _layers_by_depth(nodes: list[Node], outputs: list[KerasTensor]) -> list[Layer]:
+    """The model's layers in Keras's order: by decreasing depth from the outputs (the input
+    first), ties broken by first visit in a depth-first walk from the outputs."""
+    layer_index: dict[int, int] = {}
+
+    def visit(node: Node, seen: set[int]) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        layer_index.setdefault(id(node.layer), len(layer_index))
+        for parent in node.parent_tensors:
+            visit(parent._node, seen)
+
+    seen: set[int] = set()
+    for t in outputs:
+        visit(t._node, seen)
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    for node in reversed(nodes):  # nodes are parents-first; walk from the outputs back
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parent_tensors:
+            pid = id(parent._node)
+            node_depth[pid] = max(depth + 1, node_depth.get(pid, 0))
+    unique: list[Layer] = []
+    for node in nodes:
+        if node.layer not in unique:
+            unique.append(node.layer)
+    return sorted(unique, key=lambda la: (-layer_depth[id(la)], layer_index[id(la)]))
+
+
+def _assign_names(layers: list[Layer], new: list[Layer]) -> None:
+    """Give each auto-named layer in ``new`` Keras's default name, unique within ``layers``
+    (``simple_rnn``, ``simple_rnn_1``, ...; inputs ``input_1``, ``input_2``, ...). A name, once
+    given, is kept (so layers shared by several models keep theirs)."""
+    taken = {layer.name for layer in layers if layer not in new or not layer._auto_name}
+    for layer in new:
+        if not layer._auto_name:
+            continue
+        base = layer._base_name()
+        n = 1 if isinstance(layer, InputLayer) else 0
+        while True:
+            candidate = base if n == 0 else f"{base}_{n}"
+            if candidate not in taken:
+                break
+            n += 1
+        layer.name = candidate
+        layer._auto_name = False
+        taken.add(candidate)
+
+
+def _resolve(obj, values: dict):
+    if isinstance(obj, KerasTensor):
+        return values[id(obj)][0]
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_resolve(o, values) for o in obj)
+    return obj
+
+
+def _shape_text(shape) -> str:
+    if isinstance(shape, list):
+        return "[" + ", ".join(_shape_text(s) for s in shape) + "]"
+    return str(tuple(shape))
+
+
+def _print_row(fields, positions, print_fn) -> None:
+    # Keras 2's print_row: each field starts at the previous column and is cut at its own.
+    line = ""
+    for i, field in enumerate(fields):
+        if i > 0:
+            line = line[:-1] + " "
+        line += str(field)
+        line = line[: positions[i]]
+        line += " " * (positions[i] - len(line))
+    print_fn(line.rstrip())
+
+
+class _ProgressBar:
+    """A Keras 2 style text progress bar: ``4/4 [==============================] - 0s 2ms/step``."""
+
+    def __init__(self, total: int, verbose: int, stream=None):
+        self.total = total
+        self.verbose = verbose
+        self.stream = stream if stream is not None else sys.stdout
+        self.start = time.perf_counter()
+        self.width = 30
+
+    def update(self, done: int) -> None:
+        elapsed = time.perf_counter() - self.start
+        w = len(str(self.total))
+        if done < self.total:
+            if self.verbose != 1:
+                return
+            filled = int(self.width * done / self.total)
+            bar = "=" * max(filled - 1, 0) + (">" if filled else "") + "." * (self.width - filled)
+            eta = elapsed / done * (self.total - done) if done else 0.0
+            self.stream.write(f"\r{done:{w}d}/{self.total} [{bar}] - ETA: {eta:.0f}s")
+        else:
+            per_step = elapsed / max(self.total, 1)
+            step = f"{per_step * 1000:.0f}ms/step" if per_step < 1 else f"{per_step:.0f}s/step"
+            prefix = "\r" if self.verbose == 1 else ""
+            self.stream.write(
+                f"{prefix}{done:{w}d}/{self.total} [{'=' * self.width}] - {elapsed:.0f}s {step}\n"
+            )
+        self.stream.flush()
+
+
+# --------------------------------------------------------------------------- Model
+
+
+class Model:
+    """A functional model: ``Model(inputs=Input(...), outputs=tensor or [tensors])``.
+
+    One input; any number of outputs. ``model(x)`` and ``model.predict(x)`` return an array
+    for one output, a list for several.
+    """
+
+    _default_model_name = "model"
+
+    def __init__(self, inputs=None, outputs=None, name: str | None = None, trainable=True,
+                 **kwargs):
+        if kwargs:
+            raise TypeError(f"unrecognized keyword arguments passed to Model: {sorted(kwargs)}")
+        self.name = name if name is not None else self._default_model_name
+        self.trainable = trainable
+        self._input_tensor: KerasTensor | None = None
+        self._output_tensors: list[KerasTensor] = []
+        self._single_output = True
+        self._nodes: list[Node] = []
+        self._layers: list[Layer] = []
+        if type(self) is Model or inputs is not None or outputs is not None:
+            self._init_graph(inputs, outputs)
+
+    # ----------------------------------------------------------- construction
+    def _init_graph(self, inputs, outputs) -> None:
+        if inputs is None or outputs is None:
+            raise ValueError("Model needs inputs= (an Input tensor) and outputs=")
+        if isinstance(inputs, dict):
+            inputs = list(inputs.values())
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) != 1:
+                raise ValueError(
+                    f"fusedrnn models take a single input; got {len(inputs)} inputs"
+                )
+            inputs = inputs[0]
+        if not isinstance(inputs, KerasTensor) or not isinstance(inputs._node.layer, InputLayer):
+            raise TypeError(f"Model inputs must be a tensor made by Input(...), got {inputs!r}")
+        self._single_output = isinstance(outputs, KerasTensor)
+        outputs = [outputs] if self._single_output else list(flatten(outputs))
+        self._set_graph(inputs, outputs)
+
+    def _set_graph(self, input_tensor: KerasTensor, outputs: list[KerasTensor]) -> None:
+        nodes = _topological_nodes(input_tensor, outputs)
+        layers = _layers_by_depth(nodes, outputs)
+        _assign_names(layers, layers)
+        names = [layer.name for layer in layers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"all layer names should be unique; duplicated: {dupes}")
+        self._input_tensor = input_tensor
+        self._output_tensors = outputs
+        self._nodes = nodes
+        self._layers = layers
+
+    # ----------------------------------------------------------- properties
+    @property
+    def built(self) -> bool:
+        return self._input_tensor is not None
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return [self._input_tensor] if self.built else []
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return list(self._output_tensors)
+
+    @property
+    def input(self):
+        self._require_built()
+        return self._input_tensor
+
+    @property
+    def output(self):
+        self._require_built()
+        return self._output_tensors[0] if self._single_output else list(self._output_tensors)
+
+    @property
+    def input_shape(self):
+        return self.input.shape
+
+    @property
+    def output_shape(self):
+        out = self.output
+        return out.shape if isinstance(out, KerasTensor) else [t.shape for t in out]
+
+    def _require_built(self) -> None:
+        if not self.built:
+            raise ValueError(
+                f"this model ({self.name!r}) has not yet been built; build it by calling "
+                "build(input_shape), by calling it on a batch of data, or by giving its first "
+                "layer an input shape"
+            )
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called ``name`` (or at ``index`` in ``layers``); ValueError if none."""
+        if index is not None:
+            if name is not None:
+                raise ValueError("provide only a layer name or a layer index, not both")
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"was asked to retrieve layer at index {index} but the model only has "
+                    f"{len(self.layers)} layers"
+                )
+            return self.layers[index]
+        if name is None:
+            raise ValueError("provide either a layer name or a layer index")
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"no such layer: {name!r}; existing layers are: {[la.name for la in self.layers]}"
+        )
+
+    # ----------------------------------------------------------- weights
+    def _weight_layers(self) -> list[Layer]:
+        return [layer for layer in self.layers if not isinstance(layer, InputLayer)]
+
+    @property
+    def weights(self):
+        return [w for layer in self._weight_layers() for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        return self.weights if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        return [] if self.trainable else self.weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """All weights as NumPy copies, layer by layer in ``layers`` order, Keras's layout."""
+        return [w for layer in self._weight_layers() for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        """Set all weights (the order of :meth:`get_weights`); ValueError naming the expected
+        count and shapes when they do not fit. Nothing changes unless all fit."""
+        self._require_built()
+        weights = list(weights)
+        expected = [(layer, tuple(s)) for layer in self._weight_layers()
+                    for s in layer._expected_weight_shapes()]
+        if len(weights) != len(expected):
+            shapes = [s for _, s in expected]
+            raise ValueError(
+                f"model {self.name!r} expects {len(expected)} weight arrays with shapes "
+                f"{shapes}, but set_weights received {len(weights)}"
+            )
+        for i, (w, (layer, shape)) in enumerate(zip(weights, expected)):
+            got = tuple(np.shape(_backend.to_numpy(w)))
+            if got != shape:
+                raise ValueError(
+                    f"model {self.name!r}: weight {i} (of layer {layer.name!r}) has shape "
+                    f"{got}, expected {shape}"
+                )
+        start = 0
+        for layer in self._weight_layers():
+            n = len(layer._expected_weight_shapes())
+            layer.set_weights(weights[start:start + n])
+            start += n
+
+    def count_params(self) -> int:
+        self._require_built()
+        return sum(layer.count_params() for layer in self._weight_layers())
+
+    def reset_states(self) -> None:
+        """Reset the carried states of every stateful layer."""
+        for layer in self.layers:
+            if hasattr(layer, "reset_states"):
+                layer.reset_states()
+
+    def reset_state(self) -> None:
+        self.reset_states()
+
+    # ----------------------------------------------------------- running
+    def _run(self, x, training=False):
+        self._require_built()
+        values: dict[int, tuple] = {}
+        input_layer = self._input_tensor._node.layer
+        for node in self._nodes:
+            layer = node.layer
+            if layer is input_layer:
+                values[id(node.outputs[0])] = (x, None)
+                continue
+            x_in, mask_in = values[id(node.inputs)]
+            kwargs = {k: _resolve(v, values) for k, v in node.kwargs.items()}
+            kwargs.setdefault("mask", mask_in)
+            outs, masks = layer._forward(x_in, training=training, **kwargs)
+            if layer._multi_output():
+                for t, o, m in zip(node.outputs, outs, masks):
+                    values[id(t)] = (o, m)
+            else:
+                values[id(node.outputs[0])] = (outs, masks)
+        results = [values[id(t)][0] for t in self._output_tensors]
+        return results[0] if self._single_output else results
+
+    def _check_input(self, x):
+        if isinstance(x, (list, tuple)) and len(x) == 1 and not np.isscalar(x[0]) and (
+                np.ndim(x[0]) >= 1 or _backend.is_cupy_array(x[0])):
+            x = x[0]
+        if isinstance(x, dict):
+            if len(x) != 1:
+                raise ValueError(f"fusedrnn models take a single input; got {len(x)} inputs")
+            x = next(iter(x.values()))
+        if not _backend.is_cupy_array(x):
+            try:
+                x = np.asarray(x)
+            except (ValueError, TypeError) as exc:
+                raise TypeError(f"model input must be a numeric array: {exc}") from exc
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"model input must be numeric, got an array of dtype {x.dtype}")
+        if x.ndim == 0:
+            raise ValueError("model input must have a batch dimension; got a scalar")
+        return x
+
+    def _ensure_input_rank(self, x) -> None:
+        want = self._input_tensor.shape
+        if len(want) != x.ndim:
+            raise ValueError(
+                f"input of model {self.name!r} must have rank {len(want)} (shape {want}); got "
+                f"shape {tuple(x.shape)}"
+            )
+        for i, (w, g) in enumerate(zip(want, x.shape)):
+            if i > 0 and w is not None and w != g:
+                raise ValueError(
+                    f"input of model {self.name!r} is incompatible: expected shape {want}, "
+                    f"got {tuple(x.shape)} (dimension {i})"
+                )
+
+    def __call__(self, inputs, training=False, mask=None):
+        if isinstance(inputs, KerasTensor) or any(
+                isinstance(t, KerasTensor) for t in flatten(inputs)):
+            raise TypeError(
+                "calling a fusedrnn model on a symbolic tensor (nesting models) is not supported;"
+                " build one model from the layers instead"
+            )
+        if mask is not None:
+            raise ValueError("models take no mask argument; put a Masking layer first")
+        x = self._check_input(inputs)
+        self._build_for(x)
+        self._ensure_input_rank(x)
+        return self._run(x, training=training)
+
+    def _build_for(self, x) -> None:
+        """Hook for deferred building (Sequential)."""
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
+                **kwargs):
+        """Run the model over ``x`` in batches of ``batch_size`` (default 32).
+
+        verbose: ``"auto"`` shows a progress bar when there are several batches, ``1`` always,
+        ``2`` one line at the end, ``0`` nothing. Returns NumPy (CuPy for CuPy input).
+        """
+        if kwargs:
+            raise TypeError(f"predict() got unexpected arguments {sorted(kwargs)}")
+        if batch_size is None:
+            batch_size = 32
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
+                batch_size <= 0):
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if verbose not in ("auto", 0, 1, 2):
+            raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}")
+        x = self._check_input(x)
+        self._build_for(x)
+        self._ensure_input_rank(x)
+        n = x.shape[0]
+        starts = list(range(0, n, batch_size)) or [0]
+        if steps is not None:
+            starts = starts[:int(steps)]
+        if verbose == "auto":
+            verbose = 1 if len(starts) > 1 else 0
+        bar = _ProgressBar(len(starts), verbose) if verbose else None
+        pieces = []
+        for i, start in enumerate(starts):
+            pieces.append(self._run(x[start:start + batch_size]))
+            if bar is not None:
+                bar.update(i + 1)
+        if self._single_output:
+            return _concat([p for p in pieces])
+        return [_concat([p[k] for p in pieces]) for k in range(len(self._output_tensors))]
+
+    def predict_on_batch(self, x):
+        return self(x)
+
+    # ----------------------------------------------------------- training stand-ins
+    def compile(self, *args, **kwargs) -> None:
+        """Accepted for Keras compatibility; fusedrnn runs inference only, so it does nothing."""
+
+    def fit(self, *args, **kwargs):
+        raise NotImplementedError(
+            "fusedrnn runs inference only; train with Keras and load the weights "
+            "(set_weights)"
+        )
+
+    # ----------------------------------------------------------- summary
+    def _model_nodes(self) -> set[int]:
+        return {id(n) for n in self._nodes}
+
+    def _summary_layers(self) -> list[Layer]:
+        return self.layers
+
+    def _layer_output_shape(self, layer: Layer) -> str:
+        relevant = self._model_nodes()
+        shapes = []
+        for node in layer._inbound_nodes:
+            if id(node) not in relevant:
+                continue
+            if isinstance(layer, InputLayer):
+                shapes.append([node.outputs[0].shape])
+            elif layer._multi_output():
+                shapes.append([t.shape for t in node.outputs])
+            else:
+                shapes.append(node.outputs[0].shape)
+        if not shapes:
+            return "?"
+        if any(s != shapes[0] for s in shapes[1:]):
+            return "multiple"
+        return _shape_text(shapes[0])
+
+    def _is_sequential_like(self) -> bool:
+        """Keras 2's test: a chain of layers, each node fed by one tensor, none shared."""
+        readers: dict[int, int] = {}
+        for node in self._nodes:
+            parents = node.parent_tensors
+            if len(parents) > 1:
+                return False
+            for p in parents:
+                readers[id(p._node)] = readers.get(id(p._node), 0) + 1
+        if any(count > 1 for count in readers.values()):
+            return False
+        return len({id(n.layer) for n in self._nodes}) == len(self._nodes)
+
+    def summary(self, line_length: int | None = None, positions=None,
+                print_fn: Callable | None = None, expand_nested=False, show_trainable=False,
+                layer_range=None) -> None:
+        """Print the Keras 2 summary table (layer, output shape, parameter count, totals)."""
+        self._require_built()
+        if print_fn is None:
+            print_fn = print
+        sequential_like = isinstance(self, Sequential) or self._is_sequential_like()
+        if sequential_like:
+            line_length = line_length or 65
+            positions = positions or [0.45, 0.85, 1.0]
+            headers = ["Layer (type)", "Output Shape", "Param #"]
+        else:
+            line_length = line_length or 98
+            positions = positions or [0.33, 0.55, 0.67, 1.0]
+            headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+        if positions[-1] <= 1:
+            positions = [int(line_length * p) for p in positions]
+        print_fn(f'Model: "{self.name}"')
+        print_fn("_" * line_length)
+        _print_row(headers, positions, print_fn)
+        print_fn("=" * line_length)
+        layers = self._summary_layers()
+        relevant = self._model_nodes()
+        for i, layer in enumerate(layers):
+            fields = [f"{layer.name} ({type(layer).__name__})", self._layer_output_shape(layer),
+                      0 if isinstance(layer, InputLayer) else layer.count_params()]
+            if sequential_like:
+                _print_row(fields, positions, print_fn)
+            else:
+                connections = []
+                for node in layer._inbound_nodes:
+                    if id(node) not in relevant:
+                        continue
+                    for t in node.parent_tensors:
+                        parent, node_index, tensor_index = t._keras_history
+                        connections.append(f"{parent.name}[{node_index}][{tensor_index}]")
+                _print_row(fields + [connections[0] if connections else ""], positions, print_fn)
+                for extra in connections[1:]:
+                    _print_row(["", "", "", extra], positions, print_fn)
+            print_fn("=" * line_length if i == len(layers) - 1 else "_" * line_length)
+        if not layers:
+            print_fn("=" * line_length)
+        total = self.count_params()
+        trainable = sum(layer.count_params() for layer in self._weight_layers()
+                        if layer.trainable) if self.trainable else 0
+        print_fn(f"Total params: {total:,}")
+        print_fn(f"Trainable params: {trainable:,}")
+        print_fn(f"Non-trainable params: {total - trainable:,}")
+        print_fn("_" * line_length)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _concat(pieces):
+    xp = _backend.array_module(pieces[0])
+    if len(pieces) == 1:
+        return pieces[0]
+    return xp.concatenate(pieces, axis=0)
+
+
+# --------------------------------------------------------------------------- Sequential
+
+
+class Sequential(Model):
+    """A plain stack of layers: ``Sequential([LSTM(8, input_shape=(10, 5)), Dense(1)])`` or
+    ``model.add(layer)``. The first layer may be ``Input(shape=...)`` or carry a Keras 2
+    ``input_shape``/``batch_input_shape``; otherwise the model builds on its first call."""
+
+    _default_model_name = "sequential"
+
+    def __init__(self, layers=None, name: str | None = None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._stack: list[Layer] = []
+        self._input_layer: InputLayer | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._stack)  # Keras: a Sequential's layers exclude its InputLayer
+
+    def _summary_layers(self) -> list[Layer]:
+        return self.layers
+
+    def _weight_layers(self) -> list[Layer]:
+        return list(self._stack)
+
+    def add(self, layer) -> None:
+        """Append a layer (or set the input with ``Input(...)`` / ``InputLayer``)."""
+        if isinstance(layer, KerasTensor):
+            if not isinstance(layer._node.layer, InputLayer):
+                raise TypeError("Sequential.add takes layers or an Input(...) tensor")
+            layer = layer._node.layer
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("an Input must be the first element of a Sequential model")
+            self._input_layer = layer
+            _assign_names([layer], [layer])
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"the added layer must be an instance of fusedrnn.layers.Layer; got {layer!r}"
+            )
+        if layer in self._stack:
+            raise ValueError(f"layer {layer.name!r} is already in this model")
+        if self._input_layer is None and not self._stack and layer._batch_input_shape:
+            self._input_layer = InputLayer(batch_shape=layer._batch_input_shape)
+            _assign_names([self._input_layer], [self._input_layer])
+        _assign_names(self._stack + [layer], [layer])
+        if self._input_layer is not None:
+            self._append_traced(layer)
+        self._stack.append(layer)
+
+    def pop(self) -> Layer:
+        if not self._stack:
+            raise TypeError("there are no layers in the model")
+        layer = self._stack.pop()
+        if self._input_layer is not None and self._stack:
+            self._rebuild()
+        return layer
+
+    def _append_traced(self, layer: Layer) -> None:
+        """Call ``layer`` symbolically on the current output and extend the graph."""
+        x = self._output_tensors[0] if self._stack else self._input_layer._output_tensor
+        out = layer(x)
+        if not isinstance(out, KerasTensor):
+            layer._inbound_nodes.pop()
+            raise ValueError(
+                f"all layers in a Sequential model should have a single output tensor; "
+                f"layer {layer.name!r} has several (use the functional Model)"
+            )
+        self._single_output = True
+        self._set_graph(self._input_layer._output_tensor, [out])
+
+    def _rebuild(self) -> None:
+        """Trace the whole stack symbolically from the input (shapes, weights, nodes)."""
+        stack, self._stack = self._stack, []
+        for layer in stack:
+            self._append_traced(layer)
+            self._stack.append(layer)
+
+    def build(self, input_shape=None) -> None:
+        """Build with ``input_shape`` (batch first, e.g. ``(None, 10, 5)``)."""
+        if self.built:
+            return
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError("build() needs an input_shape for a model without an Input")
+        elif self._input_layer is None:
+            self._input_layer = InputLayer(batch_shape=tuple(input_shape))
+            _assign_names([self._input_layer], [self._input_layer])
+        if self._stack:
+            self._rebuild()
+
+    def _build_for(self, x) -> None:
+        if not self.built:
+            if not self._stack:
+                raise ValueError("this Sequential model has no layers")
+            self.build((None, *x.shape[1:]))
+
+    def _require_built(self) -> None:
+        if not self.built or not self._stack:
+            raise ValueError(
+                f"this model ({self.name!r}) has not yet been built; build it by calling "
+                "build(input_shape), by calling it on a batch of data, or by giving its first "
+                "layer an input shape"
+            )

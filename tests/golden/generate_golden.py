@@ -1,0 +1,506 @@
+"""Generate the golden test files in tests/data/golden/ with real Keras (TensorFlow backend).
+
+NOT run by CI and not collected by pytest. It needs TensorFlow and Keras 3::
+
+    python -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow numpy
+    /tmp/tfenv/bin/python tests/golden/generate_golden.py            # all cases
+    /tmp/tfenv/bin/python tests/golden/generate_golden.py lstm_basic # some cases
+
+Each case is a small model with seeded random weights and inputs. The script builds it with
+Keras, runs it, and writes ``tests/data/golden/<case>.npz`` holding
+
+``config``            JSON (see below) describing how to rebuild the model with fusedrnn's
+                      Keras-compatible API: layer class names and constructor kwargs exactly as
+                      Keras takes them, and the model structure;
+``keras_version``, ``tensorflow_version``, ``backend``;
+``weight_000`` ...    ``model.get_weights()`` in order (``num_weights`` of them);
+``call0_x``           the input of call 0 (stateful cases make several calls: ``call1_x`` ...);
+``call0_mask``        an explicit boolean mask passed to the layer (``kind == "layer"`` only);
+``call0_initial_state0`` ... the initial states passed to the layer (``kind == "layer"`` only);
+``call0_output0`` ... Keras's outputs (float32), flattened in Keras's order (for return_state:
+                      output, then states; for Bidirectional: merged, fw states, bw states);
+``call0_output0_f64`` the same model run by Keras in float64, to tell float32 rounding apart
+                      from real differences.
+
+The JSON config:
+
+``{"name", "description", "kind": "layer" | "sequential" | "functional",
+   "num_calls", "reset_states_before": [call indices], "num_outputs",
+   "layer": SPEC                                      (kind "layer": called eagerly on call<k>_x)
+   "input": {"shape": [...], "batch_size": n|null, "dtype": str} | null
+   "layers": [SPEC, ...], "build": "list" | "add"    (kind "sequential")
+   "nodes": [{"id", "layer": SPEC, "inputs": REF, "initial_state": [REF, ...]?}, ...],
+   "outputs": [REF, ...]                              (kind "functional")
+   "f32_vs_f64_max_abs": float}``
+
+``SPEC = {"class_name": "LSTM", "config": {kwargs}, "layer": SPEC?, "backward_layer": SPEC?}``
+(``layer`` and ``backward_layer`` are the wrapped layers of Bidirectional / TimeDistributed).
+``REF`` is ``"input"``, a node id, or ``"<id>:<k>"`` for the k-th element of a node's list output.
+In a sequential model the ``input`` entry is an ``Input(**input)`` placed first (``null`` when
+the first layer carries the legacy ``input_shape=`` kwarg instead).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import numpy as np
+
+OUT_DIR = Path(__file__).resolve().parents[1] / "data" / "golden"
+
+# Float32 Keras vs float64 Keras must agree this well, or the case is badly conditioned
+# for a 1e-5 comparison and the script refuses to write it.
+CONDITIONING_LIMIT = 2e-6
+
+
+# ----------------------------------------------------------------------------------------------
+# Case description helpers
+# ----------------------------------------------------------------------------------------------
+def L(class_name: str, layer: dict | None = None, backward_layer: dict | None = None, **config):
+    spec = {"class_name": class_name, "config": config}
+    if layer is not None:
+        spec["layer"] = layer
+    if backward_layer is not None:
+        spec["backward_layer"] = backward_layer
+    return spec
+
+
+def inp(shape, batch_size=None, dtype="float32"):
+    return {"shape": list(shape), "batch_size": batch_size, "dtype": dtype}
+
+
+# Mask patterns for batch 4: full, leading masked steps, fully masked sample, trailing + middle.
+def mask_pattern(batch: int, timesteps: int) -> np.ndarray:
+    m = np.ones((batch, timesteps), dtype=bool)
+    if batch > 1:
+        m[1, :3] = False  # leading masked steps
+    if batch > 2:
+        m[2, :] = False  # fully masked sample
+    if batch > 3:
+        m[3, -2:] = False  # trailing masked steps
+        m[3, timesteps // 2] = False  # one in the middle
+    return m
+
+
+CASES: list[dict] = []
+
+
+def case(name, description, kind, *, batch=4, timesteps=7, features=3, calls=1, reset_before=(),
+         x_kind="normal", mask=None, mask_value=0.0, initial_state=None, vocab=None,
+         weight_scale=0.6, **structure):
+    """Register a case.
+
+    x_kind: "normal" float input; "masked" float input with steps set to mask_value per
+    mask_pattern; "tokens" int input in [1, vocab) with 0 padding per mask_pattern.
+    mask: "kwarg" passes mask_pattern as the layer's mask= (kind "layer").
+    initial_state: number of state arrays to pass (kind "layer"), each (batch, units_j);
+    given as a list of widths.
+    """
+    given = structure.get("input")
+    if given is not None:
+        assert given["shape"][0] == timesteps, f"{name}: Input shape and timesteps differ"
+    CASES.append(dict(name=name, description=description, kind=kind, batch=batch,
+                      timesteps=timesteps, features=features, calls=calls,
+                      reset_before=list(reset_before), x_kind=x_kind, mask=mask,
+                      mask_value=mask_value, initial_state=initial_state, vocab=vocab,
+                      weight_scale=weight_scale, structure=structure))
+
+
+# ---- single layers, called eagerly ---------------------------------------------------------
+case("simple_rnn_seq", "SimpleRNN return_sequences", "layer",
+     layer=L("SimpleRNN", units=5, return_sequences=True))
+case("simple_rnn_last_relu", "SimpleRNN relu, last output", "layer", weight_scale=0.4,
+     layer=L("SimpleRNN", units=6, activation="relu"))
+case("simple_rnn_linear_nobias_backwards", "SimpleRNN linear, no bias, go_backwards", "layer",
+     weight_scale=0.4,
+     layer=L("SimpleRNN", units=4, activation="linear", use_bias=False, go_backwards=True,
+             return_sequences=True))
+case("simple_rnn_sigmoid_state_init", "SimpleRNN sigmoid, return_state, initial_state", "layer",
+     initial_state=[5],
+     layer=L("SimpleRNN", units=5, activation="sigmoid", return_sequences=True,
+             return_state=True))
+case("simple_rnn_hard_sigmoid", "SimpleRNN hard_sigmoid activation", "layer",
+     layer=L("SimpleRNN", units=4, activation="hard_sigmoid", return_sequences=True))
+case("simple_rnn_mask_backwards", "SimpleRNN go_backwards with an explicit mask", "layer",
+     mask="kwarg",
+     layer=L("SimpleRNN", units=4, go_backwards=True, return_sequences=True, return_state=True))
+case("gru_default", "GRU defaults (reset_after=True)", "layer",
+     layer=L("GRU", units=7))
+case("gru_reset_after_false_seq", "GRU reset_after=False, sequences", "layer",
+     layer=L("GRU", units=6, reset_after=False, return_sequences=True))
+case("gru_hard_sigmoid_backwards_state", "GRU hard_sigmoid, go_backwards, return_state", "layer",
+     layer=L("GRU", units=5, recurrent_activation="hard_sigmoid", go_backwards=True,
+             return_sequences=True, return_state=True))
+case("gru_nobias_reset_after_true", "GRU use_bias=False, reset_after=True", "layer",
+     layer=L("GRU", units=4, use_bias=False, return_sequences=True))
+case("gru_nobias_reset_after_false", "GRU use_bias=False, reset_after=False", "layer",
+     layer=L("GRU", units=4, use_bias=False, reset_after=False))
+case("gru_initial_state_return_state", "GRU initial_state + return_state", "layer",
+     initial_state=[8], features=5,
+     layer=L("GRU", units=8, return_state=True))
+case("gru_relu_tanh", "GRU relu activation, tanh recurrent_activation", "layer",
+     weight_scale=0.4,
+     layer=L("GRU", units=6, activation="relu", recurrent_activation="tanh",
+             return_sequences=True))
+case("gru_reset_false_sigmoid_linear", "GRU reset_after=False, sigmoid act, linear rec act",
+     "layer", weight_scale=0.3,
+     layer=L("GRU", units=5, reset_after=False, activation="sigmoid",
+             recurrent_activation="linear", return_sequences=True))
+case("gru_mask_initial_state", "GRU explicit mask + initial_state + return_state (fully masked "
+     "sample keeps its initial state)", "layer", mask="kwarg", initial_state=[5],
+     layer=L("GRU", units=5, return_state=True))
+case("lstm_default", "LSTM defaults", "layer", features=4,
+     layer=L("LSTM", units=8))
+case("lstm_seq_state", "LSTM return_sequences + return_state ([seq, h, c])", "layer",
+     layer=L("LSTM", units=6, return_sequences=True, return_state=True))
+case("lstm_initial_state_backwards", "LSTM go_backwards, initial_state [h, c], return_state",
+     "layer", initial_state=[5, 5],
+     layer=L("LSTM", units=5, go_backwards=True, return_state=True))
+case("lstm_relu_hard_sigmoid", "LSTM relu activation, hard_sigmoid recurrent", "layer",
+     weight_scale=0.4,
+     layer=L("LSTM", units=6, activation="relu", recurrent_activation="hard_sigmoid",
+             return_sequences=True))
+case("lstm_nobias_linear", "LSTM use_bias=False, linear activation", "layer", weight_scale=0.4,
+     layer=L("LSTM", units=4, use_bias=False, activation="linear"))
+case("lstm_mask_seq", "LSTM explicit mask, return_sequences (masked steps repeat the previous "
+     "output, zeros before the first real step)", "layer", mask="kwarg", timesteps=8,
+     layer=L("LSTM", units=5, return_sequences=True, return_state=True))
+case("lstm_stateful_layer", "stateful LSTM layer: two calls, reset_states(), third call",
+     "layer", calls=3, reset_before=[2], batch=3,
+     layer=L("LSTM", units=5, stateful=True, return_sequences=True))
+case("bidir_lstm_concat_seq", "Bidirectional(LSTM) concat, sequences", "layer",
+     layer=L("Bidirectional", layer=L("LSTM", units=5, return_sequences=True)))
+case("bidir_gru_sum_last", "Bidirectional(GRU) sum, last output", "layer",
+     layer=L("Bidirectional", merge_mode="sum", layer=L("GRU", units=4)))
+case("bidir_simple_rnn_mul_seq", "Bidirectional(SimpleRNN) mul, sequences", "layer",
+     layer=L("Bidirectional", merge_mode="mul",
+             layer=L("SimpleRNN", units=4, return_sequences=True)))
+case("bidir_lstm_ave_state", "Bidirectional(LSTM) ave, sequences + return_state", "layer",
+     layer=L("Bidirectional", merge_mode="ave",
+             layer=L("LSTM", units=4, return_sequences=True, return_state=True)))
+case("bidir_gru_none_seq", "Bidirectional(GRU) merge_mode=None (list [fw, bw])", "layer",
+     layer=L("Bidirectional", merge_mode=None,
+             layer=L("GRU", units=4, reset_after=False, return_sequences=True)))
+case("bidir_lstm_none_state", "Bidirectional(LSTM) merge_mode=None + return_state, last output",
+     "layer",
+     layer=L("Bidirectional", merge_mode=None, layer=L("LSTM", units=3, return_state=True)))
+case("bidir_lstm_initial_state", "Bidirectional(LSTM) initial_state [fh, fc, bh, bc]", "layer",
+     initial_state=[4, 4, 4, 4],
+     layer=L("Bidirectional", layer=L("LSTM", units=4, return_sequences=True)))
+case("bidir_gru_initial_state_state", "Bidirectional(GRU) initial_state [fh, bh], return_state",
+     "layer", initial_state=[3, 3],
+     layer=L("Bidirectional", merge_mode="sum",
+             layer=L("GRU", units=3, return_state=True)))
+case("bidir_backward_layer", "Bidirectional with an explicit, different backward_layer",
+     "layer",
+     layer=L("Bidirectional",
+             layer=L("GRU", units=4, return_sequences=True),
+             backward_layer=L("GRU", units=3, return_sequences=True, go_backwards=True,
+                              activation="relu", reset_after=False)))
+case("bidir_lstm_mask_seq", "Bidirectional(LSTM) with an explicit mask, sequences (masked "
+     "steps are zeros)", "layer", mask="kwarg", timesteps=8,
+     layer=L("Bidirectional", layer=L("LSTM", units=4, return_sequences=True)))
+case("bidir_simple_rnn_mask_last_state", "Bidirectional(SimpleRNN) mask, last output, "
+     "return_state", "layer", mask="kwarg",
+     layer=L("Bidirectional", layer=L("SimpleRNN", units=3, return_state=True)))
+
+# ---- Sequential models -----------------------------------------------------------------------
+case("seq_masking_lstm_dense", "Masking -> LSTM -> Dense", "sequential", x_kind="masked",
+     timesteps=8, input=inp((8, 3)),
+     layers=[L("Masking", mask_value=0.0), L("LSTM", units=6), L("Dense", units=3)])
+case("seq_masking_stack_timedistributed", "Masking(-1) -> GRU seq -> SimpleRNN seq -> "
+     "TimeDistributed(Dense)", "sequential", x_kind="masked", mask_value=-1.0, timesteps=8,
+     input=inp((8, 3)),
+     layers=[L("Masking", mask_value=-1.0), L("GRU", units=6, return_sequences=True),
+             L("SimpleRNN", units=4, return_sequences=True),
+             L("TimeDistributed", layer=L("Dense", units=2))])
+case("seq_masking_bidir_stack", "Masking -> Bidirectional(LSTM seq) -> Bidirectional(GRU) -> "
+     "Dense softmax", "sequential", x_kind="masked", timesteps=8, input=inp((8, 3)),
+     layers=[L("Masking", mask_value=0.0),
+             L("Bidirectional", layer=L("LSTM", units=4, return_sequences=True)),
+             L("Bidirectional", layer=L("GRU", units=3)),
+             L("Dense", units=2, activation="softmax")])
+case("seq_masking_bidir_sum_seq", "Masking -> Bidirectional(SimpleRNN) sum, sequences",
+     "sequential", x_kind="masked", timesteps=8, input=inp((8, 3)),
+     layers=[L("Masking", mask_value=0.0),
+             L("Bidirectional", merge_mode="sum",
+               layer=L("SimpleRNN", units=4, return_sequences=True))])
+case("seq_masking_bidir_ave_mul", "Masking -> Bidirectional(GRU) ave -> Bidirectional(LSTM) mul",
+     "sequential", x_kind="masked", mask_value=2.5, timesteps=8, input=inp((8, 3)),
+     layers=[L("Masking", mask_value=2.5),
+             L("Bidirectional", merge_mode="ave",
+               layer=L("GRU", units=4, return_sequences=True)),
+             L("Bidirectional", merge_mode="mul",
+               layer=L("LSTM", units=3, return_sequences=True))])
+case("seq_masking_lstm_backwards", "Masking -> LSTM go_backwards sequences", "sequential",
+     x_kind="masked", timesteps=8, input=inp((8, 3)),
+     layers=[L("Masking"), L("LSTM", units=4, go_backwards=True, return_sequences=True)])
+case("seq_embedding_lstm", "Embedding(mask_zero) -> LSTM -> Dense sigmoid", "sequential",
+     x_kind="tokens", vocab=20, timesteps=9, input=inp((9,), dtype="int32"),
+     layers=[L("Embedding", input_dim=20, output_dim=6, mask_zero=True),
+             L("LSTM", units=5), L("Dense", units=1, activation="sigmoid")])
+case("seq_embedding_bidir_gru_td", "Embedding(mask_zero) -> Bidirectional(GRU seq) -> "
+     "TimeDistributed(Dense)", "sequential", x_kind="tokens", vocab=15, timesteps=9,
+     input=inp((9,), dtype="int32"),
+     layers=[L("Embedding", input_dim=15, output_dim=5, mask_zero=True),
+             L("Bidirectional", layer=L("GRU", units=4, return_sequences=True)),
+             L("TimeDistributed", layer=L("Dense", units=3))])
+case("seq_embedding_no_mask_simple_rnn", "Embedding without mask_zero -> SimpleRNN",
+     "sequential", x_kind="tokens", vocab=12, timesteps=6, input=inp((6,), dtype="int32"),
+     layers=[L("Embedding", input_dim=12, output_dim=4), L("SimpleRNN", units=5)])
+case("seq_tutorial_simple_rnn_stack", "tutorial: SimpleRNN(8, input_shape=(10, 5)) seq x2",
+     "sequential", timesteps=10, features=5, input=None,
+     layers=[L("SimpleRNN", units=8, return_sequences=True, input_shape=[10, 5]),
+             L("SimpleRNN", units=8, return_sequences=True)])
+case("seq_tutorial_bidir_stack", "tutorial: four Bidirectional(SimpleRNN(8, seq))",
+     "sequential", timesteps=10, features=5, batch=2, input=inp((10, 5)), weight_scale=0.4,
+     layers=[L("Bidirectional", layer=L("SimpleRNN", units=8, return_sequences=True))
+             for _ in range(4)])
+case("seq_tutorial_gru", "tutorial: GRU(8, input_shape=(10, 5))", "sequential",
+     timesteps=10, features=5, input=None, layers=[L("GRU", units=8, input_shape=[10, 5])])
+case("seq_dropout_activation", "LSTM seq (dropout args) -> Dropout -> Dense -> Activation relu",
+     "sequential", input=inp((7, 3)), build="add",
+     layers=[L("LSTM", units=6, return_sequences=True, dropout=0.3, recurrent_dropout=0.2),
+             L("Dropout", rate=0.5), L("Dense", units=4), L("Activation", activation="relu")])
+case("seq_gru_stack_dense3d", "GRU reset_after=False seq -> LSTM seq -> Dense on 3-D",
+     "sequential", input=inp((7, 3)),
+     layers=[L("GRU", units=6, reset_after=False, return_sequences=True),
+             L("LSTM", units=5, return_sequences=True), L("Dense", units=2, use_bias=False)])
+case("seq_stateful_gru", "stateful GRU in a Sequential (Input batch_size): two calls",
+     "sequential", calls=2, batch=2, timesteps=6, input=inp((6, 3), batch_size=2),
+     layers=[L("GRU", units=5, stateful=True, return_sequences=True), L("Dense", units=2)])
+case("seq_stateful_simple_rnn_lstm", "stateful SimpleRNN -> stateful LSTM: two calls, reset, "
+     "third call", "sequential", calls=3, reset_before=[2], batch=3, timesteps=5,
+     input=inp((5, 3), batch_size=3),
+     layers=[L("SimpleRNN", units=4, stateful=True, return_sequences=True),
+             L("LSTM", units=3, stateful=True)])
+
+# ---- functional models -------------------------------------------------------------------------
+case("func_two_outputs_masked", "Input -> Masking -> {LSTM seq -> TimeDistributed(Dense), "
+     "GRU -> Dense}", "functional", x_kind="masked", timesteps=8, input=inp((8, 3)),
+     nodes=[{"id": "mask", "layer": L("Masking", mask_value=0.0), "inputs": "input"},
+            {"id": "lstm", "layer": L("LSTM", units=5, return_sequences=True),
+             "inputs": "mask"},
+            {"id": "td", "layer": L("TimeDistributed", layer=L("Dense", units=2)),
+             "inputs": "lstm"},
+            {"id": "gru", "layer": L("GRU", units=4), "inputs": "mask"},
+            {"id": "dense", "layer": L("Dense", units=3, activation="tanh"), "inputs": "gru"}],
+     outputs=["td", "dense"])
+case("func_return_state_outputs", "LSTM return_state: outputs [output, h, c, Dense(h)]",
+     "functional", input=inp((7, 3)),
+     nodes=[{"id": "lstm", "layer": L("LSTM", units=5, return_state=True), "inputs": "input"},
+            {"id": "dense", "layer": L("Dense", units=2), "inputs": "lstm:1"}],
+     outputs=["lstm:0", "lstm:1", "lstm:2", "dense"])
+case("func_encoder_decoder", "encoder LSTM states -> decoder LSTM initial_state -> "
+     "TimeDistributed(Dense)", "functional", input=inp((7, 3)),
+     nodes=[{"id": "enc", "layer": L("LSTM", units=4, return_state=True), "inputs": "input"},
+            {"id": "dec", "layer": L("LSTM", units=4, return_sequences=True), "inputs": "input",
+             "initial_state": ["enc:1", "enc:2"]},
+            {"id": "td", "layer": L("TimeDistributed", layer=L("Dense", units=3)),
+             "inputs": "dec"}],
+     outputs=["td"])
+case("func_bidir_state_masked", "Masking -> Bidirectional(GRU seq, return_state) -> outputs "
+     "[merged, fw_h, bw_h]", "functional", x_kind="masked", timesteps=8, input=inp((8, 3)),
+     nodes=[{"id": "mask", "layer": L("Masking"), "inputs": "input"},
+            {"id": "bi", "layer": L("Bidirectional", layer=L("GRU", units=3,
+                                                              return_sequences=True,
+                                                              return_state=True)),
+             "inputs": "mask"}],
+     outputs=["bi:0", "bi:1", "bi:2"])
+case("func_embedding_two_heads", "Embedding(mask_zero) -> SimpleRNN seq -> {LSTM -> Dense, "
+     "Bidirectional(GRU) concat}", "functional", x_kind="tokens", vocab=10, timesteps=8,
+     input=inp((8,), dtype="int32"),
+     nodes=[{"id": "emb", "layer": L("Embedding", input_dim=10, output_dim=4, mask_zero=True),
+             "inputs": "input"},
+            {"id": "rnn", "layer": L("SimpleRNN", units=5, return_sequences=True),
+             "inputs": "emb"},
+            {"id": "lstm", "layer": L("LSTM", units=3), "inputs": "rnn"},
+            {"id": "dense", "layer": L("Dense", units=2), "inputs": "lstm"},
+            {"id": "bi", "layer": L("Bidirectional", layer=L("GRU", units=2)),
+             "inputs": "rnn"}],
+     outputs=["dense", "bi"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Keras side
+# ----------------------------------------------------------------------------------------------
+def make_layer(keras, spec: dict):
+    cls = getattr(keras.layers, spec["class_name"])
+    kwargs = dict(spec["config"])
+    if "layer" in spec:
+        kwargs["layer"] = make_layer(keras, spec["layer"])
+    if "backward_layer" in spec:
+        kwargs["backward_layer"] = make_layer(keras, spec["backward_layer"])
+    return cls(**kwargs)
+
+
+def resolve(tensors: dict, ref: str):
+    name, _, index = ref.partition(":")
+    value = tensors[name]
+    return value[int(index)] if index else value
+
+
+def build_model(keras, cfg: dict, batch: int, input_shape: tuple):
+    kind = cfg["kind"]
+    if kind == "layer":
+        layer = make_layer(keras, cfg["layer"])
+        layer.build((batch, *input_shape))
+        return layer
+    if kind == "sequential":
+        layers = [make_layer(keras, s) for s in cfg["layers"]]
+        if cfg["input"] is not None:
+            layers = [keras.Input(**cfg["input"]), *layers]
+        if cfg.get("build", "list") == "add":
+            model = keras.Sequential()
+            for layer in layers:
+                model.add(layer)
+        else:
+            model = keras.Sequential(layers)
+        return model
+    if kind == "functional":
+        x = keras.Input(**cfg["input"])
+        tensors = {"input": x}
+        for node in cfg["nodes"]:
+            layer = make_layer(keras, node["layer"])
+            kwargs = {}
+            if "initial_state" in node:
+                kwargs["initial_state"] = [resolve(tensors, r) for r in node["initial_state"]]
+            tensors[node["id"]] = layer(resolve(tensors, node["inputs"]), **kwargs)
+        return keras.Model(x, [resolve(tensors, r) for r in cfg["outputs"]])
+    raise ValueError(kind)
+
+
+def flatten(out) -> list[np.ndarray]:
+    if isinstance(out, (list, tuple)):
+        return [a for item in out for a in flatten(item)]
+    return [np.asarray(out)]
+
+
+def reset_states(model):
+    layers = [model] if not hasattr(model, "layers") else model.layers
+    for layer in layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_states()
+
+
+def run_case(keras, c: dict, floatx: str, weights, calls):
+    keras.config.set_floatx(floatx)
+    keras.utils.clear_session()
+    cfg = c["cfg"]
+    input_shape = (c["timesteps"],) if c["x_kind"] == "tokens" else (c["timesteps"],
+                                                                      c["features"])
+    model = build_model(keras, cfg, c["batch"], input_shape)
+    if weights is None:
+        rng = np.random.default_rng(c["seed"] + 1)
+        weights = []
+        for w in model.get_weights():
+            a = c["weight_scale"]
+            weights.append(rng.uniform(-a, a, size=w.shape).astype(np.float32))
+    model.set_weights([w.astype(floatx) for w in weights])
+    outs = []
+    for k, call in enumerate(calls):
+        if k in cfg["reset_states_before"]:
+            reset_states(model)
+        x = call["x"] if call["x"].dtype.kind == "i" else call["x"].astype(floatx)
+        kwargs = {}
+        if "mask" in call:
+            kwargs["mask"] = call["mask"]
+        if "initial_state" in call:
+            kwargs["initial_state"] = [s.astype(floatx) for s in call["initial_state"]]
+        outs.append(flatten(model(x, **kwargs)))
+    return weights, outs
+
+
+def make_calls(c: dict) -> list[dict]:
+    rng = np.random.default_rng(c["seed"])
+    b, t, f = c["batch"], c["timesteps"], c["features"]
+    calls = []
+    for _ in range(c["calls"]):
+        call = {}
+        if c["x_kind"] == "tokens":
+            x = rng.integers(1, c["vocab"], size=(b, t)).astype(np.int32)
+            x[~mask_pattern(b, t)] = 0
+        else:
+            x = rng.normal(size=(b, t, f)).astype(np.float32)
+            if c["x_kind"] == "masked":
+                x[~mask_pattern(b, t)] = c["mask_value"]
+        call["x"] = x
+        if c["mask"] == "kwarg":
+            call["mask"] = mask_pattern(b, t)
+        if c["initial_state"]:
+            call["initial_state"] = [rng.normal(scale=0.5, size=(b, u)).astype(np.float32)
+                                     for u in c["initial_state"]]
+        calls.append(call)
+    return calls
+
+
+def main(argv: list[str]) -> int:
+    import keras
+    import tensorflow as tf
+
+    names = [c["name"] for c in CASES]
+    assert len(set(names)) == len(names), "duplicate case names"
+    wanted = set(argv) or set(names)
+    unknown = wanted - set(names)
+    if unknown:
+        print(f"unknown cases: {sorted(unknown)}", file=sys.stderr)
+        return 2
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    index = []
+    for seed, c in enumerate(CASES):
+        cfg = {"name": c["name"], "description": c["description"], "kind": c["kind"],
+               "num_calls": c["calls"], "reset_states_before": c["reset_before"]}
+        cfg.update(c["structure"])
+        c["cfg"] = cfg
+        c["seed"] = 1000 + seed
+        if c["name"] not in wanted:
+            continue
+        calls = make_calls(c)
+        weights, outs32 = run_case(keras, c, "float32", None, calls)
+        _, outs64 = run_case(keras, c, "float64", weights, calls)
+        keras.config.set_floatx("float32")
+        diff = max(float(np.max(np.abs(a.astype(np.float64) - b), initial=0.0))
+                   for o32, o64 in zip(outs32, outs64) for a, b in zip(o32, o64))
+        if diff > CONDITIONING_LIMIT:
+            raise RuntimeError(f"{c['name']}: float32 vs float64 Keras differ by {diff:.3g}")
+        cfg["num_outputs"] = len(outs32[0])
+        cfg["f32_vs_f64_max_abs"] = diff
+        data = {"config": np.array(json.dumps(cfg, sort_keys=True)),
+                "keras_version": np.array(keras.__version__),
+                "tensorflow_version": np.array(tf.__version__),
+                "backend": np.array(keras.backend.backend()),
+                "num_weights": np.array(len(weights))}
+        for i, w in enumerate(weights):
+            data[f"weight_{i:03d}"] = w
+        for k, call in enumerate(calls):
+            data[f"call{k}_x"] = call["x"]
+            if "mask" in call:
+                data[f"call{k}_mask"] = call["mask"]
+            for j, s in enumerate(call.get("initial_state", [])):
+                data[f"call{k}_initial_state{j}"] = s
+            for i, (o32, o64) in enumerate(zip(outs32[k], outs64[k])):
+                data[f"call{k}_output{i}"] = o32.astype(np.float32)
+                data[f"call{k}_output{i}_f64"] = o64.astype(np.float64)
+        path = OUT_DIR / f"{c['name']}.npz"
+        np.savez_compressed(path, **data)
+        shapes = [list(o.shape) for o in outs32[0]]
+        index.append({"name": c["name"], "description": c["description"], "kind": c["kind"],
+                      "output_shapes": shapes})
+        print(f"{c['name']:40s} outputs {shapes}  f32-f64 {diff:.1e}")
+    if set(argv) == set() or wanted == set(names):
+        index_path = OUT_DIR / "index.json"
+        index_path.write_text(json.dumps({"keras_version": keras.__version__,
+                                          "tensorflow_version": tf.__version__,
+                                          "cases": index}, indent=1) + "\n")
+    print(f"wrote {len(index)} cases to {OUT_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
