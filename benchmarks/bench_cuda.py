@@ -46,7 +46,7 @@ def keras_weights_from_torch(cell, mod):
         h = w_hh.shape[1]
 
         def p(a):  # torch gate order r, z, n -> Keras z, r, h
-            return np.concatenate([a[h:2 * h], a[:h], a[2 * h:]], axis=0)
+            return np.concatenate([a[h : 2 * h], a[:h], a[2 * h :]], axis=0)
 
         return p(w_ih).T.copy(), p(w_hh).T.copy(), np.stack([p(b_ih), p(b_hh)])
     return w_ih.T.copy(), w_hh.T.copy(), b_ih + b_hh
@@ -83,17 +83,19 @@ def measure_ceilings(cp):
 
 def run(reps=30, quick=False, units_per_block_sweep=True):
     import cupy as cp
-    import torch
-
     import fusedrnn.cuda as fcuda
+    import torch
 
     dev = cp.cuda.Device()
     props = cp.cuda.runtime.getDeviceProperties(dev.id)
     name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
     ceil = measure_ceilings(cp)
-    print(f"# device: {name}; copy {ceil['copy_bytes_per_s'] / 1e9:.0f} GB/s; "
-          f"fp32 GEMM {ceil['fp32_gemm_flops'] / 1e12:.1f} TFLOP/s; torch {torch.__version__}; "
-          f"cudnn {torch.backends.cudnn.version()}; cupy {cp.__version__}", flush=True)
+    print(
+        f"# device: {name}; copy {ceil['copy_bytes_per_s'] / 1e9:.0f} GB/s; "
+        f"fp32 GEMM {ceil['fp32_gemm_flops'] / 1e12:.1f} TFLOP/s; torch {torch.__version__}; "
+        f"cudnn {torch.backends.cudnn.version()}; cupy {cp.__version__}",
+        flush=True,
+    )
     sync = dev.synchronize
     rows = []
     workloads = {"latency": WORKLOADS["latency"]} if quick else WORKLOADS
@@ -123,6 +125,12 @@ def run(reps=30, quick=False, units_per_block_sweep=True):
 
                 t_ours = timed(ours, sync, reps)
                 upb_best = None
+                t_bt2 = None
+                if plan is not None and B in (64, 256):  # threads taking 2 batch rows each
+                    keep = fcuda._ops._BT2_FROM_BATCH[0]
+                    fcuda._ops._BT2_FROM_BATCH[0] = 1
+                    t_bt2 = timed(ours, sync, reps)
+                    fcuda._ops._BT2_FROM_BATCH[0] = keep
                 if units_per_block_sweep and plan is not None and B == 1:
                     for upb in (2, 4, 8):
                         if upb <= plan.us or fcuda._ops._plan(packed, B, 1, upb) is None:
@@ -130,6 +138,20 @@ def run(reps=30, quick=False, units_per_block_sweep=True):
                         t = timed(lambda u=upb: ours(u), sync, reps)
                         if t < t_ours:
                             t_ours, upb_best = t, upb
+                # Device time of the persistent recurrent kernel alone (CUDA events around it).
+                kernel_ms = None
+                if plan is not None:
+                    fcuda._ops._profile = []
+                    for _ in range(max(5, reps // 2)):
+                        ours(upb_best)
+                    sync()
+                    kernel_ms = statistics.median(
+                        cp.cuda.get_elapsed_time(a, b) for a, b in fcuda._ops._profile)
+                    fcuda._ops._profile = None
+                t_step = None
+                if B == 1:  # the per-step-launch fallback, for comparison
+                    t_step = timed(lambda: fcuda.rnn_forward(xc, packed, algorithm="stepwise"),
+                                   sync, max(3, reps // 4))
                 with torch.no_grad():
                     torch.backends.cudnn.allow_tf32 = False
                     t_fp32 = timed(lambda: mod(xt), torch.cuda.synchronize, reps)
@@ -138,36 +160,69 @@ def run(reps=30, quick=False, units_per_block_sweep=True):
                     torch.backends.cudnn.allow_tf32 = False
                 flops = 2 * B * T * G * H * (I + H)
                 row = {
-                    "workload": wname, "cell": cell, "B": B, "T": T, "I": I, "H": H,
-                    "algorithm": algo, "units_per_block": upb_best or (plan.us if plan else None),
-                    "max_abs_diff_vs_cudnn": err, "ok": ok,
-                    "ours_ms": t_ours * 1e3, "cudnn_fp32_ms": t_fp32 * 1e3,
+                    "workload": wname,
+                    "cell": cell,
+                    "B": B,
+                    "T": T,
+                    "I": I,
+                    "H": H,
+                    "algorithm": algo,
+                    "units_per_block": upb_best or (plan.us if plan else None),
+                    "max_abs_diff_vs_cudnn": err,
+                    "ok": ok,
+                    "ours_ms": t_ours * 1e3,
+                    "cudnn_fp32_ms": t_fp32 * 1e3,
                     "cudnn_tf32_ms": t_tf32 * 1e3,
+                    "stepwise_ms": None if t_step is None else t_step * 1e3,
+                    "kernel_ms": kernel_ms,
+                    "ours_ms_two_rows_per_thread": None if t_bt2 is None else t_bt2 * 1e3,
+                    "kernel_us_per_step": None if kernel_ms is None else kernel_ms * 1e3 / T,
                     "ours_us_per_step": t_ours * 1e6 / T,
                     "speedup_vs_cudnn_fp32": t_fp32 / t_ours,
                     "ours_frac_fp32_peak": flops / t_ours / ceil["fp32_gemm_flops"],
                 }
                 rows.append(row)
-                print(f"{wname:10s} {cell:10s} B={B:<3d} {algo:10s} upb={row['units_per_block']!s:4s} "
-                      f"ours {row['ours_ms']:8.3f} ms ({row['ours_us_per_step']:6.1f} us/step) "
-                      f"cudnn fp32 {row['cudnn_fp32_ms']:8.3f} tf32 {row['cudnn_tf32_ms']:8.3f} "
-                      f"x{row['speedup_vs_cudnn_fp32']:5.2f} peak {100 * row['ours_frac_fp32_peak']:5.1f}% "
-                      f"diff {err:.1e}{'' if ok else ' MISMATCH'}", flush=True)
-    return {"device": name, "ceilings": ceil, "rows": rows,
-            "launch_mode": fcuda.persistent_launch_mode()}
+                kstep = row["kernel_us_per_step"]
+                print(
+                    f"{wname:10s} {cell:10s} B={B:<3d} {algo:10s} "
+                    f"upb={row['units_per_block']!s:4s} "
+                    f"ours {row['ours_ms']:8.3f} ms ({row['ours_us_per_step']:6.1f} us/step, "
+                    f"kernel {'-' if kstep is None else format(kstep, '.2f')} us/step) "
+                    f"cudnn fp32 {row['cudnn_fp32_ms']:8.3f} tf32 {row['cudnn_tf32_ms']:8.3f} "
+                    f"x{row['speedup_vs_cudnn_fp32']:5.2f} "
+                    f"peak {100 * row['ours_frac_fp32_peak']:5.1f}% "
+                    f"diff {err:.1e}{'' if ok else ' MISMATCH'}"
+                    + ("" if t_step is None else f" stepwise {t_step * 1e3:.3f} ms")
+                    + ("" if t_bt2 is None else f" 2rows/thread {t_bt2 * 1e3:.3f} ms"),
+                    flush=True,
+                )
+    return {
+        "device": name,
+        "ceilings": ceil,
+        "rows": rows,
+        "launch_mode": fcuda.persistent_launch_mode(),
+    }
+
+
+def _fmt(v, spec):
+    return "-" if v is None else format(v, spec)
 
 
 def markdown_table(result):
     lines = [
-        "| workload | cell | B | ours ms | µs/step | cuDNN fp32 ms | cuDNN TF32 ms | speed-up vs fp32 | % fp32 peak | max diff |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| workload | cell | B | ours ms | µs/step (call) | µs/step (kernel) | cuDNN fp32 ms "
+        "| cuDNN TF32 ms | speed-up vs cuDNN fp32 | % fp32 peak | per-step fallback ms "
+        "| max diff |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["rows"]:
         lines.append(
             f"| {r['workload']} | {r['cell']} | {r['B']} | {r['ours_ms']:.3f} | "
-            f"{r['ours_us_per_step']:.1f} | {r['cudnn_fp32_ms']:.3f} | {r['cudnn_tf32_ms']:.3f} | "
+            f"{r['ours_us_per_step']:.1f} | {_fmt(r.get('kernel_us_per_step'), '.2f')} | "
+            f"{r['cudnn_fp32_ms']:.3f} | {r['cudnn_tf32_ms']:.3f} | "
             f"{r['speedup_vs_cudnn_fp32']:.2f}x | {100 * r['ours_frac_fp32_peak']:.1f} | "
-            f"{r['max_abs_diff_vs_cudnn']:.1e} |")
+            f"{_fmt(r.get('stepwise_ms'), '.3f')} | {r['max_abs_diff_vs_cudnn']:.1e} |"
+        )
     return "\n".join(lines)
 
 
@@ -193,7 +248,12 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--json", default=None)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--table-from", default=None, help="print the table of a saved --json file")
     args = ap.parse_args(argv)
+    if args.table_from:
+        with open(args.table_from) as f:
+            print(markdown_table(json.load(f)))
+        return 0
     res = run(reps=args.reps, quick=args.quick)
     print()
     print(markdown_table(res))

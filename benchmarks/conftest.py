@@ -18,9 +18,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from workloads import CI_STREAM_STEPS, STREAM_CHECK_STEPS, WORKLOADS, ci_variant  # noqa: E402
-
 from fusedrnn import bench  # noqa: E402
+from workloads import CI_STREAM_STEPS, STREAM_CHECK_STEPS, WORKLOADS, ci_variant  # noqa: E402
 
 
 @dataclasses.dataclass
@@ -76,7 +75,11 @@ def problems(benchmarks_disabled):
 def _runner_or_skip(engine, problem, threads):
     try:
         return bench.make_runner(
-            engine, problem.cell, problem.kernel, problem.recurrent, problem.bias,
+            engine,
+            problem.cell,
+            problem.kernel,
+            problem.recurrent,
+            problem.bias,
             num_threads=threads,
         )
     except ImportError as exc:  # fusedrnn.ops not built
@@ -98,8 +101,12 @@ def run_benchmark(benchmark):
         w = problem.workload
         benchmark.group = f"{problem.cell} {w.name} {threads}t"
         benchmark.extra_info.update(
-            engine=engine, cell=problem.cell, workload=w.name, threads=threads,
-            shape=[w.batch, w.timesteps, w.input_dim, w.units], flops=problem.flops,
+            engine=engine,
+            cell=problem.cell,
+            workload=w.name,
+            threads=threads,
+            shape=[w.batch, w.timesteps, w.input_dim, w.units],
+            flops=problem.flops,
         )
         if w.streaming:
             err = bench.check_streaming(runner, problem.x, problem.want, problem.want_states)

@@ -21,7 +21,15 @@ import dataclasses
 
 from fusedrnn.bench import CELLS, WORKLOADS, Workload, flops
 
-__all__ = ["CELLS", "CI_STREAM_STEPS", "CI_TIMESTEPS", "THREADS", "WORKLOADS", "ci_variant", "flops"]
+__all__ = [
+    "CELLS",
+    "CI_STREAM_STEPS",
+    "CI_TIMESTEPS",
+    "THREADS",
+    "WORKLOADS",
+    "ci_variant",
+    "flops",
+]
 
 THREADS = (1, 2)
 CI_TIMESTEPS = 4

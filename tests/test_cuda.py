@@ -192,6 +192,21 @@ def test_persistent_batch_layouts(cell, reset_after, units, batch):
 
 @needs_gpu
 @pytest.mark.cuda
+@pytest.mark.parametrize("batch", [33, 64, 200])
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+def test_two_rows_per_thread_layouts(cell, reset_after, batch, monkeypatch):
+    # Force threads to take 2 batch rows each at batches that otherwise use 1 (the split
+    # between k and batch warps then needs the cross-warp reduction too).
+    from fusedrnn.cuda import _ops
+
+    monkeypatch.setattr(_ops, "_BT2_FROM_BATCH", [1])
+    for units, upb in ((5, None), (70, None), (257, 8)):
+        run_case(np.random.default_rng(units + batch), cell, reset_after, units, batch, 9,
+                 algorithm="persistent", use_mask=True, use_init=True, units_per_block=upb)
+
+
+@needs_gpu
+@pytest.mark.cuda
 @pytest.mark.parametrize("units_per_block", [1, 2, 5, 8])
 @pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
 def test_units_per_block(cell, reset_after, units_per_block):

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <thread>
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <immintrin.h>
@@ -182,13 +183,15 @@ __attribute__((noinline)) void micro_kernel(const float* const* a_rows, int K, c
   }
 }
 
-// One 16-column panel for 1..6 rows (the register-blocked GEMM tile).
+// One 16-column panel for 1..6 rows (the register-blocked GEMM tile). Every MR sums over k in
+// the same order, so a row's result does not depend on which rows share its tile (and so not
+// on the number of threads).
 inline void tile_16(int mr, const float* const* a, int K, const float* panel, const float* init,
                     float* const* c) {
   switch (mr) {
-    case 1: micro_kernel<1, 1, 4>(a, K, panel, 0, init, c); break;
-    case 2: micro_kernel<2, 1, 2>(a, K, panel, 0, init, c); break;
-    case 3: micro_kernel<3, 1, 2>(a, K, panel, 0, init, c); break;
+    case 1: micro_kernel<1, 1, 1>(a, K, panel, 0, init, c); break;
+    case 2: micro_kernel<2, 1, 1>(a, K, panel, 0, init, c); break;
+    case 3: micro_kernel<3, 1, 1>(a, K, panel, 0, init, c); break;
     case 4: micro_kernel<4, 1, 1>(a, K, panel, 0, init, c); break;
     case 5: micro_kernel<5, 1, 1>(a, K, panel, 0, init, c); break;
     default: micro_kernel<6, 1, 1>(a, K, panel, 0, init, c); break;
@@ -196,12 +199,13 @@ inline void tile_16(int mr, const float* const* a, int K, const float* panel, co
 }
 
 // All Gm panels of one 16-unit group for 1 or 2 rows (the matrix-vector case of small batches).
+// The k-split (independent FMA chains) depends on Gm only, for the same reason as above.
 inline void group_rows(int mr, int gm, const float* const* a, int K, const float* panel,
                        long panel_stride, float* const* c) {
   if (mr == 1) {
     switch (gm) {
-      case 1: micro_kernel<1, 1, 4>(a, K, panel, panel_stride, nullptr, c); break;
-      case 2: micro_kernel<1, 2, 2>(a, K, panel, panel_stride, nullptr, c); break;
+      case 1: micro_kernel<1, 1, 2>(a, K, panel, panel_stride, nullptr, c); break;
+      case 2: micro_kernel<1, 2, 1>(a, K, panel, panel_stride, nullptr, c); break;
       case 3: micro_kernel<1, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
       default: micro_kernel<1, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
     }
@@ -222,7 +226,16 @@ FRNN_INLINE void barrier_wait(BarrierState* b, int& sense) {
     b->remaining.store(b->parties, std::memory_order_relaxed);
     b->phase.store(sense, std::memory_order_release);
   } else {
-    while (b->phase.load(std::memory_order_acquire) != sense) cpu_pause();
+    // Spin (a crossing costs ~1 us when every thread has a core); if the other threads are not
+    // running (an oversubscribed machine), yield the core instead of burning the time slice.
+    int spins = 0;
+    while (b->phase.load(std::memory_order_acquire) != sense) {
+      if (++spins < 4096) {
+        cpu_pause();
+      } else {
+        std::this_thread::yield();
+      }
+    }
   }
 }
 
@@ -272,7 +285,7 @@ FRNN_INLINE void recurrent_preacts(const ThreadView& v, const float* src, const 
     c[r] = scratch + r * 16 * gm;
   }
   const float* first = packed + static_cast<long>(q) * gm * panel_stride;
-  if (mr <= 2) {
+  if (v.B <= 2) {  // matrix-vector path; chosen by the whole batch, not this thread's rows
     group_rows(mr, gm, a, v.Hp, first, panel_stride, c);
   } else {
     for (int g = 0; g < gm; ++g) {
@@ -313,7 +326,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   auto xp_row = [&](int b) { return p.xp + (static_cast<long>(b) * p.chunk + (t - t_low)) * v.Nx; };
   auto real = [&](int b) { return args.mask == nullptr || args.mask[static_cast<long>(b) * v.T + t] != 0; };
   alignas(64) float scratch[6 * 16 * 4];
-  const int row_block = (v.row_end - v.row_begin) <= 2 ? 2 : 6;
+  const int row_block = v.B <= 2 ? 2 : 6;
 
   if (w.cell == CellKind::kGru && !w.reset_after) {
     // Phase 1: z and r; keep z and r * h_prev.

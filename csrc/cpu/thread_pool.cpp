@@ -43,12 +43,15 @@ void ThreadPool::resize(int num_threads) {
   if (num_threads < 1) num_threads = 1;
   if (num_threads == size()) return;
   stop_workers();
-  for (int i = 1; i < num_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  // Each worker starts from the generation current now, so a job posted before the thread
+  // gets scheduled is still seen as new.
+  const std::uint64_t start = job_word_.load(std::memory_order_acquire) >> 16;
+  for (int i = 1; i < num_threads; ++i)
+    workers_.emplace_back([this, i, start] { worker_loop(i, start); });
 }
 
-void ThreadPool::worker_loop(int index) {
+void ThreadPool::worker_loop(int index, std::uint64_t seen) {
   auto generation = [](std::uint64_t word) { return word >> 16; };
-  std::uint64_t seen = generation(job_word_.load(std::memory_order_acquire));
   for (;;) {
     // Spin for a while, then sleep until the generation changes.
     auto start = std::chrono::steady_clock::now();

@@ -30,7 +30,7 @@ class ThreadPool {
 
  private:
   ThreadPool();
-  void worker_loop(int index);
+  void worker_loop(int index, std::uint64_t seen_generation);
   void stop_workers();
 
   std::vector<std::thread> workers_;

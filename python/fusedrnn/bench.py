@@ -29,8 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -166,9 +167,9 @@ def make_input(workload: Workload, timesteps: int | None = None, seed: int = 1) 
 
 def _fused_modules():
     """``(fusedrnn.ops, set_num_threads, get_num_threads)``; ImportError when not built."""
-    from . import ops  # the compiled extension
-
     import fusedrnn
+
+    from . import ops  # the compiled extension
 
     set_n = getattr(fusedrnn, "set_num_threads", None) or ops.set_num_threads
     get_n = getattr(fusedrnn, "get_num_threads", None) or ops.get_num_threads
@@ -483,22 +484,23 @@ class PeakProbe:
     def _setup(self):
         if self.method:
             return
-        ops_probe = None
+        core_probe = None
         try:
-            ops, _, _ = _fused_modules()
-            ops_probe = getattr(ops, "fma_peak_gflops", None)
-        except ImportError:
-            pass
-        if ops_probe is not None:
-            self.method = "fusedrnn.ops.fma_peak_gflops (10 FMA chains per thread)"
-            self._ops_probe = ops_probe
+            from . import _core
+
+            core_probe = getattr(_core, "measure_fma_peak_gflops", None)
+        except Exception:  # noqa: BLE001 - not built: fall back below
+            core_probe = None
+        if core_probe is not None:
+            self.method = "fusedrnn probe, 10 independent 8-wide FMA chains on one core, x threads"
+            self._core_probe = core_probe
             return
         cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
         is_x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "x86")
         if cc and is_x86:
-            self._tmp = tempfile.TemporaryDirectory(prefix="fusedrnn-fma-")
-            src = os.path.join(self._tmp.name, "fma.c")
-            exe = os.path.join(self._tmp.name, "fma")
+            self._tmp = tempfile.mkdtemp(prefix="fusedrnn-fma-")
+            src = os.path.join(self._tmp, "fma.c")
+            exe = os.path.join(self._tmp, "fma")
             with open(src, "w") as f:
                 f.write(_FMA_PROBE_C)
             proc = subprocess.run(
@@ -508,10 +510,20 @@ class PeakProbe:
             )
             if proc.returncode == 0:
                 self._exe = exe
-                self.method = "C probe: 10 independent FMA chains per thread"
+                self.method = "C probe, 10 independent FMA chains per thread, all threads at once"
                 return
             self.note = f"FMA probe did not compile ({proc.stderr.strip()[:200]})"
         self.method = "ESTIMATE: NumPy float32 GEMM throughput (no FMA probe available)"
+
+    def close(self):
+        """Remove the compiled probe (if any)."""
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+            self._exe = None
+
+    def __del__(self):
+        self.close()
 
     def peak(self, threads: int, *, again: bool = False) -> float:
         """GFLOP/s at ``threads`` threads: cached, unless ``again`` (then the best of the
@@ -521,13 +533,19 @@ class PeakProbe:
             return self._cache[threads]
         if self._exe is not None:
             out = subprocess.run(
-                [self._exe, str(threads), "20", "1000000"], capture_output=True, text=True, check=True
+                [self._exe, str(threads), "20", "1000000"],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.split()
             width, gf = int(out[0]), float(out[1])
             if "wide" not in self.method:
                 self.method += f", {width}-wide"
-        elif hasattr(self, "_ops_probe"):
-            gf = float(self._ops_probe(threads))
+        elif hasattr(self, "_core_probe"):
+            # one core's peak times the thread count: the ceiling if every thread had a core
+            one = max(float(self._core_probe(0.1)), self._cache.get("one", 0.0))
+            self._cache["one"] = one
+            gf = one * threads
         else:
             gf = _numpy_gemm_gflops()
         gf = max(gf, self._cache.get(threads, 0.0))
@@ -549,7 +567,10 @@ def _numpy_gemm_gflops(n: int = 1024, repeat: int = 5) -> float:
 def measure_fma_peak(threads: int = 1) -> tuple[float, str]:
     """``(GFLOP/s, method)``: the fp32 FMA peak at ``threads`` threads, measured now."""
     probe = PeakProbe()
-    gf = probe.peak(threads)
+    try:
+        gf = probe.peak(threads)
+    finally:
+        probe.close()
     return gf, probe.method
 
 
@@ -677,9 +698,7 @@ def plot(rows: Sequence[Row], engines: Sequence[str], path: str) -> None:
     import matplotlib.pyplot as plt
 
     workloads = list(dict.fromkeys(r.workload.name for r in rows))
-    fig, axes = plt.subplots(
-        1, len(workloads), figsize=(5 * len(workloads), 4.2), squeeze=False
-    )
+    fig, axes = plt.subplots(1, len(workloads), figsize=(5 * len(workloads), 4.2), squeeze=False)
     for ax, wname in zip(axes[0], workloads):
         wrows = [r for r in rows if r.workload.name == wname]
         unit = wrows[0].workload.unit
@@ -694,7 +713,9 @@ def plot(rows: Sequence[Row], engines: Sequence[str], path: str) -> None:
         ax.set_xticks(range(len(wrows)))
         ax.set_xticklabels(labels, fontsize=8)
         ax.set_title(f"{wname} ({wrows[0].workload.shape()})", fontsize=9)
-        ax.set_ylabel(f"median {'µs per call' if unit == 'us' else 'ms per call'} (lower is better)")
+        ax.set_ylabel(
+            f"median {'µs per call' if unit == 'us' else 'ms per call'} (lower is better)"
+        )
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -824,6 +845,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             peaks[n] = probe.peak(n, again=True)
         for r in rows:
             r.peak_gflops = peaks[r.threads]
+    probe.close()
 
     print(_header(probe, peaks, workloads, args))
     print(format_table(rows, active_peers))
@@ -866,7 +888,9 @@ def _header(probe, peaks, workloads, args) -> str:
     except Exception:  # noqa: BLE001
         pass
     if peaks:
-        figures = ", ".join(f"{n} thread{'s' if n > 1 else ''} {g:.1f} GFLOP/s" for n, g in peaks.items())
+        figures = ", ".join(
+            f"{n} thread{'s' if n > 1 else ''} {g:.1f} GFLOP/s" for n, g in peaks.items()
+        )
         lines.append(f"fp32 FMA peak ({probe.method}): {figures}")
         if probe.note:
             lines.append(f"  note: {probe.note}")
@@ -886,7 +910,12 @@ def _write_json(path, rows, peaks, probe, overhead):
             {
                 "cell": r.cell,
                 "workload": r.workload.name,
-                "shape": [r.workload.batch, r.workload.timesteps, r.workload.input_dim, r.workload.units],
+                "shape": [
+                    r.workload.batch,
+                    r.workload.timesteps,
+                    r.workload.input_dim,
+                    r.workload.units,
+                ],
                 "streaming": r.workload.streaming,
                 "threads": r.threads,
                 "flops": r.flops,

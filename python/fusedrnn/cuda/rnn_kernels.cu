@@ -59,45 +59,76 @@ struct StepCtx {
   int ret_seq, B, T, H, Bp, s, tt;
 };
 
+// Per-(row, unit) inputs of a step that do not depend on the recurrent product: loaded before
+// the matrix-vector product so their latency overlaps it.
+struct UnitIn {
+  float x[4];   // input-projection pre-activations of this phase's gates
+  float rb[3];  // GRU reset_after=True recurrent bias
+  float hp;     // h_prev[b, j]
+  float cz;     // LSTM c_prev[b, j]; GRU reset_after=False phase 1: z
+  bool real;    // mask entry
+};
+
+template <int CELL, int PHASE>
+__device__ __forceinline__ UnitIn unit_load(const StepCtx& c, int b, int j) {
+  constexpr int NX = (CELL == FUSEDRNN_CELL_SIMPLE) ? 1
+                     : (CELL == FUSEDRNN_CELL_LSTM) ? 4
+                     : (CELL == FUSEDRNN_CELL_GRU)  ? 3
+                     : (PHASE == 0 ? 2 : 1);
+  constexpr int G0 = (CELL == FUSEDRNN_CELL_GRU_RB && PHASE == 1) ? 2 : 0;
+  const int H = c.H;
+  const float* xrow = c.xp + (long long)(b * c.T + c.tt) * c.ldx + c.xoff;
+  UnitIn in;
+#pragma unroll
+  for (int g = 0; g < NX; ++g) in.x[g] = __ldg(xrow + (G0 + g) * H + j);
+  if (CELL == FUSEDRNN_CELL_GRU) {
+#pragma unroll
+    for (int g = 0; g < 3; ++g) in.rb[g] = __ldg(c.rbias + g * H + j);
+  }
+  in.hp = __ldcg(c.h_cur + (long long)j * c.Bp + b);
+  in.real = !c.has_mask || c.mask[(long long)b * c.T + c.tt] != 0;
+  if (CELL == FUSEDRNN_CELL_LSTM || (CELL == FUSEDRNN_CELL_GRU_RB && PHASE == 1))
+    in.cz = c.cst[(long long)b * H + j];
+  return in;
+}
+
 // Finishes unit j of batch row b for this step (PHASE 0), or the first/second phase of a
 // GRU reset_after=False step (PHASE 0 / 1).  rec[g] = sum_k src[b, k] * R[k, gate g of j].
 template <int CELL, int ACT, int RACT, int PHASE>
-__device__ __forceinline__ void unit_update(const StepCtx& c, int b, int j, const float* rec) {
+__device__ __forceinline__ void unit_finish(const StepCtx& c, int b, int j, const float* rec,
+                                            const UnitIn& in) {
   const int H = c.H;
-  const float* xrow = c.xp + (long long)(b * c.T + c.tt) * c.ldx + c.xoff;
-  const float hp = __ldcg(c.h_cur + (long long)j * c.Bp + b);
-  const bool real = !c.has_mask || c.mask[(long long)b * c.T + c.tt] != 0;
+  const float hp = in.hp;
   float hn;
   if (CELL == FUSEDRNN_CELL_SIMPLE) {
-    hn = activate<ACT>(__ldg(xrow + j) + rec[0]);
+    hn = activate<ACT>(in.x[0] + rec[0]);
   } else if (CELL == FUSEDRNN_CELL_GRU) {
-    const float z = activate<RACT>(__ldg(xrow + j) + rec[0] + __ldg(c.rbias + j));
-    const float r = activate<RACT>(__ldg(xrow + H + j) + rec[1] + __ldg(c.rbias + H + j));
-    const float hh = activate<ACT>(__ldg(xrow + 2 * H + j) + r * (rec[2] + __ldg(c.rbias + 2 * H + j)));
+    const float z = activate<RACT>(in.x[0] + rec[0] + in.rb[0]);
+    const float r = activate<RACT>(in.x[1] + rec[1] + in.rb[1]);
+    const float hh = activate<ACT>(in.x[2] + r * (rec[2] + in.rb[2]));
     hn = z * hp + (1.0f - z) * hh;
   } else if (CELL == FUSEDRNN_CELL_GRU_RB) {
     if (PHASE == 0) {
-      const float z = activate<RACT>(__ldg(xrow + j) + rec[0]);
-      const float r = activate<RACT>(__ldg(xrow + H + j) + rec[1]);
+      const float z = activate<RACT>(in.x[0] + rec[0]);
+      const float r = activate<RACT>(in.x[1] + rec[1]);
       c.cst[(long long)b * H + j] = z;
       c.rhT[(long long)j * c.Bp + b] = r * hp;
       return;
     }
-    const float z = c.cst[(long long)b * H + j];
-    const float hh = activate<ACT>(__ldg(xrow + 2 * H + j) + rec[0]);
+    const float z = in.cz;
+    const float hh = activate<ACT>(in.x[0] + rec[0]);
     hn = z * hp + (1.0f - z) * hh;
   } else {  // LSTM, gates i, f, c, o
-    const float ig = activate<RACT>(__ldg(xrow + j) + rec[0]);
-    const float fg = activate<RACT>(__ldg(xrow + H + j) + rec[1]);
-    const float gg = activate<ACT>(__ldg(xrow + 2 * H + j) + rec[2]);
-    const float og = activate<RACT>(__ldg(xrow + 3 * H + j) + rec[3]);
-    float* cp = c.cst + (long long)b * H + j;
-    const float cn = fg * (*cp) + ig * gg;
+    const float ig = activate<RACT>(in.x[0] + rec[0]);
+    const float fg = activate<RACT>(in.x[1] + rec[1]);
+    const float gg = activate<ACT>(in.x[2] + rec[2]);
+    const float og = activate<RACT>(in.x[3] + rec[3]);
+    const float cn = fg * in.cz + ig * gg;
     hn = og * activate<ACT>(cn);
-    if (real) *cp = cn;
+    if (in.real) c.cst[(long long)b * H + j] = cn;
   }
   float o;
-  if (real) {
+  if (in.real) {
     o = hn;
   } else {
     hn = hp;
@@ -108,9 +139,22 @@ __device__ __forceinline__ void unit_update(const StepCtx& c, int b, int j, cons
   if (c.s == c.T - 1) c.last[(long long)b * H + j] = o;
 }
 
-// Grid-wide barrier on a global counter (all blocks of one direction are co-resident: the
-// host launches cooperatively with at most one block per multiprocessor).  The counter only
-// grows: after the n-th crossing it equals n * nblk.
+template <int CELL, int ACT, int RACT, int PHASE>
+__device__ __forceinline__ void unit_update(const StepCtx& c, int b, int j, const float* rec) {
+  const UnitIn in = unit_load<CELL, PHASE>(c, b, j);
+  unit_finish<CELL, ACT, RACT, PHASE>(c, b, j, rec, in);
+}
+
+// Grid-wide barrier (all blocks of one direction are co-resident: the host launches
+// cooperatively with at most one block per multiprocessor).  bar[0] counts arrivals and only
+// grows; the block whose arrival completes a crossing publishes the new total in bar[32] (its
+// own 128-byte line, so the pollers do not slow the arrivals); the others poll that flag.
+__device__ __forceinline__ unsigned int ld_acquire_gpu(const unsigned int* p) {
+  unsigned int v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+
 __device__ __forceinline__ void grid_barrier(unsigned int* bar, unsigned int& target,
                                              unsigned int nblk) {
   __syncthreads();
@@ -118,10 +162,15 @@ __device__ __forceinline__ void grid_barrier(unsigned int* bar, unsigned int& ta
     target += nblk;
     if (threadIdx.x == 0) {
       __threadfence();
-      atomicAdd(bar, 1u);
-      while (*((volatile unsigned int*)bar) < target) {
+      unsigned int old;
+      asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], %2;"
+                   : "=r"(old) : "l"(bar), "r"(1u) : "memory");
+      if (old == target - 1) {
+        asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(bar + 32), "r"(target) : "memory");
+      } else {
+        while (ld_acquire_gpu(bar + 32) < target) {
+        }
       }
-      __threadfence();
     }
     __syncthreads();
   }
@@ -129,6 +178,23 @@ __device__ __forceinline__ void grid_barrier(unsigned int* bar, unsigned int& ta
 
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
+
+// acc[i][q] += hv[i] * wrow[q] for the NC columns of one shared-memory weight row.
+template <int NC, int BT>
+__device__ __forceinline__ void fma_row(float (&acc)[BT][NC], const float* hv, const float* wrow) {
+  const float4* w = reinterpret_cast<const float4*>(wrow);
+#pragma unroll
+  for (int q4 = 0; q4 < NC / 4; ++q4) {
+    const float4 wv = w[q4];
+#pragma unroll
+    for (int i = 0; i < BT; ++i) {
+      acc[i][4 * q4 + 0] = fmaf(hv[i], wv.x, acc[i][4 * q4 + 0]);
+      acc[i][4 * q4 + 1] = fmaf(hv[i], wv.y, acc[i][4 * q4 + 1]);
+      acc[i][4 * q4 + 2] = fmaf(hv[i], wv.z, acc[i][4 * q4 + 2]);
+      acc[i][4 * q4 + 3] = fmaf(hv[i], wv.w, acc[i][4 * q4 + 3]);
+    }
+  }
+}
 
 // One phase of one step for the block's rows [rowbase, rowbase + ROWS):
 // acc = src^T-rows times the block's weight columns [col0, col0 + NC) held in shared memory,
@@ -149,6 +215,13 @@ __device__ __forceinline__ void block_phase(const StepCtx& c, const float* Ws, i
   const int wk = warp % WK, wb = warp / WK;
   const int H = c.H, Bp = c.Bp;
 
+  // Small blocks (every (unit, row) pair has its own thread): load the pair's step inputs now.
+  constexpr bool kPrefetch = (WK > 1) && (US * ROWS <= kThreads);
+  UnitIn pre;
+  const int pu = threadIdx.x / ROWS, prl = threadIdx.x % ROWS;
+  const bool pvalid = kPrefetch && threadIdx.x < US * ROWS && rowbase + prl < c.B && j0 + pu < c.H;
+  if (kPrefetch && pvalid) pre = unit_load<CELL, PHASE>(c, rowbase + prl, j0 + pu);
+
   float acc[BT][NC];
 #pragma unroll
   for (int i = 0; i < BT; ++i)
@@ -156,23 +229,25 @@ __device__ __forceinline__ void block_phase(const StepCtx& c, const float* Ws, i
     for (int q = 0; q < NC; ++q) acc[i][q] = 0.0f;
 
   const float* src = srcT + rowbase + wb * (BL * BT) + bl;
-#pragma unroll 4
-  for (int k = wk * KL + kl; k < H; k += KS) {
+  // The h values come from L2 (other blocks wrote them): issue U iterations' loads before
+  // using any, so U L2 round trips overlap instead of queueing one behind another.
+  constexpr int U = (BT == 1) ? 16 : 8;
+  int k = wk * KL + kl;
+  for (; k + (U - 1) * KS < H; k += U * KS) {
+    float hv[U][BT];
+#pragma unroll
+    for (int t = 0; t < U; ++t)
+#pragma unroll
+      for (int i = 0; i < BT; ++i) hv[t][i] = __ldcg(src + (long long)(k + t * KS) * Bp + i * BL);
+#pragma unroll
+    for (int t = 0; t < U; ++t)
+      fma_row<NC, BT>(acc, hv[t], Ws + (k + t * KS) * ncp + col0);
+  }
+  for (; k < H; k += KS) {
     float hv[BT];
 #pragma unroll
     for (int i = 0; i < BT; ++i) hv[i] = __ldcg(src + (long long)k * Bp + i * BL);
-    const float4* w = reinterpret_cast<const float4*>(Ws + k * ncp + col0);
-#pragma unroll
-    for (int q4 = 0; q4 < NC / 4; ++q4) {
-      const float4 wv = w[q4];
-#pragma unroll
-      for (int i = 0; i < BT; ++i) {
-        acc[i][4 * q4 + 0] = fmaf(hv[i], wv.x, acc[i][4 * q4 + 0]);
-        acc[i][4 * q4 + 1] = fmaf(hv[i], wv.y, acc[i][4 * q4 + 1]);
-        acc[i][4 * q4 + 2] = fmaf(hv[i], wv.z, acc[i][4 * q4 + 2]);
-        acc[i][4 * q4 + 3] = fmaf(hv[i], wv.w, acc[i][4 * q4 + 3]);
-      }
-    }
+    fma_row<NC, BT>(acc, hv, Ws + k * ncp + col0);
   }
   // Reduce over the k lanes of the warp (fixed butterfly order: deterministic).
 #pragma unroll
@@ -212,19 +287,33 @@ __device__ __forceinline__ void block_phase(const StepCtx& c, const float* Ws, i
       }
     }
     __syncthreads();
-    for (int p = threadIdx.x; p < US * ROWS; p += kThreads) {
-      const int u = p / ROWS, rl = p % ROWS;
-      const int b = rowbase + rl, j = j0 + u;
-      if (b < c.B && j < H) {
+    if (kPrefetch) {
+      if (pvalid) {
         float rec[NGP];
 #pragma unroll
         for (int g = 0; g < NGP; ++g) {
           float sum = 0.0f;
 #pragma unroll
-          for (int w = 0; w < WK; ++w) sum += red[(w * NC + g * US + u) * ROWS + rl];
+          for (int w = 0; w < WK; ++w) sum += red[(w * NC + g * US + pu) * ROWS + prl];
           rec[g] = sum;
         }
-        unit_update<CELL, ACT, RACT, PHASE>(c, b, j, rec);
+        unit_finish<CELL, ACT, RACT, PHASE>(c, rowbase + prl, j0 + pu, rec, pre);
+      }
+    } else {
+      for (int p = threadIdx.x; p < US * ROWS; p += kThreads) {
+        const int u = p / ROWS, rl = p % ROWS;
+        const int b = rowbase + rl, j = j0 + u;
+        if (b < c.B && j < H) {
+          float rec[NGP];
+#pragma unroll
+          for (int g = 0; g < NGP; ++g) {
+            float sum = 0.0f;
+#pragma unroll
+            for (int w = 0; w < WK; ++w) sum += red[(w * NC + g * US + u) * ROWS + rl];
+            rec[g] = sum;
+          }
+          unit_update<CELL, ACT, RACT, PHASE>(c, b, j, rec);
+        }
       }
     }
     __syncthreads();
@@ -241,7 +330,7 @@ __device__ __forceinline__ void block_phase(const StepCtx& c, const float* Ws, i
 //   wpk   [ndir][nblk][H][NCP]  packed recurrent weights (see _ops.pack_blocks)
 //   xp    [B*T][ldx]            input projections; direction d at column offset d * xdir
 //   rbias [ndir][G*H]; first [ndir][B]; h [ndir][2][H][Bp]; cst [ndir][B][H];
-//   rhT   [ndir][H][Bp]; out [ndir][B][T][H]; last [ndir][B][H]; bar [ndir * 32] zeroed
+//   rhT   [ndir][H][Bp]; out [ndir][B][T][H]; last [ndir][B][H]; bar [ndir * 64] zeroed
 //   bw_bits: bit d set = direction d runs backwards in time.
 // Template: NCA/NCB = padded column counts of phase 0/1 (NCB = 0 unless GRU_RB); NCP = the
 // shared-memory row length (4 * odd, so 32 lanes reading 32 rows hit distinct banks).
@@ -263,7 +352,8 @@ __global__ void __launch_bounds__(256, 1) rnn_persistent(
   const int blk = blockIdx.x % nblk;
   const int j0 = blk * US;
   {
-    const float4* src = reinterpret_cast<const float4*>(wpk + ((long long)dir * nblk + blk) * H * NCP);
+    const float4* src =
+        reinterpret_cast<const float4*>(wpk + ((long long)dir * nblk + blk) * H * NCP);
     for (int i = threadIdx.x; i < H * NCP / 4; i += kThreads) smem4[i] = src[i];
   }
   __syncthreads();
@@ -286,7 +376,7 @@ __global__ void __launch_bounds__(256, 1) rnn_persistent(
   c.H = H;
   c.Bp = Bp;
   float* hd = h + (long long)dir * 2 * H * Bp;
-  unsigned int* mybar = bar + dir * 32;
+  unsigned int* mybar = bar + dir * 64;
   unsigned int target = 0;
   const bool backwards = (bw_bits >> dir) & 1;
 
@@ -319,10 +409,10 @@ __global__ void rnn_step(const float* __restrict__ rec, const float* __restrict_
                          float* cst, float* rhT, float* out, int ret_seq, float* last, int B,
                          int T, int H, int s, int tt) {
   using namespace fusedrnn_cuda;
-  constexpr int NGP = (CELL == FUSEDRNN_CELL_SIMPLE)
-                          ? 1
-                          : (CELL == FUSEDRNN_CELL_LSTM ? 4
-                                                        : (CELL == FUSEDRNN_CELL_GRU_RB ? (PHASE == 0 ? 2 : 1) : 3));
+  constexpr int NGP = (CELL == FUSEDRNN_CELL_SIMPLE) ? 1
+                      : (CELL == FUSEDRNN_CELL_LSTM)  ? 4
+                      : (CELL == FUSEDRNN_CELL_GRU)   ? 3
+                      : (PHASE == 0 ? 2 : 1);
   const long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
   if (idx >= (long long)B * H) return;
   const int b = (int)(idx / H), j = (int)(idx % H);
@@ -362,6 +452,7 @@ const void* fusedrnn_compile_check_instantiations(int i) {
       (const void*)&rnn_persistent<2, 1, 2, 2, 4, 4, 12, 32, 4, 1>,
       (const void*)&rnn_persistent<3, 3, 2, 8, 32, 0, 36, 32, 1, 2>,
       (const void*)&rnn_persistent<3, 4, 1, 1, 4, 0, 4, 32, 2, 1>,
+      (const void*)&rnn_persistent<1, 0, 1, 8, 24, 0, 28, 32, 2, 2>,
       (const void*)&rnn_step<0, 0, 1, 0>,
       (const void*)&rnn_step<1, 2, 1, 0>,
       (const void*)&rnn_step<2, 0, 1, 0>,

@@ -1,0 +1,243 @@
+"""The fused CPU kernels (fusedrnn.ops) against the NumPy reference, on every ISA level this
+machine has, over a grid of cells, sizes and options."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import fusedrnn
+from fusedrnn import _core, ops
+from fusedrnn import reference as ref
+from tolerances import FP32_LONG, assert_close, assert_close_fp32_model, tolerance_for
+
+# (cell, reset_after): the four recurrent variants.
+VARIANTS = [("simple_rnn", False), ("gru", True), ("gru", False), ("lstm", False)]
+VARIANT_IDS = ["simple_rnn", "gru_reset_after", "gru_reset_before", "lstm"]
+GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
+SIZES = [1, 3, 7, 8, 33, 257]
+ACTS = ["tanh", "sigmoid", "hard_sigmoid", "relu", "linear"]
+
+
+@pytest.fixture(params=fusedrnn.available_isas())
+def isa(request):
+    """Forces each ISA level the CPU has, in turn (not only the one dispatch picks)."""
+    before = _core.cpu_isa()
+    _core.set_isa(request.param)
+    assert fusedrnn.cpu_isa() == request.param
+    yield request.param
+    _core.set_isa(before)
+
+
+@pytest.fixture
+def threads():
+    before = fusedrnn.get_num_threads()
+    yield fusedrnn.set_num_threads
+    fusedrnn.set_num_threads(before)
+
+
+def make_case(rng, cell, reset_after, batch, timesteps, input_dim, units, *, use_bias=True,
+              scale=1.0):
+    g = GATES[cell]
+    kernel = rng.standard_normal((input_dim, g * units)) * scale / np.sqrt(input_dim)
+    recurrent = rng.standard_normal((units, g * units)) * scale / np.sqrt(units)
+    bias = None
+    if use_bias:
+        shape = (2, g * units) if (cell == "gru" and reset_after) else (g * units,)
+        bias = rng.standard_normal(shape) * 0.5
+    x = rng.standard_normal((batch, timesteps, input_dim))
+    # The kernels compute in fp32: give the reference the same fp32 inputs, in float64.
+    f32 = lambda a: None if a is None else a.astype(np.float32)  # noqa: E731
+    return f32(x), f32(kernel), f32(recurrent), f32(bias)
+
+
+def run_both(cell, reset_after, x, kernel, recurrent, bias, *, activation="tanh",
+             recurrent_activation="sigmoid", initial_state=None, mask=None, go_backwards=False,
+             return_sequences=True):
+    kw = {"activation": activation}
+    if cell != "simple_rnn":
+        kw["recurrent_activation"] = recurrent_activation
+    if cell == "gru":
+        kw["reset_after"] = reset_after
+    packed = ops.pack_weights(cell, kernel, recurrent, bias, **kw)
+    out, states = ops.rnn_forward(x, packed, initial_state, mask, go_backwards, return_sequences)
+    f64 = lambda a: None if a is None else np.asarray(a, np.float64)  # noqa: E731
+    ref_out, ref_states = ref.rnn(
+        cell, f64(x), f64(kernel), f64(recurrent), f64(bias),
+        initial_state=None if initial_state is None else [f64(s) for s in initial_state],
+        mask=mask, go_backwards=go_backwards, return_sequences=return_sequences, **kw,
+    )
+    return (out, states), (ref_out, ref_states)
+
+
+def check(got, want, tol):
+    (out, states), (ref_out, ref_states) = got, want
+    assert out.dtype == np.float32
+    assert_close(out, ref_out, tol, "output")
+    assert len(states) == len(ref_states)
+    for name, s, rs in zip("hc", states, ref_states):
+        assert_close(s, rs, tol, f"state {name}")
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("units", SIZES)
+@pytest.mark.parametrize("input_dim", SIZES)
+def test_sizes(isa, cell, reset_after, units, input_dim):
+    rng = np.random.default_rng(units * 1000 + input_dim)
+    for batch in (1, 4):
+        case = make_case(rng, cell, reset_after, batch, 6, input_dim, units)
+        check(*run_both(cell, reset_after, *case), tolerance_for(6))
+
+
+OPTIONS = list(itertools.product([False, True], [False, True], [False, True], [False, True]))
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("batch", [1, 2, 5, 13])
+@pytest.mark.parametrize(
+    ("go_backwards", "return_sequences", "masked", "initial"), OPTIONS,
+    ids=[f"back{int(a)}-seq{int(b)}-mask{int(c)}-init{int(d)}" for a, b, c, d in OPTIONS],
+)
+def test_options(isa, cell, reset_after, batch, go_backwards, return_sequences, masked, initial):
+    rng = np.random.default_rng(batch)
+    timesteps, units = 9, 33
+    x, kernel, recurrent, bias = make_case(rng, cell, reset_after, batch, timesteps, 7, units)
+    state = None
+    if initial:
+        n = 2 if cell == "lstm" else 1
+        state = [rng.standard_normal((batch, units)).astype(np.float32) for _ in range(n)]
+    mask = None
+    if masked:
+        mask = rng.random((batch, timesteps)) > 0.4
+        mask[0, :3] = False  # leading masked steps: outputs are zeros there
+        if batch > 1:
+            mask[-1, :] = False  # a fully masked sample keeps its initial state
+    got = run_both(cell, reset_after, x, kernel, recurrent, bias, initial_state=state, mask=mask,
+                   go_backwards=go_backwards, return_sequences=return_sequences)
+    check(*got, tolerance_for(timesteps))
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("activation", ACTS)
+@pytest.mark.parametrize("recurrent_activation", ACTS)
+def test_activations(isa, cell, reset_after, activation, recurrent_activation):
+    if cell == "simple_rnn" and recurrent_activation != "sigmoid":
+        pytest.skip("SimpleRNN has no recurrent_activation")
+    rng = np.random.default_rng(7)
+    # Large weights drive pre-activations across every branch of tanh/sigmoid/hard_sigmoid;
+    # over few steps, since such dynamics amplify fp32 rounding step after step.
+    # Unbounded activations make these cells blow up, so the oracle is the error of a plain
+    # fp32 evaluation (the reference in float32), not a fixed tolerance.
+    kw = {"activation": activation}
+    if cell != "simple_rnn":
+        kw["recurrent_activation"] = recurrent_activation
+    if cell == "gru":
+        kw["reset_after"] = reset_after
+    for timesteps, scale in ((3, 3.0), (8, 1.0)):
+        x, kernel, recurrent, bias = make_case(rng, cell, reset_after, 3, timesteps, 5, 19,
+                                               scale=scale)
+        (out, states), (ref_out, ref_states) = run_both(cell, reset_after, x, kernel, recurrent,
+                                                        bias, **{k: v for k, v in kw.items()
+                                                                 if k != "reset_after"})
+        ref32_out, ref32_states = ref.rnn(cell, x, kernel, recurrent, bias, **kw)
+        assert ref32_out.dtype == np.float32
+        assert_close_fp32_model(out, ref_out, ref32_out, what=f"output T={timesteps}")
+        for name, s, s64, s32 in zip("hc", states, ref_states, ref32_states):
+            assert_close_fp32_model(s, s64, s32, what=f"state {name} T={timesteps}")
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("batch", [1, 4])
+def test_long_sequences(isa, cell, reset_after, batch):
+    rng = np.random.default_rng(300 + batch)
+    case = make_case(rng, cell, reset_after, batch, 300, 16, 64)
+    check(*run_both(cell, reset_after, *case, go_backwards=batch == 4), FP32_LONG)
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+def test_no_bias(isa, cell, reset_after):
+    rng = np.random.default_rng(11)
+    case = make_case(rng, cell, reset_after, 2, 5, 6, 10, use_bias=False)
+    check(*run_both(cell, reset_after, *case), tolerance_for(5))
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize(("batch", "units"), [(1, 256), (3, 64), (2, 16), (40, 48), (9, 257)])
+def test_threads_give_identical_results(isa, threads, cell, reset_after, batch, units):
+    rng = np.random.default_rng(batch + units)
+    x, kernel, recurrent, bias = make_case(rng, cell, reset_after, batch, 12, 24, units)
+    kw = {"reset_after": reset_after} if cell == "gru" else {}
+    packed = ops.pack_weights(cell, kernel, recurrent, bias, **kw)
+    mask = rng.random((batch, 12)) > 0.2
+    results = []
+    for n in (1, 2, 3):
+        threads(n)
+        out, states = ops.rnn_forward(x, packed, mask=mask)
+        results.append((out, states))
+    for out, states in results[1:]:
+        np.testing.assert_array_equal(out, results[0][0])
+        for s, s0 in zip(states, results[0][1]):
+            np.testing.assert_array_equal(s, s0)
+
+
+def test_bidirectional_matches_two_layers(isa, threads):
+    rng = np.random.default_rng(5)
+    x, k1, r1, b1 = make_case(rng, "gru", True, 3, 10, 8, 20)
+    _, k2, r2, b2 = make_case(rng, "gru", True, 3, 10, 8, 20)
+    pf = ops.pack_weights("gru", k1, r1, b1)
+    pb = ops.pack_weights("gru", k2, r2, b2)
+    mask = rng.random((3, 10)) > 0.3
+    for n in (1, 2):
+        threads(n)
+        (of, sf), (ob, sb) = ops.bidirectional_forward(x, pf, pb, mask=mask)
+        ef, esf = ops.rnn_forward(x, pf, mask=mask)
+        eb, esb = ops.rnn_forward(x, pb, mask=mask, go_backwards=True)
+        np.testing.assert_array_equal(of, ef)
+        np.testing.assert_array_equal(ob, eb)
+        np.testing.assert_array_equal(sf[0], esf[0])
+        np.testing.assert_array_equal(sb[0], esb[0])
+
+
+def test_streaming_steps_equal_one_pass(isa):
+    """T=1 calls carrying the state equal one call over the whole sequence."""
+    rng = np.random.default_rng(9)
+    x, kernel, recurrent, bias = make_case(rng, "lstm", False, 2, 15, 6, 40)
+    packed = ops.pack_weights("lstm", kernel, recurrent, bias)
+    whole, whole_states = ops.rnn_forward(x, packed)
+    states = None
+    for t in range(x.shape[1]):
+        step_out, states = ops.rnn_forward(x[:, t : t + 1], packed, states)
+        assert_close(step_out[:, 0], whole[:, t], (1e-6, 1e-6), f"step {t}")
+    assert_close(states[1], whole_states[1], (1e-6, 1e-6), "final c")
+
+
+def test_nan_stays_in_its_sample(isa):
+    rng = np.random.default_rng(3)
+    for batch in (2, 12):
+        x, kernel, recurrent, bias = make_case(rng, "gru", True, batch, 7, 5, 33)
+        x[1, 3, 2] = np.nan
+        out, (h,) = ops.rnn_forward(x, ops.pack_weights("gru", kernel, recurrent, bias))
+        assert np.isnan(out[1, 3:]).all()
+        others = np.delete(np.arange(batch), 1)
+        assert np.isfinite(out[others]).all() and np.isfinite(h[others]).all()
+
+
+def test_empty_batch():
+    rng = np.random.default_rng(1)
+    x, kernel, recurrent, bias = make_case(rng, "lstm", False, 0, 4, 3, 5)
+    out, (h, c) = ops.rnn_forward(x, ops.pack_weights("lstm", kernel, recurrent, bias))
+    assert out.shape == (0, 4, 5) and h.shape == (0, 5) and c.shape == (0, 5)
+
+
+def test_other_input_dtypes_and_layouts_are_converted():
+    rng = np.random.default_rng(2)
+    x, kernel, recurrent, bias = make_case(rng, "simple_rnn", False, 3, 5, 4, 6)
+    packed = ops.pack_weights("simple_rnn", kernel.astype(np.float64), recurrent, bias)
+    want, _ = ops.rnn_forward(x, packed)
+    fortran = np.asfortranarray(x.astype(np.float64))
+    got, _ = ops.rnn_forward(fortran, packed)
+    np.testing.assert_array_equal(got, want)
+    strided, _ = ops.rnn_forward(np.repeat(x, 2, axis=2)[:, :, ::2], packed)
+    np.testing.assert_array_equal(strided, want)

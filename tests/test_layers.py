@@ -1,0 +1,681 @@
+"""fusedrnn.layers against fusedrnn.reference: every layer and option, plus bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fusedrnn import reference
+from fusedrnn.layers import (
+    GRU,
+    LSTM,
+    Activation,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Input,
+    KerasTensor,
+    Masking,
+    SimpleRNN,
+    TimeDistributed,
+)
+
+# float32 layers vs the float64 reference
+RTOL = 1e-4
+ATOL = 2e-5
+
+CELLS = {"simple_rnn": SimpleRNN, "gru": GRU, "lstm": LSTM}
+NUM_STATES = {"simple_rnn": 1, "gru": 1, "lstm": 2}
+
+
+def assert_close(actual, expected, what=""):
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    if not np.allclose(actual, expected, rtol=RTOL, atol=ATOL):
+        diff = np.abs(actual.astype(np.float64) - expected)
+        where = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        pytest.fail(f"{what}: max abs diff {diff.max():.3g} at {where} "
+                    f"(got {actual[where]}, expected {expected[where]})")
+
+
+def rnn_options(layer) -> dict:
+    options = {"activation": layer.activation}
+    if layer._cell != "simple_rnn":
+        options["recurrent_activation"] = layer.recurrent_activation
+    if layer._cell == "gru":
+        options["reset_after"] = layer.reset_after
+    return options
+
+
+def reference_rnn(layer, x, mask=None, initial_state=None, go_backwards=None,
+                  return_sequences=None):
+    """The float64 reference of an RNN layer, from the layer's own weights."""
+    w = [a.astype(np.float64) for a in layer.get_weights()]
+    bias = w[2] if layer.use_bias else None
+    if initial_state is not None:
+        initial_state = [np.asarray(s, dtype=np.float64) for s in initial_state]
+    return reference.rnn(
+        layer._cell, np.asarray(x, dtype=np.float64), w[0], w[1], bias,
+        initial_state=initial_state, mask=mask,
+        go_backwards=layer.go_backwards if go_backwards is None else go_backwards,
+        return_sequences=(layer.return_sequences if return_sequences is None
+                          else return_sequences),
+        **rnn_options(layer))
+
+
+def random_bias(layer, rng):
+    """Give a built layer non-zero biases so bias handling is exercised."""
+    weights = layer.get_weights()
+    if layer.use_bias:
+        weights[2] = rng.standard_normal(weights[2].shape).astype(np.float32) * 0.5
+    layer.set_weights(weights)
+
+
+def make_mask(rng, batch, timesteps):
+    mask = rng.random((batch, timesteps)) > 0.3
+    mask[0, :] = True
+    if batch > 1:
+        mask[1, -2:] = False  # trailing masked steps
+    return mask
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("units", [1, 3, 8])
+@pytest.mark.parametrize("batch", [1, 4])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("options", ["plain", "mask", "initial_state", "no_bias"])
+def test_rnn_layer_matches_reference(cell, units, batch, return_sequences, go_backwards, options):
+    rng = np.random.default_rng(units * 100 + batch)
+    timesteps, input_dim = 6, 5
+    layer = CELLS[cell](units, return_sequences=return_sequences, go_backwards=go_backwards,
+                        return_state=True, use_bias=options != "no_bias", seed=3)
+    x = rng.standard_normal((batch, timesteps, input_dim)).astype(np.float32)
+    kwargs = {}
+    if options == "mask":
+        kwargs["mask"] = make_mask(rng, batch, timesteps)
+    if options == "initial_state":
+        kwargs["initial_state"] = [rng.standard_normal((batch, units)).astype(np.float32)
+                                   for _ in range(NUM_STATES[cell])]
+    layer(x[:, :1])  # build
+    random_bias(layer, rng)
+    out, *states = layer(x, **kwargs)
+    want_out, want_states = reference_rnn(layer, x, **kwargs)
+    assert out.dtype == np.float32
+    assert_close(out, want_out, f"{cell} output")
+    assert len(states) == NUM_STATES[cell]
+    for got, want in zip(states, want_states):
+        assert_close(got, want, f"{cell} state")
+
+
+@pytest.mark.parametrize(("activation", "recurrent_activation"),
+                         [("relu", "hard_sigmoid"), ("linear", "sigmoid"), (None, "tanh")])
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_rnn_activations(cell, activation, recurrent_activation):
+    rng = np.random.default_rng(1)
+    kwargs = {"activation": activation}
+    if cell != "simple_rnn":
+        kwargs["recurrent_activation"] = recurrent_activation
+    layer = CELLS[cell](4, return_sequences=True, **kwargs)
+    x = rng.standard_normal((3, 5, 2)).astype(np.float32)
+    out = layer(x)
+    assert layer.activation == (activation or "linear")
+    assert_close(out, reference_rnn(layer, x)[0], f"{cell} {activation}")
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_reset_after(reset_after):
+    rng = np.random.default_rng(2)
+    layer = GRU(5, reset_after=reset_after, return_sequences=True)
+    x = rng.standard_normal((2, 7, 3)).astype(np.float32)
+    layer(x)
+    assert layer.get_weights()[2].shape == ((2, 15) if reset_after else (15,))
+    random_bias(layer, rng)
+    assert_close(layer(x), reference_rnn(layer, x)[0], "gru")
+
+
+def test_return_state_order_lstm():
+    rng = np.random.default_rng(3)
+    layer = LSTM(3, return_state=True)
+    x = rng.standard_normal((2, 4, 2)).astype(np.float32)
+    out, h, c = layer(x)
+    _, (want_h, want_c) = reference_rnn(layer, x)
+    assert_close(out, want_h, "output == h without return_sequences")
+    assert_close(h, want_h, "h")
+    assert_close(c, want_c, "c")
+    assert not np.allclose(h, c)
+
+
+def test_float64_dtype_uses_float64():
+    rng = np.random.default_rng(4)
+    layer = LSTM(4, return_sequences=True, dtype="float64")
+    x = rng.standard_normal((2, 5, 3))
+    out = layer(x)
+    assert out.dtype == np.float64
+    want, _ = reference_rnn(layer, x)
+    np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
+
+
+def test_training_only_arguments_have_no_effect():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    plain = LSTM(4, return_sequences=True)
+    busy = LSTM(4, return_sequences=True, dropout=0.5, recurrent_dropout=0.3, unroll=True,
+                kernel_regularizer="l2", recurrent_constraint="max_norm", use_cudnn=False,
+                implementation=1, seed=7)
+    plain(x)
+    busy(x)
+    busy.set_weights(plain.get_weights())
+    np.testing.assert_array_equal(busy(x, training=True), plain(x))
+
+
+# --------------------------------------------------------------------------- Bidirectional
+
+
+def reference_bidirectional(layer, x, mask=None, initial_state=None):
+    fw, bw = layer.forward_layer, layer.backward_layer
+    n = NUM_STATES[fw._cell]
+    init_fw = init_bw = None
+    if initial_state is not None:
+        init_fw, init_bw = initial_state[:n], initial_state[n:]
+    y_fw, s_fw = reference_rnn(fw, x, mask=mask, initial_state=init_fw)
+    y_bw, s_bw = reference_rnn(bw, x, mask=mask, initial_state=init_bw)
+    if layer.return_sequences:
+        y_bw = y_bw[:, ::-1]
+        if mask is not None:  # inside Bidirectional masked outputs are zeros
+            y_fw = y_fw * mask[:, :, None]
+            y_bw = y_bw * mask[:, :, None]
+    merged = {
+        "concat": lambda: [np.concatenate([y_fw, y_bw], axis=-1)],
+        "sum": lambda: [y_fw + y_bw],
+        "mul": lambda: [y_fw * y_bw],
+        "ave": lambda: [(y_fw + y_bw) / 2],
+        None: lambda: [y_fw, y_bw],
+    }[layer.merge_mode]()
+    if layer.return_state:
+        return merged + list(s_fw) + list(s_bw)
+    return merged
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("return_state", [False, True])
+def test_bidirectional_matches_reference(cell, merge_mode, return_sequences, return_state):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 6, 4)).astype(np.float32)
+    layer = Bidirectional(CELLS[cell](5, return_sequences=return_sequences,
+                                      return_state=return_state), merge_mode=merge_mode)
+    out = layer(x)
+    got = out if isinstance(out, list) else [out]
+    want = reference_bidirectional(layer, x)
+    assert len(got) == len(want)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert_close(g, w, f"bidirectional output {i}")
+    width = 10 if merge_mode == "concat" else 5
+    assert got[0].shape[-1] == width
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_bidirectional_mask_and_initial_state(cell, return_sequences):
+    rng = np.random.default_rng(7)
+    batch, units = 4, 3
+    x = rng.standard_normal((batch, 6, 2)).astype(np.float32)
+    mask = make_mask(rng, batch, 6)
+    n = NUM_STATES[cell]
+    init = [rng.standard_normal((batch, units)).astype(np.float32) for _ in range(2 * n)]
+    layer = Bidirectional(CELLS[cell](units, return_sequences=return_sequences,
+                                      return_state=True))
+    got = layer(x, mask=mask, initial_state=init)
+    want = reference_bidirectional(layer, x, mask=mask, initial_state=init)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert_close(g, w, f"output {i}")
+    if return_sequences:
+        assert np.all(got[0][~mask] == 0), "masked steps inside Bidirectional output zeros"
+
+
+def test_bidirectional_weights_forward_then_backward():
+    layer = Bidirectional(LSTM(3), input_shape=(5, 2))
+    x = np.zeros((1, 5, 2), np.float32)
+    layer(x)
+    shapes = [w.shape for w in layer.get_weights()]
+    assert shapes == [(2, 12), (3, 12), (12,)] * 2
+    assert layer.count_params() == 2 * 4 * 3 * (2 + 3 + 1)
+    assert layer.forward_layer.name.startswith("forward_")
+    assert layer.backward_layer.go_backwards
+    rng = np.random.default_rng(0)
+    new = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    layer.set_weights(new)
+    np.testing.assert_array_equal(layer.forward_layer.get_weights()[1], new[1])
+    np.testing.assert_array_equal(layer.backward_layer.get_weights()[0], new[3])
+
+
+def test_bidirectional_backward_layer_argument():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    layer = Bidirectional(LSTM(4, return_sequences=True),
+                          backward_layer=GRU(2, return_sequences=True, go_backwards=True))
+    out = layer(x)
+    assert out.shape == (2, 5, 6)
+    assert_close(out, reference_bidirectional(layer, x)[0], "lstm fw + gru bw")
+    with pytest.raises(ValueError, match="go_backwards"):
+        Bidirectional(LSTM(4), backward_layer=LSTM(4))
+
+
+def test_bidirectional_bad_arguments():
+    with pytest.raises(ValueError, match="merge_mode"):
+        Bidirectional(LSTM(4), merge_mode="max")
+    with pytest.raises(ValueError, match="SimpleRNN, GRU or LSTM"):
+        Bidirectional(Dense(3))
+    layer = Bidirectional(LSTM(4))
+    with pytest.raises(ValueError, match="expects 4 initial states"):
+        layer(np.zeros((2, 3, 2), np.float32), initial_state=[np.zeros((2, 4), np.float32)])
+
+
+# --------------------------------------------------------------------------- masks
+
+
+def test_masking_layer_values_and_mask():
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]], np.float32)
+    out, mask = Masking(0.0)._forward(x)
+    np.testing.assert_array_equal(mask, [[True, False, True]])
+    np.testing.assert_array_equal(out, x)
+    out, mask = Masking(mask_value=3.0)._forward(np.full((1, 2, 2), 3.0, np.float32))
+    np.testing.assert_array_equal(mask, [[False, False]])
+    np.testing.assert_array_equal(out, np.zeros((1, 2, 2)))
+
+
+def test_mask_propagates_only_with_return_sequences():
+    from fusedrnn.models import Sequential
+
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((3, 6, 2)).astype(np.float32)
+    x[1, 4:] = 0.0
+    x[2, :2] = 0.0
+    mask = np.any(x != 0, axis=-1)
+    first = SimpleRNN(3, return_sequences=True)
+    second = GRU(4, return_sequences=True)
+    third = LSTM(2)
+    model = Sequential([Masking(input_shape=(6, 2)), first, second, third])
+    got = model.predict(x, verbose=0)
+    h1, _ = reference_rnn(first, x, mask=mask)
+    h2, _ = reference_rnn(second, h1, mask=mask)
+    want, _ = reference_rnn(third, h2, mask=mask)
+    assert_close(got, want, "mask through two return_sequences layers")
+    # without return_sequences the mask stops: a later RNN sees every step
+    a = SimpleRNN(3)
+    b = Dense(2)
+    m2 = Sequential([Masking(input_shape=(6, 2)), a, b])
+    assert_close(m2.predict(x, verbose=0), reference_rnn(a, x, mask=mask)[0]
+                 @ b.get_weights()[0] + b.get_weights()[1], "mask stops")
+
+
+def test_mask_through_time_distributed_and_dropout():
+    from fusedrnn.models import Sequential
+
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    x[0, 3:] = 0.0
+    mask = np.any(x != 0, axis=-1)
+    rnn1 = LSTM(4, return_sequences=True)
+    td = TimeDistributed(Dense(3))
+    rnn2 = SimpleRNN(2)
+    model = Sequential([Masking(input_shape=(5, 3)), rnn1, Dropout(0.5), td, rnn2])
+    h, _ = reference_rnn(rnn1, x, mask=mask)
+    k, b = td.get_weights()
+    want, _ = reference_rnn(rnn2, h @ k + b, mask=mask)
+    assert_close(model.predict(x, verbose=0), want, "mask through TimeDistributed")
+
+
+def test_embedding_mask_zero():
+    from fusedrnn.models import Sequential
+
+    rng = np.random.default_rng(11)
+    tokens = rng.integers(1, 20, size=(3, 7))
+    tokens[0, 5:] = 0
+    tokens[2, :3] = 0
+    emb = Embedding(20, 4, mask_zero=True, input_length=7)
+    rnn = GRU(3)
+    model = Sequential([emb, rnn])
+    got = model.predict(tokens, verbose=0)
+    vectors = emb.get_weights()[0][tokens]
+    want, _ = reference_rnn(rnn, vectors, mask=tokens != 0)
+    assert_close(got, want, "embedding mask_zero")
+    assert model.layers[0].output_shape == (None, 7, 4)
+
+
+def test_zero_output_for_mask_option():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    mask = np.array([[True, True, False, True, False]] * 2)
+    layer = SimpleRNN(3, return_sequences=True, zero_output_for_mask=True)
+    out = layer(x, mask=mask)
+    assert np.all(out[~mask] == 0)
+    want, _ = reference_rnn(layer, x, mask=mask)
+    assert_close(out[mask], want[mask], "unmasked steps")
+
+
+# --------------------------------------------------------------------------- stateful
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_stateful_carries_states_until_reset(cell):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((2, 8, 3)).astype(np.float32)
+    layer = CELLS[cell](4, stateful=True, return_sequences=True)
+    first = layer(x[:, :5])
+    second = layer(x[:, 5:])
+    want, _ = reference_rnn(layer, x)
+    assert_close(np.concatenate([first, second], axis=1), want, "stateful = one long call")
+    layer.reset_states()
+    assert_close(layer(x[:, :5]), want[:, :5], "after reset_states")
+    with pytest.raises(ValueError, match="batch size"):
+        layer(x[:1, :5])
+
+
+def test_stateful_bidirectional_reset():
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    layer = Bidirectional(GRU(3, stateful=True))
+    a = layer(x)
+    b = layer(x)
+    assert not np.allclose(a, b)
+    layer.reset_states()
+    np.testing.assert_allclose(layer(x), a, rtol=1e-6, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- weights
+
+
+@pytest.mark.parametrize(("layer", "input_dim", "shapes", "params"), [
+    (SimpleRNN(3), 10, [(10, 3), (3, 3), (3,)], 42),
+    (GRU(8), 5, [(5, 24), (8, 24), (2, 24)], 360),
+    (GRU(8, reset_after=False), 5, [(5, 24), (8, 24), (24,)], 3 * 8 * (5 + 8 + 1)),
+    (LSTM(8), 5, [(5, 32), (8, 32), (32,)], 448),
+    (LSTM(8, use_bias=False), 5, [(5, 32), (8, 32)], 4 * 8 * 13),
+    (Dense(4), 6, [(6, 4), (4,)], 28),
+    (Dense(4, use_bias=False), 6, [(6, 4)], 24),
+])
+def test_weight_layout_and_count(layer, input_dim, shapes, params):
+    shape = (2, 3, input_dim)
+    layer(np.zeros(shape, np.float32))
+    assert [w.shape for w in layer.get_weights()] == shapes
+    assert [tuple(v.shape) for v in layer.weights] == shapes
+    assert layer.count_params() == params
+    assert layer.built
+
+
+def test_set_weights_errors_name_expected_shapes():
+    layer = LSTM(2)
+    with pytest.raises(ValueError, match="not built"):
+        layer.set_weights([])
+    layer(np.zeros((1, 3, 4), np.float32))
+    with pytest.raises(ValueError, match=r"expects 3 weight arrays .*\(4, 8\).*\(2, 8\).*\(8,\)"):
+        layer.set_weights([np.zeros((4, 8))])
+    with pytest.raises(ValueError, match=r"weight 1 \(recurrent_kernel\) has shape \(8, 2\), "
+                                         r"expected \(2, 8\)"):
+        layer.set_weights([np.zeros((4, 8)), np.zeros((8, 2)), np.zeros(8)])
+    with pytest.raises(TypeError, match="numeric"):
+        layer.set_weights([np.zeros((4, 8)), np.full((2, 8), "a"), np.zeros(8)])
+
+
+def test_set_weights_copies_and_get_weights_copies():
+    layer = SimpleRNN(2)
+    x = np.ones((1, 3, 2), np.float32)
+    layer(x)
+    weights = [np.full(w.shape, 0.1, np.float32) for w in layer.get_weights()]
+    layer.set_weights(weights)
+    before = layer(x)
+    weights[0][...] = 5.0
+    layer.get_weights()[1][...] = 7.0
+    np.testing.assert_array_equal(layer(x), before)
+    np.testing.assert_array_equal(layer.get_weights()[0], np.full((2, 2), 0.1, np.float32))
+
+
+def test_set_weights_repacks():
+    rng = np.random.default_rng(15)
+    layer = GRU(3, return_sequences=True)
+    x = rng.standard_normal((2, 4, 2)).astype(np.float32)
+    layer(x)
+    new = [rng.standard_normal(w.shape).astype(np.float32) for w in layer.get_weights()]
+    layer.set_weights(new)
+    assert_close(layer(x), reference_rnn(layer, x)[0], "after set_weights")
+
+
+def test_constructor_weights_argument():
+    w = [np.full((3, 2), 0.5, np.float32), np.eye(2, dtype=np.float32),
+         np.array([0.1, -0.1], np.float32)]
+    layer = SimpleRNN(2, weights=w)
+    layer(np.zeros((1, 2, 3), np.float32))
+    for got, want in zip(layer.get_weights(), w):
+        np.testing.assert_array_equal(got, want)
+
+
+# --------------------------------------------------------------------------- initializers
+
+
+def test_fresh_layers_initialise_like_keras():
+    lstm = LSTM(6, seed=1)
+    lstm(np.zeros((1, 2, 5), np.float32))
+    kernel, recurrent, bias = lstm.get_weights()
+    limit = np.sqrt(6 / (5 + 24))  # glorot_uniform, fan_in 5, fan_out 4 * 6
+    assert np.all(np.abs(kernel) <= limit) and np.abs(kernel).max() > limit / 2
+    # orthogonal (6, 24): rows orthonormal
+    np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(6), atol=1e-5)
+    np.testing.assert_array_equal(bias, np.r_[np.zeros(6), np.ones(6), np.zeros(12)])
+    no_forget = LSTM(3, unit_forget_bias=False)
+    no_forget(np.zeros((1, 2, 5), np.float32))
+    np.testing.assert_array_equal(no_forget.get_weights()[2], np.zeros(12))
+    gru = GRU(4, bias_initializer="ones", recurrent_initializer="zeros")
+    gru(np.zeros((1, 2, 5), np.float32))
+    np.testing.assert_array_equal(gru.get_weights()[1], np.zeros((4, 12)))
+    np.testing.assert_array_equal(gru.get_weights()[2], np.ones((2, 12)))
+
+
+def test_seed_makes_initialisation_reproducible():
+    def weights(seed):
+        layer = SimpleRNN(4, seed=seed)
+        layer(np.zeros((1, 2, 3), np.float32))
+        return layer.get_weights()
+
+    a, b, c = weights(7), weights(7), weights(8)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not np.allclose(a[0], c[0])
+
+
+def test_unknown_initializer():
+    with pytest.raises(ValueError, match="unknown initializer 'glorot_wobbly'"):
+        LSTM(3, kernel_initializer="glorot_wobbly")
+
+
+# --------------------------------------------------------------------------- legacy arguments
+
+
+@pytest.mark.parametrize(("kwargs", "batch_input_shape"), [
+    ({"input_shape": (2, 10)}, (None, 2, 10)),
+    ({"input_length": 2, "input_dim": 10}, (None, 2, 10)),
+    ({"input_dim": 10}, (None, None, 10)),
+    ({"batch_input_shape": (8, 2, 10)}, (8, 2, 10)),
+    ({"input_shape": (2, 10), "batch_size": 4}, (4, 2, 10)),
+])
+def test_keras2_input_arguments(kwargs, batch_input_shape):
+    assert SimpleRNN(3, **kwargs)._batch_input_shape == batch_input_shape
+
+
+def test_unknown_keyword_is_type_error():
+    with pytest.raises(TypeError, match="unrecognized keyword arguments.*colour"):
+        LSTM(3, colour="red")
+
+
+# --------------------------------------------------------------------------- symbolic calls
+
+
+def test_symbolic_shapes():
+    x = Input(shape=(10, 50))
+    assert isinstance(x, KerasTensor)
+    assert x.shape == (None, 10, 50)
+    assert LSTM(50)(x).shape == (None, 50)
+    assert LSTM(50, return_sequences=True)(x).shape == (None, 10, 50)
+    outs = LSTM(7, return_state=True)(x)
+    assert [t.shape for t in outs] == [(None, 7)] * 3
+    outs = GRU(7, return_sequences=True, return_state=True)(x)
+    assert [t.shape for t in outs] == [(None, 10, 7), (None, 7)]
+    b = Bidirectional(LSTM(4, return_sequences=True, return_state=True))(x)
+    assert [t.shape for t in b] == [(None, 10, 8)] + [(None, 4)] * 4
+    assert Bidirectional(GRU(4), merge_mode="sum")(x).shape == (None, 4)
+    assert [t.shape for t in Bidirectional(GRU(4), merge_mode=None)(x)] == [(None, 4)] * 2
+    assert TimeDistributed(Dense(3))(x).shape == (None, 10, 3)
+    assert Dense(3)(x).shape == (None, 10, 3)
+    assert Input(batch_shape=(8, 4, 2)).shape == (8, 4, 2)
+    assert Embedding(100, 8)(Input(shape=(12,))).shape == (None, 12, 8)
+
+
+# --------------------------------------------------------------------------- other layers
+
+
+def test_dense_activation_and_time_distributed():
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal((3, 4, 5)).astype(np.float32)
+    dense = Dense(6, activation="softmax")
+    y = dense(x)
+    k, b = dense.get_weights()
+    z = x.astype(np.float64) @ k + b
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    assert_close(y, e / e.sum(axis=-1, keepdims=True), "dense softmax")
+    td = TimeDistributed(Dense(2, activation="relu"))
+    y = td(x)
+    k, b = td.get_weights()
+    assert_close(y, np.maximum(x.astype(np.float64) @ k + b, 0), "time distributed")
+    assert td.count_params() == 5 * 2 + 2
+
+
+@pytest.mark.parametrize(("name", "fn"), [
+    ("relu", lambda v: np.maximum(v, 0)),
+    ("tanh", np.tanh),
+    ("sigmoid", lambda v: 1 / (1 + np.exp(-v))),
+    ("linear", lambda v: v),
+    ("hard_sigmoid", lambda v: np.clip((v + 3) / 6, 0, 1)),
+    ("softplus", lambda v: np.log1p(np.exp(v))),
+    ("elu", lambda v: np.where(v > 0, v, np.exp(v) - 1)),
+])
+def test_activation_layer(name, fn):
+    x = np.linspace(-4, 4, 24, dtype=np.float32).reshape(2, 3, 4)
+    assert_close(Activation(name)(x), fn(x.astype(np.float64)), name)
+
+
+def test_dropout_is_identity():
+    x = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
+    np.testing.assert_array_equal(Dropout(0.5)(x, training=True), x)
+    with pytest.raises(ValueError, match="rate"):
+        Dropout(1.5)
+
+
+def test_embedding_lookup_and_errors():
+    emb = Embedding(5, 3)
+    tokens = np.array([[0, 4, 2]])
+    out = emb(tokens)
+    np.testing.assert_array_equal(out, emb.get_weights()[0][tokens])
+    with pytest.raises(ValueError, match=r"outside \[0, 5\)"):
+        emb(np.array([[5]]))
+    with pytest.raises(ValueError, match="positive integers"):
+        Embedding(0, 3)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, GRU, LSTM, Dense])
+@pytest.mark.parametrize("units", [0, -3, 2.5, "8", None])
+def test_bad_units(cls, units):
+    with pytest.raises(ValueError, match="units"):
+        cls(units)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_unknown_activation(cell):
+    with pytest.raises(ValueError, match="unknown activation 'swishy'"):
+        CELLS[cell](3, activation="swishy")
+    with pytest.raises(ValueError, match="activation"):
+        CELLS[cell](3, activation="softmax")  # the RNN kernels do not implement softmax
+    with pytest.raises(ValueError, match="unknown activation"):
+        Dense(3, activation="swishy")
+
+
+def test_wrong_rank_and_feature_size():
+    layer = GRU(3)
+    with pytest.raises(ValueError, match=r"rank 3 .*got shape \(4, 5\)"):
+        layer(np.zeros((4, 5), np.float32))
+    layer(np.zeros((2, 5, 4), np.float32))
+    with pytest.raises(ValueError, match="has 6 features.*built for 4"):
+        layer(np.zeros((2, 5, 6), np.float32))
+    with pytest.raises(ValueError, match="rank 3"):
+        GRU(3)(Input(shape=(5,)))
+
+
+def test_dense_feature_size_after_build():
+    d = Dense(2)
+    d(np.zeros((1, 4), np.float32))
+    with pytest.raises(ValueError, match="has 2 features.*built for 4"):
+        d(np.zeros((1, 2), np.float32))
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_wrong_initial_state(cell):
+    layer = CELLS[cell](3)
+    x = np.zeros((2, 4, 5), np.float32)
+    n = NUM_STATES[cell]
+    with pytest.raises(ValueError, match=f"expects {n} initial state"):
+        layer(x, initial_state=[np.zeros((2, 3), np.float32)] * (n + 1))
+    with pytest.raises(ValueError, match=r"must have shape \(batch, units\) = \(2, 3\); got "
+                                         r"\(2, 4\)"):
+        layer(x, initial_state=[np.zeros((2, 4), np.float32)] * n)
+    with pytest.raises(ValueError, match=r"= \(2, 3\); got \(3, 3\)"):
+        layer(x, initial_state=[np.zeros((3, 3), np.float32)] * n)
+
+
+def test_wrong_mask_shape():
+    with pytest.raises(ValueError, match=r"mask must have shape \(batch, timesteps\)"):
+        LSTM(3)(np.zeros((2, 4, 5), np.float32), mask=np.ones((2, 5), bool))
+
+
+@pytest.mark.parametrize("bad", [np.array([[["a", "b"]]]), "text", [[[1, "x"]]],
+                                 np.zeros((1, 2, 3), dtype=complex)])
+def test_non_numeric_input(bad):
+    with pytest.raises(TypeError, match="numeric"):
+        SimpleRNN(2)(bad)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_nan_does_not_leak_across_samples(cell, bidirectional):
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((5, 6, 3)).astype(np.float32)
+    x[2, 3, 1] = np.nan
+    layer = CELLS[cell](4, return_sequences=True)
+    if bidirectional:
+        layer = Bidirectional(layer)
+    out = layer(x)
+    assert np.isnan(out[2]).any()
+    others = np.delete(out, 2, axis=0)
+    assert np.isfinite(others).all()
+    clean = layer(np.delete(x, 2, axis=0))
+    np.testing.assert_allclose(others, clean, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_empty_batch(cell, return_sequences):
+    layer = CELLS[cell](4, return_sequences=return_sequences, return_state=True)
+    out, *states = layer(np.zeros((0, 6, 3), np.float32))
+    assert out.shape == ((0, 6, 4) if return_sequences else (0, 4))
+    assert all(s.shape == (0, 4) for s in states)
+    b = Bidirectional(CELLS[cell](4, return_sequences=return_sequences))
+    assert b(np.zeros((0, 6, 3), np.float32)).shape[0] == 0
+    assert Dense(2)(np.zeros((0, 3), np.float32)).shape == (0, 2)
