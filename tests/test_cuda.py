@@ -155,6 +155,70 @@ def test_pack_weights_rejects_bad_activation_and_dtype():
         fcuda.pack_weights("simple_rnn", k.astype(str), r)
 
 
+class _NumpyAsCupy:
+    """Stands in for CuPy in the host-side planning/packing tests (no GPU needed)."""
+
+    asarray = staticmethod(np.asarray)
+
+
+@pytest.mark.parametrize("units_per_block", [1, 3, 8])
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+def test_block_packing_layout(cell, reset_after, units_per_block, monkeypatch):
+    # Every (block, gate, unit) column of the packed shared-memory image must be the matching
+    # column of the Keras recurrent kernel; padding columns must be zero.
+    from fusedrnn.cuda import _ops
+
+    units, g = 10, GATES[cell]
+    r = np.random.default_rng(4).uniform(-1, 1, (units, g * units)).astype(np.float32)
+    packed = _ops.CudaPackedWeights(
+        cell=cell, units=units, input_dim=2, activation="tanh", recurrent_activation="sigmoid",
+        reset_after=reset_after, use_bias=False, kernel=None, recurrent_kernel=None,
+        input_bias=None, recurrent_bias=None, recurrent_kernel_host=r)
+    monkeypatch.setattr(_ops, "_cp", lambda: _NumpyAsCupy)
+    monkeypatch.setattr(_ops, "_device_limits", lambda: (132, 227 * 1024))
+    plan = _ops._plan(packed, 1, 1, units_per_block)
+    assert plan is not None
+    assert plan.us == units_per_block
+    assert plan.nblk == -(-units // units_per_block)
+    assert (plan.ncp // 4) % 2 == 1
+    blocks = _ops._packed_blocks(packed, plan)
+    assert blocks.shape == (plan.nblk, units, plan.ncp)
+    used = np.zeros(blocks.shape, bool)
+    for blk in range(plan.nblk):
+        for u in range(units_per_block):
+            j = blk * units_per_block + u
+            if j >= units:
+                continue
+            for gate in range(g):
+                if cell == "gru" and not reset_after and gate == 2:
+                    col = plan.nca + u
+                else:
+                    col = gate * units_per_block + u
+                np.testing.assert_array_equal(blocks[blk, :, col], r[:, gate * units + j])
+                used[blk, :, col] = True
+    assert not np.any(blocks[~used]), "padding columns must be zero"
+
+
+def test_plan_refuses_what_does_not_fit(monkeypatch):
+    from fusedrnn.cuda import _ops
+
+    def fake(units, cell="lstm"):
+        return _ops.CudaPackedWeights(
+            cell=cell, units=units, input_dim=2, activation="tanh",
+            recurrent_activation="sigmoid", reset_after=True, use_bias=False, kernel=None,
+            recurrent_kernel=None, input_bias=None, recurrent_bias=None,
+            recurrent_kernel_host=np.zeros((1, 1), np.float32))
+
+    monkeypatch.setattr(_ops, "_device_limits", lambda: (132, 227 * 1024))
+    ok = _ops._plan(fake(1024), 256, 1, None)
+    assert ok is not None
+    assert ok.smem <= 227 * 1024
+    assert ok.nblk <= 132
+    assert _ops._plan(fake(1400), 1, 1, None) is None  # 1400 x 44 floats per block > 227 KB
+    assert _ops._plan(fake(1024), 1, 2, None) is None  # 2 directions: 1024 x 68 floats > 227 KB
+    assert _ops._plan(fake(100), 1, 1, 17) is None  # 68 gate columns per block > 64
+
+
 # --------------------------------------------------------------------------- the grid
 
 OPTIONS = {

@@ -119,12 +119,19 @@ def test_options(isa, cell, reset_after, batch, go_backwards, return_sequences, 
     check(*got, tolerance_for(timesteps))
 
 
-@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
-@pytest.mark.parametrize("activation", ACTS)
-@pytest.mark.parametrize("recurrent_activation", ACTS)
+ACTIVATION_CASES = [
+    (cell, reset_after, act, ract)
+    for (cell, reset_after) in VARIANTS
+    for act in ACTS
+    for ract in (ACTS if cell != "simple_rnn" else ["sigmoid"])  # SimpleRNN has no recurrent one
+]
+
+
+@pytest.mark.parametrize(
+    ("cell", "reset_after", "activation", "recurrent_activation"), ACTIVATION_CASES,
+    ids=[f"{c}{'-ra' if r else ''}-{a}-{b}" for c, r, a, b in ACTIVATION_CASES],
+)
 def test_activations(isa, cell, reset_after, activation, recurrent_activation):
-    if cell == "simple_rnn" and recurrent_activation != "sigmoid":
-        pytest.skip("SimpleRNN has no recurrent_activation")
     rng = np.random.default_rng(7)
     # Large weights drive pre-activations across every branch of tanh/sigmoid/hard_sigmoid;
     # over few steps, since such dynamics amplify fp32 rounding step after step.
@@ -138,14 +145,17 @@ def test_activations(isa, cell, reset_after, activation, recurrent_activation):
     for timesteps, scale in ((3, 3.0), (8, 1.0)):
         x, kernel, recurrent, bias = make_case(rng, cell, reset_after, 3, timesteps, 5, 19,
                                                scale=scale)
-        (out, states), (ref_out, ref_states) = run_both(cell, reset_after, x, kernel, recurrent,
-                                                        bias, **{k: v for k, v in kw.items()
-                                                                 if k != "reset_after"})
-        ref32_out, ref32_states = ref.rnn(cell, x, kernel, recurrent, bias, **kw)
+        with np.errstate(over="ignore", invalid="ignore"):
+            (out, states), (ref_out, ref_states) = run_both(
+                cell, reset_after, x, kernel, recurrent, bias,
+                **{k: v for k, v in kw.items() if k != "reset_after"},
+            )
+        with np.errstate(over="ignore", invalid="ignore"):  # fp32 may overflow: expected
+            ref32_out, ref32_states = ref.rnn(cell, x, kernel, recurrent, bias, **kw)
         assert ref32_out.dtype == np.float32
-        assert_close_fp32_model(out, ref_out, ref32_out, what=f"output T={timesteps}")
+        assert_close_fp32_model(out, ref_out, ref32_out, factor=16.0, what=f"output T={timesteps}")
         for name, s, s64, s32 in zip("hc", states, ref_states, ref32_states):
-            assert_close_fp32_model(s, s64, s32, what=f"state {name} T={timesteps}")
+            assert_close_fp32_model(s, s64, s32, factor=16.0, what=f"state {name} T={timesteps}")
 
 
 @pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)

@@ -353,7 +353,7 @@ def _plan(packed: CudaPackedWeights, batch: int, ndir: int, units_per_block: int
         us = max(units_per_block, us_min)
     elif batch <= 32:
         # Small batches are bound by the per-step barrier, whose cost grows with the number of
-        # blocks: give each block at least ~8 gate columns (measured best on an H100, H=256).
+        # blocks: fewer, larger blocks (per-cell minimum measured best on an H100 at H=256).
         us = max(us_min, _MIN_UNITS_SMALL_BATCH[packed.cell])
     else:
         us = max(us_min, -(-4 // packed.num_gates))  # at least 4 gate columns per block
