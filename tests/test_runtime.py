@@ -1,0 +1,134 @@
+"""ISA selection, threads and input validation of the ops."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fusedrnn
+from fusedrnn import _core, ops
+
+
+def _run(code: str, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True,
+        env={**os.environ, **env}, timeout=120, check=False,
+    )
+
+
+def test_available_isas_contains_generic_and_current():
+    levels = fusedrnn.available_isas()
+    assert levels[0] == "generic"
+    assert fusedrnn.cpu_isa() in levels
+    assert set(levels) <= {"generic", "avx2", "avx512"}
+
+
+@pytest.mark.parametrize("level", fusedrnn.available_isas())
+def test_environment_forces_each_available_level(level):
+    r = _run("import fusedrnn; print(fusedrnn.cpu_isa())", FUSEDRNN_ISA=level)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == level
+
+
+def test_environment_rejects_unknown_and_unavailable_levels():
+    r = _run("import fusedrnn", FUSEDRNN_ISA="sse9")
+    assert r.returncode != 0 and "FUSEDRNN_ISA" in r.stderr
+    missing = [lv for lv in ("avx2", "avx512") if lv not in fusedrnn.available_isas()]
+    for level in missing:
+        r = _run("import fusedrnn", FUSEDRNN_ISA=level)
+        assert r.returncode != 0 and "not available" in r.stderr
+
+
+def test_set_isa_rejects_unknown():
+    with pytest.raises(ValueError, match="unknown ISA"):
+        _core.set_isa("mmx")
+
+
+def test_threads():
+    before = fusedrnn.get_num_threads()
+    assert before >= 1
+    try:
+        fusedrnn.set_num_threads(1)
+        assert fusedrnn.get_num_threads() == 1
+        fusedrnn.set_num_threads(3)
+        assert fusedrnn.get_num_threads() == 3
+        for bad in (0, -2):
+            with pytest.raises(ValueError, match=">= 1"):
+                fusedrnn.set_num_threads(bad)
+        with pytest.raises(TypeError):
+            fusedrnn.set_num_threads(1.5)
+    finally:
+        fusedrnn.set_num_threads(before)
+
+
+def test_default_threads_is_the_usable_cores():
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    r = _run("import fusedrnn; print(fusedrnn.get_num_threads())")
+    assert int(r.stdout) == expected
+
+
+def test_fma_peak_probe_is_positive():
+    assert _core.measure_fma_peak_gflops(0.02) > 0.1
+
+
+# ---------------------------------------------------------------------------------------------
+rng = np.random.default_rng(0)
+K = rng.standard_normal((4, 12)).astype(np.float32)
+R = rng.standard_normal((3, 12)).astype(np.float32)
+B4 = np.zeros(12, np.float32)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "exc", "match"),
+    [
+        (("lstn", K, R, B4), {}, ValueError, "unknown cell"),
+        (("lstm", K, R[:, :8], B4), {}, ValueError, "recurrent_kernel"),
+        (("lstm", K[:, :8], R, B4), {}, ValueError, "kernel"),
+        (("lstm", K, R, B4[:8]), {}, ValueError, "bias"),
+        (("gru", K[:, :9], R[:, :9], np.zeros(9)), {}, ValueError, r"bias.*\(2, 9\)"),
+        (("lstm", K, R, B4), {"activation": "swishy"}, ValueError, "unknown activation"),
+        (("lstm", K, R, B4), {"recurrent_activation": "nope"}, ValueError, "recurrent_activation"),
+        (("lstm", np.array([["a"] * 12] * 4), R, B4), {}, TypeError, "numeric"),
+    ],
+)
+def test_pack_weights_rejects_bad_weights(args, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        ops.pack_weights(*args, **kwargs)
+
+
+def test_forward_rejects_bad_inputs():
+    packed = ops.pack_weights("lstm", K, R, B4)
+    x = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    h = np.zeros((2, 3), np.float32)
+    with pytest.raises(ValueError, match="rank 3"):
+        ops.rnn_forward(x[0], packed)
+    with pytest.raises(ValueError, match="input_dim 5 but the weights expect 4"):
+        ops.rnn_forward(np.zeros((2, 5, 5)), packed)
+    with pytest.raises(ValueError, match="2 initial state"):
+        ops.rnn_forward(x, packed, [h])
+    with pytest.raises(ValueError, match=r"initial state c must have shape \(2, 3\)"):
+        ops.rnn_forward(x, packed, [h, np.zeros((2, 4))])
+    with pytest.raises(ValueError, match=r"mask must have shape \(2, 5\)"):
+        ops.rnn_forward(x, packed, mask=np.ones((2, 4), bool))
+    with pytest.raises(ValueError, match="at least one timestep"):
+        ops.rnn_forward(np.zeros((2, 0, 4)), packed)
+    with pytest.raises(TypeError, match="numeric"):
+        ops.rnn_forward(np.array([[["x"] * 4] * 5] * 2), packed)
+    with pytest.raises(TypeError, match="PackedWeights"):
+        ops.rnn_forward(x, "weights")
+    with pytest.raises(ValueError, match="gru_forward needs weights packed for a gru"):
+        ops.gru_forward(x, packed)
+
+
+def test_packed_weights_describe_themselves():
+    p = ops.pack_weights("gru", rng.standard_normal((5, 21)), rng.standard_normal((7, 21)),
+                         None, activation="relu", recurrent_activation="hard_sigmoid",
+                         reset_after=False)
+    assert (p.cell, p.units, p.input_dim, p.num_gates, p.num_states) == ("gru", 7, 5, 3, 1)
+    assert (p.activation, p.recurrent_activation, p.reset_after, p.use_bias) == (
+        "relu", "hard_sigmoid", False, False)
+    assert p.padded_units == 16
