@@ -37,6 +37,8 @@ PackedWeights = _core.PackedWeights
 
 
 def _float_array(a, what: str) -> np.ndarray:
+    if type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous:
+        return a  # the common case, checked cheaply (streaming calls pay this per step)
     arr = np.asarray(a)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.floating)
@@ -124,7 +126,7 @@ def _prepare_x(x, packed: PackedWeights) -> np.ndarray:
 def _prepare_states(initial_state, packed: PackedWeights, batch: int):
     if initial_state is None:
         return None, None
-    if isinstance(initial_state, np.ndarray) or not isinstance(initial_state, Sequence):
+    if isinstance(initial_state, np.ndarray) or not isinstance(initial_state, (list, tuple, Sequence)):
         initial_state = [initial_state]
     n = packed.num_states
     if len(initial_state) != n:
