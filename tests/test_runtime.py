@@ -132,3 +132,41 @@ def test_packed_weights_describe_themselves():
     assert (p.activation, p.recurrent_activation, p.reset_after, p.use_bias) == (
         "relu", "hard_sigmoid", False, False)
     assert p.padded_units == 16
+
+
+def _forward_in_child(queue):
+    x = np.random.default_rng(0).standard_normal((1, 20, 4)).astype(np.float32)
+    packed = ops.pack_weights("lstm", np.ones((4, 256), np.float32) * 0.01,
+                              np.ones((64, 256), np.float32) * 0.01, None)
+    out, _ = ops.rnn_forward(x, packed)
+    queue.put(out)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_forked_child_runs_with_threads():
+    """A child forked after the pool started (gunicorn preload, multiprocessing) must not hang
+    on the parent's worker threads, which do not exist in the child."""
+    import multiprocessing
+
+    before = fusedrnn.get_num_threads()
+    fusedrnn.set_num_threads(2)
+    try:
+        x = np.random.default_rng(0).standard_normal((1, 20, 4)).astype(np.float32)
+        packed = ops.pack_weights("lstm", np.ones((4, 256), np.float32) * 0.01,
+                                  np.ones((64, 256), np.float32) * 0.01, None)
+        want, _ = ops.rnn_forward(x, packed)  # the pool's workers are running now
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        child = ctx.Process(target=_forward_in_child, args=(queue,))
+        child.start()
+        try:
+            got = queue.get(timeout=60)
+            child.join(timeout=60)
+        finally:
+            if child.is_alive():
+                child.kill()
+        assert child.exitcode == 0
+        np.testing.assert_array_equal(got, want)
+    finally:
+        fusedrnn.set_num_threads(before)

@@ -1,6 +1,12 @@
 #include "thread_pool.h"
 
 #include <chrono>
+#include <new>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define FUSEDRNN_HAVE_ATFORK 1
+#endif
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <immintrin.h>
@@ -22,7 +28,19 @@ ThreadPool& ThreadPool::instance() {
   return *pool;
 }
 
-ThreadPool::ThreadPool() = default;
+ThreadPool::ThreadPool() {
+#if defined(FUSEDRNN_HAVE_ATFORK)
+  pthread_atfork(nullptr, nullptr, &ThreadPool::after_fork_in_child);
+#endif
+}
+
+// A forked child has only the forking thread: the workers' std::thread objects refer to
+// threads that do not exist there. Forget them (joining or destroying them is undefined) and
+// start new workers on the next job. Runs in the child right after fork: no allocation here.
+void ThreadPool::after_fork_in_child() {
+  ThreadPool& pool = instance();
+  pool.forked_.store(true, std::memory_order_relaxed);
+}
 
 ThreadPool::~ThreadPool() { stop_workers(); }
 
@@ -38,16 +56,36 @@ void ThreadPool::stop_workers() {
   stopping_.store(false, std::memory_order_relaxed);
 }
 
-void ThreadPool::resize(int num_threads) {
-  std::lock_guard<std::mutex> run_lock(run_mutex_);
-  if (num_threads < 1) num_threads = 1;
-  if (num_threads == size()) return;
-  stop_workers();
+void ThreadPool::start_workers(int num_threads) {
   // Each worker starts from the generation current now, so a job posted before the thread
   // gets scheduled is still seen as new.
   const std::uint64_t start = job_word_.load(std::memory_order_acquire) >> 16;
   for (int i = 1; i < num_threads; ++i)
     workers_.emplace_back([this, i, start] { worker_loop(i, start); });
+}
+
+void ThreadPool::resize(int num_threads) {
+  if (forked_.exchange(false)) {
+    // In a forked child: the old mutexes may have been held by threads that are gone, and the
+    // thread objects must not be joined. Leak both and start afresh.
+    new (&run_mutex_) std::mutex();
+    new (&sleep_mutex_) std::mutex();
+    new (&wake_) std::condition_variable();
+    auto* orphans = new std::vector<std::thread>(std::move(workers_));
+    (void)orphans;  // intentionally leaked: destroying joinable std::threads would terminate
+    workers_ = std::vector<std::thread>();
+    stopping_.store(false, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> run_lock(run_mutex_);
+    wanted_threads_ = num_threads < 1 ? 1 : num_threads;
+    start_workers(wanted_threads_);
+    return;
+  }
+  std::lock_guard<std::mutex> run_lock(run_mutex_);
+  if (num_threads < 1) num_threads = 1;
+  wanted_threads_ = num_threads;
+  if (num_threads == size()) return;
+  stop_workers();
+  start_workers(num_threads);
 }
 
 void ThreadPool::worker_loop(int index, std::uint64_t seen) {
@@ -80,6 +118,7 @@ void ThreadPool::worker_loop(int index, std::uint64_t seen) {
 }
 
 void ThreadPool::run(int n, TaskFn fn, void* context) {
+  if (forked_.load(std::memory_order_relaxed)) resize(wanted_threads_);
   if (n <= 1 || workers_.empty()) {
     for (int i = 0; i < n; ++i) fn(context, i);
     return;

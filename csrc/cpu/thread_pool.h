@@ -32,6 +32,11 @@ class ThreadPool {
   ThreadPool();
   void worker_loop(int index, std::uint64_t seen_generation);
   void stop_workers();
+  void start_workers(int num_threads);
+  static void after_fork_in_child();
+
+  int wanted_threads_ = 1;           // what resize() asked for
+  std::atomic<bool> forked_{false};  // set in a forked child: the worker threads are gone
 
   std::vector<std::thread> workers_;
   std::mutex run_mutex_;  // one job at a time
