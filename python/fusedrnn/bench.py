@@ -20,6 +20,7 @@ FLOPs of one forward call: ``2 * B * T * G * H * (I + H)`` with G = 1 / 3 / 4.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import os
 import platform
@@ -605,6 +606,8 @@ class Row:
     times: dict = field(default_factory=dict)  # engine -> median seconds (per call)
     errors: dict = field(default_factory=dict)  # engine -> max abs error vs reference
     failures: dict = field(default_factory=dict)  # engine -> message
+    # peer -> fusedrnn's median over the samples interleaved with that peer (the ratio's base)
+    pair_times: dict = field(default_factory=dict)
 
 
 def _measure_row(cell, workload, threads, engines, repeat, peak, check_steps, log) -> Row:
@@ -617,8 +620,9 @@ def _measure_row(cell, workload, threads, engines, repeat, peak, check_steps, lo
     else:
         x = make_input(workload)
         want, _ = reference_output(cell, kernel, recurrent, bias, x)
-    fns = {}
-    for engine in engines:
+
+    def prepare(engine):
+        """Build and check one engine's runner: ``(runner, (activate, call))`` or None."""
         try:
             runner = make_runner(engine, cell, kernel, recurrent, bias, num_threads=threads)
             runner.activate()
@@ -631,16 +635,38 @@ def _measure_row(cell, workload, threads, engines, repeat, peak, check_steps, lo
                 def fn(runner=runner):
                     return runner.forward(x)
 
-            fns[engine] = (runner.activate, fn)
+            return runner, (runner.activate, fn)
         except AssertionError as exc:
             row.failures[engine] = f"MISMATCH: {exc}"
-            log(f"  {cell} {workload.name} {threads}t {engine}: {row.failures[engine]}")
         except Exception as exc:  # noqa: BLE001 - report, keep benchmarking the rest
             row.failures[engine] = f"{type(exc).__name__}: {exc}"
-            log(f"  {cell} {workload.name} {threads}t {engine}: {row.failures[engine]}")
-    if fns:
+        log(f"  {cell} {workload.name} {threads}t {engine}: {row.failures[engine]}")
+        return None
+
+    # fusedrnn is timed interleaved with one peer at a time (paired samples), and each peer's
+    # runner is released before the next is built: with every engine's worker pool alive in
+    # one process, idle spinning threads of one engine starve another on a 2-core machine.
+    fused = prepare("fusedrnn")
+    fused_samples: list[float] = []
+    peers = [e for e in engines if e != "fusedrnn"]
+    if fused is not None and not peers:
+        fused_samples = time_interleaved({"fusedrnn": fused[1]}, repeat)["fusedrnn"]
+    for peer in peers:
+        prepared = prepare(peer)
+        if prepared is None:
+            continue
+        fns = {"fusedrnn": fused[1]} if fused is not None else {}
+        fns[peer] = prepared[1]
         samples = time_interleaved(fns, repeat)
-        row.times = {e: statistics.median(v) for e, v in samples.items()}
+        row.times[peer] = statistics.median(samples[peer])
+        if fused is not None:
+            fused_samples += samples["fusedrnn"]
+            row.pair_times[peer] = statistics.median(samples["fusedrnn"])
+        del prepared, fns
+        gc.collect()
+        time.sleep(0.05)  # let the released engine's threads wind down
+    if fused_samples:
+        row.times["fusedrnn"] = statistics.median(fused_samples)
     return row
 
 
@@ -671,7 +697,8 @@ def format_table(rows: Sequence[Row], peers: Sequence[str]) -> str:
         for p in peers:
             tp = r.times.get(p)
             line.append(_fmt_time(tp, r.workload) if tp else _short_fail(r, p))
-            line.append(f"{tp / t:.2f}x" if (tp and t) else "-")
+            base = r.pair_times.get(p, t)  # fusedrnn's median in the samples paired with p
+            line.append(f"{tp / base:.2f}x" if (tp and base) else "-")
         lines.append(line)
     widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
     out = []
@@ -920,6 +947,7 @@ def _write_json(path, rows, peaks, probe, overhead):
                 "threads": r.threads,
                 "flops": r.flops,
                 "median_s": r.times,
+                "fusedrnn_median_s_paired_with": r.pair_times,
                 "max_abs_error": r.errors,
                 "failures": r.failures,
             }
