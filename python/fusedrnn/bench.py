@@ -903,7 +903,8 @@ def _header(probe, peaks, workloads, args) -> str:
     lines = [
         "fusedrnn bench: fp32, return_sequences=True; median per call "
         "(ms, streaming: us per one-step call with state carried); "
-        "ratio = peer time / fusedrnn time (> 1: fusedrnn faster)",
+        "ratio = peer time / fusedrnn time (> 1: fusedrnn faster), each pair timed interleaved, "
+        "fusedrnn's time in the ratio being its median in the samples paired with that peer",
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"python {platform.python_version()}, repeat {args.repeat}",
     ]
