@@ -8,9 +8,7 @@ per call. The engine is chosen here:
 * a float32 computation on the CPU -> ``fusedrnn.ops`` (the C++ kernels);
 * a float64 layer (``dtype="float64"``) -> ``fusedrnn.reference``, which computes in float64.
 
-If the compiled extension is not importable (a source checkout that has not been built),
-float32 CPU work falls back to ``fusedrnn.reference`` so the Python API stays usable;
-:func:`cpu_engine_name` says which engine is in use.
+There is no silent fallback from the C++ kernels to the (slow) reference for float32 work.
 
 Outputs come back as the input's array type: NumPy in, NumPy out; CuPy in, CuPy out.
 """
@@ -81,21 +79,20 @@ _CPU_OPS: Any = None
 
 
 def _cpu_ops():
-    """``fusedrnn.ops`` if the compiled extension imports, else the reference adapter."""
+    """``fusedrnn.ops``: the C++ kernels do all float32 CPU work. There is no silent fallback to
+    the slow reference: ``import fusedrnn`` already fails if the compiled core is missing."""
     global _CPU_OPS
     if _CPU_OPS is None:
-        try:
-            from . import ops
+        from . import ops
 
-            _CPU_OPS = ops
-        except ImportError:
-            _CPU_OPS = _ReferenceEngine(np.float32)
+        _CPU_OPS = ops
     return _CPU_OPS
 
 
 def cpu_engine_name() -> str:
-    """``"ops"`` when the C++ kernels are in use for float32 CPU work, else ``"reference"``."""
-    return "reference" if isinstance(_cpu_ops(), _ReferenceEngine) else "ops"
+    """The engine of float32 CPU work: always ``"ops"`` (the C++ kernels)."""
+    _cpu_ops()
+    return "ops"
 
 
 class _ReferencePacked:
