@@ -58,6 +58,10 @@ int num_gates(CellKind cell) {
 // Packing
 namespace {
 
+long interleaved_column(int g, int u, int gm) {
+  return static_cast<long>(u / kLanes) * gm * kLanes + g * kLanes + u % kLanes;
+}
+
 // Packs gates [gate_begin, gate_begin + gm) of a Keras matrix src [rows, G*H] (column g*H + u)
 // into interleaved panels [gm*Hp/16][rows_padded][16]; rows >= rows and units >= H stay zero.
 AlignedBuffer pack_panels(const float* src, int rows, int rows_padded, int G, int H, int Hp,
@@ -68,17 +72,13 @@ AlignedBuffer pack_panels(const float* src, int rows, int rows_padded, int G, in
     const float* row = src + static_cast<std::size_t>(k) * G * H;
     for (int g = 0; g < gm; ++g) {
       for (int u = 0; u < H; ++u) {
-        const long col = static_cast<long>(u / kLanes) * gm * kLanes + g * kLanes + u % kLanes;
+        const long col = interleaved_column(g, u, gm);
         const long panel = col / kPanelWidth, lane = col % kPanelWidth;
         dst[(panel * rows_padded + k) * kPanelWidth + lane] = row[(gate_begin + g) * H + u];
       }
     }
   }
   return out;
-}
-
-long interleaved_column(int g, int u, int gm) {
-  return static_cast<long>(u / kLanes) * gm * kLanes + g * kLanes + u % kLanes;
 }
 
 }  // namespace
@@ -337,12 +337,8 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
   p.z = ws.z.data();
   p.rh = ws.rh.data();
 
-  ws.first_real.assign(B, T);
-  for (int b = 0; b < B; ++b) {
-    if (a.mask == nullptr) {
-      ws.first_real[b] = 0;
-      continue;
-    }
+  ws.first_real.assign(B, a.mask == nullptr ? 0 : T);
+  for (int b = 0; a.mask != nullptr && b < B; ++b) {
     for (int s = 0; s < T; ++s) {
       const int t = a.go_backwards ? T - 1 - s : s;
       if (a.mask[static_cast<long>(b) * T + t]) {
