@@ -43,6 +43,10 @@ struct KernelTable {
   void (*fma_loop)(long iterations, float* sink);  // 10 chains x 8 lanes x 2 FLOP per iteration
 };
 
+// Called by a barrier participant that has waited long (compiled for the baseline ISA): see
+// ThreadPool::on_long_wait.
+void on_long_barrier_wait();
+
 const KernelTable& kernels_generic();
 #if defined(FUSEDRNN_HAVE_AVX2)
 const KernelTable& kernels_avx2();

@@ -6,6 +6,7 @@
 // Vectors are GCC/Clang vector extensions of 8 floats: one ymm register with AVX2, two xmm
 // registers in the generic x86-64 build, two NEON registers on aarch64.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <thread>
@@ -240,16 +241,23 @@ FRNN_INLINE void barrier_wait(BarrierState* b, int& sense) {
   if (b->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     b->remaining.store(b->parties, std::memory_order_relaxed);
     b->phase.store(sense, std::memory_order_release);
-  } else {
-    // Spin (a crossing costs ~1 us when every thread has a core); if the other threads are not
-    // running (an oversubscribed machine), yield the core instead of burning the time slice.
-    int spins = 0;
-    while (b->phase.load(std::memory_order_acquire) != sense) {
-      if (++spins < 4096) {
-        cpu_pause();
-      } else {
-        std::this_thread::yield();
-      }
+    return;
+  }
+  // Spin (a crossing costs ~1 us when every thread has its own core) for up to kBarrierSpin.
+  // A longer wait means another participant is not running: it shares this CPU, or the machine
+  // is oversubscribed. Then let the pool spread the threads over the CPUs, and yield.
+  constexpr auto kBarrierSpin = std::chrono::microseconds(20);
+  const auto start = std::chrono::steady_clock::now();
+  int spins = 0;
+  bool long_wait = false;
+  while (b->phase.load(std::memory_order_acquire) != sense) {
+    if (long_wait) {
+      std::this_thread::yield();
+    } else if ((++spins & 63) != 0) {
+      cpu_pause();
+    } else if (std::chrono::steady_clock::now() - start > kBarrierSpin) {
+      long_wait = true;
+      on_long_barrier_wait();
     }
   }
 }
@@ -362,10 +370,18 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   auto real = [&](int b) { return args.mask == nullptr || args.mask[static_cast<long>(b) * v.T + t] != 0; };
   alignas(64) float scratch[6 * 16 * 4];
   const int row_block = v.B <= 2 ? 2 : 6;
+  // Alternate the direction of the sweep over this thread's groups every step. The weights are
+  // read cyclically; when they are a little larger than the cache, a sweep in a fixed order
+  // evicts each panel just before it is needed again, while a reversed sweep starts with the
+  // panels the last one left in the cache. The order of groups does not change any sum.
+  const int n_groups = v.group_end - v.group_begin;
+  const bool reverse = (s & 1) != 0;
+  auto group_at = [&](int i) { return reverse ? v.group_end - 1 - i : v.group_begin + i; };
 
   if (w.cell == CellKind::kGru && !w.reset_after) {
     // Phase 1: z and r; keep z and r * h_prev.
-    for (int q = v.group_begin; q < v.group_end; ++q) {
+    for (int i = 0; i < n_groups; ++i) {
+      const int q = group_at(i);
       for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
         const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
         recurrent_preacts(v, h_prev, w.recurrent.data(), 2, q, r0, mr, scratch);
@@ -387,7 +403,8 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
     }
     if (sync) barrier_wait(p.barrier, sense);
     // Phase 2: the candidate from (r * h_prev) and the update.
-    for (int q = v.group_begin; q < v.group_end; ++q) {
+    for (int i = 0; i < n_groups; ++i) {
+      const int q = group_at(i);
       for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
         const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
         recurrent_preacts(v, p.rh, w.recurrent_candidate.data(), 1, q, r0, mr, scratch);
@@ -416,7 +433,8 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   }
 
   const float* cand_bias = w.candidate_bias.data();
-  for (int q = v.group_begin; q < v.group_end; ++q) {
+  for (int i = 0; i < n_groups; ++i) {
+    const int q = group_at(i);
     for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
       const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
       recurrent_preacts(v, h_prev, w.recurrent.data(), G, q, r0, mr, scratch);

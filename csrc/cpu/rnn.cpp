@@ -18,6 +18,8 @@
 
 namespace fusedrnn {
 
+void on_long_barrier_wait() { ThreadPool::on_long_wait(); }
+
 // ---------------------------------------------------------------------------------------------
 // AlignedBuffer
 AlignedBuffer::AlignedBuffer(std::size_t count) : size_(count) {

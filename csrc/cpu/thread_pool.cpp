@@ -7,6 +7,10 @@
 #include <pthread.h>
 #define FUSEDRNN_HAVE_ATFORK 1
 #endif
+#if defined(__linux__)
+#include <sched.h>
+#define FUSEDRNN_HAVE_SCHED_GETCPU 1
+#endif
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <immintrin.h>
@@ -21,6 +25,20 @@ namespace fusedrnn {
 namespace {
 // How long an idle worker keeps spinning before it sleeps.
 constexpr auto kSpinTime = std::chrono::microseconds(300);
+// At most one placement check per thread in this interval from on_long_wait().
+constexpr auto kRecheckInterval = std::chrono::milliseconds(1);
+
+thread_local int t_participant = 0;  // this thread's index in the running job (0: the caller)
+thread_local int t_job_threads = 1;  // threads of the job this thread is in
+thread_local std::chrono::steady_clock::time_point t_last_check{};
+
+int current_cpu() {
+#if defined(FUSEDRNN_HAVE_SCHED_GETCPU)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
 }  // namespace
 
 ThreadPool& ThreadPool::instance() {
@@ -29,6 +47,7 @@ ThreadPool& ThreadPool::instance() {
 }
 
 ThreadPool::ThreadPool() {
+  for (auto& c : cpu_of_) c.store(-1, std::memory_order_relaxed);
 #if defined(FUSEDRNN_HAVE_ATFORK)
   pthread_atfork(nullptr, nullptr, &ThreadPool::after_fork_in_child);
 #endif
@@ -111,6 +130,9 @@ void ThreadPool::worker_loop(int index, std::uint64_t seen) {
     seen = generation(word);
     if (stopping_.load(std::memory_order_relaxed)) return;
     if (index < static_cast<int>(word & 0xffff)) {
+      spread(index, static_cast<int>(word & 0xffff));
+      t_participant = index;
+      t_job_threads = static_cast<int>(word & 0xffff);
       task_(context_, index);
       pending_.fetch_sub(1, std::memory_order_acq_rel);
     }
@@ -127,6 +149,9 @@ void ThreadPool::run(int n, TaskFn fn, void* context) {
   if (n > size()) n = size();
   task_ = fn;
   context_ = context;
+  cpu_of_[0].store(current_cpu(), std::memory_order_relaxed);
+  t_participant = 0;
+  t_job_threads = n;
   pending_.store(n - 1, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(sleep_mutex_);
@@ -136,6 +161,41 @@ void ThreadPool::run(int n, TaskFn fn, void* context) {
   wake_.notify_all();
   fn(context, 0);
   while (pending_.load(std::memory_order_acquire) != 0) FUSEDRNN_PAUSE();
+}
+
+void ThreadPool::spread(int index, int n) {
+#if defined(FUSEDRNN_HAVE_SCHED_GETCPU)
+  if (index >= kMaxTracked || n > kMaxTracked) return;
+  const int mine = current_cpu();
+  cpu_of_[index].store(mine, std::memory_order_relaxed);
+  if (index == 0 || mine < 0) return;  // the caller's thread is the user's: never moved
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  cpu_set_t away = allowed;
+  bool shared = false;
+  for (int j = 0; j < n; ++j) {
+    if (j == index) continue;
+    const int c = cpu_of_[j].load(std::memory_order_relaxed);
+    if (c == mine) shared = true;
+    if (c >= 0 && c < CPU_SETSIZE) CPU_CLR(c, &away);
+  }
+  CPU_CLR(mine, &away);
+  if (!shared || CPU_COUNT(&away) == 0) return;
+  // Narrowing the mask moves this thread at once; restoring it does not move it back.
+  if (sched_setaffinity(0, sizeof away, &away) != 0) return;
+  sched_setaffinity(0, sizeof allowed, &allowed);
+  cpu_of_[index].store(current_cpu(), std::memory_order_relaxed);
+#else
+  (void)index;
+  (void)n;
+#endif
+}
+
+void ThreadPool::on_long_wait() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - t_last_check < kRecheckInterval) return;
+  t_last_check = now;
+  instance().spread(t_participant, t_job_threads);
 }
 
 }  // namespace fusedrnn

@@ -1,6 +1,14 @@
 // A persistent pool of worker threads. The caller's thread is worker 0.
 // Workers spin briefly after each job (so back-to-back calls, e.g. streaming one step at a
 // time, find them awake) and then sleep on a condition variable.
+//
+// Placement: Linux often wakes a sleeping worker on the CPU of the thread that woke it, while
+// another CPU sits idle, and leaves it there for milliseconds. Two threads of one job sharing a
+// CPU turn every per-step barrier into a context switch (measured: a 0.6 ms GRU call took
+// 10-15 ms when the previous call was more than ~0.3 ms earlier). So each participant records
+// the CPU it runs on, and a worker that finds itself on a CPU another participant of the job
+// uses moves itself to one none of them uses (its affinity mask is narrowed for one syscall and
+// restored at once). The caller's thread is never moved.
 #pragma once
 
 #include <atomic>
@@ -28,12 +36,22 @@ class ThreadPool {
 
   ~ThreadPool();
 
+  // For a participant of the running job that has waited long for the others (called by the
+  // kernels' barrier): records this thread's CPU and, on a worker sharing its CPU with another
+  // participant, moves the worker away. Rate-limited; a no-op off Linux.
+  static void on_long_wait();
+
  private:
   ThreadPool();
   void worker_loop(int index, std::uint64_t seen_generation);
   void stop_workers();
   void start_workers(int num_threads);
   static void after_fork_in_child();
+  // Records the calling participant's CPU; a worker sharing one with another participant of a
+  // job of `n` threads moves itself to a CPU none of them uses, if the affinity mask has one.
+  void spread(int index, int n);
+
+  static constexpr int kMaxTracked = 256;
 
   int wanted_threads_ = 1;           // what resize() asked for
   std::atomic<bool> forked_{false};  // set in a forked child: the worker threads are gone
@@ -49,6 +67,7 @@ class ThreadPool {
   TaskFn task_ = nullptr;  // valid while a participant of the current job has not finished
   void* context_ = nullptr;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> cpu_of_[kMaxTracked];  // participant index -> CPU it last ran on (-1: unknown)
 };
 
 }  // namespace fusedrnn

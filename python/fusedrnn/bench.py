@@ -347,6 +347,31 @@ def time_call(
     return [_sample(fn, inner) for _ in range(repeat)]
 
 
+def _wait_until_other_threads_idle(timeout_s: float) -> None:
+    """Poll (Linux /proc) until no thread of this process but the caller is runnable."""
+    import threading
+
+    me = str(threading.get_native_id())
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        try:
+            tids = [t for t in os.listdir("/proc/self/task") if t != me]
+            busy = False
+            for tid in tids:
+                try:
+                    with open(f"/proc/self/task/{tid}/stat") as f:
+                        busy = f.read().rsplit(")", 1)[1].split()[0] == "R"
+                except OSError:  # the thread ended
+                    continue
+                if busy:
+                    break
+        except OSError:  # no /proc: the fixed pause is all there is
+            return
+        if not busy:
+            return
+        time.sleep(0.002)
+
+
 def time_interleaved(
     fns: dict[str, tuple[Callable[[], Any], Callable[[], Any]]],
     repeat: int = 15,
@@ -354,18 +379,25 @@ def time_interleaved(
     target_s: float = 2e-3,
     warmup_s: float = 0.05,
     settle_s: float = 0.01,
+    rewarm_s: float = 5e-3,
 ) -> dict[str, list[float]]:
     """Time several engines side by side: ``fns[name] = (activate, call)``.
 
     Samples are taken in rounds (one sample of each engine per round, the order rotating),
     so a burst of noise on a shared machine lands on all engines alike rather than on
-    whichever happened to be running. Each sample starts with one untimed call after
-    ``activate()`` so it does not pay for the previous engine having evicted the caches,
-    and after a pause of ``settle_s`` so the previous engine's worker threads have stopped
-    spinning (on a 2-core machine a spinning idle pool halves the next engine's speed).
+    whichever happened to be running. Before each sample of an engine that follows another:
+    - a wait (at least ``settle_s``, at most 0.5 s) until no other thread of this process is
+      runnable, so the previous engine's idle worker threads have stopped spinning (on a
+      2-core machine one spinning thread halves the next engine's speed). Measured on the
+      development VM: after its last call, ONNX Runtime 1.32's intra-op worker stays runnable
+      for ~45 ms, PyTorch 2.13's for ~5-10 ms, fusedrnn's for 0.3 ms;
+    - then ``rewarm_s`` of untimed calls (at least one), because the pause itself costs: a
+      virtual CPU left idle for tens of ms comes back with cold caches and runs the next call
+      up to 1.6x slower, whichever engine it is.
     """
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
+    clock = time.perf_counter
     names = list(fns)
     inner = {}
     for name in names:
@@ -377,10 +409,15 @@ def time_interleaved(
         for k in range(len(names)):
             name = names[(r + k) % len(names)]
             activate, call = fns[name]
-            if settle_s > 0 and len(names) > 1:
-                time.sleep(settle_s)
-            activate()
-            call()
+            if len(names) > 1:
+                if settle_s > 0:
+                    time.sleep(settle_s)
+                    _wait_until_other_threads_idle(timeout_s=0.5)
+                activate()
+                t0 = clock()
+                call()
+                while clock() - t0 < rewarm_s:
+                    call()
             samples[name].append(_sample(call, inner[name]))
     return samples
 
