@@ -366,6 +366,9 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   const Activation act = w.activation, ract = w.recurrent_activation;
   const int G = v.G;
   const bool sync = p.split_units && p.threads > 1;
+  // After the last step each thread reads only its own units (the final states), so the
+  // closing barrier is needed only between steps.
+  const bool sync_end = sync && s + 1 < v.T;
   auto xp_row = [&](int b) { return p.xp + (static_cast<long>(b) * p.chunk + (t - t_low)) * v.Nx; };
   auto real = [&](int b) { return args.mask == nullptr || args.mask[static_cast<long>(b) * v.T + t] != 0; };
   alignas(64) float scratch[6 * 16 * 4];
@@ -428,7 +431,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
         }
       }
     }
-    if (sync) barrier_wait(p.barrier, sense);
+    if (sync_end) barrier_wait(p.barrier, sense);
     return;
   }
 
@@ -478,7 +481,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
       }
     }
   }
-  if (sync) barrier_wait(p.barrier, sense);
+  if (sync_end) barrier_wait(p.barrier, sense);
 }
 
 void forward_thread(const ForwardPlan& p, int tid) {
@@ -501,18 +504,8 @@ void forward_thread(const ForwardPlan& p, int tid) {
   v.group_end = p.group_end[tid];
   const int u_begin = v.group_begin * kUnitGroup, u_end = v.group_end * kUnitGroup;
   const bool lstm = w.cell == CellKind::kLstm;
-
-  for (int b = v.row_begin; b < v.row_end; ++b) {
-    for (int u = u_begin; u < u_end; ++u) {
-      const long o = static_cast<long>(b) * v.Hp + u;
-      const long i = static_cast<long>(b) * v.H + u;
-      p.h[0][o] = (u < v.H && args.initial_h) ? args.initial_h[i] : 0.0f;
-      if (lstm) p.c[o] = (u < v.H && args.initial_c) ? args.initial_c[i] : 0.0f;
-    }
-  }
+  // The driver has set h[0] (and c) from the initial states before starting the threads.
   int sense = 0;
-  const bool sync = p.split_units && p.threads > 1;
-  if (sync) barrier_wait(p.barrier, sense);  // every thread reads all of h
 
   for (int s0 = 0; s0 < v.T; s0 += p.chunk) {
     const int len = v.T - s0 < p.chunk ? v.T - s0 : p.chunk;

@@ -350,6 +350,17 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
     }
   }
   p.first_real = ws.first_real.data();
+
+  // Initial states, set here so the threads need no barrier before their first step.
+  for (int b = 0; b < B; ++b) {
+    const int H = w.units;
+    float* h = p.h[0] + static_cast<std::size_t>(b) * Hp;
+    if (a.initial_h) std::memcpy(h, a.initial_h + static_cast<std::size_t>(b) * H, sizeof(float) * H);
+    if (p.c && a.initial_c) {
+      std::memcpy(p.c + static_cast<std::size_t>(b) * Hp, a.initial_c + static_cast<std::size_t>(b) * H,
+                  sizeof(float) * H);
+    }
+  }
   ws.barrier.parties = p.threads;
   ws.barrier.remaining.store(p.threads);
   ws.barrier.phase.store(0);

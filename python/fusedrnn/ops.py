@@ -180,7 +180,21 @@ def rnn_forward(
     Returns (output, states): output (batch, timesteps, units) in processing order, or
     (batch, units) if not return_sequences; states the tuple (h,) or (h, c).
     """
+    if mask is None and _plain(x) and x.ndim == 3 and type(packed) is PackedWeights:
+        # Fast path (streaming calls pay the Python overhead per step): float32 C-contiguous
+        # arrays go straight to the core, which checks every shape with the same messages.
+        if initial_state is None:
+            return _core.forward(x, packed, None, None, None, bool(go_backwards), bool(return_sequences))
+        if type(initial_state) in (list, tuple) and len(initial_state) == packed.num_states:
+            h0 = initial_state[0]
+            c0 = initial_state[1] if len(initial_state) == 2 else None
+            if _plain(h0) and (c0 is None or _plain(c0)):
+                return _core.forward(x, packed, h0, c0, None, bool(go_backwards), bool(return_sequences))
     return _core.forward(*_job(x, packed, initial_state, mask, go_backwards, return_sequences))
+
+
+def _plain(a) -> bool:
+    return type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous
 
 
 def bidirectional_forward(
