@@ -29,6 +29,7 @@ struct ForwardPlan {
   float* c = nullptr;        // [B][Hp] LSTM cell state
   float* z = nullptr;        // [B][Hp] GRU reset_after=False: update gate
   float* rh = nullptr;       // [B][Hp] GRU reset_after=False: r * h_prev
+  float* pre = nullptr;      // [B][G*Hp] recurrent pre-activations of one step (B <= 2 only)
   const int* first_real = nullptr;  // [B] first processing step whose mask is set (T if none)
   BarrierState* barrier = nullptr;
   // Thread i owns batch rows [row_begin[i], row_end[i]) and 16-unit groups [group_begin[i], group_end[i]).

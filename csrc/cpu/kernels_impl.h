@@ -262,6 +262,11 @@ FRNN_INLINE void barrier_wait(BarrierState* b, int& sense) {
   }
 }
 
+// Start of part i of n near-equal parts of [0, total).
+FRNN_INLINE int balanced_split(int total, int parts, int i) {
+  return static_cast<int>(static_cast<long>(total) * i / parts);
+}
+
 // Everything one thread needs while it steps through time.
 struct ThreadView {
   const ForwardPlan* plan;
@@ -302,8 +307,10 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
     }
   }
   for (; pnl < panel_end; ++pnl) {
-    for (int m0 = 0; m0 < m_total; m0 += 6) {
-      const int mr = m_total - m0 < 6 ? m_total - m0 : 6;
+    const int n_blocks = (m_total + 5) / 6;
+    for (int i = 0; i < n_blocks; ++i) {
+      const int m0 = balanced_split(m_total, n_blocks, i);
+      const int mr = balanced_split(m_total, n_blocks, i + 1) - m0;
       const float* a[6];
       float* c[6];
       for (int r = 0; r < mr; ++r) {
@@ -319,13 +326,13 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
 // Recurrent pre-activations of group q for rows [r0, r0 + mr): src rows (stride Hp) times the
 // Gm-gate matrix `packed`; writes scratch rows of 16*Gm floats (interleaved, both 8-unit blocks).
 FRNN_INLINE void recurrent_preacts(const ThreadView& v, const float* src, const float* packed,
-                                   int gm, int q, int r0, int mr, float* scratch) {
+                                   int gm, int q, int r0, int mr, float* scratch, long row_stride) {
   const long panel_stride = static_cast<long>(v.Hp) * kPanelWidth;
   const float* a[6];
   float* c[6];
   for (int r = 0; r < mr; ++r) {
     a[r] = src + static_cast<long>(r0 + r) * v.Hp;
-    c[r] = scratch + r * 16 * gm;
+    c[r] = scratch + r * row_stride;
   }
   const float* first = packed + static_cast<long>(q) * gm * panel_stride;
   if (v.B <= 2) {  // matrix-vector path; chosen by the whole batch, not this thread's rows
@@ -372,7 +379,11 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   auto xp_row = [&](int b) { return p.xp + (static_cast<long>(b) * p.chunk + (t - t_low)) * v.Nx; };
   auto real = [&](int b) { return args.mask == nullptr || args.mask[static_cast<long>(b) * v.T + t] != 0; };
   alignas(64) float scratch[6 * 16 * 4];
+  // Row blocks of near-equal size (32 rows: 5,5,5,5,6,6 rather than 6,6,6,6,6,2, whose last
+  // tile would run at a third of the speed). Rows sum in the same order in any block.
   const int row_block = v.B <= 2 ? 2 : 6;
+  const int n_rows = v.row_end - v.row_begin;
+  const int n_row_blocks = (n_rows + row_block - 1) / row_block;
   // Alternate the direction of the sweep over this thread's groups every step. The weights are
   // read cyclically; when they are a little larger than the cache, a sweep in a fixed order
   // evicts each panel just before it is needed again, while a reversed sweep starts with the
@@ -385,9 +396,10 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
     // Phase 1: z and r; keep z and r * h_prev.
     for (int i = 0; i < n_groups; ++i) {
       const int q = group_at(i);
-      for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
-        const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
-        recurrent_preacts(v, h_prev, w.recurrent.data(), 2, q, r0, mr, scratch);
+      for (int rb = 0; rb < n_row_blocks; ++rb) {
+        const int r0 = v.row_begin + balanced_split(n_rows, n_row_blocks, rb);
+        const int mr = v.row_begin + balanced_split(n_rows, n_row_blocks, rb + 1) - r0;
+        recurrent_preacts(v, h_prev, w.recurrent.data(), 2, q, r0, mr, scratch, 32);
         for (int r = 0; r < mr; ++r) {
           const int b = r0 + r;
           const float* xr = xp_row(b);
@@ -408,9 +420,10 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
     // Phase 2: the candidate from (r * h_prev) and the update.
     for (int i = 0; i < n_groups; ++i) {
       const int q = group_at(i);
-      for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
-        const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
-        recurrent_preacts(v, p.rh, w.recurrent_candidate.data(), 1, q, r0, mr, scratch);
+      for (int rb = 0; rb < n_row_blocks; ++rb) {
+        const int r0 = v.row_begin + balanced_split(n_rows, n_row_blocks, rb);
+        const int mr = v.row_begin + balanced_split(n_rows, n_row_blocks, rb + 1) - r0;
+        recurrent_preacts(v, p.rh, w.recurrent_candidate.data(), 1, q, r0, mr, scratch, 16);
         for (int r = 0; r < mr; ++r) {
           const int b = r0 + r;
           const float* xr = xp_row(b);
@@ -436,47 +449,73 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   }
 
   const float* cand_bias = w.candidate_bias.data();
-  for (int i = 0; i < n_groups; ++i) {
-    const int q = group_at(i);
-    for (int r0 = v.row_begin; r0 < v.row_end; r0 += row_block) {
-      const int mr = v.row_end - r0 < row_block ? v.row_end - r0 : row_block;
-      recurrent_preacts(v, h_prev, w.recurrent.data(), G, q, r0, mr, scratch);
-      for (int r = 0; r < mr; ++r) {
-        const int b = r0 + r;
-        const bool live = real(b);
-        const float* xr = xp_row(b);
-        for (int half = 0; half < 2; ++half) {
-          const int blk = 2 * q + half, u0 = blk * kLanes;
-          const long o = static_cast<long>(b) * v.Hp + u0;
-          const float* pre = scratch + r * 16 * G + half * G * kLanes;
-          const float* xb = xr + static_cast<long>(blk) * G * kLanes;
-          vf hp = vload(h_prev + o);
-          vf h = hp;
-          if (live) {
-            switch (w.cell) {
-              case CellKind::kSimpleRnn:
-                h = activate(act, vload(xb) + vload(pre));
-                break;
-              case CellKind::kGru: {
-                vf z = activate(ract, vload(xb) + vload(pre));
-                vf rg = activate(ract, vload(xb + 8) + vload(pre + 8));
-                vf hh = activate(act, vload(xb + 16) + rg * (vload(pre + 16) + vload(cand_bias + u0)));
-                h = hh + z * (hp - hh);
-                break;
-              }
-              case CellKind::kLstm: {
-                vf ig = activate(ract, vload(xb) + vload(pre));
-                vf fg = activate(ract, vload(xb + 8) + vload(pre + 8));
-                vf cg = activate(act, vload(xb + 16) + vload(pre + 16));
-                vf og = activate(ract, vload(xb + 24) + vload(pre + 24));
-                vf c = fg * vload(p.c + o) + ig * cg;
-                vstore(p.c + o, c);
-                h = og * activate(act, c);
-                break;
-              }
-            }
-          }
-          emit(v, b, s, u0, h, h_next);
+  // The gates and the state update of block blk (8 units) of row b, from the block's recurrent
+  // pre-activations `pre` (G vectors).
+  auto finish = [&](int b, int blk, const float* pre, bool live, const float* xr) {
+    const int u0 = blk * kLanes;
+    const long o = static_cast<long>(b) * v.Hp + u0;
+    const float* xb = xr + static_cast<long>(blk) * G * kLanes;
+    vf hp = vload(h_prev + o);
+    vf h = hp;
+    if (live) {
+      switch (w.cell) {
+        case CellKind::kSimpleRnn:
+          h = activate(act, vload(xb) + vload(pre));
+          break;
+        case CellKind::kGru: {
+          vf z = activate(ract, vload(xb) + vload(pre));
+          vf rg = activate(ract, vload(xb + 8) + vload(pre + 8));
+          vf hh = activate(act, vload(xb + 16) + rg * (vload(pre + 16) + vload(cand_bias + u0)));
+          h = hh + z * (hp - hh);
+          break;
+        }
+        case CellKind::kLstm: {
+          vf ig = activate(ract, vload(xb) + vload(pre));
+          vf fg = activate(ract, vload(xb + 8) + vload(pre + 8));
+          vf cg = activate(act, vload(xb + 16) + vload(pre + 16));
+          vf og = activate(ract, vload(xb + 24) + vload(pre + 24));
+          vf c = fg * vload(p.c + o) + ig * cg;
+          vstore(p.c + o, c);
+          h = og * activate(act, c);
+          break;
+        }
+      }
+    }
+    emit(v, b, s, u0, h, h_next);
+  };
+
+  if (v.B <= 2 && G > 1) {
+    // Matrix-vector steps of the gated cells: first every recurrent pre-activation of this thread's groups, so the
+    // weights stream back to back, then the gates of all its units in one loop of independent
+    // work the core can overlap (after each 16-unit group, the short epilogue stalled the
+    // pipeline: 14% of a GRU step at batch 1; a SimpleRNN's one-activation epilogue gains
+    // nothing from this).
+    const long pre_stride = static_cast<long>(G) * v.Hp;
+    for (int i = 0; i < n_groups; ++i) {
+      const int q = group_at(i);
+      recurrent_preacts(v, h_prev, w.recurrent.data(), G, q, v.row_begin, n_rows,
+                        p.pre + static_cast<long>(v.row_begin) * pre_stride + q * 16 * G, pre_stride);
+    }
+    for (int b = v.row_begin; b < v.row_end; ++b) {
+      const bool live = real(b);
+      const float* xr = xp_row(b);
+      const float* pre_row = p.pre + static_cast<long>(b) * pre_stride;
+      for (int blk = 2 * v.group_begin; blk < 2 * v.group_end; ++blk)
+        finish(b, blk, pre_row + (blk >> 1) * 16 * G + (blk & 1) * G * kLanes, live, xr);
+    }
+  } else {
+    for (int i = 0; i < n_groups; ++i) {
+      const int q = group_at(i);
+      for (int rb = 0; rb < n_row_blocks; ++rb) {
+        const int r0 = v.row_begin + balanced_split(n_rows, n_row_blocks, rb);
+        const int mr = v.row_begin + balanced_split(n_rows, n_row_blocks, rb + 1) - r0;
+        recurrent_preacts(v, h_prev, w.recurrent.data(), G, q, r0, mr, scratch, 16 * G);
+        for (int r = 0; r < mr; ++r) {
+          const int b = r0 + r;
+          const bool live = real(b);
+          const float* xr = xp_row(b);
+          for (int half = 0; half < 2; ++half)
+            finish(b, 2 * q + half, scratch + r * 16 * G + half * G * kLanes, live, xr);
         }
       }
     }

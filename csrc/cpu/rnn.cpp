@@ -280,7 +280,7 @@ constexpr std::size_t kProjectionBudgetFloats = (4u << 20) / sizeof(float);  // 
 
 struct JobWorkspace {
   ForwardPlan plan;
-  AlignedBuffer xp, h0, h1, c, z, rh;
+  AlignedBuffer xp, h0, h1, c, z, rh, pre;
   std::vector<int> first_real;
   BarrierState barrier;
 };
@@ -338,6 +338,8 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
   p.c = ws.c.data();
   p.z = ws.z.data();
   p.rh = ws.rh.data();
+  if (B <= 2) ws.pre = AlignedBuffer(static_cast<std::size_t>(B) * Nx);
+  p.pre = ws.pre.data();
 
   ws.first_real.assign(B, a.mask == nullptr ? 0 : T);
   for (int b = 0; a.mask != nullptr && b < B; ++b) {
