@@ -46,9 +46,32 @@ FRNN_INLINE vi as_int(vf v) {
   std::memcpy(&r, &v, sizeof r);
   return r;
 }
-// Clamps that let NaN through unchanged (a NaN compares false).
-FRNN_INLINE vf clamp_above(vf x, float hi) { return x > vset(hi) ? vset(hi) : x; }
-FRNN_INLINE vf clamp_below(vf x, float lo) { return x < vset(lo) ? vset(lo) : x; }
+// Clamps that let NaN through unchanged. With AVX, vminps/vmaxps return their second operand
+// when either is NaN, so the bound goes first; elsewhere a NaN compares false.
+FRNN_INLINE vf clamp_above(vf x, float hi) {
+#if defined(__AVX__)
+  __m256 xm, r;
+  std::memcpy(&xm, &x, sizeof xm);
+  r = _mm256_min_ps(_mm256_set1_ps(hi), xm);
+  vf out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+#else
+  return x > vset(hi) ? vset(hi) : x;
+#endif
+}
+FRNN_INLINE vf clamp_below(vf x, float lo) {
+#if defined(__AVX__)
+  __m256 xm, r;
+  std::memcpy(&xm, &x, sizeof xm);
+  r = _mm256_max_ps(_mm256_set1_ps(lo), xm);
+  vf out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+#else
+  return x < vset(lo) ? vset(lo) : x;
+#endif
+}
 
 FRNN_INLINE void cpu_pause() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
@@ -64,11 +87,11 @@ FRNN_INLINE void cpu_pause() {
 FRNN_INLINE vf vexp(vf x) {
   x = clamp_above(x, 88.3762626647949f);
   x = clamp_below(x, -87.3365447505531f);
-  vf fx = x * vset(1.44269504088896341f) + vset(0.5f);
-  vi n = __builtin_convertvector(fx, vi);  // truncates toward zero
-  vf nf = __builtin_convertvector(n, vf);
-  n = n + (nf > fx);  // floor: subtract 1 where truncation rounded up (comparison gives -1)
-  nf = __builtin_convertvector(n, vf);
+  // n = round(x log2 e): adding 1.5 * 2^23 rounds to an integer and leaves n in the low
+  // mantissa bits of t (|n| <= 127), which also gives 2^n below with one shift.
+  const vf magic = vset(12582912.0f);
+  vf t = x * vset(1.44269504088896341f) + magic;
+  vf nf = t - magic;
   vf r = x - nf * vset(0.693359375f);
   r = r - nf * vset(-2.12194440e-4f);
   vf p = vset(1.9875691500e-4f);
@@ -78,7 +101,8 @@ FRNN_INLINE vf vexp(vf x) {
   p = p * r + vset(1.6666665459e-1f);
   p = p * r + vset(5.0000001201e-1f);
   p = p * (r * r) + r + vset(1.0f);
-  vi bits = (n + 127) << 23;
+  // (bits of t) << 23 is n << 23: the magic constant's own low 9 bits are zero.
+  vi bits = (as_int(t) << 23) + (127 << 23);
   return p * as_float(bits);
 }
 

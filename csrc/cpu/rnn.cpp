@@ -22,11 +22,11 @@ void on_long_barrier_wait() { ThreadPool::on_long_wait(); }
 
 // ---------------------------------------------------------------------------------------------
 // AlignedBuffer
-AlignedBuffer::AlignedBuffer(std::size_t count) : size_(count) {
+AlignedBuffer::AlignedBuffer(std::size_t count, bool zero_fill) : size_(count) {
   if (count == 0) return;
   const std::size_t bytes = ((count * sizeof(float) + 63) / 64) * 64;
   data_ = static_cast<float*>(::operator new(bytes, std::align_val_t{64}));
-  std::memset(data_, 0, bytes);
+  if (zero_fill) std::memset(data_, 0, bytes);
 }
 AlignedBuffer::AlignedBuffer(AlignedBuffer&& o) noexcept : data_(o.data_), size_(o.size_) {
   o.data_ = nullptr;
@@ -324,7 +324,8 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
   p.chunk = static_cast<int>(std::clamp<std::size_t>(kProjectionBudgetFloats / std::max<std::size_t>(per_step, 1), 1, T));
 
   const std::size_t state = static_cast<std::size_t>(B) * Hp;
-  ws.xp = AlignedBuffer(static_cast<std::size_t>(B) * p.chunk * Nx);
+  // Every element of xp and pre is written (all G*Hp columns) before it is read.
+  ws.xp = AlignedBuffer(static_cast<std::size_t>(B) * p.chunk * Nx, false);
   ws.h0 = AlignedBuffer(state);
   ws.h1 = AlignedBuffer(state);
   if (w.cell == CellKind::kLstm) ws.c = AlignedBuffer(state);
@@ -338,7 +339,7 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
   p.c = ws.c.data();
   p.z = ws.z.data();
   p.rh = ws.rh.data();
-  if (B <= 2) ws.pre = AlignedBuffer(static_cast<std::size_t>(B) * Nx);
+  if (B <= 2) ws.pre = AlignedBuffer(static_cast<std::size_t>(B) * Nx, false);
   p.pre = ws.pre.data();
 
   ws.first_real.assign(B, a.mask == nullptr ? 0 : T);

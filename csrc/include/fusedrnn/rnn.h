@@ -26,7 +26,8 @@ int num_gates(CellKind cell);
 class AlignedBuffer {
  public:
   AlignedBuffer() = default;
-  explicit AlignedBuffer(std::size_t count);  // zero-filled
+  // Zero-filled unless zero_fill is false (for scratch every element of which is written first).
+  explicit AlignedBuffer(std::size_t count, bool zero_fill = true);
   AlignedBuffer(AlignedBuffer&&) noexcept;
   AlignedBuffer& operator=(AlignedBuffer&&) noexcept;
   AlignedBuffer(const AlignedBuffer&) = delete;
