@@ -170,3 +170,40 @@ def test_forked_child_runs_with_threads():
         np.testing.assert_array_equal(got, want)
     finally:
         fusedrnn.set_num_threads(before)
+
+
+_ONE_CPU_CHILD = """
+import os, sys, time
+import numpy as np
+import fusedrnn
+from fusedrnn import ops
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+fusedrnn.set_num_threads(int(sys.argv[1]))
+rng = np.random.default_rng(0)
+x = rng.standard_normal((1, 40, 8)).astype(np.float32)
+packed = ops.pack_weights("gru", (rng.standard_normal((8, 768)) * 0.1).astype(np.float32),
+                          (rng.standard_normal((256, 768)) * 0.06).astype(np.float32), None)
+outs = []
+for pause in (0.0, 0.05, 0.0):  # also after the workers have gone to sleep
+    time.sleep(pause)
+    outs.append(ops.rnn_forward(x, packed)[0])
+np.save(sys.argv[2], np.stack(outs))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs os.sched_setaffinity (Linux)")
+def test_threads_sharing_one_cpu_finish_with_identical_results(tmp_path):
+    """Two threads confined to one CPU (a container with one core, or a worker woken on the
+    caller's CPU): the per-step barrier must yield rather than spin the slice away, the worker
+    finds no other CPU to move to, and the results equal one thread's bit for bit."""
+    paths = {}
+    for threads in (1, 2):
+        paths[threads] = tmp_path / f"out{threads}.npy"
+        proc = subprocess.run(
+            [sys.executable, "-c", _ONE_CPU_CHILD, str(threads), str(paths[threads])],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+    one, two = np.load(paths[1]), np.load(paths[2])
+    np.testing.assert_array_equal(two, one)
+    np.testing.assert_array_equal(one[0], one[1])
