@@ -299,6 +299,7 @@ struct ThreadView {
   int B, T, I, H, Hp, G;
   long Nx;  // columns of the input projection: G * Hp
   int row_begin, row_end, group_begin, group_end;
+  int tid;
 };
 
 // xp for processing steps [s0, s0 + len) of rows [row_begin, row_end), for this thread's groups.
@@ -527,20 +528,47 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
       for (int blk = 2 * v.group_begin; blk < 2 * v.group_end; ++blk)
         finish(b, blk, pre_row + (blk >> 1) * 16 * G + (blk & 1) * G * kLanes, live, xr);
     }
-  } else {
+  } else if (v.B <= 2) {  // a SimpleRNN's matrix-vector step, one group at a time
     for (int i = 0; i < n_groups; ++i) {
       const int q = group_at(i);
-      for (int rb = 0; rb < n_row_blocks; ++rb) {
-        const int r0 = v.row_begin + balanced_split(n_rows, n_row_blocks, rb);
-        const int mr = v.row_begin + balanced_split(n_rows, n_row_blocks, rb + 1) - r0;
-        recurrent_preacts(v, h_prev, w.recurrent.data(), G, q, r0, mr, scratch, 16 * G);
-        for (int r = 0; r < mr; ++r) {
-          const int b = r0 + r;
-          const bool live = real(b);
-          const float* xr = xp_row(b);
-          for (int half = 0; half < 2; ++half)
-            finish(b, 2 * q + half, scratch + r * 16 * G + half * G * kLanes, live, xr);
+      recurrent_preacts(v, h_prev, w.recurrent.data(), G, q, v.row_begin, n_rows, scratch, 16 * G);
+      for (int r = 0; r < n_rows; ++r) {
+        const int b = v.row_begin + r;
+        const bool live = real(b);
+        const float* xr = xp_row(b);
+        for (int half = 0; half < 2; ++half)
+          finish(b, 2 * q + half, scratch + r * 16 * G + half * G * kLanes, live, xr);
+      }
+    }
+  } else {
+    // Batched steps, one 16-unit group at a time: each gate's 16-column panel times all of this
+    // thread's rows (the panel stays in L1 while the rows stream through), then the gates of
+    // the group for all rows.
+    const long panel_stride = static_cast<long>(v.Hp) * kPanelWidth;
+    const long row_stride = 16L * G;
+    float* gs = p.pre + static_cast<long>(v.tid) * v.B * row_stride;  // [rows][16*G]
+    for (int i = 0; i < n_groups; ++i) {
+      const int q = group_at(i);
+      const float* first = w.recurrent.data() + static_cast<long>(q) * G * panel_stride;
+      for (int g = 0; g < G; ++g) {
+        for (int rb = 0; rb < n_row_blocks; ++rb) {
+          const int o0 = balanced_split(n_rows, n_row_blocks, rb);
+          const int mr = balanced_split(n_rows, n_row_blocks, rb + 1) - o0;
+          const float* a[6];
+          float* c[6];
+          for (int r = 0; r < mr; ++r) {
+            a[r] = h_prev + static_cast<long>(v.row_begin + o0 + r) * v.Hp;
+            c[r] = gs + (o0 + r) * row_stride + g * kPanelWidth;
+          }
+          tile_16(mr, a, v.Hp, first + g * panel_stride, nullptr, c);
         }
+      }
+      for (int r = 0; r < n_rows; ++r) {
+        const int b = v.row_begin + r;
+        const bool live = real(b);
+        const float* xr = xp_row(b);
+        for (int half = 0; half < 2; ++half)
+          finish(b, 2 * q + half, gs + r * row_stride + half * G * kLanes, live, xr);
       }
     }
   }
@@ -565,6 +593,7 @@ void forward_thread(const ForwardPlan& p, int tid) {
   v.row_end = p.row_end[tid];
   v.group_begin = p.group_begin[tid];
   v.group_end = p.group_end[tid];
+  v.tid = tid;
   const int u_begin = v.group_begin * kUnitGroup, u_end = v.group_end * kUnitGroup;
   const bool lstm = w.cell == CellKind::kLstm;
   // The driver has set h[0] (and c) from the initial states before starting the threads.

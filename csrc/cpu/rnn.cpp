@@ -339,7 +339,10 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
   p.c = ws.c.data();
   p.z = ws.z.data();
   p.rh = ws.rh.data();
-  if (B <= 2) ws.pre = AlignedBuffer(static_cast<std::size_t>(B) * Nx, false);
+  // Recurrent pre-activations: of one whole step at B <= 2, else of one 16-unit group for each
+  // thread's rows.
+  ws.pre = AlignedBuffer(B <= 2 ? static_cast<std::size_t>(B) * Nx
+                                : static_cast<std::size_t>(p.threads) * B * 16 * w.gates, false);
   p.pre = ws.pre.data();
 
   ws.first_real.assign(B, a.mask == nullptr ? 0 : T);
