@@ -66,14 +66,23 @@ def timed(fn, sync, reps):
     return statistics.median(times)
 
 
-def measure_ceilings(cp):
+def measure_copy_bandwidth(cp, sync):
+    """Device-to-device copy rate in bytes/s (read + write); the 2 GiB of buffers are freed
+    when this returns, before the GEMM is measured."""
     n = 1 << 28  # 1 GiB of float32
-    a = cp.ones(n, cp.float32)
-    b = cp.empty_like(a)
+    src = cp.ones(n, cp.float32)
+    dst = cp.empty_like(src)
+
+    def copy():
+        dst[:] = src
+
+    t = timed(copy, sync, 10)
+    return 2 * 4 * n / t
+
+
+def measure_ceilings(cp):
     sync = cp.cuda.Device().synchronize
-    t = timed(lambda: b.__setitem__(slice(None), a), sync, 10)
-    bw = 2 * 4 * n / t
-    del a, b
+    bw = measure_copy_bandwidth(cp, sync)
     m = 8192
     x = cp.random.standard_normal((m, m), dtype=cp.float32)
     y = cp.random.standard_normal((m, m), dtype=cp.float32)
@@ -83,8 +92,9 @@ def measure_ceilings(cp):
 
 def run(reps=30, quick=False, units_per_block_sweep=True):
     import cupy as cp
-    import fusedrnn.cuda as fcuda
     import torch
+
+    import fusedrnn.cuda as fcuda
 
     dev = cp.cuda.Device()
     props = cp.cuda.runtime.getDeviceProperties(dev.id)
@@ -101,14 +111,14 @@ def run(reps=30, quick=False, units_per_block_sweep=True):
     workloads = {"latency": WORKLOADS["latency"]} if quick else WORKLOADS
     batches = (1, 64) if quick else BATCHES
     rng = np.random.default_rng(0)
-    for wname, (T, I, H) in workloads.items():
+    for wname, (T, input_dim, H) in workloads.items():
         for cell, G in CELLS.items():
             torch.manual_seed(0)
-            mod = getattr(torch.nn, TORCH_CLASS[cell])(I, H, batch_first=True).cuda().eval()
+            mod = getattr(torch.nn, TORCH_CLASS[cell])(input_dim, H, batch_first=True).cuda().eval()
             k, r, b = keras_weights_from_torch(cell, mod)
             packed = fcuda.pack_weights(cell, k, r, b)
             for B in batches:
-                x_np = rng.uniform(-1, 1, (B, T, I)).astype(np.float32)
+                x_np = rng.uniform(-1, 1, (B, T, input_dim)).astype(np.float32)
                 xc = cp.asarray(x_np)
                 xt = torch.from_numpy(x_np).cuda()
                 with torch.no_grad():
@@ -120,7 +130,7 @@ def run(reps=30, quick=False, units_per_block_sweep=True):
                 plan = fcuda._ops._plan(packed, B, 1, None)
                 algo = "persistent" if plan is not None else "stepwise"
 
-                def ours(upb=None):
+                def ours(upb=None, xc=xc, packed=packed):
                     return fcuda.rnn_forward(xc, packed, units_per_block=upb)
 
                 t_ours = timed(ours, sync, reps)
@@ -150,21 +160,23 @@ def run(reps=30, quick=False, units_per_block_sweep=True):
                     fcuda._ops._profile = None
                 t_step = None
                 if B == 1:  # the per-step-launch fallback, for comparison
-                    t_step = timed(lambda: fcuda.rnn_forward(xc, packed, algorithm="stepwise"),
-                                   sync, max(3, reps // 4))
+                    t_step = timed(
+                        lambda xc=xc, packed=packed: fcuda.rnn_forward(
+                            xc, packed, algorithm="stepwise"),
+                        sync, max(3, reps // 4))
                 with torch.no_grad():
                     torch.backends.cudnn.allow_tf32 = False
-                    t_fp32 = timed(lambda: mod(xt), torch.cuda.synchronize, reps)
+                    t_fp32 = timed(lambda mod=mod, xt=xt: mod(xt), torch.cuda.synchronize, reps)
                     torch.backends.cudnn.allow_tf32 = True
-                    t_tf32 = timed(lambda: mod(xt), torch.cuda.synchronize, reps)
+                    t_tf32 = timed(lambda mod=mod, xt=xt: mod(xt), torch.cuda.synchronize, reps)
                     torch.backends.cudnn.allow_tf32 = False
-                flops = 2 * B * T * G * H * (I + H)
+                flops = 2 * B * T * G * H * (input_dim + H)
                 row = {
                     "workload": wname,
                     "cell": cell,
                     "B": B,
                     "T": T,
-                    "I": I,
+                    "I": input_dim,
                     "H": H,
                     "algorithm": algo,
                     "units_per_block": upb_best or (plan.us if plan else None),

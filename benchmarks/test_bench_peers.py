@@ -6,6 +6,7 @@ Skipped when the peer is not installed. Each run is checked against the referenc
 from __future__ import annotations
 
 import pytest
+
 from workloads import CELLS, THREADS, WORKLOADS
 
 

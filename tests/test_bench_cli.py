@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from fusedrnn import bench, reference
 
 TINY = ["--workloads", "2x4x8x16,s1x8x16", "--threads", "1", "--repeat", "2", "--no-peak"]

@@ -27,5 +27,7 @@ def test_no_avx_outside_the_avx2_kernels():
             function = line
         elif avx.search(line) and function and "isa_avx2" not in function:
             offenders.add(function)
-    assert not offenders, "AVX instructions outside fusedrnn::isa_avx2:\n" + "\n".join(sorted(offenders))
+    assert not offenders, "AVX instructions outside fusedrnn::isa_avx2:\n" + "\n".join(
+        sorted(offenders)
+    )
     assert "isa_avx2" in listing  # the AVX2 kernels are there, under their own namespace

@@ -212,15 +212,20 @@ def test_golden_file_is_consistent(path):
     assert case.name == path.stem
     assert case.keras_version.startswith("3."), case.keras_version
     assert cfg["kind"] in {"layer", "sequential", "functional"}
-    assert cfg["num_calls"] >= 1 and cfg["num_outputs"] >= 1
-    assert case.weights and all(w.dtype == np.float32 for w in case.weights)
+    assert cfg["num_calls"] >= 1
+    assert cfg["num_outputs"] >= 1
+    assert case.weights
+    assert all(w.dtype == np.float32 for w in case.weights)
     for call in case.calls:
         assert call.x.dtype in (np.float32, np.int32)
-        assert call.x.shape[0] <= 4 and call.x.shape[1] <= 12
+        assert call.x.shape[0] <= 4
+        assert call.x.shape[1] <= 12
         if call.mask is not None:
-            assert call.mask.dtype == np.bool_ and call.mask.shape == call.x.shape[:2]
+            assert call.mask.dtype == np.bool_
+            assert call.mask.shape == call.x.shape[:2]
         for out, out64 in zip(call.outputs, call.outputs_f64):
-            assert out.dtype == np.float32 and out.shape == out64.shape
+            assert out.dtype == np.float32
+            assert out.shape == out64.shape
             assert np.all(np.isfinite(out))
             # Keras in float32 and float64 agree: the case is well conditioned for 1e-5.
             np.testing.assert_allclose(out, out64, rtol=0, atol=2e-6)

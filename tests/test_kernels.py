@@ -231,14 +231,17 @@ def test_nan_stays_in_its_sample(isa):
         out, (h,) = ops.rnn_forward(x, ops.pack_weights("gru", kernel, recurrent, bias))
         assert np.isnan(out[1, 3:]).all()
         others = np.delete(np.arange(batch), 1)
-        assert np.isfinite(out[others]).all() and np.isfinite(h[others]).all()
+        assert np.isfinite(out[others]).all()
+        assert np.isfinite(h[others]).all()
 
 
 def test_empty_batch():
     rng = np.random.default_rng(1)
     x, kernel, recurrent, bias = make_case(rng, "lstm", False, 0, 4, 3, 5)
     out, (h, c) = ops.rnn_forward(x, ops.pack_weights("lstm", kernel, recurrent, bias))
-    assert out.shape == (0, 4, 5) and h.shape == (0, 5) and c.shape == (0, 5)
+    assert out.shape == (0, 4, 5)
+    assert h.shape == (0, 5)
+    assert c.shape == (0, 5)
 
 
 def test_other_input_dtypes_and_layouts_are_converted():

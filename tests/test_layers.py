@@ -465,7 +465,8 @@ def test_fresh_layers_initialise_like_keras():
     lstm(np.zeros((1, 2, 5), np.float32))
     kernel, recurrent, bias = lstm.get_weights()
     limit = np.sqrt(6 / (5 + 24))  # glorot_uniform, fan_in 5, fan_out 4 * 6
-    assert np.all(np.abs(kernel) <= limit) and np.abs(kernel).max() > limit / 2
+    assert np.all(np.abs(kernel) <= limit)
+    assert np.abs(kernel).max() > limit / 2
     # orthogonal (6, 24): rows orthonormal
     np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(6), atol=1e-5)
     np.testing.assert_array_equal(bias, np.r_[np.zeros(6), np.ones(6), np.zeros(12)])

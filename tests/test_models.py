@@ -108,7 +108,8 @@ def test_functional_multiple_outputs_and_initial_state():
     np.testing.assert_allclose(y, ref_dense(head, d), rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(c_out, rc, rtol=RTOL, atol=ATOL)
     direct = model(x)
-    assert isinstance(direct, list) and len(direct) == 2
+    assert isinstance(direct, list)
+    assert len(direct) == 2
     np.testing.assert_allclose(direct[0], y, rtol=1e-6, atol=1e-6)
     assert model.output_shape == [(None, 6, 2), (None, 4)]
 
@@ -142,7 +143,8 @@ def test_predict_progress_bar(capsys):
     x = data(100, 3, 2)
     model.predict(x)  # 4 batches: "auto" shows the bar
     text = capsys.readouterr().out
-    assert "4/4 [==============================]" in text and "step" in text
+    assert "4/4 [==============================]" in text
+    assert "step" in text
     model.predict(x[:10])  # one batch: "auto" stays quiet
     assert capsys.readouterr().out == ""
     model.predict(x, verbose=0)

@@ -179,7 +179,8 @@ def keras_gru_reset_before_loop(x, K, R, bias, h0, act="tanh", rec_act="sigmoid"
             r = [ra(xk(u + j) + bias[u + j] + sum(h[m] * R[m][u + j] for m in range(u)))
                  for j in range(u)]
             rh = [r[m] * h[m] for m in range(u)]
-            hh = [a(xk(2 * u + j) + bias[2 * u + j] + sum(rh[m] * R[m][2 * u + j] for m in range(u)))
+            hh = [a(xk(2 * u + j) + bias[2 * u + j]
+                    + sum(rh[m] * R[m][2 * u + j] for m in range(u)))
                   for j in range(u)]
             h = [z[j] * h[j] + (1.0 - z[j]) * hh[j] for j in range(u)]
             out[b, t] = h
@@ -373,7 +374,7 @@ def test_simple_rnn_matches_torch_equations(batch, timesteps, input_dim, units, 
 
 @pytest.mark.parametrize(("batch", "timesteps", "input_dim", "units"), SIZES)
 @pytest.mark.parametrize("act", ACTIVATION_NAMES)
-@pytest.mark.parametrize("rec_act", ("sigmoid", "hard_sigmoid"))
+@pytest.mark.parametrize("rec_act", ["sigmoid", "hard_sigmoid"])
 def test_gru_matches_torch_equations(batch, timesteps, input_dim, units, act, rec_act):
     rng = np.random.default_rng(2)
     W_ih, W_hh, b_ih, b_hh = random_torch_weights(rng, 3, input_dim, units)
@@ -389,7 +390,7 @@ def test_gru_matches_torch_equations(batch, timesteps, input_dim, units, act, re
 
 @pytest.mark.parametrize(("batch", "timesteps", "input_dim", "units"), SIZES)
 @pytest.mark.parametrize("act", ACTIVATION_NAMES)
-@pytest.mark.parametrize("rec_act", ("sigmoid", "hard_sigmoid"))
+@pytest.mark.parametrize("rec_act", ["sigmoid", "hard_sigmoid"])
 def test_lstm_matches_torch_equations(batch, timesteps, input_dim, units, act, rec_act):
     rng = np.random.default_rng(3)
     W_ih, W_hh, b_ih, b_hh = random_torch_weights(rng, 4, input_dim, units)

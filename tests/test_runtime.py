@@ -36,11 +36,13 @@ def test_environment_forces_each_available_level(level):
 
 def test_environment_rejects_unknown_and_unavailable_levels():
     r = _run("import fusedrnn", FUSEDRNN_ISA="sse9")
-    assert r.returncode != 0 and "FUSEDRNN_ISA" in r.stderr
+    assert r.returncode != 0
+    assert "FUSEDRNN_ISA" in r.stderr
     missing = [lv for lv in ("avx2", "avx512") if lv not in fusedrnn.available_isas()]
     for level in missing:
         r = _run("import fusedrnn", FUSEDRNN_ISA=level)
-        assert r.returncode != 0 and "not available" in r.stderr
+        assert r.returncode != 0
+        assert "not available" in r.stderr
 
 
 def test_set_isa_rejects_unknown():
@@ -191,7 +193,9 @@ np.save(sys.argv[2], np.stack(outs))
 """
 
 
-@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs os.sched_setaffinity (Linux)")
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity"), reason="needs os.sched_setaffinity (Linux)"
+)
 def test_threads_sharing_one_cpu_finish_with_identical_results(tmp_path):
     """Two threads confined to one CPU (a container with one core, or a worker woken on the
     caller's CPU): the per-step barrier must yield rather than spin the slice away, the worker

@@ -33,7 +33,8 @@ def assert_close(actual, expected, tol=FP32_SHORT, what: str = "output") -> None
     if bad.any():
         where = np.unravel_index(int(np.argmax(np.where(bad, diff, -1))), diff.shape)
         raise AssertionError(
-            f"{what}: {int(bad.sum())} of {diff.size} values differ beyond rtol={rtol}, atol={atol}; "
+            f"{what}: {int(bad.sum())} of {diff.size} values differ beyond "
+            f"rtol={rtol}, atol={atol}; "
             f"max abs diff {np.nanmax(diff):.3e} at {where}: got {actual[where]!r}, "
             f"expected {expected[where]!r}"
         )

@@ -107,11 +107,14 @@ def pack_weights(
 
 def _prepare_x(x, packed: PackedWeights) -> np.ndarray:
     if not isinstance(packed, PackedWeights):
-        raise TypeError(f"packed must be a PackedWeights from pack_weights, got {type(packed).__name__}")
+        raise TypeError(
+            f"packed must be a PackedWeights from pack_weights, got {type(packed).__name__}"
+        )
     xa = _float_array(x, "x")
     if xa.ndim != 3:
         raise ValueError(
-            f"x must have rank 3 (batch, timesteps, input_dim={packed.input_dim}), got shape {xa.shape}"
+            f"x must have rank 3 (batch, timesteps, input_dim={packed.input_dim}), "
+            f"got shape {xa.shape}"
         )
     if xa.shape[2] != packed.input_dim:
         raise ValueError(
@@ -126,7 +129,9 @@ def _prepare_x(x, packed: PackedWeights) -> np.ndarray:
 def _prepare_states(initial_state, packed: PackedWeights, batch: int):
     if initial_state is None:
         return None, None
-    if isinstance(initial_state, np.ndarray) or not isinstance(initial_state, (list, tuple, Sequence)):
+    if isinstance(initial_state, np.ndarray) or not isinstance(
+        initial_state, (list, tuple, Sequence)
+    ):
         initial_state = [initial_state]
     n = packed.num_states
     if len(initial_state) != n:
@@ -184,12 +189,16 @@ def rnn_forward(
         # Fast path (streaming calls pay the Python overhead per step): float32 C-contiguous
         # arrays go straight to the core, which checks every shape with the same messages.
         if initial_state is None:
-            return _core.forward(x, packed, None, None, None, bool(go_backwards), bool(return_sequences))
+            return _core.forward(
+                x, packed, None, None, None, bool(go_backwards), bool(return_sequences)
+            )
         if type(initial_state) in (list, tuple) and len(initial_state) == packed.num_states:
             h0 = initial_state[0]
             c0 = initial_state[1] if len(initial_state) == 2 else None
             if _plain(h0) and (c0 is None or _plain(c0)):
-                return _core.forward(x, packed, h0, c0, None, bool(go_backwards), bool(return_sequences))
+                return _core.forward(
+                    x, packed, h0, c0, None, bool(go_backwards), bool(return_sequences)
+                )
     return _core.forward(*_job(x, packed, initial_state, mask, go_backwards, return_sequences))
 
 

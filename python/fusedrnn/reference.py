@@ -28,7 +28,8 @@ else the last emitted output ``(batch, units)``; ``states`` is ``(h,)`` or ``(h,
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -355,7 +356,11 @@ def gru(
     )
     u = recurrent_kernel.shape[0]
     Kz, Kr, Kh = kernel[:, :u], kernel[:, u : 2 * u], kernel[:, 2 * u :]
-    Rz, Rr, Rh = recurrent_kernel[:, :u], recurrent_kernel[:, u : 2 * u], recurrent_kernel[:, 2 * u :]
+    Rz, Rr, Rh = (
+        recurrent_kernel[:, :u],
+        recurrent_kernel[:, u : 2 * u],
+        recurrent_kernel[:, 2 * u :],
+    )
     zeros = np.zeros(u, dtype=x.dtype)
     if bias is None:
         b_in = b_rec = (zeros, zeros, zeros)

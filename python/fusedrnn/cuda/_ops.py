@@ -11,7 +11,6 @@ CuPy is imported on first use, never at import time.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from dataclasses import dataclass, field

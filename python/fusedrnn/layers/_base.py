@@ -9,7 +9,7 @@ runs. Masks travel beside values: ``layer._forward(x, mask=...)`` returns
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
