@@ -11,7 +11,7 @@ import pytest
 import fusedrnn
 from fusedrnn import _core, ops
 from fusedrnn import reference as ref
-from tolerances import FP32_LONG, assert_close, assert_close_fp32_model, tolerance_for
+from tolerances import FP32_LONG, FP32_SHORT, assert_close, assert_close_fp32_model, tolerance_for
 
 # (cell, reset_after): the four recurrent variants.
 VARIANTS = [("simple_rnn", False), ("gru", True), ("gru", False), ("lstm", False)]
@@ -273,3 +273,27 @@ def test_activation_accuracy(isa, activation):
         f"at x={x[np.argmax(err / np.maximum(np.abs(want), 1e-37))]}")
     nan_out, _ = ops.rnn_forward(np.full((1, 1, 1), np.nan, np.float32), packed)
     assert np.isnan(nan_out).all()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_reused_workspace_carries_nothing_between_calls(isa, threads):
+    """The scratch a call leaves behind (reused by the next call on this thread) must not leak
+    into the next result: NaN-filled calls of other cells and larger shapes, then small calls
+    checked against the reference, each cell after each other cell."""
+    before = fusedrnn.get_num_threads()
+    fusedrnn.set_num_threads(threads)
+    try:
+        rng = np.random.default_rng(11)
+        for poison_cell, cell in itertools.product(GATES, GATES):
+            for batch in (1, 5):
+                x, kernel, recurrent, bias = make_case(rng, poison_cell, True, 2 * batch + 3,
+                                                       9, 6, 70)
+                packed = ops.pack_weights(poison_cell, kernel, recurrent, bias)
+                c0 = np.full((2 * batch + 3, 70), np.nan, np.float32)
+                state = [c0] * packed.num_states
+                ops.rnn_forward(np.full_like(x, np.nan), packed, state)  # leaves NaN behind
+                case = make_case(rng, cell, True, batch, 4, 5, 19)
+                got, want = run_both(cell, True, *case)
+                check(got, want, FP32_SHORT)
+    finally:
+        fusedrnn.set_num_threads(before)

@@ -36,10 +36,15 @@ class AlignedBuffer {
   float* data() { return data_; }
   const float* data() const { return data_; }
   std::size_t size() const { return size_; }
+  std::size_t capacity() const { return capacity_; }
+  // Makes size() == count, keeping the storage when it is large enough; zero-fills the first
+  // count elements unless zero_fill is false (their contents are then unspecified).
+  void resize(std::size_t count, bool zero_fill = true);
 
  private:
   float* data_ = nullptr;
   std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
 };
 
 // Weights of one recurrent layer, packed once into the layout the kernels stream.
