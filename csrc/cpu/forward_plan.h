@@ -47,6 +47,9 @@ struct KernelTable {
 // Called by a barrier participant that has waited long (compiled for the baseline ISA): see
 // ThreadPool::on_long_wait.
 void on_long_barrier_wait();
+// Called after a barrier wait long enough to mean a participant was descheduled: for a while,
+// steps that would need a barrier run on one thread (see plan_job in rnn.cpp).
+void on_barrier_stall();
 
 const KernelTable& kernels_generic();
 #if defined(FUSEDRNN_HAVE_AVX2)

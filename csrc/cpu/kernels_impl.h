@@ -284,6 +284,10 @@ FRNN_INLINE void barrier_wait(BarrierState* b, int& sense) {
       on_long_barrier_wait();
     }
   }
+  // A wait of a scheduler time slice's order means a participant was descheduled: the machine
+  // is oversubscribed (other processes, or this one's other thread pools).
+  constexpr auto kStall = std::chrono::microseconds(200);
+  if (long_wait && std::chrono::steady_clock::now() - start > kStall) on_barrier_stall();
 }
 
 // Start of part i of n near-equal parts of [0, total).

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -20,6 +21,35 @@
 namespace fusedrnn {
 
 void on_long_barrier_wait() { ThreadPool::on_long_wait(); }
+
+namespace {
+// The last two times a barrier stalled (steady_clock ticks; 0: never).
+std::atomic<std::int64_t> g_last_stall{0}, g_previous_stall{0};
+// Two stalls this close together mean oversubscription (a lone stall is the noise of a shared
+// machine: a host preempting this virtual CPU, an interrupt storm).
+constexpr auto kStallPair = std::chrono::milliseconds(10);
+// How long after that jobs avoid the per-step barrier. Short enough that a machine that has
+// become quiet gets its threads back soon; each retry costs at most one stalled call.
+constexpr auto kStallBackoff = std::chrono::milliseconds(500);
+
+std::int64_t ticks(std::chrono::milliseconds d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d).count();
+}
+
+bool barrier_recently_stalled() {
+  const std::int64_t last = g_last_stall.load(std::memory_order_relaxed);
+  const std::int64_t previous = g_previous_stall.load(std::memory_order_relaxed);
+  if (previous == 0) return false;
+  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return now - last < ticks(kStallBackoff) && last - previous < ticks(kStallPair);
+}
+}  // namespace
+
+void on_barrier_stall() {
+  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  g_previous_stall.store(g_last_stall.exchange(now, std::memory_order_relaxed),
+                         std::memory_order_relaxed);
+}
 
 // ---------------------------------------------------------------------------------------------
 // AlignedBuffer
@@ -312,7 +342,10 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
   if (nt > 1) {
     if (B >= 4 * nt) {
       p.threads = nt;
-    } else if (groups >= 2 && recurrent_bytes >= (64 << 10)) {
+    } else if (groups >= 2 && recurrent_bytes >= (64 << 10) && !barrier_recently_stalled()) {
+      // Units split across threads, a barrier per step. Not while the machine is
+      // oversubscribed: every step would wait for a descheduled thread (a 0.6 ms GRU call's
+      // p99 went to 9 ms with two such processes on two cores); one thread keeps going.
       p.split_units = true;
       p.threads = std::min(nt, groups);
     } else if (B >= 2) {
