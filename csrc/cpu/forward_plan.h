@@ -24,7 +24,8 @@ struct ForwardPlan {
   int threads = 1;           // threads working on this job
   bool split_units = false;  // true: threads own unit groups (barrier per step); false: batch rows
   int chunk = 1;             // timesteps per input-projection chunk
-  float* xp = nullptr;       // [B][chunk][G*Hp] input projection of the current chunk
+  float* xp = nullptr;       // [chunk][B][G*Hp] input projection of the current chunk (a step's
+                             // rows contiguous: one stream to read per step, not B)
   float* h[2] = {nullptr, nullptr};  // [B][Hp] double-buffered hidden state
   float* c = nullptr;        // [B][Hp] LSTM cell state
   float* z = nullptr;        // [B][Hp] GRU reset_after=False: update gate

@@ -324,7 +324,7 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
     for (int r = 0; r < m_total; ++r) {
       const int b = v.row_begin + r / len, j = r % len;
       a[r] = v.args->x + (static_cast<long>(b) * v.T + t_low + j) * v.I;
-      c[r] = p.xp + (static_cast<long>(b) * p.chunk + j) * v.Nx;
+      c[r] = p.xp + (static_cast<long>(j) * v.B + b) * v.Nx;
     }
     for (; pnl + 4 <= panel_end; pnl += 4) {
       float* cp[2] = {c[0] + pnl * kPanelWidth, m_total > 1 ? c[1] + pnl * kPanelWidth : nullptr};
@@ -345,7 +345,7 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
       for (int r = 0; r < mr; ++r) {
         const int b = v.row_begin + (m0 + r) / len, j = (m0 + r) % len;
         a[r] = v.args->x + (static_cast<long>(b) * v.T + t_low + j) * v.I;
-        c[r] = p.xp + (static_cast<long>(b) * p.chunk + j) * v.Nx + pnl * kPanelWidth;
+        c[r] = p.xp + (static_cast<long>(j) * v.B + b) * v.Nx + pnl * kPanelWidth;
       }
       tile_16(mr, a, v.I, kernel + pnl * panel_size, bias + pnl * kPanelWidth, c);
     }
@@ -405,7 +405,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   // After the last step each thread reads only its own units (the final states), so the
   // closing barrier is needed only between steps.
   const bool sync_end = sync && s + 1 < v.T;
-  auto xp_row = [&](int b) { return p.xp + (static_cast<long>(b) * p.chunk + (t - t_low)) * v.Nx; };
+  auto xp_row = [&](int b) { return p.xp + (static_cast<long>(t - t_low) * v.B + b) * v.Nx; };
   auto real = [&](int b) { return args.mask == nullptr || args.mask[static_cast<long>(b) * v.T + t] != 0; };
   alignas(64) float scratch[6 * 16 * 4];
   // Row blocks of near-equal size (32 rows: 5,5,5,5,6,6 rather than 6,6,6,6,6,2, whose last
