@@ -480,7 +480,10 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   const float* cand_bias = w.candidate_bias.data();
   // The gates and the state update of block blk (8 units) of row b, from the block's recurrent
   // pre-activations `pre` (G vectors).
-  auto finish = [&](int b, int blk, const float* pre, bool live, const float* xr) {
+  // Inlined into the batched loop (SimpleRNN throughput -5%), called out of line by the
+  // matrix-vector loops, where inlining it made GRU/LSTM steps at batch 1 ~15% slower.
+  auto finish_inline = [&](int b, int blk, const float* pre, bool live,
+                           const float* xr) __attribute__((always_inline)) {
     const int u0 = blk * kLanes;
     const long o = static_cast<long>(b) * v.Hp + u0;
     const float* xb = xr + static_cast<long>(blk) * G * kLanes;
@@ -511,6 +514,10 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
       }
     }
     emit(v, b, s, u0, h, h_next);
+  };
+  auto finish = [&](int b, int blk, const float* pre, bool live,
+                    const float* xr) __attribute__((noinline)) {
+    finish_inline(b, blk, pre, live, xr);
   };
 
   if (v.B <= 2 && G > 1) {
@@ -572,7 +579,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
         const bool live = real(b);
         const float* xr = xp_row(b);
         for (int half = 0; half < 2; ++half)
-          finish(b, 2 * q + half, gs + r * row_stride + half * G * kLanes, live, xr);
+          finish_inline(b, 2 * q + half, gs + r * row_stride + half * G * kLanes, live, xr);
       }
     }
   }
