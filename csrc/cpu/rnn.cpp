@@ -23,32 +23,42 @@ namespace fusedrnn {
 void on_long_barrier_wait() { ThreadPool::on_long_wait(); }
 
 namespace {
-// The last two times a barrier stalled (steady_clock ticks; 0: never).
-std::atomic<std::int64_t> g_last_stall{0}, g_previous_stall{0};
-// Two stalls this close together mean oversubscription (a lone stall is the noise of a shared
-// machine: a host preempting this virtual CPU, an interrupt storm).
+// Oversubscription detection. Two barrier stalls this close together mean the machine is
+// oversubscribed (a lone stall is the noise of a shared machine: a host preempting this
+// virtual CPU, an interrupt storm); jobs then avoid the per-step barrier for a back-off that
+// starts short, so a false alarm costs little, and doubles (up to 1 s) while stalls come back
+// right after each retry, so a persistently busy machine pays for few retries.
 constexpr auto kStallPair = std::chrono::milliseconds(10);
-// How long after that jobs avoid the per-step barrier. Short enough that a machine that has
-// become quiet gets its threads back soon; each retry costs at most one stalled call.
-constexpr auto kStallBackoff = std::chrono::milliseconds(500);
+constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
 
 std::int64_t ticks(std::chrono::milliseconds d) {
   return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d).count();
 }
+std::int64_t now_ticks() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+std::atomic<std::int64_t> g_last_stall{0};
+std::atomic<std::int64_t> g_avoid_barriers_until{0};
+std::atomic<std::int64_t> g_backoff{0};
 
 bool barrier_recently_stalled() {
-  const std::int64_t last = g_last_stall.load(std::memory_order_relaxed);
-  const std::int64_t previous = g_previous_stall.load(std::memory_order_relaxed);
-  if (previous == 0) return false;
-  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
-  return now - last < ticks(kStallBackoff) && last - previous < ticks(kStallPair);
+  return now_ticks() < g_avoid_barriers_until.load(std::memory_order_relaxed);
 }
 }  // namespace
 
 void on_barrier_stall() {
-  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
-  g_previous_stall.store(g_last_stall.exchange(now, std::memory_order_relaxed),
-                         std::memory_order_relaxed);
+  const std::int64_t now = now_ticks();
+  const std::int64_t previous = g_last_stall.exchange(now, std::memory_order_relaxed);
+  if (previous == 0 || now - previous >= ticks(kStallPair)) return;
+  const std::int64_t until = g_avoid_barriers_until.load(std::memory_order_relaxed);
+  std::int64_t backoff = g_backoff.load(std::memory_order_relaxed);
+  if (until != 0 && now - until < 2 * backoff) {
+    backoff = std::min(2 * backoff, ticks(kMaxBackoff));  // stalled again right after a retry
+  } else {
+    backoff = ticks(kFirstBackoff);
+  }
+  g_backoff.store(backoff, std::memory_order_relaxed);
+  g_avoid_barriers_until.store(now + backoff, std::memory_order_relaxed);
 }
 
 // ---------------------------------------------------------------------------------------------
