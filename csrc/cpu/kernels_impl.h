@@ -284,9 +284,11 @@ FRNN_INLINE void barrier_wait(BarrierState* b, int& sense) {
       on_long_barrier_wait();
     }
   }
-  // A wait of a scheduler time slice's order means a participant was descheduled: the machine
-  // is oversubscribed (other processes, or this one's other thread pools).
-  constexpr auto kStall = std::chrono::microseconds(200);
+  // A wait of a scheduler time slice's order (1 ms and more) means a participant was
+  // descheduled: the machine is oversubscribed (other processes, or this one's other thread
+  // pools). Shorter hiccups (a vCPU preempted by the host, a worker waking on a busy CPU)
+  // happen on an idle machine too and must not count.
+  constexpr auto kStall = std::chrono::microseconds(1000);
   if (long_wait && std::chrono::steady_clock::now() - start > kStall) on_barrier_stall();
 }
 

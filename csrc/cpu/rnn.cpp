@@ -23,11 +23,11 @@ namespace fusedrnn {
 void on_long_barrier_wait() { ThreadPool::on_long_wait(); }
 
 namespace {
-// Oversubscription detection. Two barrier stalls this close together mean the machine is
-// oversubscribed (a lone stall is the noise of a shared machine: a host preempting this
-// virtual CPU, an interrupt storm); jobs then avoid the per-step barrier for a back-off that
-// starts short, so a false alarm costs little, and doubles (up to 1 s) while stalls come back
-// right after each retry, so a persistently busy machine pays for few retries.
+// Oversubscription detection. Two barrier stalls (waits of 1 ms or more) this close together
+// mean the machine is oversubscribed (a lone stall is the noise of a shared machine: a host
+// preempting this virtual CPU, an interrupt storm). Jobs then avoid the per-step barrier for a
+// back-off that starts short, so a false alarm costs little, and doubles (up to 1 s) while
+// stalls come back right after each retry, so a persistently busy machine pays for few retries.
 constexpr auto kStallPair = std::chrono::milliseconds(10);
 constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
