@@ -321,8 +321,8 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
   if (m_total <= 2) {
     // One or two rows (streaming, T=1): a 16-column tile would have only 2-4 FMA chains, so take
     // 4 panels at once. Each row still sums over k in order, so results equal the tiled path's.
-    const float* a[2];
-    float* c[2];
+    const float* a[2] = {nullptr, nullptr};
+    float* c[2] = {nullptr, nullptr};
     for (int r = 0; r < m_total; ++r) {
       const int b = v.row_begin + r / len, j = r % len;
       a[r] = v.args->x + (static_cast<long>(b) * v.T + t_low + j) * v.I;
