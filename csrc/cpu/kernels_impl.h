@@ -260,7 +260,9 @@ inline void group_rows(int mr, int gm, const float* const* a, int K, const float
 }
 
 // ---------------------------------------------------------------------------------------------
-FRNN_INLINE void barrier_wait(BarrierState* b, int& sense) {
+// count_stall: false for the barriers of a job's first step, where a wait also covers the worker
+// waking up (a virtual CPU left idle can take over a millisecond to resume), not contention.
+FRNN_INLINE void barrier_wait(BarrierState* b, int& sense, bool count_stall) {
   sense ^= 1;
   if (b->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     b->remaining.store(b->parties, std::memory_order_relaxed);
@@ -289,7 +291,8 @@ FRNN_INLINE void barrier_wait(BarrierState* b, int& sense) {
   // pools). Shorter hiccups (a vCPU preempted by the host, a worker waking on a busy CPU)
   // happen on an idle machine too and must not count.
   constexpr auto kStall = std::chrono::microseconds(1000);
-  if (long_wait && std::chrono::steady_clock::now() - start > kStall) on_barrier_stall();
+  if (count_stall && long_wait && std::chrono::steady_clock::now() - start > kStall)
+    on_barrier_stall();
 }
 
 // Start of part i of n near-equal parts of [0, total).
@@ -447,7 +450,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
         }
       }
     }
-    if (sync) barrier_wait(p.barrier, sense);
+    if (sync) barrier_wait(p.barrier, sense, s > 0);
     // Phase 2: the candidate from (r * h_prev) and the update.
     for (int i = 0; i < n_groups; ++i) {
       const int q = group_at(i);
@@ -475,7 +478,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
         }
       }
     }
-    if (sync_end) barrier_wait(p.barrier, sense);
+    if (sync_end) barrier_wait(p.barrier, sense, s > 0);
     return;
   }
 
@@ -585,7 +588,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
       }
     }
   }
-  if (sync_end) barrier_wait(p.barrier, sense);
+  if (sync_end) barrier_wait(p.barrier, sense, s > 0);
 }
 
 void forward_thread(const ForwardPlan& p, int tid) {

@@ -169,18 +169,19 @@ void ThreadPool::spread(int index, int n) {
   const int mine = current_cpu();
   cpu_of_[index].store(mine, std::memory_order_relaxed);
   if (index == 0 || mine < 0) return;  // the caller's thread is the user's: never moved
+  bool shared = false;
+  for (int j = 0; j < n && !shared; ++j)
+    shared = j != index && cpu_of_[j].load(std::memory_order_relaxed) == mine;
+  if (!shared) return;  // the common case: no system call
   cpu_set_t allowed;
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
   cpu_set_t away = allowed;
-  bool shared = false;
   for (int j = 0; j < n; ++j) {
-    if (j == index) continue;
     const int c = cpu_of_[j].load(std::memory_order_relaxed);
-    if (c == mine) shared = true;
     if (c >= 0 && c < CPU_SETSIZE) CPU_CLR(c, &away);
   }
   CPU_CLR(mine, &away);
-  if (!shared || CPU_COUNT(&away) == 0) return;
+  if (CPU_COUNT(&away) == 0) return;
   // Narrowing the mask moves this thread at once; restoring it does not move it back.
   if (sched_setaffinity(0, sizeof away, &away) != 0) return;
   sched_setaffinity(0, sizeof allowed, &allowed);
