@@ -303,6 +303,14 @@ class Model:
         """All weights as NumPy copies, layer by layer in ``layers`` order, Keras's layout."""
         return [w for layer in self._weight_layers() for w in layer.get_weights()]
 
+    def load_weights(self, filepath) -> None:
+        """Load weights saved by Keras: ``.weights.h5`` (``model.save_weights``), ``.keras``
+        (``model.save``) or legacy ``.h5``, read with h5py (no TensorFlow). The model must have
+        the architecture the file was saved from. See :mod:`fusedrnn.saving`."""
+        from . import saving
+
+        saving.load_weights(self, filepath)
+
     def set_weights(self, weights) -> None:
         """Set all weights (the order of :meth:`get_weights`); ValueError naming the expected
         count and shapes when they do not fit. Nothing changes unless all fit."""

@@ -1,0 +1,59 @@
+"""Architectures of the Keras weight-file tests, written once for Keras and for fusedrnn.
+
+``build(layers, Sequential, Model, Input)`` returns the model; the generator calls it with
+Keras's classes, the test with fusedrnn's.
+"""
+
+
+def _stack(layers, Sequential, Model, Input):
+    return Sequential([
+        Input((5, 4)),
+        layers.Masking(),
+        layers.LSTM(6, return_sequences=True),
+        layers.Bidirectional(layers.GRU(3)),
+        layers.Dense(2),
+    ])
+
+
+def _repeated(layers, Sequential, Model, Input):
+    # Two layers of one class are stored as simple_rnn and simple_rnn_1.
+    return Sequential([
+        Input((6, 3)),
+        layers.SimpleRNN(5, return_sequences=True),
+        layers.SimpleRNN(4, return_sequences=True, go_backwards=True),
+        layers.TimeDistributed(layers.Dense(2)),
+    ])
+
+
+def _options(layers, Sequential, Model, Input):
+    return Sequential([
+        Input((4, 3)),
+        layers.GRU(5, reset_after=False, return_sequences=True),
+        layers.LSTM(4, use_bias=False),
+    ])
+
+
+def _embedding(layers, Sequential, Model, Input):
+    return Sequential([
+        Input((7,)),
+        layers.Embedding(20, 6, mask_zero=True),
+        layers.GRU(4),
+        layers.Dense(3, activation="softmax"),
+    ])
+
+
+def _functional(layers, Sequential, Model, Input):
+    inputs = Input((5, 3))
+    h = layers.Bidirectional(layers.LSTM(4, return_sequences=True), merge_mode="sum")(inputs)
+    h = layers.GRU(3)(h)
+    return Model(inputs, layers.Dense(2)(h))
+
+
+# name -> (build, input shape without the batch)
+CASES = {
+    "stack": (_stack, (5, 4)),
+    "repeated": (_repeated, (6, 3)),
+    "options": (_options, (4, 3)),
+    "embedding": (_embedding, (7,)),
+    "functional": (_functional, (5, 3)),
+}

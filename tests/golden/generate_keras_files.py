@@ -1,0 +1,51 @@
+"""Generate the Keras weight files in tests/data/keras_files/ with real Keras (TensorFlow).
+
+NOT run by CI and not collected by pytest. It needs TensorFlow, Keras 3 and h5py::
+
+    /tmp/tfenv/bin/python tests/golden/generate_keras_files.py
+
+Each case is a model built by ``build(layers_module)`` below, which the test calls again with
+``fusedrnn.layers`` to make the same architecture. The script gives the Keras model seeded
+random weights, saves it three ways (``<case>.weights.h5``, ``<case>.keras``, ``<case>.h5``,
+the last in the legacy HDF5 format) and writes ``<case>.npz`` with an input batch ``x`` and
+Keras's prediction ``y`` for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data", "keras_files"))
+from cases import CASES  # noqa: E402  (the architectures, shared with the test)
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
+
+
+def main() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    for name, (build, input_shape) in CASES.items():
+        keras.utils.set_random_seed(len(name))
+        model = build(keras.layers, keras.Sequential, keras.Model, keras.Input)
+        rng = np.random.default_rng(len(name))
+        model.set_weights([(rng.standard_normal(w.shape) * 0.4).astype(np.float32)
+                           for w in model.get_weights()])
+        x = rng.standard_normal((3, *input_shape)).astype(np.float32)
+        if name.startswith("embedding"):
+            x = rng.integers(0, 20, (3, *input_shape)).astype(np.float32)
+            x[0, :2] = 0  # masked by mask_zero
+        y = model.predict(x, verbose=0)
+        model.save_weights(os.path.join(OUT, f"{name}.weights.h5"))
+        model.save(os.path.join(OUT, f"{name}.keras"))
+        model.save(os.path.join(OUT, f"{name}.h5"))
+        np.savez(os.path.join(OUT, f"{name}.npz"), x=x, y=y,
+                 keras_version=keras.__version__)
+        print(name, [w.shape for w in model.get_weights()])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Loading weight files written by real Keras (tests/data/keras_files, made by
+tests/golden/generate_keras_files.py with Keras 3.15.1): each architecture rebuilt with
+fusedrnn, its weights loaded from the .weights.h5, .keras and legacy .h5 files, must predict
+what Keras predicted."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from fusedrnn import layers
+from fusedrnn.models import Model, Sequential
+from tolerances import FP32_SHORT, assert_close
+
+h5py = pytest.importorskip("h5py", reason="h5py is in the test extra")
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "keras_files")
+sys.path.insert(0, DATA)
+from cases import CASES  # noqa: E402
+
+FORMATS = [".weights.h5", ".keras", ".h5"]
+
+
+def build(name):
+    make, _ = CASES[name]
+    return make(layers, Sequential, Model, layers.Input)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_keras_files_load_and_predict_like_keras(name, fmt):
+    golden = np.load(os.path.join(DATA, f"{name}.npz"))
+    model = build(name)
+    before = model.predict(golden["x"], verbose=0)
+    model.load_weights(os.path.join(DATA, name + fmt))
+    got = model.predict(golden["x"], verbose=0)
+    assert not np.allclose(before, golden["y"], atol=1e-3)  # the load is what makes them agree
+    assert_close(got, golden["y"], FP32_SHORT, f"{name}{fmt} prediction")
+
+
+def test_weights_h5_arrays_land_in_keras_order():
+    """Every array of the .weights.h5 file ends up in get_weights(), in Keras's order."""
+    model = build("stack")
+    model.load_weights(os.path.join(DATA, "stack.weights.h5"))
+    with h5py.File(os.path.join(DATA, "stack.weights.h5"), "r") as f:
+        want = [f["layers/lstm/cell/vars"][k][()] for k in "012"]
+        for side in ("forward_layer", "backward_layer"):
+            want += [f[f"layers/bidirectional/{side}/cell/vars"][k][()] for k in "012"]
+        want += [f["layers/dense/vars"][k][()] for k in "01"]
+    got = model.get_weights()
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_wrong_architecture_names_the_layer_and_shapes(fmt):
+    model = Sequential([
+        layers.Input((5, 4)), layers.Masking(), layers.LSTM(7, return_sequences=True),
+        layers.Bidirectional(layers.GRU(3)), layers.Dense(2),
+    ])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"'lstm.*\(4, 28\)"):
+        model.load_weights(os.path.join(DATA, "stack" + fmt))
+    for b, a in zip(before, model.get_weights()):  # nothing was set
+        np.testing.assert_array_equal(a, b)
+
+
+def test_missing_layer_and_bad_files(tmp_path):
+    short = Sequential([layers.Input((4, 3)), layers.GRU(5, reset_after=False)])
+    with pytest.raises(ValueError, match="2 layers .* 1 layers"):
+        short.load_weights(os.path.join(DATA, "options.h5"))
+    with pytest.raises(ValueError, match="no weights for layer"):
+        Sequential([layers.Input((4, 3)), layers.SimpleRNN(5)]).load_weights(
+            os.path.join(DATA, "options.weights.h5"))
+    with pytest.raises(FileNotFoundError, match="no such weights file"):
+        short.load_weights(tmp_path / "missing.weights.h5")
+    junk = tmp_path / "junk.weights.h5"
+    junk.write_bytes(b"not hdf5")
+    with pytest.raises(ValueError, match="not an HDF5 weights file"):
+        short.load_weights(junk)
