@@ -82,3 +82,63 @@ def test_missing_layer_and_bad_files(tmp_path):
     junk.write_bytes(b"not hdf5")
     with pytest.raises(ValueError, match="not an HDF5 weights file"):
         short.load_weights(junk)
+
+
+@pytest.mark.parametrize("fmt", [".keras", ".h5"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_load_model_rebuilds_and_predicts_like_keras(name, fmt):
+    from fusedrnn.models import load_model
+
+    golden = np.load(os.path.join(DATA, f"{name}.npz"))
+    model = load_model(os.path.join(DATA, name + fmt))
+    expected_type = Model if name == "functional" else Sequential
+    assert type(model) is expected_type
+    assert [type(layer).__name__ for layer in model._weight_layers()] == [
+        type(layer).__name__ for layer in build(name)._weight_layers()]
+    assert_close(model.predict(golden["x"], verbose=0), golden["y"], FP32_SHORT,
+                 f"load_model({name}{fmt})")
+
+
+def _rewrite_keras_config(src, dst, edit):
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.namelist():
+            data = zin.read(item)
+            if item == "config.json":
+                config = json.loads(data)
+                edit(config)
+                data = json.dumps(config).encode()
+            zout.writestr(item, data)
+
+
+def test_load_model_rejects_what_it_cannot_rebuild(tmp_path):
+    from fusedrnn.models import load_model
+
+    with pytest.raises(ValueError, match="holds no model config"):
+        load_model(os.path.join(DATA, "stack.weights.h5"))
+
+    def unknown_layer(config):
+        config["config"]["layers"][2]["class_name"] = "ConvLSTM1D"
+
+    path = tmp_path / "unknown.keras"
+    _rewrite_keras_config(os.path.join(DATA, "stack.keras"), path, unknown_layer)
+    with pytest.raises(ValueError, match="'ConvLSTM1D' layer, which fusedrnn does not have"):
+        load_model(path)
+
+    def quantized(config):
+        config["config"]["layers"][-1]["config"]["quantization_config"] = {"mode": "int8"}
+
+    path = tmp_path / "quantized.keras"
+    _rewrite_keras_config(os.path.join(DATA, "stack.keras"), path, quantized)
+    with pytest.raises(ValueError, match="quantization_config"):
+        load_model(path)
+
+    def unknown_option(config):
+        config["config"]["layers"][2]["config"]["dilation"] = 2
+
+    path = tmp_path / "option.keras"
+    _rewrite_keras_config(os.path.join(DATA, "stack.keras"), path, unknown_option)
+    with pytest.raises(ValueError, match="cannot rebuild the saved LSTM layer.*dilation"):
+        load_model(path)

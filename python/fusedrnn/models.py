@@ -17,7 +17,7 @@ import numpy as np
 from . import _backend
 from .layers._base import InputLayer, KerasTensor, Layer, Node, flatten
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "load_model"]
 
 
 # --------------------------------------------------------------------------- graph helpers
@@ -677,3 +677,11 @@ class Sequential(Model):
                 "build(input_shape), by calling it on a batch of data, or by giving its first "
                 "layer an input shape"
             )
+
+
+def load_model(filepath):
+    """Rebuild a model saved by Keras (``.keras`` or legacy ``.h5``) with fusedrnn's layers and
+    load its weights (h5py needed, TensorFlow not). See :mod:`fusedrnn.saving`."""
+    from . import saving
+
+    return saving.load_model(filepath)

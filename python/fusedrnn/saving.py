@@ -1,6 +1,9 @@
 """Reading weights saved by Keras, with h5py alone (no TensorFlow).
 
-``Model.load_weights(path)`` accepts the three files Keras writes:
+``fusedrnn.models.load_model(path)`` rebuilds a model saved by Keras (``.keras``, or a legacy
+``.h5`` holding ``model_config``) from its config, with fusedrnn's layers, and loads its weights.
+``Model.load_weights(path)`` loads weights into a model built in code; it accepts the three
+files Keras writes:
 
 - ``.weights.h5`` (Keras 3 ``model.save_weights``): variables at
   ``layers/<snake_case class name>[_N]/.../vars/<i>``, the layers named by class in
@@ -18,13 +21,14 @@ every layer's expected shapes before any is set.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import zipfile
 
 import numpy as np
 
-__all__ = ["load_weights"]
+__all__ = ["load_model", "load_weights"]
 
 # Children of a layer's group, in the order Keras's get_weights() lists their variables.
 _CHILD_ORDER = {"cell": 0, "forward_layer": 1, "backward_layer": 2, "layer": 3}
@@ -138,3 +142,170 @@ def load_weights(model, filepath) -> None:
     _check(pairs)
     for layer, arrays in pairs:
         layer.set_weights(arrays)
+
+
+# --------------------------------------------------------------------------- load_model
+
+# Config keys that only matter for training or for building fresh weights: the weights are
+# loaded right after. Anything else fusedrnn does not take is an error, not silently dropped.
+_TRAINING_ONLY_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+_TRAINING_ONLY = {"activity_regularizer", "seed", "unroll", "noise_shape"}
+# Keras 3 features fusedrnn does not have; their configs carry them as None when unused.
+_ABSENT_FEATURES = ("quantization_config", "lora_rank", "lora_alpha")
+
+
+def _layer_classes():
+    from . import layers
+
+    names = ("SimpleRNN", "GRU", "LSTM", "Bidirectional", "Dense", "Embedding", "Masking",
+             "Dropout", "TimeDistributed", "Activation")
+    return {name: getattr(layers, name) for name in names}
+
+
+def _layer_from_config(obj):
+    classes = _layer_classes()
+    name = obj.get("class_name")
+    if name not in classes:
+        raise ValueError(
+            f"the saved model uses a {name!r} layer, which fusedrnn does not have "
+            f"(it has {', '.join(sorted(classes))} and Input)"
+        )
+    config = {
+        k: v for k, v in obj.get("config", {}).items()
+        if not k.endswith(_TRAINING_ONLY_SUFFIXES) and k not in _TRAINING_ONLY
+    }
+    for key in _ABSENT_FEATURES:  # None: the feature is off, and fusedrnn does without it
+        if key in config:
+            if config[key] is not None:
+                raise ValueError(f"the saved {name} layer uses {key}={config[key]!r}, which "
+                                 f"fusedrnn does not support")
+            del config[key]
+    for key in ("layer", "backward_layer"):
+        if isinstance(config.get(key), dict):
+            config[key] = _layer_from_config(config[key])
+    if isinstance(config.get("activation"), dict):
+        config["activation"] = config["activation"].get("config", {}).get("name",
+                                                                       config["activation"])
+    try:
+        return classes[name](**config)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot rebuild the saved {name} layer: {exc}") from exc
+
+
+def _input_from_config(obj):
+    from .layers import Input
+
+    config = obj.get("config", {})
+    shape = config.get("batch_shape", config.get("batch_input_shape"))
+    if shape is None:
+        raise ValueError("the saved InputLayer has no batch_shape")
+    return Input(shape=tuple(shape[1:]), batch_size=shape[0], name=config.get("name"),
+                 dtype=config.get("dtype"))
+
+
+def _history(ref):
+    """(layer name, node index, tensor index) of a saved Keras 3 tensor reference."""
+    return tuple(ref["config"]["keras_history"])
+
+
+def _is_tensor_ref(value) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _functional_from_config(config):
+    from .models import Model
+
+    tensors = {}  # (layer name, tensor index) -> KerasTensor
+
+    def resolve(value):
+        if _is_tensor_ref(value):
+            name, _, index = _history(value)
+            return tensors[(name, index)]
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+
+    for obj in config["layers"]:
+        name = obj.get("name", obj.get("config", {}).get("name"))
+        if obj.get("class_name") == "InputLayer":
+            tensors[(name, 0)] = _input_from_config(obj)
+            continue
+        layer = _layer_from_config(obj)
+        nodes = obj.get("inbound_nodes", [])
+        if len(nodes) != 1:
+            raise ValueError(
+                f"layer {name!r} is called {len(nodes)} times in the saved model; fusedrnn "
+                f"rebuilds layers called once"
+            )
+        node = nodes[0]
+        if not isinstance(node, dict):
+            raise ValueError(
+                "the saved functional model uses the Keras 2 config format, which fusedrnn "
+                "does not read yet: build the model in code and call model.load_weights"
+            )
+        args = [resolve(a) for a in node.get("args", [])]
+        kwargs = {k: resolve(v) for k, v in node.get("kwargs", {}).items()
+                  if k != "training" and v is not None}
+        outputs = layer(*args, **kwargs)
+        for i, t in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
+            tensors[(name, i)] = t
+
+    def endpoints(refs):
+        if refs and not isinstance(refs[0], list):
+            refs = [refs]
+        return [tensors[(r[0], r[2])] for r in refs]
+
+    inputs, outputs = endpoints(config["input_layers"]), endpoints(config["output_layers"])
+    return Model(inputs[0] if len(inputs) == 1 else inputs,
+                 outputs[0] if len(outputs) == 1 else outputs, name=config.get("name"))
+
+
+def _model_from_config(obj):
+    from .models import Sequential
+
+    kind, config = obj.get("class_name"), obj.get("config", {})
+    if kind == "Sequential":
+        saved = config.get("layers", [])
+        stack = []
+        if saved and saved[0].get("class_name") == "InputLayer":
+            stack.append(_input_from_config(saved[0]))
+            saved = saved[1:]
+        elif config.get("build_input_shape"):
+            from .layers import Input
+
+            shape = config["build_input_shape"]
+            stack.append(Input(shape=tuple(shape[1:]), batch_size=shape[0]))
+        stack += [_layer_from_config(layer) for layer in saved]
+        return Sequential(stack, name=config.get("name"))
+    if kind in ("Functional", "Model"):
+        return _functional_from_config(config)
+    raise ValueError(f"cannot rebuild a saved {kind!r}: fusedrnn rebuilds Sequential and "
+                     f"functional models")
+
+
+def load_model(filepath):
+    """Rebuild a model saved by Keras (``.keras``, or legacy ``.h5`` with its config) with
+    fusedrnn's layers and load its weights; h5py is needed, TensorFlow is not."""
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"no such model file: {filepath!r}")
+    if zipfile.is_zipfile(filepath):
+        with zipfile.ZipFile(filepath) as archive:
+            if "config.json" not in archive.namelist():
+                raise ValueError(f"{filepath!r} is a zip file without config.json")
+            config = json.loads(archive.read("config.json"))
+    else:
+        h5py = _h5py()
+        try:
+            with h5py.File(filepath, "r") as root:
+                if "model_config" not in root.attrs:
+                    raise ValueError(
+                        f"{filepath!r} holds no model config (a weights-only file? build the "
+                        f"model in code and call model.load_weights)"
+                    )
+                config = json.loads(_text(root.attrs["model_config"]))
+        except OSError as exc:
+            raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc
+    model = _model_from_config(config)
+    load_weights(model, filepath)
+    return model
