@@ -1,7 +1,7 @@
 """Loading weight files written by real Keras (tests/data/keras_files, made by
-tests/golden/generate_keras_files.py with Keras 3.15.1): each architecture rebuilt with
-fusedrnn, its weights loaded from the .weights.h5, .keras and legacy .h5 files, must predict
-what Keras predicted."""
+tests/golden/generate_keras_files.py with Keras 3.15.1 and, ``--keras2``, with tf_keras 2.21):
+each architecture rebuilt with fusedrnn, its weights loaded from the .weights.h5, .keras and
+legacy .h5 files of Keras 3 and the .h5 files of Keras 2, must predict what Keras predicted."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ DATA = os.path.join(os.path.dirname(__file__), "data", "keras_files")
 sys.path.insert(0, DATA)
 from cases import CASES  # noqa: E402
 
-FORMATS = [".weights.h5", ".keras", ".h5"]
+FORMATS = [".weights.h5", ".keras", ".h5", ".keras2.h5", ".keras2_weights.h5"]
 
 
 def build(name):
@@ -32,7 +32,7 @@ def build(name):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_keras_files_load_and_predict_like_keras(name, fmt):
-    golden = np.load(os.path.join(DATA, f"{name}.npz"))
+    golden = np.load(os.path.join(DATA, f"{name}{'.keras2' if 'keras2' in fmt else ''}.npz"))
     model = build(name)
     before = model.predict(golden["x"], verbose=0)
     model.load_weights(os.path.join(DATA, name + fmt))
@@ -84,12 +84,12 @@ def test_missing_layer_and_bad_files(tmp_path):
         short.load_weights(junk)
 
 
-@pytest.mark.parametrize("fmt", [".keras", ".h5"])
+@pytest.mark.parametrize("fmt", [".keras", ".h5", ".keras2.h5"])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_load_model_rebuilds_and_predicts_like_keras(name, fmt):
     from fusedrnn.models import load_model
 
-    golden = np.load(os.path.join(DATA, f"{name}.npz"))
+    golden = np.load(os.path.join(DATA, f"{name}{'.keras2' if 'keras2' in fmt else ''}.npz"))
     model = load_model(os.path.join(DATA, name + fmt))
     expected_type = Model if name == "functional" else Sequential
     assert type(model) is expected_type
@@ -118,6 +118,8 @@ def test_load_model_rejects_what_it_cannot_rebuild(tmp_path):
 
     with pytest.raises(ValueError, match="holds no model config"):
         load_model(os.path.join(DATA, "stack.weights.h5"))
+    with pytest.raises(ValueError, match="holds no model config"):
+        load_model(os.path.join(DATA, "stack.keras2_weights.h5"))
 
     def unknown_layer(config):
         config["config"]["layers"][2]["class_name"] = "ConvLSTM1D"

@@ -238,14 +238,16 @@ def _functional_from_config(config):
                 f"rebuilds layers called once"
             )
         node = nodes[0]
-        if not isinstance(node, dict):
-            raise ValueError(
-                "the saved functional model uses the Keras 2 config format, which fusedrnn "
-                "does not read yet: build the model in code and call model.load_weights"
-            )
-        args = [resolve(a) for a in node.get("args", [])]
-        kwargs = {k: resolve(v) for k, v in node.get("kwargs", {}).items()
-                  if k != "training" and v is not None}
+        if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+            args = [resolve(a) for a in node.get("args", [])]
+            kwargs = {k: resolve(v) for k, v in node.get("kwargs", {}).items()
+                      if k != "training" and v is not None}
+        else:  # Keras 2: [[layer name, node index, tensor index, call kwargs], ...]
+            refs = [tensors[(ref[0], ref[2])] for ref in node]
+            args = [refs[0] if len(refs) == 1 else refs]
+            call_kwargs = node[0][3] if len(node[0]) > 3 else {}
+            kwargs = {k: resolve(v) for k, v in call_kwargs.items()
+                      if k != "training" and v is not None}
         outputs = layer(*args, **kwargs)
         for i, t in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
             tensors[(name, i)] = t

@@ -4,11 +4,15 @@ NOT run by CI and not collected by pytest. It needs TensorFlow, Keras 3 and h5py
 
     /tmp/tfenv/bin/python tests/golden/generate_keras_files.py
 
-Each case is a model built by ``build(layers_module)`` below, which the test calls again with
-``fusedrnn.layers`` to make the same architecture. The script gives the Keras model seeded
-random weights, saves it three ways (``<case>.weights.h5``, ``<case>.keras``, ``<case>.h5``,
-the last in the legacy HDF5 format) and writes ``<case>.npz`` with an input batch ``x`` and
-Keras's prediction ``y`` for it.
+Each case is a model built by ``build(layers, Sequential, Model, Input)`` in ``cases.py``,
+which the test calls again with fusedrnn's classes to make the same architecture. The script
+gives the Keras model seeded random weights, saves it three ways (``<case>.weights.h5``,
+``<case>.keras``, ``<case>.h5``, the last in the legacy HDF5 format) and writes ``<case>.npz``
+with an input batch ``x`` and Keras's prediction ``y`` for it.
+
+With ``--keras2`` it does the same with Keras 2 (the ``tf_keras`` package, ``pip install
+tf-keras``), writing ``<case>.keras2.h5`` (``model.save``, Keras 2's config format),
+``<case>.keras2_weights.h5`` (``save_weights``) and ``<case>.keras2.npz``.
 """
 
 from __future__ import annotations
@@ -26,10 +30,15 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
 
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
+    keras2 = "--keras2" in sys.argv
+    if keras2:
+        import tf_keras as keras
+    else:
+        import keras
 
     for name, (build, input_shape) in CASES.items():
-        keras.utils.set_random_seed(len(name))
+        if hasattr(keras.utils, "set_random_seed"):
+            keras.utils.set_random_seed(len(name))
         model = build(keras.layers, keras.Sequential, keras.Model, keras.Input)
         rng = np.random.default_rng(len(name))
         model.set_weights([(rng.standard_normal(w.shape) * 0.4).astype(np.float32)
@@ -39,6 +48,13 @@ def main() -> None:
             x = rng.integers(0, 20, (3, *input_shape)).astype(np.float32)
             x[0, :2] = 0  # masked by mask_zero
         y = model.predict(x, verbose=0)
+        if keras2:
+            model.save(os.path.join(OUT, f"{name}.keras2.h5"))
+            model.save_weights(os.path.join(OUT, f"{name}.keras2_weights.h5"))
+            np.savez(os.path.join(OUT, f"{name}.keras2.npz"), x=x, y=y,
+                     keras_version=keras.__version__)
+            print(name, [w.shape for w in model.get_weights()])
+            continue
         model.save_weights(os.path.join(OUT, f"{name}.weights.h5"))
         model.save(os.path.join(OUT, f"{name}.keras"))
         model.save(os.path.join(OUT, f"{name}.h5"))
