@@ -1,0 +1,114 @@
+"""fusedrnn.torch_compat: PyTorch parameters in Keras's layout. Checked against scalar loops
+of PyTorch's equations (tests/test_reference.py, no torch needed) and, when torch is
+installed, against torch's own modules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fusedrnn import layers
+from fusedrnn.models import Sequential
+from fusedrnn.torch_compat import keras_weights_from_state_dict, keras_weights_from_torch
+from test_reference import (
+    random_torch_weights,
+    torch_gru_loop,
+    torch_lstm_loop,
+    torch_rnn_loop,
+)
+from tolerances import FP32_SHORT, assert_close
+
+LAYERS = {"simple_rnn": layers.SimpleRNN, "gru": layers.GRU, "lstm": layers.LSTM}
+GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
+
+
+def torch_loop(cell, x, params, h0):
+    w_ih, w_hh, b_ih, b_hh = params
+    if cell == "simple_rnn":
+        return torch_rnn_loop(x, w_ih, w_hh, b_ih, b_hh, h0)[0]
+    if cell == "gru":
+        return torch_gru_loop(x, w_ih, w_hh, b_ih, b_hh, h0)[0]
+    return torch_lstm_loop(x, w_ih, w_hh, b_ih, b_hh, h0, np.zeros_like(h0))[0]
+
+
+@pytest.mark.parametrize("cell", sorted(GATES))
+@pytest.mark.parametrize(("input_dim", "units"), [(3, 5), (7, 16), (4, 33)])
+def test_converted_layer_computes_torch_equations(cell, input_dim, units):
+    rng = np.random.default_rng(units + GATES[cell])
+    params = [p.astype(np.float32).astype(np.float64)
+              for p in random_torch_weights(rng, GATES[cell], input_dim, units)]
+    x = rng.standard_normal((2, 6, input_dim)).astype(np.float32)
+    layer = LAYERS[cell](units, return_sequences=True)
+    layer(x)  # build
+    layer.set_weights(keras_weights_from_torch(cell, *params))
+    want = torch_loop(cell, x.astype(np.float64), params, np.zeros((2, units)))
+    assert_close(layer(x), want, FP32_SHORT, f"{cell} from torch parameters")
+
+
+def test_state_dict_of_two_bidirectional_layers():
+    """nn.LSTM(num_layers=2, bidirectional=True) as two Bidirectional(LSTM) layers: each
+    direction is the torch loop (the backward one on the reversed sequence), concatenated."""
+    rng = np.random.default_rng(5)
+    input_dim, units = 4, 6
+    state, params = {}, {}
+    for layer_index, width in ((0, input_dim), (1, 2 * units)):
+        for suffix in ("", "_reverse"):
+            p = [a.astype(np.float32) for a in random_torch_weights(rng, 4, width, units)]
+            params[(layer_index, suffix)] = p
+            for name, value in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), p):
+                state[f"{name}_l{layer_index}{suffix}"] = value
+    model = Sequential([
+        layers.Input((5, input_dim)),
+        layers.Bidirectional(layers.LSTM(units, return_sequences=True)),
+        layers.Bidirectional(layers.LSTM(units, return_sequences=True)),
+    ])
+    model.set_weights(keras_weights_from_state_dict(state, "lstm", layer=0, bidirectional=True)
+                      + keras_weights_from_state_dict(state, "lstm", layer=1, bidirectional=True))
+    x = rng.standard_normal((3, 5, input_dim)).astype(np.float32)
+    h = x.astype(np.float64)
+    for layer_index in (0, 1):
+        h0 = np.zeros((3, units))
+        fw = torch_loop("lstm", h, [p.astype(np.float64) for p in params[(layer_index, "")]], h0)
+        bw = torch_loop("lstm", h[:, ::-1],
+                        [p.astype(np.float64) for p in params[(layer_index, "_reverse")]], h0)
+        h = np.concatenate([fw, bw[:, ::-1]], axis=-1)
+    assert_close(model.predict(x, verbose=0), h, FP32_SHORT, "2-layer bidirectional LSTM")
+
+
+def test_bias_false_and_bad_shapes():
+    rng = np.random.default_rng(0)
+    w_ih, w_hh, _, _ = random_torch_weights(rng, 3, 4, 5)
+    assert [w.shape for w in keras_weights_from_torch("gru", w_ih, w_hh)] == [(4, 15), (5, 15)]
+    with pytest.raises(ValueError, match=r"weight_hh of a torch lstm must have shape \(4 \* units"):
+        keras_weights_from_torch("lstm", w_ih, w_hh)
+    with pytest.raises(ValueError, match=r"weight_ih must have shape \(15, input_dim\)"):
+        keras_weights_from_torch("gru", w_ih[:10], w_hh)
+    with pytest.raises(ValueError, match="both bias_ih and bias_hh, or neither"):
+        keras_weights_from_torch("gru", w_ih, w_hh, np.zeros(15))
+    with pytest.raises(ValueError, match=r"bias_hh must have shape \(15,\)"):
+        keras_weights_from_torch("gru", w_ih, w_hh, np.zeros(15), np.zeros(14))
+    with pytest.raises(ValueError, match="unknown cell"):
+        keras_weights_from_torch("rnn", w_ih, w_hh)
+    with pytest.raises(ValueError, match=r"no weight_ih_l1 .*check layer="):
+        keras_weights_from_state_dict({"weight_ih_l0": w_ih, "weight_hh_l0": w_hh}, "gru",
+                                      layer=1)
+
+
+def test_torch_modules_if_available():
+    torch = pytest.importorskip("torch", reason="torch is optional (a peer for comparisons)")
+    torch.manual_seed(0)
+    x = np.random.default_rng(1).standard_normal((2, 7, 5)).astype(np.float32)
+    for cell, module_cls in (("simple_rnn", torch.nn.RNN), ("gru", torch.nn.GRU),
+                             ("lstm", torch.nn.LSTM)):
+        net = module_cls(5, 8, num_layers=2, bidirectional=True, batch_first=True).eval()
+        with torch.no_grad():
+            want = net(torch.from_numpy(x))[0].numpy()
+        sd = net.state_dict()
+        model = Sequential([
+            layers.Input((7, 5)),
+            layers.Bidirectional(LAYERS[cell](8, return_sequences=True)),
+            layers.Bidirectional(LAYERS[cell](8, return_sequences=True)),
+        ])
+        model.set_weights(keras_weights_from_state_dict(sd, cell, 0, True)
+                          + keras_weights_from_state_dict(sd, cell, 1, True))
+        assert_close(model.predict(x, verbose=0), want, FP32_SHORT, f"torch {cell}")
