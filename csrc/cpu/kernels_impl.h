@@ -36,38 +36,33 @@ FRNN_INLINE vf vload(const float* p) {
 }
 FRNN_INLINE void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
 FRNN_INLINE vf vset(float s) { return vf{s, s, s, s, s, s, s, s}; }
-FRNN_INLINE vf as_float(vi v) {
-  vf r;
+// The same 32 bytes seen as another type (std::bit_cast is C++20).
+template <class To, class From>
+FRNN_INLINE To bits_as(From v) {
+  static_assert(sizeof(To) == sizeof(From), "bits_as needs types of one size");
+  To r;
   std::memcpy(&r, &v, sizeof r);
   return r;
 }
-FRNN_INLINE vi as_int(vf v) {
-  vi r;
-  std::memcpy(&r, &v, sizeof r);
-  return r;
-}
+FRNN_INLINE vf as_float(vi v) { return bits_as<vf>(v); }
+FRNN_INLINE vi as_int(vf v) { return bits_as<vi>(v); }
+#if defined(__AVX__)
+FRNN_INLINE __m256 to_m256(vf v) { return bits_as<__m256>(v); }
+FRNN_INLINE vf from_m256(__m256 m) { return bits_as<vf>(m); }
+#endif
+
 // Clamps that let NaN through unchanged. With AVX, vminps/vmaxps return their second operand
 // when either is NaN, so the bound goes first; elsewhere a NaN compares false.
 FRNN_INLINE vf clamp_above(vf x, float hi) {
 #if defined(__AVX__)
-  __m256 xm, r;
-  std::memcpy(&xm, &x, sizeof xm);
-  r = _mm256_min_ps(_mm256_set1_ps(hi), xm);
-  vf out;
-  std::memcpy(&out, &r, sizeof out);
-  return out;
+  return from_m256(_mm256_min_ps(_mm256_set1_ps(hi), to_m256(x)));
 #else
   return x > vset(hi) ? vset(hi) : x;
 #endif
 }
 FRNN_INLINE vf clamp_below(vf x, float lo) {
 #if defined(__AVX__)
-  __m256 xm, r;
-  std::memcpy(&xm, &x, sizeof xm);
-  r = _mm256_max_ps(_mm256_set1_ps(lo), xm);
-  vf out;
-  std::memcpy(&out, &r, sizeof out);
-  return out;
+  return from_m256(_mm256_max_ps(_mm256_set1_ps(lo), to_m256(x)));
 #else
   return x < vset(lo) ? vset(lo) : x;
 #endif
@@ -110,11 +105,7 @@ FRNN_INLINE vf vexp(vf x) {
 // ~1e-7, a division's worth of accuracy at a fraction of its cost); elsewhere a division.
 FRNN_INLINE vf vreciprocal(vf d) {
 #if defined(__AVX__)
-  __m256 dm;
-  std::memcpy(&dm, &d, sizeof dm);
-  __m256 r0 = _mm256_rcp_ps(dm);
-  vf r;
-  std::memcpy(&r, &r0, sizeof r);
+  const vf r = from_m256(_mm256_rcp_ps(to_m256(d)));
   return r * (vset(2.0f) - d * r);
 #else
   return vset(1.0f) / d;
