@@ -96,9 +96,9 @@ def _split_bias(cell, bias, units):
 
 def _torch_gate_order(cell, a, units):
     """Keras gate order -> PyTorch's along axis 0 (only GRU differs: swap z and r)."""
-    if cell != "gru":
-        return a
-    return np.concatenate([a[units : 2 * units], a[:units], a[2 * units :]], axis=0)
+    from .torch_compat import _gru_order
+
+    return _gru_order(a, units) if cell == "gru" else a
 
 
 class _TorchRunner:

@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -349,8 +350,6 @@ def time_call(
 
 def _wait_until_other_threads_idle(timeout_s: float) -> None:
     """Poll (Linux /proc) until no thread of this process but the caller is runnable."""
-    import threading
-
     me = str(threading.get_native_id())
     deadline = time.perf_counter() + timeout_s
     while time.perf_counter() < deadline:

@@ -36,8 +36,13 @@ _GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 PackedWeights = _core.PackedWeights
 
 
+def _plain(a) -> bool:
+    """A float32 C-contiguous ndarray: what the core takes as it is."""
+    return type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous
+
+
 def _float_array(a, what: str) -> np.ndarray:
-    if type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous:
+    if _plain(a):
         return a  # the common case, checked cheaply (streaming calls pay this per step)
     arr = np.asarray(a)
     if arr.dtype == object or not (
@@ -200,10 +205,6 @@ def rnn_forward(
                     x, packed, h0, c0, None, bool(go_backwards), bool(return_sequences)
                 )
     return _core.forward(*_job(x, packed, initial_state, mask, go_backwards, return_sequences))
-
-
-def _plain(a) -> bool:
-    return type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous
 
 
 def bidirectional_forward(

@@ -64,10 +64,15 @@ def _collect_vars(group) -> list[np.ndarray]:
     return arrays
 
 
+def _layers_with_weights(model) -> list:
+    return [layer for layer in model._weight_layers() if layer._expected_weight_shapes()]
+
+
 def _keras3_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
     if "layers" not in root:
         raise ValueError("not a Keras weights file: it has no 'layers' group")
     stored = root["layers"]
+    weighted = {id(layer) for layer in _layers_with_weights(model)}
     used: dict[str, int] = {}
     pairs = []
     for layer in model.layers:
@@ -76,7 +81,7 @@ def _keras3_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
         used[key] = n + 1
         if n:
             key = f"{key}_{n}"
-        if layer in model._weight_layers() and layer._expected_weight_shapes():
+        if id(layer) in weighted:
             if key not in stored:
                 raise ValueError(
                     f"the file has no weights for layer {layer.name!r} (looked for "
@@ -94,7 +99,7 @@ def _legacy_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
         weight_names = [_text(w) for w in group[name].attrs.get("weight_names", [])]
         if weight_names:
             stored.append((name, [np.asarray(group[name][w]) for w in weight_names]))
-    layers = [layer for layer in model._weight_layers() if layer._expected_weight_shapes()]
+    layers = _layers_with_weights(model)
     if len(stored) != len(layers):
         raise ValueError(
             f"the file holds weights for {len(stored)} layers "

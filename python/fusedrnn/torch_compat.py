@@ -45,7 +45,8 @@ def _array(value, what: str) -> np.ndarray:
 
 
 def _gru_order(a: np.ndarray, units: int) -> np.ndarray:
-    """torch r, z, n -> Keras z, r, h along the first axis."""
+    """torch r, z, n -> Keras z, r, h along the first axis, and back (it swaps the first two
+    blocks, so it is its own inverse)."""
     return np.concatenate([a[units:2 * units], a[:units], a[2 * units:]], axis=0)
 
 
