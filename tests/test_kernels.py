@@ -192,6 +192,21 @@ def test_threads_give_identical_results(isa, threads, cell, reset_after, batch, 
             np.testing.assert_array_equal(s, s0)
 
 
+@pytest.mark.parametrize(
+    ("cell", "reset_after", "units"), [("gru", True, 600), ("lstm", False, 520)]
+)
+def test_weights_larger_than_the_cache(isa, threads, cell, reset_after, units):
+    """Recurrent weights over 4 MB take the batched loop that prefetches the next panel."""
+    g = GATES[cell]
+    assert units * g * units * 4 > 4 << 20
+    rng = np.random.default_rng(units)
+    case = make_case(rng, cell, reset_after, 7, 3, 5, units)
+    for n in (1, 2):
+        threads(n)
+        got, want = run_both(cell, reset_after, *case)
+        check(got, want, tolerance_for(3))
+
+
 def test_bidirectional_matches_two_layers(isa, threads):
     rng = np.random.default_rng(5)
     x, k1, r1, b1 = make_case(rng, "gru", True, 3, 10, 8, 20)

@@ -378,7 +378,7 @@ def time_interleaved(
     target_s: float = 2e-3,
     warmup_s: float = 0.05,
     settle_s: float = 0.01,
-    rewarm_s: float = 5e-3,
+    rewarm_s: float = 20e-3,
 ) -> dict[str, list[float]]:
     """Time several engines side by side: ``fns[name] = (activate, call)``.
 
@@ -392,7 +392,10 @@ def time_interleaved(
       for ~45 ms, PyTorch 2.13's for ~5-10 ms, fusedrnn's for 0.3 ms;
     - then ``rewarm_s`` of untimed calls (at least one), because the pause itself costs: a
       virtual CPU left idle for tens of ms comes back with cold caches and runs the next call
-      up to 1.6x slower, whichever engine it is.
+      up to 1.6x slower, whichever engine it is. The recovery takes longer than one cold
+      cache: fusedrnn's 2-thread GRU streaming step (steady 11.4 us) measured 13.8 us after
+      50 ms idle and 5 ms of re-warming, 11.4 us after 20 ms; ONNX Runtime's gained alike
+      (40.0 -> 38.1 us), so the default is 20 ms.
     """
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
