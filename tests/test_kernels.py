@@ -271,6 +271,26 @@ def test_other_input_dtypes_and_layouts_are_converted():
     np.testing.assert_array_equal(strided, want)
 
 
+def test_state_layouts_are_converted():
+    """float32 states that are strided or of the other byte order give the same result."""
+    rng = np.random.default_rng(3)
+    x, kernel, recurrent, bias = make_case(rng, "lstm", False, 3, 4, 5, 6)
+    packed = ops.pack_weights("lstm", kernel, recurrent, bias)
+    h0 = rng.standard_normal((3, 6)).astype(np.float32)
+    c0 = rng.standard_normal((3, 6)).astype(np.float32)
+    want = ops.rnn_forward(x, packed, [h0, c0])
+    strided_h0 = np.repeat(h0, 2, axis=1)[:, ::2]
+    swapped_c0 = c0.astype(">f4")
+    strided_x = np.repeat(x, 3, axis=0)[::3]
+    assert not strided_h0.flags.c_contiguous
+    assert not strided_x.flags.c_contiguous
+    for args in ([x, [strided_h0, c0]], [x, (h0, swapped_c0)], [strided_x, [strided_h0, c0]]):
+        got = ops.rnn_forward(args[0], packed, args[1])
+        np.testing.assert_array_equal(got[0], want[0])
+        for s, s0 in zip(got[1], want[1]):
+            np.testing.assert_array_equal(s, s0)
+
+
 @pytest.mark.parametrize("activation", ACTS)
 def test_activation_accuracy(isa, activation):
     """A 1-unit SimpleRNN with kernel 1 and no recurrence outputs act(x): the vectorised

@@ -41,6 +41,17 @@ def _plain(a) -> bool:
     return type(a) is np.ndarray and a.dtype == np.float32 and a.flags.c_contiguous
 
 
+_ndarray = np.ndarray
+_F32 = np.dtype(np.float32)
+
+
+def _f32(a) -> bool:
+    """A float32 ndarray (the fast path's test, ~0.1 us cheaper than _plain: the core itself
+    copies one that is not C-contiguous). A float32 dtype that is not NumPy's canonical
+    object (another byte order) fails it and takes the checked path."""
+    return type(a) is _ndarray and a.dtype is _F32
+
+
 def _float_array(a, what: str) -> np.ndarray:
     if _plain(a):
         return a  # the common case, checked cheaply (streaming calls pay this per step)
@@ -190,9 +201,9 @@ def rnn_forward(
     Returns (output, states): output (batch, timesteps, units) in processing order, or
     (batch, units) if not return_sequences; states the tuple (h,) or (h, c).
     """
-    if mask is None and _plain(x) and x.ndim == 3 and type(packed) is PackedWeights:
-        # Fast path (streaming calls pay the Python overhead per step): float32 C-contiguous
-        # arrays go straight to the core, which checks every shape with the same messages.
+    if mask is None and _f32(x) and x.ndim == 3 and type(packed) is PackedWeights:
+        # Fast path (streaming calls pay the Python overhead per step): float32 arrays go
+        # straight to the core, which checks every shape with the same messages.
         if initial_state is None:
             return _core.forward(
                 x, packed, None, None, None, bool(go_backwards), bool(return_sequences)
@@ -200,7 +211,7 @@ def rnn_forward(
         if type(initial_state) in (list, tuple) and len(initial_state) == packed.num_states:
             h0 = initial_state[0]
             c0 = initial_state[1] if len(initial_state) == 2 else None
-            if _plain(h0) and (c0 is None or _plain(c0)):
+            if _f32(h0) and (c0 is None or _f32(c0)):
                 return _core.forward(
                     x, packed, h0, c0, None, bool(go_backwards), bool(return_sequences)
                 )
