@@ -114,37 +114,21 @@ FRNN_INLINE vf vreciprocal(vf d) {
 
 FRNN_INLINE vf vsigmoid(vf x) { return vreciprocal(vset(1.0f) + vexp(-x)); }
 
-// tanh(|x|) = e / (e + 2) with e = expm1(2|x|), sign restored. expm1 shares exp's reduction
-// 2|x| = n ln2 + r: with q = e^r - 1 from the polynomial (no cancellation near 0),
-// e = 2^n q + (2^n - 1), exact in its last step for n = 0 and well conditioned for n != 0.
-// One exponential and one reciprocal, no second branch: 2|x| >= 20 already gives 1.
+// tanh: odd minimax polynomial for |x| < 0.625, else sign(x) * (1 - 2 / (e^{2|x|} + 1)).
 FRNN_INLINE vf vtanh(vf x) {
   const vi sign_mask = vi{} + static_cast<std::int32_t>(0x80000000u);
-  vf y = as_float(as_int(x) & ~sign_mask);
-  y = clamp_above(y + y, 20.0f);
-  const vf magic = vset(12582912.0f);
-  vf t = y * vset(1.44269504088896341f) + magic;
-  vf nf = t - magic;
-  vf r = y - nf * vset(0.693359375f);
-  r = r - nf * vset(-2.12194440e-4f);
-  vf p = vset(1.9875691500e-4f);
-  p = p * r + vset(1.3981999507e-3f);
-  p = p * r + vset(8.3334519073e-3f);
-  p = p * r + vset(4.1665795894e-2f);
-  p = p * r + vset(1.6666665459e-1f);
-  p = p * r + vset(5.0000001201e-1f);
-  vf q = p * (r * r) + r;
-  vf two_n = as_float((as_int(t) << 23) + (127 << 23));
-  vf e = two_n * q + (two_n - vset(1.0f));
-  // 1 / (e + 2) to full precision: a second Newton step (one reciprocal's error would reach
-  // the result undamped near 0, where the old polynomial branch was exact).
-  const vf d = e + vset(2.0f);
-  vf rc = vreciprocal(d);
-#if defined(__AVX__)
-  rc = rc * (vset(2.0f) - d * rc);
-#endif
-  vf th = e * rc;
-  return as_float(as_int(th) | (as_int(x) & sign_mask));
+  vf ax = as_float(as_int(x) & ~sign_mask);
+  vf z = x * x;
+  vf p = vset(-5.70498872745e-3f);
+  p = p * z + vset(2.06390887954e-2f);
+  p = p * z + vset(-5.37397155531e-2f);
+  p = p * z + vset(1.33314422036e-1f);
+  p = p * z + vset(-3.33332819422e-1f);
+  vf small = p * z * x + x;
+  vf e = vexp(ax + ax);
+  vf large = vset(1.0f) - vset(2.0f) * vreciprocal(e + vset(1.0f));
+  large = as_float(as_int(large) | (as_int(x) & sign_mask));
+  return ax < vset(0.625f) ? small : large;
 }
 
 FRNN_INLINE vf vhard_sigmoid(vf x) {  // Keras 3: relu6(x + 3) / 6
