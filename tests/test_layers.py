@@ -379,6 +379,28 @@ def test_stateful_carries_states_until_reset(cell):
         layer(x[:1, :5])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("return_state", [False, True])
+def test_stateful_states_are_not_the_callers_arrays(dtype, return_state):
+    """Writing into what a stateful layer returned must not change the state it carries."""
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((2, 3, 4)).astype(dtype)
+    layer = SimpleRNN(3, stateful=True, return_state=return_state, dtype=dtype)
+    twin = SimpleRNN(3, stateful=True, return_state=return_state, dtype=dtype)
+    layer(x)
+    twin(x)
+    twin.set_weights(layer.get_weights())
+    layer.reset_states()
+    twin.reset_states()
+    got = layer(x)
+    twin(x)
+    for a in got if return_state else [got]:
+        a[...] = 1e3
+    again, want = layer(x), twin(x)
+    for g, w in zip(again if return_state else [again], want if return_state else [want]):
+        np.testing.assert_array_equal(g, w)
+
+
 def test_stateful_bidirectional_reset():
     rng = np.random.default_rng(14)
     x = rng.standard_normal((2, 4, 3)).astype(np.float32)

@@ -36,7 +36,8 @@ _DEVICES = (None, "cpu", "cuda")
 
 def is_cupy_array(x: Any) -> bool:
     """True for a ``cupy.ndarray`` (checked without importing CuPy)."""
-    return type(x).__module__.split(".")[0] == "cupy"
+    t = type(x)
+    return t is not np.ndarray and t.__module__.split(".")[0] == "cupy"
 
 
 def array_module(x: Any):
@@ -49,6 +50,8 @@ def array_module(x: Any):
 
 
 def to_numpy(x: Any) -> np.ndarray:
+    if type(x) is np.ndarray:
+        return x
     if is_cupy_array(x):
         return x.get()
     return np.asarray(x)
@@ -195,6 +198,8 @@ def pack(cell: str, kernel, recurrent_kernel, bias, *, activation: str,
 def _to_engine_array(a, device: str, dtype):
     if a is None:
         return None
+    if type(a) is np.ndarray and device != "cuda" and a.dtype == dtype and a.flags.c_contiguous:
+        return a  # the common case (a streaming call pays this for x and each state)
     if device == "cuda":
         import cupy
 
@@ -255,6 +260,8 @@ def rnn_forward(x, packed: Packed, initial_state=None, mask=None, go_backwards=F
         out, states = packed.engine.rnn_forward(
             xe, packed.packed, initial_state=init, mask=_to_engine_mask(mask, packed.device),
             go_backwards=go_backwards, return_sequences=return_sequences)
+    if packed.device == "cpu" and not want_cupy:  # NumPy in, NumPy out: nothing to convert
+        return out, tuple(states)
     return _like_input(out, want_cupy), tuple(_like_input(s, want_cupy) for s in states)
 
 

@@ -373,6 +373,8 @@ class Model:
         return results[0] if self._single_output else results
 
     def _check_input(self, x):
+        if type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0:
+            return x  # the common case, checked cheaply (streaming calls pay this per step)
         if isinstance(x, (list, tuple)) and len(x) == 1 and not np.isscalar(x[0]) and (
                 np.ndim(x[0]) >= 1 or _backend.is_cupy_array(x[0])):
             x = x[0]
@@ -406,8 +408,8 @@ class Model:
                 )
 
     def __call__(self, inputs, training=False, mask=None):
-        if isinstance(inputs, KerasTensor) or any(
-                isinstance(t, KerasTensor) for t in flatten(inputs)):
+        if type(inputs) is not np.ndarray and (isinstance(inputs, KerasTensor) or any(
+                isinstance(t, KerasTensor) for t in flatten(inputs))):
             raise TypeError(
                 "calling a fusedrnn model on a symbolic tensor (nesting models) is not supported;"
                 " build one model from the layers instead"

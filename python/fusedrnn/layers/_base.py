@@ -130,6 +130,8 @@ def snake_case(name: str) -> str:
 
 def as_float_array(x, what: str = "input", dtype=np.float32):
     """``x`` as a float array of ``dtype`` (NumPy or CuPy kept), TypeError if not numeric."""
+    if type(x) is np.ndarray and x.dtype == dtype:
+        return x
     if isinstance(x, KerasTensor):
         raise TypeError(f"{what} is symbolic here; pass an array")
     xp = _backend.array_module(x)
@@ -447,7 +449,8 @@ class Layer:
                 f"{type(self).__name__} takes one positional input; pass other arguments by "
                 "keyword (initial_state=, mask=, training=)"
             )
-        if _has_symbolic(inputs) or _has_symbolic(list(kwargs.values())):
+        if (type(inputs) is not np.ndarray and _has_symbolic(inputs)) or (
+                kwargs and _has_symbolic(list(kwargs.values()))):
             return self._symbolic_call(inputs, **kwargs)
         outputs, _ = self._forward(inputs, **kwargs)
         return outputs

@@ -239,7 +239,14 @@ class RNNLayer(Layer):
             m = mask[:, ::-1] if self.go_backwards else mask
             out = out * _backend.array_module(out).asarray(m)[:, :, None].astype(out.dtype)
         if self.stateful:
-            self._states = tuple(s.copy() for s in states)
+            # The C++ engine returns fresh arrays, kept as they are (a streaming call paid two
+            # copies). A copy is still taken when the caller gets the states too (return_state)
+            # or the output may be one of them (the float64 reference returns h as the output).
+            if self.return_state or not isinstance(out, np.ndarray) or any(
+                    np.may_share_memory(s, out) for s in states):
+                self._states = tuple(s.copy() for s in states)
+            else:
+                self._states = tuple(states)
         out_mask = mask if self.return_sequences else None
         if self.return_state:
             return [out, *states], [out_mask] + [None] * len(states)
