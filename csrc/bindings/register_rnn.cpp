@@ -120,8 +120,10 @@ struct Job {
   RnnForwardArgs args;
 };
 
-void prepare(Job& job, const FloatArray& x, std::shared_ptr<PackedRnnWeights> w, py::object h0,
+void prepare(Job& job, py::handle x_obj, std::shared_ptr<PackedRnnWeights> w, py::object h0,
              py::object c0, py::object mask, bool go_backwards, bool return_sequences) {
+  FloatArray x = as_float_array(x_obj);
+  if (!x) throw py::type_error("x must be a numeric array");
   if (!w) throw py::type_error("packed weights are required");
   const PackedRnnWeights& pw = *w;
   if (x.ndim() != 3)
@@ -214,10 +216,8 @@ void register_rnn(py::module_& m) {
       "forward",
       [](py::handle x_obj, std::shared_ptr<PackedRnnWeights> w, py::object h0, py::object c0,
          py::object mask, bool go_backwards, bool return_sequences) {
-        FloatArray x = as_float_array(x_obj);
-        if (!x) throw py::type_error("x must be a numeric array");
         Job job;
-        prepare(job, x, std::move(w), h0, c0, mask, go_backwards, return_sequences);
+        prepare(job, x_obj, std::move(w), h0, c0, mask, go_backwards, return_sequences);
         {
           py::gil_scoped_release release;
           rnn_forward(&job.args, 1);
@@ -235,9 +235,7 @@ void register_rnn(py::module_& m) {
         for (std::size_t i = 0; i < jobs.size(); ++i) {
           py::tuple t = specs[i].cast<py::tuple>();
           if (t.size() != 7) throw py::value_error("each job is a 7-tuple");
-          FloatArray x = as_float_array(t[0]);
-          if (!x) throw py::type_error("x must be a numeric array");
-          prepare(jobs[i], x, t[1].cast<std::shared_ptr<PackedRnnWeights>>(),
+          prepare(jobs[i], t[0], t[1].cast<std::shared_ptr<PackedRnnWeights>>(),
                   t[2], t[3], t[4], t[5].cast<bool>(), t[6].cast<bool>());
         }
         std::vector<RnnForwardArgs> args;

@@ -566,7 +566,8 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
         // The panel used after this one (the next gate's, or the next group's first), fetched
         // into L2 a slice per row block while this one computes: when the weights come from
         // memory (large layers), the first row block would otherwise wait for the whole panel.
-        // Large GRU/LSTM (H=1024): 2-11% faster; at H=256 (1 MB, from L3) it gained nothing.
+        // Large GRU/LSTM (H=1024): 0-11% faster over four A/B runs, never slower; at H=256
+        // (1 MB, from L3) it gained nothing.
         const float* next = !prefetch_panels ? nullptr
                             : g + 1 < G     ? first + (g + 1) * panel_stride
                             : i + 1 < n_groups

@@ -223,11 +223,12 @@ def _states(states, device, dtype):
     return [_to_engine_array(s, device, dtype) for s in states]
 
 
-def _like_input(a, want_cupy: bool):
-    """Return ``a`` as the caller's array type."""
-    if want_cupy:
-        return a
-    return to_numpy(a)
+def _to_caller(out, states, device: str, want_cupy: bool):
+    """``(out, states tuple)`` for the caller: a CUDA run's CuPy arrays become NumPy for a NumPy
+    caller; everything else is returned as the engine gave it."""
+    if device == "cuda" and not want_cupy:
+        return to_numpy(out), tuple(to_numpy(s) for s in states)
+    return out, tuple(states)
 
 
 def _empty_result(x, packed: Packed, initial_state, return_sequences, xp):
@@ -260,9 +261,7 @@ def rnn_forward(x, packed: Packed, initial_state=None, mask=None, go_backwards=F
         out, states = packed.engine.rnn_forward(
             xe, packed.packed, initial_state=init, mask=_to_engine_mask(mask, packed.device),
             go_backwards=go_backwards, return_sequences=return_sequences)
-    if packed.device == "cpu" and not want_cupy:  # NumPy in, NumPy out: nothing to convert
-        return out, tuple(states)
-    return _like_input(out, want_cupy), tuple(_like_input(s, want_cupy) for s in states)
+    return _to_caller(out, states, packed.device, want_cupy)
 
 
 def bidirectional_forward(x, packed_fw: Packed, packed_bw: Packed, initial_state_fw=None,
@@ -286,7 +285,5 @@ def bidirectional_forward(x, packed_fw: Packed, packed_bw: Packed, initial_state
     else:
         fw = rnn_forward(xe, packed_fw, init_fw, mask, False, return_sequences)
         bw = rnn_forward(xe, packed_bw, init_bw, mask, True, return_sequences)
-    return tuple(
-        (_like_input(out, want_cupy), tuple(_like_input(s, want_cupy) for s in states))
-        for out, states in (fw, bw)
-    )
+    return (_to_caller(*fw, packed_fw.device, want_cupy),
+            _to_caller(*bw, packed_bw.device, want_cupy))

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from . import _backend
-from .layers._base import InputLayer, KerasTensor, Layer, Node, flatten
+from .layers._base import InputLayer, KerasTensor, Layer, Node, flatten, has_symbolic
 
 __all__ = ["Model", "Sequential", "load_model"]
 
@@ -408,8 +408,7 @@ class Model:
                 )
 
     def __call__(self, inputs, training=False, mask=None):
-        if type(inputs) is not np.ndarray and (isinstance(inputs, KerasTensor) or any(
-                isinstance(t, KerasTensor) for t in flatten(inputs))):
+        if has_symbolic(inputs):
             raise TypeError(
                 "calling a fusedrnn model on a symbolic tensor (nesting models) is not supported;"
                 " build one model from the layers instead"

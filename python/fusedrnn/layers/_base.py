@@ -253,7 +253,10 @@ def flatten(obj) -> list:
     return [obj]
 
 
-def _has_symbolic(obj) -> bool:
+def has_symbolic(obj) -> bool:
+    """Whether ``obj`` (an array, a tensor or nested lists of them) holds a KerasTensor."""
+    if type(obj) is np.ndarray:  # the common eager case, answered without the walk
+        return False
     return any(isinstance(t, KerasTensor) for t in flatten(obj))
 
 
@@ -449,8 +452,7 @@ class Layer:
                 f"{type(self).__name__} takes one positional input; pass other arguments by "
                 "keyword (initial_state=, mask=, training=)"
             )
-        if (type(inputs) is not np.ndarray and _has_symbolic(inputs)) or (
-                kwargs and _has_symbolic(list(kwargs.values()))):
+        if has_symbolic(inputs) or (kwargs and has_symbolic(list(kwargs.values()))):
             return self._symbolic_call(inputs, **kwargs)
         outputs, _ = self._forward(inputs, **kwargs)
         return outputs
