@@ -24,6 +24,7 @@ struct ForwardPlan {
   int threads = 1;           // threads working on this job
   bool split_units = false;  // true: threads own unit groups (barrier per step); false: batch rows
   int chunk = 1;             // timesteps per input-projection chunk
+  int sweep_parity = 0;      // 0 or 1: step s sweeps the groups backwards when (s + this) is odd
   float* xp = nullptr;       // [chunk][B][G*Hp] input projection of the current chunk (a step's
                              // rows contiguous: one stream to read per step, not B)
   float* h[2] = {nullptr, nullptr};  // [B][Hp] double-buffered hidden state

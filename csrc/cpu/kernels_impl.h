@@ -413,12 +413,13 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
   const int row_block = v.B <= 2 ? 2 : 6;
   const int n_rows = v.row_end - v.row_begin;
   const int n_row_blocks = (n_rows + row_block - 1) / row_block;
-  // Alternate the direction of the sweep over this thread's groups every step. The weights are
-  // read cyclically; when they are a little larger than the cache, a sweep in a fixed order
-  // evicts each panel just before it is needed again, while a reversed sweep starts with the
-  // panels the last one left in the cache. The order of groups does not change any sum.
+  // Alternate the direction of the sweep over this thread's groups every step, and from one call
+  // to the next (sweep_parity). The weights are read cyclically; when they are a little larger
+  // than the cache, a sweep in a fixed order evicts each panel just before it is needed again,
+  // while a reversed sweep starts with the panels the last one left in the cache. The order of
+  // groups does not change any sum.
   const int n_groups = v.group_end - v.group_begin;
-  const bool reverse = (s & 1) != 0;
+  const bool reverse = ((s + p.sweep_parity) & 1) != 0;
   auto group_at = [&](int i) { return reverse ? v.group_end - 1 - i : v.group_begin + i; };
 
   if (w.cell == CellKind::kGru && !w.reset_after) {

@@ -352,6 +352,7 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
 
   p.args = &a;
   p.w = &w;
+  p.sweep_parity = static_cast<int>(w.passes.fetch_add(1, std::memory_order_relaxed) & 1u);
   p.split_units = false;
   p.threads = 1;
   if (nt > 1) {

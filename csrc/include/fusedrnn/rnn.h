@@ -4,6 +4,7 @@
 // (SimpleRNN 1, GRU 3 in order z r h, LSTM 4 in order i f c o).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -71,6 +72,9 @@ struct PackedRnnWeights {
   AlignedBuffer recurrent;            // [Gm*Hp/16][Hp][16] recurrent kernel, interleaved
   AlignedBuffer recurrent_candidate;  // GRU reset_after=False: [Hp/16][Hp][16] candidate columns
   AlignedBuffer candidate_bias;       // GRU reset_after=True: [Hp] recurrent bias of the candidate (inside r * (...))
+  // Forward passes started with these weights (wraps): its parity sets the direction of the first
+  // step's sweep over the recurrent weights, so one-step calls alternate like a sequence's steps.
+  mutable std::atomic<unsigned> passes{0};
 };
 
 // Packs Keras-layout weights: kernel [I, G*H], recurrent_kernel [H, G*H], bias as Keras keeps it
