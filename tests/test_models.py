@@ -129,6 +129,27 @@ def test_functional_masking_and_bidirectional():
     np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=RTOL, atol=ATOL)
 
 
+def test_plain_stack_and_graph_walk_agree():
+    """A model that is one chain of layers runs them back to back; a model with a second output
+    walks its graph. The same masked stack must give the same result both ways."""
+    inputs = Input(shape=(6, 2))
+    masked = Masking()(inputs)
+    seq = LSTM(3, return_sequences=True)(masked)
+    last = GRU(2)(seq)
+    chain = Model(inputs, last)
+    graph = Model(inputs, [last, seq])
+    assert chain._chain is not None and graph._chain is None
+    x = data(4, 6, 2, seed=7)
+    x[1, 3:] = 0
+    x[2, :2] = 0
+    want, _ = ref_rnn(chain.layers[3], ref_rnn(chain.layers[2], x,
+                                                mask=np.any(x != 0, axis=-1))[0],
+                      mask=np.any(x != 0, axis=-1))
+    np.testing.assert_allclose(chain(x), want, rtol=RTOL, atol=ATOL)
+    np.testing.assert_array_equal(chain(x), graph(x)[0])
+    np.testing.assert_array_equal(chain.predict(x, verbose=0), graph.predict(x, verbose=0)[0])
+
+
 def test_predict_batches_equal_one_call_and_keep_order():
     model = Sequential([Bidirectional(LSTM(3, return_sequences=True), input_shape=(5, 2))])
     x = data(70, 5, 2, seed=4)

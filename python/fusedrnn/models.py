@@ -106,6 +106,19 @@ def _assign_names(layers: list[Layer], new: list[Layer]) -> None:
         taken.add(candidate)
 
 
+def _chain_of(input_tensor: KerasTensor, nodes: list[Node],
+              outputs: list[KerasTensor]) -> list[Layer] | None:
+    """The layers of a graph that is one chain from the input to its only output (each layer
+    called once, on the previous layer's only output, with no other arguments), else None."""
+    for prev, node in zip(nodes, nodes[1:]):
+        if node.kwargs or len(prev.outputs) != 1 or node.inputs is not prev.outputs[0]:
+            return None
+    if (len(outputs) != 1 or len(nodes) < 2 or nodes[0] is not input_tensor._node
+            or outputs[0] is not nodes[-1].outputs[0]):
+        return None
+    return [node.layer for node in nodes[1:]]
+
+
 def _resolve(obj, values: dict):
     if isinstance(obj, KerasTensor):
         return values[id(obj)][0]
@@ -185,6 +198,7 @@ class Model:
         self._single_output = True
         self._nodes: list[Node] = []
         self._layers: list[Layer] = []
+        self._chain: list[Layer] | None = None
         if type(self) is Model or inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
 
@@ -218,6 +232,7 @@ class Model:
         self._output_tensors = outputs
         self._nodes = nodes
         self._layers = layers
+        self._chain = _chain_of(input_tensor, nodes, outputs)
 
     # ----------------------------------------------------------- properties
     @property
@@ -353,6 +368,14 @@ class Model:
     # ----------------------------------------------------------- running
     def _run(self, x, training=False):
         self._require_built()
+        chain = self._chain
+        if chain is not None and not any(layer._multi_output() for layer in chain):
+            # A plain stack (every Sequential, most functional models): each layer takes the
+            # previous one's output and mask, with no graph bookkeeping (~2 us a call saved).
+            mask = None
+            for layer in chain:
+                x, mask = layer._forward(x, training=training, mask=mask)
+            return x if self._single_output else [x]
         values: dict[int, tuple] = {}
         input_layer = self._input_tensor._node.layer
         for node in self._nodes:
