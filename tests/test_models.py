@@ -138,7 +138,8 @@ def test_plain_stack_and_graph_walk_agree():
     last = GRU(2)(seq)
     chain = Model(inputs, last)
     graph = Model(inputs, [last, seq])
-    assert chain._chain is not None and graph._chain is None
+    assert chain._chain is not None
+    assert graph._chain is None
     x = data(4, 6, 2, seed=7)
     x[1, 3:] = 0
     x[2, :2] = 0
