@@ -149,6 +149,13 @@ def test_plain_stack_and_graph_walk_agree():
     np.testing.assert_allclose(chain(x), want, rtol=RTOL, atol=ATOL)
     np.testing.assert_array_equal(chain(x), graph(x)[0])
     np.testing.assert_array_equal(chain.predict(x, verbose=0), graph.predict(x, verbose=0)[0])
+    # A last layer that also returns its states ends no chain, even with one model output.
+    with_states = LSTM(3, return_sequences=True, return_state=True)
+    seq_only, _, _ = with_states(masked)
+    states_model = Model(inputs, seq_only)
+    assert states_model._chain is None
+    want_seq, _ = ref_rnn(with_states, x, mask=np.any(x != 0, axis=-1))
+    np.testing.assert_allclose(states_model(x), want_seq, rtol=RTOL, atol=ATOL)
 
 
 def test_predict_batches_equal_one_call_and_keep_order():

@@ -109,13 +109,15 @@ def _assign_names(layers: list[Layer], new: list[Layer]) -> None:
 def _chain_of(input_tensor: KerasTensor, nodes: list[Node],
               outputs: list[KerasTensor]) -> list[Layer] | None:
     """The layers of a graph that is one chain from the input to its only output (each layer
-    called once, on the previous layer's only output, with no other arguments), else None."""
-    for prev, node in zip(nodes, nodes[1:]):
-        if node.kwargs or len(prev.outputs) != 1 or node.inputs is not prev.outputs[0]:
-            return None
+    called once with one output, on the previous layer's output, with no other arguments),
+    else None. A layer returning states has several outputs, so it ends no chain."""
     if (len(outputs) != 1 or len(nodes) < 2 or nodes[0] is not input_tensor._node
+            or any(len(node.outputs) != 1 for node in nodes)
             or outputs[0] is not nodes[-1].outputs[0]):
         return None
+    for prev, node in zip(nodes, nodes[1:]):
+        if node.kwargs or node.inputs is not prev.outputs[0]:
+            return None
     return [node.layer for node in nodes[1:]]
 
 
@@ -369,7 +371,7 @@ class Model:
     def _run(self, x, training=False):
         self._require_built()
         chain = self._chain
-        if chain is not None and not any(layer._multi_output() for layer in chain):
+        if chain is not None:
             # A plain stack (every Sequential, most functional models): each layer takes the
             # previous one's output and mask, with no graph bookkeeping (~2 us a call saved).
             mask = None
