@@ -401,6 +401,47 @@ def test_stateful_states_are_not_the_callers_arrays(dtype, return_state):
         np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("options", [
+    {}, {"return_sequences": True}, {"return_sequences": True, "go_backwards": True},
+    {"return_state": True}, {"stateful": True}, {"stateful": True, "return_state": True},
+    {"stateful": True, "return_sequences": True, "go_backwards": True},
+])
+def test_repeated_calls_take_the_fast_path_and_match_the_general_path(monkeypatch, cell,
+                                                                         options):
+    """After its first call a layer sends a plain float32 call straight to the core. Each such
+    call must equal, bitwise, the general path (a twin layer with the same weights, called
+    with an all-true mask), carry states like the reference, and detach the states it returns;
+    and it must actually be taken."""
+    rng = np.random.default_rng(19)
+    xs = [rng.standard_normal((3, t, 5)).astype(np.float32) for t in (4, 1, 1, 6)]
+    layer = CELLS[cell](7, **options)
+    layer.build((None, None, 5))
+    random_bias(layer, rng)
+    twin = CELLS[cell](7, **options)
+    twin.build((None, None, 5))
+    twin.set_weights(layer.get_weights())
+    general = []
+    real_prepare = layer._prepare_input
+    monkeypatch.setattr(layer, "_prepare_input", lambda x: general.append(1) or real_prepare(x))
+    states = None  # the reference's, carried from call to call when stateful
+    for x in xs:
+        got = layer(x)
+        want = twin(x, mask=np.ones(x.shape[:2], bool))
+        got_list = got if isinstance(got, list) else [got]
+        want_list = want if isinstance(want, list) else [want]
+        assert len(got_list) == len(want_list)
+        for g, w in zip(got_list, want_list):
+            np.testing.assert_array_equal(g, w)
+        ref_out, ref_states = reference_rnn(layer, x, initial_state=states)
+        assert_close(got_list[0], ref_out, "output")
+        if layer.stateful:
+            states = ref_states
+            for g in got_list:
+                g[...] = 1e3  # must not reach the states the layer carries
+    assert len(general) == 1, "only the first call (which packs the weights) is general"
+
+
 def test_stateful_bidirectional_reset():
     rng = np.random.default_rng(14)
     x = rng.standard_normal((2, 4, 3)).astype(np.float32)
