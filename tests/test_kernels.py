@@ -196,22 +196,30 @@ def test_threads_give_identical_results(isa, threads, cell, reset_after, batch, 
 @pytest.mark.parametrize("batch", [1, 2, 7])
 def test_consecutive_calls_agree(isa, threads, cell, reset_after, batch):
     """Consecutive calls with one set of weights sweep the unit groups in opposite directions
-    (a one-step call starts where the last one ended, for the cache); the results must be
-    bitwise the same and match the reference, for one step and for several."""
+    (a one-step call starts where the last one ended, for the cache), and at batch <= 2 a chunk
+    whose first sweep runs backwards projects its inputs after it. The results must be bitwise
+    the same whatever the direction and match the reference, for one step, several, and 360
+    (two or three input-projection chunks at batch 1 and 2, starting on both parities). Inputs
+    alternate, so that a projection left out would show: the workspace would still hold the
+    other input's."""
     rng = np.random.default_rng(batch)
-    for n, timesteps in itertools.product((1, 2), (1, 3)):
+    for n, timesteps in itertools.product((1, 2), (1, 3, 360)):
         threads(n)
-        case = make_case(rng, cell, reset_after, batch, timesteps, 9, 57)
-        x, kernel, recurrent, bias = case
+        x, kernel, recurrent, bias = make_case(rng, cell, reset_after, batch, timesteps, 9, 57)
+        x2 = rng.standard_normal(x.shape).astype(np.float32)
         kw = {"reset_after": reset_after} if cell == "gru" else {}
         packed = ops.pack_weights(cell, kernel, recurrent, bias, **kw)
-        first = ops.rnn_forward(x, packed)
-        second = ops.rnn_forward(x, packed)
-        np.testing.assert_array_equal(second[0], first[0])
-        for s, s0 in zip(second[1], first[1]):
-            np.testing.assert_array_equal(s, s0)
-        got, want = run_both(cell, reset_after, *case)
-        check(got, want, tolerance_for(timesteps))
+        tol = tolerance_for(timesteps)
+        runs = [ops.rnn_forward(a, packed) for a in (x, x, x2, x, x2)]
+        for (out, states), a in zip(runs[:3], (x, x, x2)):
+            want = ref.rnn(cell, a.astype(np.float64), kernel.astype(np.float64),
+                           recurrent.astype(np.float64), bias.astype(np.float64),
+                           **kw)
+            check((out, states), want, tol)
+        for got, first in ((runs[1], runs[0]), (runs[3], runs[0]), (runs[4], runs[2])):
+            np.testing.assert_array_equal(got[0], first[0])
+            for s, s0 in zip(got[1], first[1]):
+                np.testing.assert_array_equal(s, s0)
 
 
 @pytest.mark.parametrize(

@@ -393,7 +393,9 @@ FRNN_INLINE void emit(const ThreadView& v, int b, int s, int u0, vf h, float* h_
 }
 
 // One timestep (processing step s, time t) for this thread's rows and groups.
-void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
+// project_len > 0: this step first computes the recurrent pre-activations, then the input
+// projection of the chunk's project_len steps (see forward_thread), then the gates.
+void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_len) {
   const ForwardPlan& p = *v.plan;
   const PackedRnnWeights& w = *v.w;
   const RnnForwardArgs& args = *v.args;
@@ -533,6 +535,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense) {
       recurrent_preacts(v, h_prev, w.recurrent.data(), G, q, v.row_begin, n_rows,
                         p.pre + static_cast<long>(v.row_begin) * pre_stride + q * 16 * G, pre_stride);
     }
+    if (project_len > 0) project_inputs(v, t_low, project_len);
     for (int b = v.row_begin; b < v.row_end; ++b) {
       const bool live = real(b);
       const float* xr = xp_row(b);
@@ -624,14 +627,23 @@ void forward_thread(const ForwardPlan& p, int tid) {
   const bool lstm = w.cell == CellKind::kLstm;
   // The driver has set h[0] (and c) from the initial states before starting the threads.
   int sense = 0;
+  // The branch of step() that takes project_len (GRU reset_after=False has its own).
+  const bool defers_projection = v.B <= 2 && v.G > 1 && !(w.cell == CellKind::kGru && !w.reset_after);
 
   for (int s0 = 0; s0 < v.T; s0 += p.chunk) {
     const int len = v.T - s0 < p.chunk ? v.T - s0 : p.chunk;
     const int t_low = args.go_backwards ? v.T - s0 - len : s0;
-    project_inputs(v, t_low, len);
+    // A chunk whose first step sweeps the recurrent weights backwards projects its inputs after
+    // that sweep, where the step computes all its recurrent pre-activations before any gate
+    // (the gated cells' matrix-vector steps). Across one-step calls the weights are then
+    // touched in mirrored order, call after call (input projection, recurrent forwards |
+    // recurrent backwards, input projection | ...), so each call starts with what the previous
+    // one touched last, still in L2.
+    const bool project_late = defers_projection && ((s0 + p.sweep_parity) & 1) != 0;
+    if (!project_late) project_inputs(v, t_low, len);
     for (int s = s0; s < s0 + len; ++s) {
       const int t = args.go_backwards ? v.T - 1 - s : s;
-      step(v, s, t, t_low, sense);
+      step(v, s, t, t_low, sense, project_late && s == s0 ? len : 0);
     }
   }
 
