@@ -628,7 +628,8 @@ void forward_thread(const ForwardPlan& p, int tid) {
   // The driver has set h[0] (and c) from the initial states before starting the threads.
   int sense = 0;
   // The branch of step() that takes project_len (GRU reset_after=False has its own).
-  const bool defers_projection = v.B <= 2 && v.G > 1 && !(w.cell == CellKind::kGru && !w.reset_after);
+  const bool defers_projection =
+      v.B <= 2 && v.G > 1 && !(w.cell == CellKind::kGru && !w.reset_after);
 
   for (int s0 = 0; s0 < v.T; s0 += p.chunk) {
     const int len = v.T - s0 < p.chunk ? v.T - s0 : p.chunk;

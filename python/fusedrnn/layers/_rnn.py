@@ -262,8 +262,9 @@ class RNNLayer(Layer):
     def _fast_forward(self, x):
         """The common call (a float32 NumPy input of the built feature size, no mask, no
         initial state, on the CPU, weights already packed) straight to the C++ core; None for
-        anything else, which takes the general path and its checks. A streaming call through
-        the layer paid ~5 us of Python on top of the op (~1.7 us), most of it here."""
+        anything else, which takes the general path and its checks. Through the general path
+        a one-step streaming call paid ~5 us of Python on top of the op (~2 us); this one
+        costs ~1 us (docs/performance.md, change 23)."""
         if not (type(x) is np.ndarray and x.dtype is _F32 and x.ndim == 3
                 and x.shape[2] == self.input_spec_dim and x.shape[1] > 0):
             return None
