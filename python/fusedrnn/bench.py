@@ -56,7 +56,7 @@ __all__ = [
 
 CELLS = ("simple_rnn", "gru", "lstm")
 _GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
-ENGINES = ("fusedrnn", "reference", "torch", "onnxruntime")
+ENGINES = ("fusedrnn", "fusedrnn.models", "reference", "torch", "onnxruntime")
 PEER_NAMES = ("torch", "onnxruntime", "reference")
 
 # Outputs are in [-1, 1] (tanh of something); fp32 kernels with fast activations stay far
@@ -213,6 +213,42 @@ class _FusedRunner:
         return out, tuple(new)
 
 
+class _ModelRunner:
+    """fusedrnn through its Keras-style API: ``model(x)`` on a Sequential of one layer, the
+    streaming steps on a stateful one. What a Keras user's call pays on top of the op."""
+
+    name = "fusedrnn.models"
+
+    def __init__(self, cell, kernel, recurrent, bias, num_threads):
+        from . import layers, models
+
+        _, self._set_threads, _ = _fused_modules()
+        self.num_threads = num_threads
+        cls = {"simple_rnn": layers.SimpleRNN, "gru": layers.GRU, "lstm": layers.LSTM}[cell]
+        units, input_dim = recurrent.shape[0], kernel.shape[0]
+        self._model = models.Sequential(
+            [cls(units, return_sequences=True, input_shape=(None, input_dim))])
+        self._model.set_weights([kernel, recurrent, bias])
+        self._stream = models.Sequential(
+            [cls(units, stateful=True, input_shape=(None, input_dim))])
+        self._stream.set_weights([kernel, recurrent, bias])
+
+    def activate(self):
+        self._set_threads(self.num_threads)
+
+    def forward(self, x):
+        return self._model(x)
+
+    def step(self, x_t, states=None):
+        """One streamed step. The stateful layer carries the state itself: ``states=None``
+        starts a sequence (reset_states), anything else continues the layer's own."""
+        layer = self._stream.layers[0]
+        if states is None:
+            layer.reset_states()
+        out = self._stream(x_t)
+        return out, layer._states
+
+
 class _ReferenceRunner:
     """The NumPy oracle run in float32 (a slow baseline; it is single-threaded NumPy)."""
 
@@ -253,6 +289,8 @@ def make_runner(engine: str, cell: str, kernel, recurrent, bias, *, num_threads:
     _check_cell(cell)
     if engine == "fusedrnn":
         return _FusedRunner(cell, kernel, recurrent, bias, num_threads)
+    if engine == "fusedrnn.models":
+        return _ModelRunner(cell, kernel, recurrent, bias, num_threads)
     if engine == "reference":
         return _ReferenceRunner(cell, kernel, recurrent, bias, num_threads)
     if engine in ("torch", "onnxruntime"):
