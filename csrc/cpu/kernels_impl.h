@@ -392,6 +392,13 @@ FRNN_INLINE void emit(const ThreadView& v, int b, int s, int u0, vf h, float* h_
   }
 }
 
+// Whether step() computes all of a step's recurrent pre-activations before any gate: the gated
+// cells' matrix-vector steps (GRU reset_after=False has a two-phase step of its own). Only these
+// steps can take a chunk's input projection after their pre-activations (project_len below).
+FRNN_INLINE bool preacts_before_gates(const ThreadView& v) {
+  return v.B <= 2 && v.G > 1 && !(v.w->cell == CellKind::kGru && !v.w->reset_after);
+}
+
 // One timestep (processing step s, time t) for this thread's rows and groups.
 // project_len > 0: this step first computes the recurrent pre-activations, then the input
 // projection of the chunk's project_len steps (see forward_thread), then the gates.
@@ -523,12 +530,12 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
     finish_inline(b, blk, pre, live, xr);
   };
 
-  if (v.B <= 2 && G > 1) {
-    // Matrix-vector steps of the gated cells: first every recurrent pre-activation of this thread's groups, so the
-    // weights stream back to back, then the gates of all its units in one loop of independent
-    // work the core can overlap (after each 16-unit group, the short epilogue stalled the
-    // pipeline: 14% of a GRU step at batch 1; a SimpleRNN's one-activation epilogue gains
-    // nothing from this).
+  if (preacts_before_gates(v)) {
+    // Matrix-vector steps of the gated cells: first every recurrent pre-activation of this
+    // thread's groups, so the weights stream back to back, then the gates of all its units in
+    // one loop of independent work the core can overlap (after each 16-unit group, the short
+    // epilogue stalled the pipeline: 14% of a GRU step at batch 1; a SimpleRNN's
+    // one-activation epilogue gains nothing from this).
     const long pre_stride = static_cast<long>(G) * v.Hp;
     for (int i = 0; i < n_groups; ++i) {
       const int q = group_at(i);
@@ -627,9 +634,6 @@ void forward_thread(const ForwardPlan& p, int tid) {
   const bool lstm = w.cell == CellKind::kLstm;
   // The driver has set h[0] (and c) from the initial states before starting the threads.
   int sense = 0;
-  // The branch of step() that takes project_len (GRU reset_after=False has its own).
-  const bool defers_projection =
-      v.B <= 2 && v.G > 1 && !(w.cell == CellKind::kGru && !w.reset_after);
 
   for (int s0 = 0; s0 < v.T; s0 += p.chunk) {
     const int len = v.T - s0 < p.chunk ? v.T - s0 : p.chunk;
@@ -640,7 +644,7 @@ void forward_thread(const ForwardPlan& p, int tid) {
     // touched in mirrored order, call after call (input projection, recurrent forwards |
     // recurrent backwards, input projection | ...), so each call starts with what the previous
     // one touched last, still in L2.
-    const bool project_late = defers_projection && ((s0 + p.sweep_parity) & 1) != 0;
+    const bool project_late = preacts_before_gates(v) && ((s0 + p.sweep_parity) & 1) != 0;
     if (!project_late) project_inputs(v, t_low, len);
     for (int s = s0; s < s0 + len; ++s) {
       const int t = args.go_backwards ? v.T - 1 - s : s;
