@@ -310,7 +310,7 @@ class RNNLayer(Layer):
         states = [as_float_array(s, "state", self._compute_dtype)
                   for s in _as_state_list(states)]
         self._check_state_shapes([s.shape for s in states], states[0].shape[0])
-        self._states = tuple(np.array(s, copy=True) for s in states)
+        self._states = tuple(s.copy() for s in states)  # NumPy or CuPy, detached
 
     def reset_state(self) -> None:
         self.reset_states()

@@ -1,0 +1,294 @@
+"""Layers and models on the CUDA path: ``device="cuda"`` and CuPy inputs, against the same
+layers on the CPU.
+
+Each test runs twice:
+- ``fake``: CuPy and ``fusedrnn.cuda`` replaced by the CPU stand-ins of fake_cuda.py (a device
+  array NumPy will not convert implicitly, an engine that refuses host arrays). This checks the
+  Python plumbing (where arrays are converted, which engine runs, what type comes back) on any
+  machine; the numbers are the CPU kernels'.
+- ``gpu``: the real CuPy and CUDA kernels; skipped without a GPU.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from fake_cuda import FakeCudaEngine, make_cupy
+
+import fusedrnn.cuda as fcuda
+from fusedrnn import _backend
+from fusedrnn.layers import (
+    GRU,
+    LSTM,
+    Activation,
+    Bidirectional,
+    Dense,
+    Dropout,
+    Embedding,
+    Input,
+    Masking,
+    SimpleRNN,
+    TimeDistributed,
+)
+from fusedrnn.models import Model, Sequential
+from tolerances import assert_close
+
+GPU_OK = fcuda.is_available()
+TOL = (1e-4, 2e-5)  # the GPU's fp32 against the CPU's fp32
+
+
+@dataclass
+class Device:
+    kind: str
+    cp: Any  # the cupy module (or its stand-in)
+    engine: FakeCudaEngine | None  # None on a real GPU
+
+    def is_device_array(self, a) -> bool:
+        return isinstance(a, self.cp.ndarray)
+
+    def ran(self, entry: str) -> None:
+        """The CUDA engine ran ``entry`` since the last check (the fake records its calls)."""
+        if self.engine is not None:
+            assert entry in self.engine.calls, f"{entry} not called: {self.engine.calls}"
+            self.engine.calls.clear()
+
+
+@pytest.fixture(params=[
+    "fake",
+    pytest.param("gpu", marks=[pytest.mark.cuda, pytest.mark.skipif(
+        not GPU_OK, reason="needs CuPy and a CUDA GPU (pip install cupy-cuda12x); none here")]),
+])
+def device(request, monkeypatch):
+    if request.param == "gpu":
+        import cupy
+
+        return Device("gpu", cupy, None)
+    cp = make_cupy()
+    engine = FakeCudaEngine()
+    monkeypatch.setitem(sys.modules, "cupy", cp)
+    monkeypatch.setattr(_backend, "_cuda_module", lambda: engine)
+    return Device("fake", cp, engine)
+
+
+def host(a):
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else a
+
+
+def twin(make, x_shape, **kwargs):
+    """The same layer on the CPU and with device="cuda", with the same weights."""
+    cpu = make(**kwargs)
+    gpu = make(device="cuda", **kwargs)
+    cpu.build(x_shape)
+    gpu.build(x_shape)
+    gpu.set_weights(cpu.get_weights())
+    return cpu, gpu
+
+
+CELLS = [
+    pytest.param(lambda **k: SimpleRNN(5, **k), id="simple_rnn"),
+    pytest.param(lambda **k: GRU(5, **k), id="gru"),
+    pytest.param(lambda **k: GRU(5, reset_after=False, **k), id="gru_reset_before"),
+    pytest.param(lambda **k: LSTM(5, **k), id="lstm"),
+]
+
+
+@pytest.mark.parametrize("make", CELLS)
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_numpy_in_numpy_out(device, make, return_sequences, go_backwards):
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 6, 4)).astype(np.float32)
+    cpu, gpu = twin(make, x.shape, return_sequences=return_sequences, return_state=True,
+                    go_backwards=go_backwards)
+    want = cpu(x)
+    got = gpu(x)
+    device.ran("rnn_forward")
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert type(g) is np.ndarray
+        assert_close(g, w, TOL)
+
+
+@pytest.mark.parametrize("make", CELLS)
+def test_device_arrays_in_device_arrays_out(device, make):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (3, 6, 4)).astype(np.float32)
+    mask = rng.random((3, 6)) < 0.7
+    cpu = make(return_sequences=True, return_state=True)
+    want = cpu(x)
+    gpu = make(return_sequences=True, return_state=True)  # device=None: follows the input
+    gpu.build(x.shape)
+    gpu.set_weights(cpu.get_weights())
+    init = [rng.uniform(-1, 1, (3, 5)).astype(np.float32) for _ in want[1:]]
+    got = gpu(device.cp.asarray(x), initial_state=[device.cp.asarray(s) for s in init],
+              mask=device.cp.asarray(mask))
+    device.ran("rnn_forward")
+    want = cpu(x, initial_state=init, mask=mask)
+    for g, w in zip(got, want):
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)
+
+
+@pytest.mark.parametrize("make", CELLS)
+def test_stateful_carries_device_states(device, make):
+    rng = np.random.default_rng(2)
+    xs = [rng.uniform(-1, 1, (2, 3, 4)).astype(np.float32) for _ in range(3)]
+    cpu, gpu = twin(make, (2, 3, 4), stateful=True, return_sequences=True)
+    for x in xs[:2]:
+        got = gpu(device.cp.asarray(x))
+        assert device.is_device_array(got)
+        assert_close(host(got), cpu(x), TOL)
+    device.ran("rnn_forward")
+    for g, w in zip(gpu.states, cpu.states):  # the carried states, on the device
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)
+    # a NumPy call after CuPy ones: the device states come along, the result is NumPy
+    got = gpu(xs[2])
+    assert type(got) is np.ndarray
+    assert_close(got, cpu(xs[2]), TOL)
+    # set the states from device arrays, then from NumPy ones
+    h = rng.uniform(-1, 1, (2, 5)).astype(np.float32)
+    states = [h] * len(cpu.states)
+    cpu.reset_states(states)
+    gpu.reset_states([device.cp.asarray(s) for s in states])
+    assert_close(host(gpu(device.cp.asarray(xs[0]))), cpu(xs[0]), TOL)
+    gpu.reset_states()
+    cpu.reset_states()
+    assert_close(gpu(xs[1]), cpu(xs[1]), TOL)
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
+def test_bidirectional(device, merge_mode):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (3, 5, 4)).astype(np.float32)
+    mask = rng.random((3, 5)) < 0.7
+    cpu = Bidirectional(LSTM(4, return_sequences=True, return_state=True), merge_mode=merge_mode)
+    gpu = Bidirectional(LSTM(4, return_sequences=True, return_state=True, device="cuda"),
+                        merge_mode=merge_mode)
+    cpu.build(x.shape)
+    gpu.build(x.shape)
+    gpu.set_weights(cpu.get_weights())
+    want = cpu(x, mask=mask)
+    got = gpu(x, mask=mask)
+    device.ran("bidirectional_forward")  # both directions in one call
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert type(g) is np.ndarray
+        assert_close(g, w, TOL)
+    got = gpu(device.cp.asarray(x), mask=device.cp.asarray(mask))
+    for g, w in zip(got, want):
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)
+
+
+def test_masked_model(device):
+    """Embedding(mask_zero) -> GRU on the GPU -> Dense: predict with NumPy and with CuPy."""
+    rng = np.random.default_rng(4)
+    tokens = rng.integers(1, 20, (7, 6))
+    tokens[:, 4:] = 0  # padding: masked steps
+    tokens[2, :] = 0  # a row with no real step
+
+    def build(dev):
+        return Sequential([
+            Input(shape=(6,), dtype="int32"),
+            Embedding(20, 8, mask_zero=True),
+            GRU(5, return_sequences=True, device=dev),
+            LSTM(3, device=dev),
+            Dense(2, activation="softmax"),
+        ])
+
+    cpu, gpu = build(None), build("cuda")
+    gpu.set_weights(cpu.get_weights())
+    want = cpu.predict(tokens, batch_size=3, verbose=0)
+    got = gpu.predict(tokens, batch_size=3, verbose=0)
+    device.ran("rnn_forward")
+    assert type(got) is np.ndarray
+    assert_close(got, want, TOL)
+    got = gpu.predict(device.cp.asarray(tokens), batch_size=3, verbose=0)
+    assert device.is_device_array(got)
+    assert_close(host(got), want, TOL)
+    got = gpu(device.cp.asarray(tokens))
+    assert device.is_device_array(got)
+    assert_close(host(got), want, TOL)
+
+
+def test_masking_layer_and_device_inputs(device):
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (4, 6, 3)).astype(np.float32)
+    x[1, 3:] = 0.0
+    x[3, :] = 0.0
+
+    def build():
+        return Sequential([Input(shape=(6, 3)), Masking(0.0),
+                           SimpleRNN(4, return_sequences=True), Dropout(0.5),
+                           TimeDistributed(Dense(3)), Activation("relu"), Dense(2)])
+
+    cpu, gpu = build(), build()
+    gpu.set_weights(cpu.get_weights())
+    want = cpu(x)
+    got = gpu(device.cp.asarray(x))  # device=None everywhere: the CuPy input decides
+    device.ran("rnn_forward")
+    assert device.is_device_array(got)
+    assert_close(host(got), want, TOL)
+
+
+def test_functional_model_passes_device_states(device):
+    """An encoder's states as the next layer's initial state, through the graph walk."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-1, 1, (3, 6, 3)).astype(np.float32)
+
+    def build(dev):
+        inp = Input(shape=(6, 3))
+        seq, h, c = LSTM(4, return_sequences=True, return_state=True, device=dev)(inp)
+        y = LSTM(4, device=dev)(seq, initial_state=[h, c])
+        return Model(inp, [Dense(2)(y), h])
+
+    cpu, gpu = build(None), build("cuda")
+    gpu.set_weights(cpu.get_weights())
+    want = cpu(x)
+    got = gpu(x)
+    device.ran("rnn_forward")
+    for g, w in zip(got, want):
+        assert type(g) is np.ndarray
+        assert_close(g, w, TOL)
+    got = gpu.predict(device.cp.asarray(x), batch_size=2, verbose=0)
+    for g, w in zip(got, want):
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)
+
+
+def test_set_weights_reaches_the_device(device):
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-1, 1, (2, 4, 3)).astype(np.float32)
+    cpu = Sequential([Input(shape=(4, 3)), GRU(4, return_sequences=True), Dense(2)])
+    gpu = Sequential([Input(shape=(4, 3)), GRU(4, return_sequences=True, device="cuda"),
+                      Dense(2)])
+    gpu.set_weights(cpu.get_weights())
+    assert_close(host(gpu(device.cp.asarray(x))), cpu(x), TOL)
+    new = [w + rng.uniform(-0.3, 0.3, w.shape).astype(np.float32) for w in cpu.get_weights()]
+    cpu.set_weights(new)
+    gpu.set_weights(new)  # the packed CUDA weights and Dense's device copies must follow
+    assert_close(host(gpu(device.cp.asarray(x))), cpu(x), TOL)
+    assert_close(gpu(x), cpu(x), TOL)
+
+
+def test_the_stand_ins_fail_where_cupy_and_the_cuda_engine_do():
+    """The fake device is only worth its tests if it refuses what CuPy refuses."""
+    cp, engine = make_cupy(), FakeCudaEngine()
+    a = cp.asarray(np.ones((2, 3), np.float32))
+    with pytest.raises(TypeError, match="Implicit conversion"):
+        np.asarray(a)
+    with pytest.raises(TypeError, match="Implicit conversion"):
+        np.array(a, copy=True)
+    with pytest.raises(TypeError, match="host array mixed"):
+        a + np.ones((2, 3), np.float32)
+    assert isinstance(a * 2 + np.float32(1), cp.ndarray)
+    assert isinstance(np.concatenate([a, a]), cp.ndarray)
+    assert isinstance(cp.zeros((2, 2)), cp.ndarray)
+    assert _backend.is_cupy_array(a)
+    assert not _backend.is_cupy_array(a.get())
+    with pytest.raises(AssertionError, match="not a device array"):
+        engine.rnn_forward(np.ones((1, 2, 3), np.float32), None)
