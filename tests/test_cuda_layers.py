@@ -235,6 +235,19 @@ def test_masking_layer_and_device_inputs(device):
     assert_close(host(got), want, TOL)
 
 
+@pytest.mark.parametrize("shape", [(0, 6, 4), (3, 0, 4)], ids=["empty_batch", "no_steps"])
+def test_empty_inputs(device, shape):
+    cpu, gpu = twin(lambda **k: LSTM(5, **k), (None, None, 4), return_sequences=True,
+                    return_state=True)
+    x = np.zeros(shape, np.float32)
+    want = cpu(x)
+    for got in (gpu(x), gpu(device.cp.asarray(x))):
+        for g, w in zip(got, want):
+            assert g.shape == w.shape
+            assert_close(host(g), w, TOL)
+    assert all(device.is_device_array(g) for g in gpu(device.cp.asarray(x)))
+
+
 def test_functional_model_passes_device_states(device):
     """An encoder's states as the next layer's initial state, through the graph walk."""
     rng = np.random.default_rng(7)
