@@ -41,20 +41,36 @@ GPU_OK = fcuda.is_available()
 TOL = (1e-4, 2e-5)  # the GPU's fp32 against the CPU's fp32
 
 
+class Recorder:
+    """fusedrnn.cuda with a record of the entry points called (on a real GPU)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.calls: list[str] = []
+
+    def __getattr__(self, name):
+        fn = getattr(self.module, name)
+
+        def recorded(*args, **kwargs):
+            self.calls.append(name)
+            return fn(*args, **kwargs)
+
+        return recorded
+
+
 @dataclass
 class Device:
     kind: str
     cp: Any  # the cupy module (or its stand-in)
-    engine: FakeCudaEngine | None  # None on a real GPU
+    engine: Any  # what _backend uses as fusedrnn.cuda: FakeCudaEngine or a Recorder
 
     def is_device_array(self, a) -> bool:
         return isinstance(a, self.cp.ndarray)
 
     def ran(self, entry: str) -> None:
-        """The CUDA engine ran ``entry`` since the last check (the fake records its calls)."""
-        if self.engine is not None:
-            assert entry in self.engine.calls, f"{entry} not called: {self.engine.calls}"
-            self.engine.calls.clear()
+        """The CUDA engine ran ``entry`` since the last check."""
+        assert entry in self.engine.calls, f"{entry} not called: {self.engine.calls}"
+        self.engine.calls.clear()
 
 
 @pytest.fixture(params=[
@@ -66,12 +82,12 @@ def device(request, monkeypatch):
     if request.param == "gpu":
         import cupy
 
-        return Device("gpu", cupy, None)
-    cp = make_cupy()
-    engine = FakeCudaEngine()
-    monkeypatch.setitem(sys.modules, "cupy", cp)
+        cp, engine = cupy, Recorder(fcuda)
+    else:
+        cp, engine = make_cupy(), FakeCudaEngine()
+        monkeypatch.setitem(sys.modules, "cupy", cp)
     monkeypatch.setattr(_backend, "_cuda_module", lambda: engine)
-    return Device("fake", cp, engine)
+    return Device(request.param, cp, engine)
 
 
 def host(a):
