@@ -42,7 +42,7 @@ TOL = (1e-4, 2e-5)  # the GPU's fp32 against the CPU's fp32
 
 
 class Recorder:
-    """fusedrnn.cuda with a record of the entry points called (on a real GPU)."""
+    """An engine (fusedrnn.cuda or the CPU stand-in) with a record of the entry points called."""
 
     def __init__(self, module):
         self.module = module
@@ -62,7 +62,7 @@ class Recorder:
 class Device:
     kind: str
     cp: Any  # the cupy module (or its stand-in)
-    engine: Any  # what _backend uses as fusedrnn.cuda: FakeCudaEngine or a Recorder
+    engine: Recorder  # what _backend uses as fusedrnn.cuda
 
     def is_device_array(self, a) -> bool:
         return isinstance(a, self.cp.ndarray)
@@ -84,7 +84,7 @@ def device(request, monkeypatch):
 
         cp, engine = cupy, Recorder(fcuda)
     else:
-        cp, engine = make_cupy(), FakeCudaEngine()
+        cp, engine = make_cupy(), Recorder(FakeCudaEngine())
         monkeypatch.setitem(sys.modules, "cupy", cp)
     monkeypatch.setattr(_backend, "_cuda_module", lambda: engine)
     return Device(request.param, cp, engine)
