@@ -35,3 +35,23 @@ def test_nvcc_compiles(source, arch, tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
     assert (tmp_path / "k.o").stat().st_size > 0
+
+
+# benchmarks/gpu_session.sh runs on a lent GPU machine, where a mistake costs device time that
+# cannot be had back: check here that bash parses it and that it refuses unknown steps.
+GPU_SESSION = os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks", "gpu_session.sh")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_gpu_session_script_parses():
+    subprocess.run(["bash", "-n", GPU_SESSION], check=True, capture_output=True, text=True)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_gpu_session_script_refuses_unknown_steps(tmp_path):
+    done = subprocess.run(
+        ["bash", GPU_SESSION, "nosuchstep"], capture_output=True, text=True,
+        env={**os.environ, "OUT": str(tmp_path)}, timeout=60,
+    )
+    assert done.returncode == 2
+    assert "unknown step 'nosuchstep'" in done.stderr
