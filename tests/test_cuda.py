@@ -427,3 +427,27 @@ def test_auto_falls_back_when_weights_do_not_fit():
     assert_close(cp.asnumpy(out), want, "output")
     assert_close(cp.asnumpy(st[1]), want_s[1], "c")
 
+
+
+@needs_gpu
+@pytest.mark.cuda
+@pytest.mark.parametrize("algorithm", ["persistent", "stepwise"])
+@pytest.mark.parametrize("batch", [1, 5])
+@pytest.mark.parametrize("units", [5, 33])
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+def test_infinite_inputs_match_the_reference(cell, reset_after, units, batch, algorithm):
+    # tanh and sigmoid map +-inf to finite values; on the CPU, padding units (zero weights,
+    # inf * 0 = NaN) once spread NaN to every unit. The same case here, on the GPU.
+    import cupy as cp
+
+    rng = np.random.default_rng(units * 10 + batch)
+    k, r, bias = make_weights(rng, cell, units, 3, reset_after)
+    x = rng.uniform(-1, 1, (batch, 5, 3)).astype(np.float32)
+    x[batch - 1, 1, 0] = np.inf
+    x[0, 3, 2] = -np.inf
+    opts = {"reset_after": reset_after} if cell == "gru" else {}
+    want, _ = reference_run(cell, x, k, r, bias, **opts)
+    assert np.isfinite(want).all()
+    packed = fcuda.pack_weights(cell, k, r, bias, reset_after=reset_after)
+    got, _ = fcuda.rnn_forward(cp.asarray(x), packed, algorithm=algorithm)
+    np.testing.assert_allclose(cp.asnumpy(got), want, rtol=RTOL, atol=ATOL)

@@ -280,6 +280,28 @@ def test_nan_stays_in_its_sample(isa):
         assert np.isfinite(h[others]).all()
 
 
+@pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("units", [5, 20, 33])
+@pytest.mark.parametrize("batch", [1, 2, 5])
+def test_infinite_inputs_and_states_match_the_reference(isa, cell, reset_after, units, batch):
+    """tanh and sigmoid map +-inf to finite values, so an inf in x (or, where h goes through
+    an activation, in the initial h) must give the reference's finite outputs. The units that
+    pad H to whole 16-unit groups have zero weights, and inf * 0 = NaN there once spread NaN to
+    every unit through the state."""
+    rng = np.random.default_rng(units * 10 + batch)
+    x, kernel, recurrent, bias = make_case(rng, cell, reset_after, batch, 5, 3, units)
+    x[batch - 1, 1, 0] = np.inf
+    x[0, 3, 2] = -np.inf
+    n_states = 2 if cell == "lstm" else 1
+    states = [rng.standard_normal((batch, units)).astype(np.float32) for _ in range(n_states)]
+    if cell != "gru":  # a GRU carries h_prev through z * h_prev: an inf there stays inf
+        states[0][batch // 2, units - 1] = -np.inf
+    for initial in (None, states):
+        got, want = run_both(cell, reset_after, x, kernel, recurrent, bias, initial_state=initial)
+        assert np.isfinite(want[0]).all()  # the case is one the reference keeps finite
+        check(got, want, tolerance_for(5))
+
+
 def test_empty_batch():
     rng = np.random.default_rng(1)
     x, kernel, recurrent, bias = make_case(rng, "lstm", False, 0, 4, 3, 5)

@@ -211,3 +211,62 @@ def test_threads_sharing_one_cpu_finish_with_identical_results(tmp_path):
     one, two = np.load(paths[1]), np.load(paths[2])
     np.testing.assert_array_equal(two, one)
     np.testing.assert_array_equal(one[0], one[1])
+
+
+_CONCURRENT_CHILD = """
+import sys, threading, time
+import numpy as np
+import fusedrnn
+import fusedrnn.reference
+from fusedrnn import ops
+rng = np.random.default_rng(0)
+x = rng.standard_normal((1, 3, 16)).astype(np.float32)
+# 768 KB of recurrent weights at batch 1: split across threads, a barrier every step.
+kernel = (rng.standard_normal((16, 768)) * 0.1).astype(np.float32)
+recurrent = (rng.standard_normal((256, 768)) * 0.06).astype(np.float32)
+packed = ops.pack_weights("gru", kernel, recurrent, None)
+want = fusedrnn.reference.rnn("gru", x.astype(np.float64), kernel, recurrent)[0]
+outs = []
+# First calls of the process made by two threads at once (the pool starts under them).
+start = threading.Barrier(2)
+def first():
+    start.wait()
+    outs.append(ops.rnn_forward(x, packed)[0])
+threads = [threading.Thread(target=first) for _ in range(2)]
+# Then calls from two threads while a third switches between 1 and 2 threads.
+stop = time.monotonic() + float(sys.argv[1])
+def caller():
+    while time.monotonic() < stop:
+        outs.append(ops.rnn_forward(x, packed)[0])
+def switcher():
+    i = 0
+    while time.monotonic() < stop:
+        fusedrnn.set_num_threads(1 + i % 2)
+        i += 1
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+threads = [threading.Thread(target=f) for f in (caller, caller, switcher)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+assert len(outs) > 2, len(outs)
+for out in outs:
+    np.testing.assert_array_equal(out, outs[0])
+np.testing.assert_allclose(outs[0], want, rtol=1e-4, atol=1e-5)
+print("calls", len(outs))
+"""
+
+
+def test_concurrent_calls_while_the_thread_count_changes():
+    """Calls from several Python threads while another calls set_num_threads (and the first
+    calls of a process made from two threads at once) must neither hang nor change results:
+    a job planned for the requested thread count once met a pool that was being rebuilt, ran
+    its barrier-synchronised participants one after another and waited forever."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CONCURRENT_CHILD, "2.0"], capture_output=True, text=True,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}, timeout=90, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

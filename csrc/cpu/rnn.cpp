@@ -490,7 +490,8 @@ void rnn_forward(const RnnForwardArgs* jobs, int num_jobs) {
   // Run all jobs at once when each can have a thread; otherwise one after another.
   const int n = static_cast<int>(live.size());
   const bool together = n > 1 && pool_threads >= n;
-  auto launch = [&](const int* group, int count, int threads_each) {
+  // Plans jobs group[0..count) with threads_each threads at most each; returns their total.
+  auto plan_group = [&](const int* group, int count, int threads_each) {
     ctx.kernels = &k;
     ctx.jobs.clear();
     ctx.first_thread.clear();
@@ -502,7 +503,22 @@ void rnn_forward(const RnnForwardArgs* jobs, int num_jobs) {
       ctx.first_thread.push_back(total);
       total += ws(j).plan.threads;
     }
-    pool.run(total, &run_thread, &ctx);
+    return total;
+  };
+  auto launch = [&](const int* group, int count, int threads_each) {
+    const int total = plan_group(group, count, threads_each);
+    if (total == 1) {  // runs on this thread alone: other callers need not wait for the pool
+      run_thread(&ctx, 0);
+      return;
+    }
+    ThreadPool::Lease lease(pool);
+    if (total <= lease.size()) {
+      lease.run(total, &run_thread, &ctx);
+      return;
+    }
+    // The pool has fewer threads than get_num_threads() said: set_num_threads on another
+    // thread is resizing it. Plan again for the threads there are, one job at a time.
+    for (int i = 0; i < count; ++i) lease.run(plan_group(group + i, 1, lease.size()), &run_thread, &ctx);
   };
   if (together) {
     launch(live.data(), n, pool_threads / n);

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <new>
+#include <stdexcept>
+#include <string>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <pthread.h>
@@ -139,28 +141,36 @@ void ThreadPool::worker_loop(int index, std::uint64_t seen) {
   }
 }
 
-void ThreadPool::run(int n, TaskFn fn, void* context) {
+std::mutex& ThreadPool::ready_for_job() {
   if (forked_.load(std::memory_order_relaxed)) resize(wanted_threads_);
-  if (n <= 1 || workers_.empty()) {
-    for (int i = 0; i < n; ++i) fn(context, i);
+  return run_mutex_;
+}
+
+ThreadPool::Lease::Lease(ThreadPool& pool) : pool_(pool), lock_(pool.ready_for_job()) {}
+
+void ThreadPool::Lease::run(int n, TaskFn fn, void* context) {
+  if (n < 1 || n > size())
+    throw std::logic_error("fusedrnn: a job of " + std::to_string(n) +
+                           " threads on a thread pool of " + std::to_string(size()));
+  if (n == 1) {
+    fn(context, 0);
     return;
   }
-  std::lock_guard<std::mutex> run_lock(run_mutex_);
-  if (n > size()) n = size();
-  task_ = fn;
-  context_ = context;
-  cpu_of_[0].store(current_cpu(), std::memory_order_relaxed);
+  ThreadPool& p = pool_;
+  p.task_ = fn;
+  p.context_ = context;
+  p.cpu_of_[0].store(current_cpu(), std::memory_order_relaxed);
   t_participant = 0;
   t_job_threads = n;
-  pending_.store(n - 1, std::memory_order_relaxed);
+  p.pending_.store(n - 1, std::memory_order_relaxed);
   {
-    std::lock_guard<std::mutex> lock(sleep_mutex_);
-    const std::uint64_t next = ((job_word_.load(std::memory_order_relaxed) >> 16) + 1) << 16;
-    job_word_.store(next | static_cast<std::uint64_t>(n), std::memory_order_release);
+    std::lock_guard<std::mutex> lock(p.sleep_mutex_);
+    const std::uint64_t next = ((p.job_word_.load(std::memory_order_relaxed) >> 16) + 1) << 16;
+    p.job_word_.store(next | static_cast<std::uint64_t>(n), std::memory_order_release);
   }
-  wake_.notify_all();
+  p.wake_.notify_all();
   fn(context, 0);
-  while (pending_.load(std::memory_order_acquire) != 0) FUSEDRNN_PAUSE();
+  while (p.pending_.load(std::memory_order_acquire) != 0) FUSEDRNN_PAUSE();
 }
 
 void ThreadPool::spread(int index, int n) {

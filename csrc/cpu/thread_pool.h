@@ -30,9 +30,24 @@ class ThreadPool {
   int size() const { return static_cast<int>(workers_.size()) + 1; }
   void resize(int num_threads);
 
-  // Runs fn(context, i) for i in [0, n) with n <= size(); i = 0 on the calling thread.
-  // Returns when all are done. Calls are serialised by a mutex (the pool runs one job at a time).
-  void run(int n, TaskFn fn, void* context);
+  // The pool held for one job: while a Lease lives no other job runs and the pool is not
+  // resized, so a job planned for at most size() threads gets them all. (Planned before taking
+  // the pool, a job could meet a pool that set_num_threads on another thread was shrinking or
+  // rebuilding, and threads that meet at a barrier every step, run with fewer, wait forever.)
+  class Lease {
+   public:
+    explicit Lease(ThreadPool& pool);
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    int size() const { return pool_.size(); }
+    // Runs fn(context, i) for i in [0, n), 1 <= n <= size(); i = 0 on the calling thread.
+    // Returns when all are done.
+    void run(int n, TaskFn fn, void* context);
+
+   private:
+    ThreadPool& pool_;
+    std::lock_guard<std::mutex> lock_;
+  };
 
   ~ThreadPool();
 
@@ -43,6 +58,8 @@ class ThreadPool {
 
  private:
   ThreadPool();
+  // Restarts the workers in a forked child (they do not exist there); returns the job mutex.
+  std::mutex& ready_for_job();
   void worker_loop(int index, std::uint64_t seen_generation);
   void stop_workers();
   void start_workers(int num_threads);
