@@ -186,10 +186,13 @@ def reference_bidirectional(layer, x, mask=None, initial_state=None):
     y_fw, s_fw = reference_rnn(fw, x, mask=mask, initial_state=init_fw)
     y_bw, s_bw = reference_rnn(bw, x, mask=mask, initial_state=init_bw)
     if layer.return_sequences:
+        # Keras: zeros at masked steps (zero_output_for_mask), in each layer's processing
+        # order; then the backward layer's output is reversed, whatever go_backwards says.
+        if mask is not None:
+            m = mask[:, :, None]
+            y_fw = y_fw * (m[:, ::-1] if fw.go_backwards else m)
+            y_bw = y_bw * (m[:, ::-1] if bw.go_backwards else m)
         y_bw = y_bw[:, ::-1]
-        if mask is not None:  # inside Bidirectional masked outputs are zeros
-            y_fw = y_fw * mask[:, :, None]
-            y_bw = y_bw * mask[:, :, None]
     merged = {
         "concat": lambda: [np.concatenate([y_fw, y_bw], axis=-1)],
         "sum": lambda: [y_fw + y_bw],
@@ -256,6 +259,27 @@ def test_bidirectional_weights_forward_then_backward():
     np.testing.assert_array_equal(layer.backward_layer.get_weights()[0], new[3])
 
 
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("masked", [False, True])
+def test_bidirectional_of_a_layer_that_goes_backwards(cell, masked):
+    """Keras 2 wraps GRU(go_backwards=True) with a forwards copy and, as always, reverses the
+    backward (here: forwards) layer's output: the merged sequence comes out in reversed time
+    order, not in input order."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((3, 6, 2)).astype(np.float32)
+    mask = make_mask(rng, 3, 6) if masked else None
+    layer = Bidirectional(CELLS[cell](4, return_sequences=True, go_backwards=True))
+    got = layer(x, mask=mask)
+    assert layer.forward_layer.go_backwards
+    assert not layer.backward_layer.go_backwards
+    assert_close(got, reference_bidirectional(layer, x, mask=mask)[0], "output")
+    # Spelled out for the unmasked case: both halves in reversed time order.
+    if not masked:
+        y_fw, _ = reference_rnn(layer.forward_layer, x)  # processing order: reversed
+        y_bw, _ = reference_rnn(layer.backward_layer, x)  # input order
+        assert_close(got, np.concatenate([y_fw, y_bw[:, ::-1]], axis=-1), "output")
+
+
 def test_bidirectional_backward_layer_argument():
     rng = np.random.default_rng(8)
     x = rng.standard_normal((2, 5, 3)).astype(np.float32)
@@ -289,6 +313,17 @@ def test_masking_layer_values_and_mask():
     out, mask = Masking(mask_value=3.0)._forward(np.full((1, 2, 2), 3.0, np.float32))
     np.testing.assert_array_equal(mask, [[False, False]])
     np.testing.assert_array_equal(out, np.zeros((1, 2, 2)))
+
+
+@pytest.mark.parametrize("bad", [np.array([["a"] * 4] * 2), np.ones((2, 4), complex),
+                                 np.array([[None] * 4] * 2, dtype=object)])
+def test_masks_of_other_dtypes_are_refused(bad):
+    x = np.zeros((2, 4, 3), np.float32)
+    for layer in (GRU(3), Bidirectional(LSTM(3))):
+        with pytest.raises(TypeError, match="mask must be boolean"):
+            layer(x, mask=bad)
+    np.testing.assert_array_equal(GRU(3, seed=1)(x, mask=np.ones((2, 4), np.float32)),
+                                  GRU(3, seed=1)(x, mask=np.ones((2, 4), bool)))
 
 
 def test_mask_propagates_only_with_return_sequences():
@@ -670,6 +705,25 @@ def test_unknown_activation(cell):
         CELLS[cell](3, activation="softmax")  # the RNN kernels do not implement softmax
     with pytest.raises(ValueError, match="unknown activation"):
         Dense(3, activation="swishy")
+
+
+def test_activation_functions():
+    """A library's activation function stands for the built-in of its name; a function of the
+    user's own is refused, even one named like a built-in (it was once run as that built-in)."""
+
+    def relu(z):  # a leaky relu under relu's name
+        return np.maximum(z, 0.1 * z)
+
+    for make in (lambda a: SimpleRNN(3, activation=a), lambda a: Dense(3, activation=a)):
+        with pytest.raises(ValueError, match="custom activation functions are not supported"):
+            make(relu)
+    x = np.random.default_rng(9).standard_normal((2, 4, 3)).astype(np.float32)
+    by_function = SimpleRNN(3, activation=np.tanh, return_sequences=True)
+    by_name = SimpleRNN(3, activation="tanh", return_sequences=True)
+    by_function.build(x.shape)
+    by_name.build(x.shape)
+    by_name.set_weights(by_function.get_weights())
+    np.testing.assert_array_equal(by_function(x), by_name(x))
 
 
 def test_wrong_rank_and_feature_size():

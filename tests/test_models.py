@@ -193,6 +193,11 @@ def test_predict_empty_batch_and_bad_input():
         model.predict(np.array([[["a", "b"]] * 4]))
     with pytest.raises(ValueError, match="batch_size"):
         model.predict(np.zeros((1, 4, 2), np.float32), batch_size=0)
+    x = np.zeros((5, 4, 2), np.float32)
+    assert model.predict(x, batch_size=2, steps=2, verbose=0).shape == (4, 4, 2)
+    for steps in (0, -1, 1.9, True):  # -1 once dropped the last batch, 1.9 ran one
+        with pytest.raises(ValueError, match="steps"):
+            model.predict(x, batch_size=2, steps=steps)
 
 
 def test_model_weights_roundtrip_and_errors():

@@ -474,6 +474,8 @@ class Model:
         n = x.shape[0]
         starts = list(range(0, n, batch_size)) or [0]
         if steps is not None:
+            if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+                raise ValueError(f"steps must be a positive integer or None, got {steps!r}")
             starts = starts[:int(steps)]
         if verbose == "auto":
             verbose = 1 if len(starts) > 1 else 0

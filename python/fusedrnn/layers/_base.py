@@ -96,6 +96,10 @@ _ACTIVATIONS: dict[str, Callable] = {
 RNN_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
 
 
+# Libraries whose activation functions are taken by name (see activation_name).
+_ACTIVATION_LIBRARIES = ("keras", "tf_keras", "tensorflow", "fusedrnn", "torch", "jax", "numpy")
+
+
 def activation_name(activation, argument: str = "activation",
                     allowed: tuple[str, ...] | None = None) -> str:
     """Normalise a Keras activation argument (name, None, or a named function) to a name."""
@@ -104,7 +108,17 @@ def activation_name(activation, argument: str = "activation",
     elif isinstance(activation, str):
         name = activation
     elif callable(activation) and getattr(activation, "__name__", None):
+        # A library's own function (keras.activations.relu, tf.nn.tanh, torch.sigmoid, ...)
+        # stands for the activation of its name. Any other function is code fusedrnn would not
+        # run: taking it by its name alone would silently compute something else.
         name = activation.__name__
+        module = getattr(activation, "__module__", None) or ""
+        if module.split(".")[0] not in _ACTIVATION_LIBRARIES:
+            raise ValueError(
+                f"`{argument}`: custom activation functions are not supported (got {name!r} "
+                f"from module {module or '?'!r}); pass the name of the built-in activation it "
+                f"computes, one of {sorted(allowed if allowed is not None else _ACTIVATIONS)}"
+            )
     else:
         raise TypeError(f"`{argument}` must be an activation name or None, got {activation!r}")
     choices = allowed if allowed is not None else tuple(_ACTIVATIONS)

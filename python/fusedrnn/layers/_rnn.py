@@ -49,6 +49,8 @@ def _check_mask(mask, batch: int, timesteps: int):
         raise ValueError(
             f"mask must have shape (batch, timesteps) = {(batch, timesteps)}, got {m.shape}"
         )
+    if m.dtype.kind not in "biuf":  # as ops.rnn_forward: booleans, or numbers (nonzero = real)
+        raise TypeError(f"mask must be boolean, got dtype {m.dtype}")
     return m.astype(bool)
 
 
@@ -660,15 +662,16 @@ class Bidirectional(Layer):
             y_bw, s_bw = bw._run(x, mask, init_bw, device_bw)
         xp = _backend.array_module(y_fw)
         if self.return_sequences:
-            # outputs are in each layer's processing order; bring both to input time order
-            if fw.go_backwards:
-                y_fw = y_fw[:, ::-1]
-            if bw.go_backwards:
-                y_bw = y_bw[:, ::-1]
+            # Outputs are in each layer's processing order. Inside Bidirectional, masked steps
+            # output zeros (Keras forces zero_output_for_mask), in that order. Then Keras (2 and
+            # 3) reverses the backward layer's output, whatever the go_backwards values: both
+            # come out in input time order for the usual pair, reversed when the wrapped layer
+            # itself has go_backwards=True.
             if mask is not None:
                 m = xp.asarray(mask)[:, :, None].astype(y_fw.dtype)
-                y_fw = y_fw * m
-                y_bw = y_bw * m
+                y_fw = y_fw * (m[:, ::-1] if fw.go_backwards else m)
+                y_bw = y_bw * (m[:, ::-1] if bw.go_backwards else m)
+            y_bw = y_bw[:, ::-1]
             y_fw = xp.ascontiguousarray(y_fw)
             y_bw = xp.ascontiguousarray(y_bw)
         if self.stateful:
