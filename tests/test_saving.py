@@ -144,3 +144,33 @@ def test_load_model_rejects_what_it_cannot_rebuild(tmp_path):
     _rewrite_keras_config(os.path.join(DATA, "stack.keras"), path, unknown_option)
     with pytest.raises(ValueError, match="cannot rebuild the saved LSTM layer.*dilation"):
         load_model(path)
+
+
+def test_keras2_hard_sigmoid_is_flagged(tmp_path):
+    """Keras 2's hard_sigmoid is clip(0.2 x + 0.5), Keras 3's (fusedrnn's) clip(x / 6 + 0.5):
+    a Keras 2 model using it loads with a warning saying its outputs will differ."""
+    import json
+    import shutil
+    import warnings
+
+    from fusedrnn.models import load_model
+
+    src = os.path.join(DATA, "stack.keras2.h5")
+    load_model(src)  # sigmoid only: no warning (warnings are errors in this suite)
+    path = tmp_path / "hard.keras2.h5"
+    shutil.copy(src, path)
+    with h5py.File(path, "r+") as root:
+        config = json.loads(root.attrs["model_config"])
+        lstm = next(c for c in config["config"]["layers"] if c["class_name"] == "LSTM")
+        lstm["config"]["recurrent_activation"] = "hard_sigmoid"
+        root.attrs["model_config"] = json.dumps(config)
+    with pytest.warns(UserWarning, match=r"Keras 2\.21\.0 and uses hard_sigmoid"):
+        model = load_model(path)
+    assert model.layers[1].recurrent_activation == "hard_sigmoid"
+    path3 = tmp_path / "hard.h5"  # the same config in a file Keras 3 saved: no warning
+    shutil.copy(path, path3)
+    with h5py.File(path3, "r+") as root:
+        root.attrs["keras_version"] = "3.15.1"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(path3)

@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import warnings
 import zipfile
 
 import numpy as np
@@ -290,6 +291,21 @@ def _model_from_config(obj):
                      f"functional models")
 
 
+def _warn_keras2_hard_sigmoid(config, version: str, filepath: str) -> None:
+    """Keras 2 defined hard_sigmoid as clip(0.2 x + 0.5, 0, 1) (the LSTM/GRU default up to
+    Keras 2.2); fusedrnn computes Keras 3's clip(x / 6 + 0.5, 0, 1). Say so rather than return
+    numbers that differ from the Keras that trained the model."""
+    major = version.split(".")[0]
+    if not (major.isdigit() and int(major) < 3) or '"hard_sigmoid"' not in json.dumps(config):
+        return
+    warnings.warn(
+        f"{filepath!r} was saved by Keras {version} and uses hard_sigmoid, which Keras 2 "
+        f"defined as clip(0.2 x + 0.5, 0, 1); fusedrnn computes Keras 3's hard_sigmoid, "
+        f"clip(x / 6 + 0.5, 0, 1), so this model's outputs will differ from Keras {version}'s",
+        UserWarning, stacklevel=3,
+    )
+
+
 def load_model(filepath):
     """Rebuild a model saved by Keras (``.keras``, or legacy ``.h5`` with its config) with
     fusedrnn's layers and load its weights; h5py is needed, TensorFlow is not."""
@@ -311,8 +327,10 @@ def load_model(filepath):
                         f"model in code and call model.load_weights)"
                     )
                 config = json.loads(_text(root.attrs["model_config"]))
+                version = _text(root.attrs.get("keras_version", ""))
         except OSError as exc:
             raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc
+        _warn_keras2_hard_sigmoid(config, version, filepath)
     model = _model_from_config(config)
     load_weights(model, filepath)
     return model
