@@ -63,6 +63,12 @@ def test_threads():
                 fusedrnn.set_num_threads(bad)
         with pytest.raises(TypeError):
             fusedrnn.set_num_threads(1.5)
+        with pytest.raises(TypeError):
+            fusedrnn.set_num_threads(True)
+        fusedrnn.set_num_threads(np.int64(2))  # NumPy integers are integers
+        assert fusedrnn.get_num_threads() == 2
+        fusedrnn.set_num_threads(2**40)  # beyond the core's limit: the limit (was pybind's error)
+        assert fusedrnn.get_num_threads() == 256
     finally:
         fusedrnn.set_num_threads(before)
 

@@ -174,3 +174,16 @@ def test_keras2_hard_sigmoid_is_flagged(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_model(path3)
+
+
+def test_load_model_names_the_file_when_its_config_is_not_a_json_object(tmp_path):
+    import zipfile
+
+    from fusedrnn.models import load_model
+
+    for text, match in (("{not json", "is not valid JSON"), ("[1, 2]", "is a JSON list")):
+        path = tmp_path / "bad.keras"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("config.json", text)
+        with pytest.raises(ValueError, match=rf"bad\.keras'?: the saved model config {match}"):
+            load_model(path)

@@ -92,6 +92,10 @@ def test_bias_false_and_bad_shapes():
     with pytest.raises(ValueError, match=r"no weight_ih_l1 .*check layer="):
         keras_weights_from_state_dict({"weight_ih_l0": w_ih, "weight_hh_l0": w_hh}, "gru",
                                       layer=1)
+    with pytest.raises(ValueError, match=r"no weight_hh_l0 "):  # was a bare KeyError
+        keras_weights_from_state_dict({"weight_ih_l0": w_ih}, "gru")
+    with pytest.raises(TypeError, match="state_dict must be a mapping"):  # was AttributeError
+        keras_weights_from_state_dict([("weight_ih_l0", w_ih), ("weight_hh_l0", w_hh)], "gru")
 
 
 def test_torch_modules_if_available():

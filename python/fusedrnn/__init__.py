@@ -9,11 +9,14 @@ The public surface:
 
 from __future__ import annotations
 
+import operator as _operator
 import os as _os
 
 from . import _core
 
 __version__ = "0.1.0"
+
+_MAX_THREADS = 256  # the core's limit (kMaxThreads)
 
 __all__ = [
     "__version__",
@@ -35,12 +38,17 @@ def available_isas() -> list[str]:
 
 
 def set_num_threads(n: int) -> None:
-    """Sets the number of threads the CPU kernels use (n >= 1)."""
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
+    """Sets the number of threads the CPU kernels use: n >= 1, at most 256 (larger values use
+    256; ``get_num_threads()`` says what is in use)."""
+    if isinstance(n, bool):
+        raise TypeError("set_num_threads: n must be an int, got bool")
+    try:
+        n = _operator.index(n)  # int or NumPy integer
+    except TypeError:
+        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}") from None
     if n < 1:
         raise ValueError(f"set_num_threads: n must be >= 1, got {n}")
-    _core.set_num_threads(n)
+    _core.set_num_threads(min(n, _MAX_THREADS))
 
 
 def get_num_threads() -> int:

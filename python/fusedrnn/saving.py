@@ -291,6 +291,17 @@ def _model_from_config(obj):
                      f"functional models")
 
 
+def _parse_config(text, filepath: str) -> dict:
+    try:
+        config = json.loads(text)
+    except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+        raise ValueError(f"{filepath!r}: the saved model config is not valid JSON: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ValueError(f"{filepath!r}: the saved model config is a JSON "
+                         f"{type(config).__name__}, not an object")
+    return config
+
+
 def _warn_keras2_hard_sigmoid(config, version: str, filepath: str) -> None:
     """Keras 2 defined hard_sigmoid as clip(0.2 x + 0.5, 0, 1) (the LSTM/GRU default up to
     Keras 2.2); fusedrnn computes Keras 3's clip(x / 6 + 0.5, 0, 1). Say so rather than return
@@ -316,7 +327,7 @@ def load_model(filepath):
         with zipfile.ZipFile(filepath) as archive:
             if "config.json" not in archive.namelist():
                 raise ValueError(f"{filepath!r} is a zip file without config.json")
-            config = json.loads(archive.read("config.json"))
+            config = _parse_config(archive.read("config.json"), filepath)
     else:
         h5py = _h5py()
         try:
@@ -326,7 +337,7 @@ def load_model(filepath):
                         f"{filepath!r} holds no model config (a weights-only file? build the "
                         f"model in code and call model.load_weights)"
                     )
-                config = json.loads(_text(root.attrs["model_config"]))
+                config = _parse_config(_text(root.attrs["model_config"]), filepath)
                 version = _text(root.attrs.get("keras_version", ""))
         except OSError as exc:
             raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc

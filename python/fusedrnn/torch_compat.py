@@ -99,16 +99,22 @@ def keras_weights_from_state_dict(state_dict, cell, layer=0, bidirectional=False
     ``state_dict()`` (keys ``weight_ih_l{layer}``, ..., ``*_reverse`` for the backward
     direction): for ``SimpleRNN/GRU/LSTM`` or, with ``bidirectional=True``, for
     ``Bidirectional(...)`` (forward weights, then backward)."""
+    if not hasattr(state_dict, "keys") or not hasattr(state_dict, "get"):
+        raise TypeError(
+            f"state_dict must be a mapping of parameter names to arrays (module.state_dict()), "
+            f"got {type(state_dict).__name__}"
+        )
     suffixes = ["", "_reverse"] if bidirectional else [""]
     weights = []
     for suffix in suffixes:
         key = f"l{layer}{suffix}"
-        if f"weight_ih_{key}" not in state_dict:
-            present = sorted(k for k in state_dict if k.startswith("weight_ih_"))
-            raise ValueError(
-                f"state_dict has no weight_ih_{key} (it has {present}); check layer= and "
-                f"bidirectional="
-            )
+        for name in ("weight_ih", "weight_hh"):
+            if f"{name}_{key}" not in state_dict:
+                present = sorted(k for k in state_dict if k.startswith(name + "_"))
+                raise ValueError(
+                    f"state_dict has no {name}_{key} (it has {present}); check layer= and "
+                    f"bidirectional="
+                )
         weights += keras_weights_from_torch(
             cell,
             state_dict[f"weight_ih_{key}"],
