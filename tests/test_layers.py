@@ -726,6 +726,40 @@ def test_activation_functions():
     np.testing.assert_array_equal(by_function(x), by_name(x))
 
 
+def test_activations_module():
+    """`keras.activations.X` becomes `fusedrnn.activations.X`: the functions compute Keras's
+    formulas and stand for their names in layers."""
+    import fusedrnn
+    from fusedrnn.layers._base import _ACTIVATIONS
+
+    acts = fusedrnn.activations
+    assert set(acts.__all__) == set(_ACTIVATIONS) | {"get"}
+    x = np.linspace(-5, 5, 41)
+    want = {
+        "linear": x, "tanh": np.tanh(x), "sigmoid": 1 / (1 + np.exp(-x)),
+        "hard_sigmoid": np.clip(x / 6 + 0.5, 0, 1), "relu": np.maximum(x, 0),
+        "relu6": np.minimum(np.maximum(x, 0), 6), "softmax": np.exp(x) / np.exp(x).sum(),
+        "softsign": x / (1 + np.abs(x)), "silu": x / (1 + np.exp(-x)),
+        "exponential": np.exp(x), "softplus": np.log1p(np.exp(x)),
+    }
+    for name, expected in want.items():
+        np.testing.assert_allclose(getattr(acts, name)(x), expected, rtol=1e-12, atol=1e-12,
+                                   err_msg=name)
+    assert acts.get("relu") is acts.relu
+    assert acts.get(None) is acts.linear
+    with pytest.raises(ValueError, match="unknown"):
+        acts.get("swishy")
+    rng = np.random.default_rng(10)
+    x3 = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    for make in (lambda a: GRU(4, activation=a, recurrent_activation=acts.hard_sigmoid),
+                 lambda a: Dense(4, activation=a)):
+        by_function, by_name = make(acts.relu), make("relu")
+        by_function.build(x3.shape)
+        by_name.build(x3.shape)
+        by_name.set_weights(by_function.get_weights())
+        np.testing.assert_array_equal(by_function(x3), by_name(x3))
+
+
 def test_wrong_rank_and_feature_size():
     layer = GRU(3)
     with pytest.raises(ValueError, match=r"rank 3 .*got shape \(4, 5\)"):

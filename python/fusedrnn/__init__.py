@@ -75,7 +75,7 @@ _apply_isa_from_environment()
 
 def __getattr__(name: str):
     # Submodules load on first use, so `import fusedrnn` stays light.
-    if name in ("ops", "reference", "layers", "models", "cuda"):
+    if name in ("activations", "ops", "reference", "layers", "models", "cuda"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

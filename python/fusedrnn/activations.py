@@ -1,0 +1,68 @@
+"""Keras's activation functions (``keras.activations`` becomes ``fusedrnn.activations``).
+
+Each takes an array (NumPy, or CuPy) and can be given to a layer in place of its name:
+``Dense(3, activation=fusedrnn.activations.relu)`` is ``Dense(3, activation="relu")``. The
+recurrent layers' kernels implement tanh, sigmoid, hard_sigmoid, relu and linear; Dense and
+Activation take every function here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .layers._base import _ACTIVATIONS, activation_name
+
+__all__ = [
+    "elu",
+    "exponential",
+    "gelu",
+    "get",
+    "hard_sigmoid",
+    "linear",
+    "log_softmax",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+]
+
+
+def _named(name: str) -> Callable:
+    compute = _ACTIVATIONS[name]
+
+    def activation(x):
+        return compute(x)
+
+    activation.__name__ = activation.__qualname__ = name
+    activation.__doc__ = f"Keras's {name!r} activation, as ``activation={name!r}``."
+    return activation
+
+
+elu = _named("elu")
+exponential = _named("exponential")
+gelu = _named("gelu")
+hard_sigmoid = _named("hard_sigmoid")
+linear = _named("linear")
+log_softmax = _named("log_softmax")
+relu = _named("relu")
+relu6 = _named("relu6")
+selu = _named("selu")
+sigmoid = _named("sigmoid")
+silu = _named("silu")
+softmax = _named("softmax")
+softplus = _named("softplus")
+softsign = _named("softsign")
+swish = _named("swish")
+tanh = _named("tanh")
+
+
+def get(identifier) -> Callable:
+    """The activation function for a name, None (linear) or one of these functions, as
+    ``keras.activations.get``; ValueError for anything else."""
+    return globals()[activation_name(identifier, "identifier")]
