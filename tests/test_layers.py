@@ -760,6 +760,17 @@ def test_activations_module():
         np.testing.assert_array_equal(by_function(x3), by_name(x3))
 
 
+def test_reset_states_and_masking_arguments_are_checked():
+    layer = GRU(3, stateful=True)
+    layer(np.zeros((2, 4, 5), np.float32))
+    with pytest.raises(ValueError, match="expects 1 initial state array"):  # was IndexError
+        layer.reset_states([])
+    for bad in ("a", [1, 2], None):  # "a" once made a Masking layer that masked nothing
+        with pytest.raises(TypeError, match="mask_value must be a number"):
+            Masking(mask_value=bad)
+    assert Masking(mask_value=np.float32(-1)).mask_value == -1
+
+
 def test_wrong_rank_and_feature_size():
     layer = GRU(3)
     with pytest.raises(ValueError, match=r"rank 3 .*got shape \(4, 5\)"):

@@ -44,6 +44,14 @@ def test_summary_line_length():
     assert lines[4].startswith("gru (GRU)" + " " * 27 + "(None, 8)")
 
 
+def test_summary_positions_must_match_the_columns():
+    model = Sequential([GRU(8, input_shape=(10, 5))])
+    with pytest.raises(ValueError, match="positions must give the right end of each of the 3"):
+        model.summary(positions=[0.5])  # was IndexError
+    lines = lines_of(model, positions=[30, 50, 65])
+    assert lines[4].startswith("gru (GRU)" + " " * 21 + "(None, 8)")
+
+
 def test_functional_summary_has_input_layer_and_thousands():
     inputs = Input(shape=(10, 5))
     model = Model(inputs, Dense(1)(LSTM(32)(inputs)))

@@ -556,6 +556,12 @@ class Model:
             line_length = line_length or 98
             positions = positions or [0.33, 0.55, 0.67, 1.0]
             headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+        positions = list(positions)
+        if len(positions) != len(headers):
+            raise ValueError(
+                f"summary: positions must give the right end of each of the {len(headers)} "
+                f"columns {headers}, got {positions!r}"
+            )
         if positions[-1] <= 1:
             positions = [int(line_length * p) for p in positions]
         print_fn(f'Model: "{self.name}"')

@@ -183,6 +183,10 @@ class Masking(Layer):
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
+        if isinstance(mask_value, (str, bytes)) or not np.isscalar(mask_value) or not (
+                np.issubdtype(np.asarray(mask_value).dtype, np.number)
+                or isinstance(mask_value, (bool, np.bool_))):
+            raise TypeError(f"Masking: mask_value must be a number, got {mask_value!r}")
         self.mask_value = mask_value
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):

@@ -311,7 +311,8 @@ class RNNLayer(Layer):
             return
         states = [as_float_array(s, "state", self._compute_dtype)
                   for s in _as_state_list(states)]
-        self._check_state_shapes([s.shape for s in states], states[0].shape[0])
+        self._check_state_shapes([s.shape for s in states],
+                                 states[0].shape[0] if states and states[0].ndim else None)
         self._states = tuple(s.copy() for s in states)  # NumPy or CuPy, detached
 
     def reset_state(self) -> None:
