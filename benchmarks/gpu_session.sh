@@ -93,6 +93,12 @@ EOF
 
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(machine build cuda)
+for step in "${steps[@]}"; do  # all checked before any runs: a typo must not cost a build
+  case $step in
+    machine | build | cuda | suite | bench) ;;
+    *) echo "unknown step '$step' (machine, build, cuda, suite, bench)" >&2; exit 2 ;;
+  esac
+done
 for step in "${steps[@]}"; do
   case $step in
     machine) run_step machine 60 bash -c "$(declare -f machine_info); jobs=$jobs PY=$PY machine_info" ;;
@@ -104,7 +110,6 @@ for step in "${steps[@]}"; do
       tests "${cuda_tests[@]/#/--ignore=}" ;;
     bench) PYTHONPATH=$SITE run_step bench 360 "$PY" benchmarks/bench_cuda.py --reps 30 \
       --json "$OUT/bench_cuda.json" ;;
-    *) echo "unknown step '$step' (machine, build, cuda, suite, bench)" >&2; exit 2 ;;
   esac
 done
 echo "=== summary (logs in $OUT)"

@@ -50,8 +50,9 @@ def test_gpu_session_script_parses():
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_gpu_session_script_refuses_unknown_steps(tmp_path):
     done = subprocess.run(
-        ["bash", GPU_SESSION, "nosuchstep"], capture_output=True, text=True,
+        ["bash", GPU_SESSION, "build", "nosuchstep"], capture_output=True, text=True,
         env={**os.environ, "OUT": str(tmp_path)}, timeout=60,
     )
     assert done.returncode == 2
     assert "unknown step 'nosuchstep'" in done.stderr
+    assert "=== build" not in done.stdout  # refused before any step ran

@@ -16,8 +16,6 @@ from . import _core
 
 __version__ = "0.1.0"
 
-_MAX_THREADS = 256  # the core's limit (kMaxThreads)
-
 __all__ = [
     "__version__",
     "available_isas",
@@ -48,7 +46,8 @@ def set_num_threads(n: int) -> None:
         raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}") from None
     if n < 1:
         raise ValueError(f"set_num_threads: n must be >= 1, got {n}")
-    _core.set_num_threads(min(n, _MAX_THREADS))
+    # The core caps n at its limit; only a value a C int can hold reaches it.
+    _core.set_num_threads(min(n, 2**31 - 1))
 
 
 def get_num_threads() -> int:

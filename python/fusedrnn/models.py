@@ -180,6 +180,11 @@ class _ProgressBar:
 # --------------------------------------------------------------------------- Model
 
 
+def _check_positive_int(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
 class Model:
     """A functional model: ``Model(inputs=Input(...), outputs=tensor or [tensors])``.
 
@@ -463,9 +468,7 @@ class Model:
             raise TypeError(f"predict() got unexpected arguments {sorted(kwargs)}")
         if batch_size is None:
             batch_size = 32
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
-                batch_size <= 0):
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        _check_positive_int("batch_size", batch_size)
         if verbose not in ("auto", 0, 1, 2):
             raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}")
         x = self._check_input(x)
@@ -474,8 +477,7 @@ class Model:
         n = x.shape[0]
         starts = list(range(0, n, batch_size)) or [0]
         if steps is not None:
-            if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-                raise ValueError(f"steps must be a positive integer or None, got {steps!r}")
+            _check_positive_int("steps", steps)
             starts = starts[:int(steps)]
         if verbose == "auto":
             verbose = 1 if len(starts) > 1 else 0

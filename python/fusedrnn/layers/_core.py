@@ -3,6 +3,8 @@ Activation and TimeDistributed. Plain NumPy (CuPy for CuPy inputs)."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import _backend
@@ -183,9 +185,7 @@ class Masking(Layer):
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(mask_value, (str, bytes)) or not np.isscalar(mask_value) or not (
-                np.issubdtype(np.asarray(mask_value).dtype, np.number)
-                or isinstance(mask_value, (bool, np.bool_))):
+        if not isinstance(mask_value, (numbers.Number, np.bool_)):  # NumPy scalars included
             raise TypeError(f"Masking: mask_value must be a number, got {mask_value!r}")
         self.mask_value = mask_value
 
