@@ -295,7 +295,7 @@ def test_stepwise_matches_reference(cell, reset_after, units, batch, option):
 @pytest.mark.parametrize(
     ("activation", "recurrent_activation"),
     [("relu", "hard_sigmoid"), ("linear", "sigmoid"), ("sigmoid", "tanh"), ("hard_sigmoid", "relu"),
-     ("tanh", "linear")],
+     ("tanh", "linear"), ("hard_sigmoid_keras2", "hard_sigmoid_keras2")],
 )
 @pytest.mark.parametrize(("cell", "reset_after"), VARIANTS, ids=VARIANT_IDS)
 def test_activations(cell, reset_after, activation, recurrent_activation):

@@ -18,7 +18,7 @@ VARIANTS = [("simple_rnn", False), ("gru", True), ("gru", False), ("lstm", False
 VARIANT_IDS = ["simple_rnn", "gru_reset_after", "gru_reset_before", "lstm"]
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 SIZES = [1, 3, 7, 8, 33, 257]
-ACTS = ["tanh", "sigmoid", "hard_sigmoid", "relu", "linear"]
+ACTS = ["tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_keras2", "relu", "linear"]
 
 
 @pytest.fixture(params=fusedrnn.available_isas())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -661,6 +663,7 @@ def test_dense_activation_and_time_distributed():
     ("sigmoid", lambda v: 1 / (1 + np.exp(-v))),
     ("linear", lambda v: v),
     ("hard_sigmoid", lambda v: np.clip((v + 3) / 6, 0, 1)),
+    ("hard_sigmoid_keras2", lambda v: np.clip(0.2 * v + 0.5, 0, 1)),
     ("softplus", lambda v: np.log1p(np.exp(v))),
     ("elu", lambda v: np.where(v > 0, v, np.exp(v) - 1)),
 ])
@@ -726,6 +729,45 @@ def test_activation_functions():
     np.testing.assert_array_equal(by_function(x), by_name(x))
 
 
+def test_keras2_hard_sigmoid_function(monkeypatch):
+    """Keras 2's hard_sigmoid function (tf_keras, TensorFlow's own keras, keras 2.x) is Keras
+    2's clip(0.2 x + 0.5): it stands for "hard_sigmoid_keras2", Keras 3's and JAX's for
+    "hard_sigmoid"."""
+    import types
+
+    from fusedrnn.layers._base import activation_name
+
+    def library_function(module):
+        def hard_sigmoid(z):
+            return z
+
+        hard_sigmoid.__module__ = module
+        return hard_sigmoid
+
+    keras3 = types.SimpleNamespace(__version__="3.15.1")
+    keras2 = types.SimpleNamespace(__version__="2.15.0")
+    for module, keras, want in (
+        ("tf_keras.src.activations", keras3, "hard_sigmoid_keras2"),
+        ("tensorflow.python.keras.activations", keras3, "hard_sigmoid_keras2"),
+        ("keras.src.activations", keras2, "hard_sigmoid_keras2"),
+        ("keras.activations", keras2, "hard_sigmoid_keras2"),
+        ("keras.src.activations.activations", keras3, "hard_sigmoid"),
+        ("jax._src.nn.functions", keras2, "hard_sigmoid"),
+    ):
+        monkeypatch.setitem(sys.modules, "keras", keras)
+        assert activation_name(library_function(module)) == want, module
+    fn = library_function("tf_keras.src.activations")
+    x = np.random.default_rng(11).standard_normal((2, 5, 3)).astype(np.float32) * 3
+    by_function = GRU(4, recurrent_activation=fn, activation=fn, return_sequences=True)
+    by_name = GRU(4, recurrent_activation="hard_sigmoid_keras2",
+                  activation="hard_sigmoid_keras2", return_sequences=True)
+    by_function.build(x.shape)
+    by_name.build(x.shape)
+    by_name.set_weights(by_function.get_weights())
+    assert by_function.recurrent_activation == "hard_sigmoid_keras2"
+    np.testing.assert_array_equal(by_function(x), by_name(x))
+
+
 def test_activations_module():
     """`keras.activations.X` becomes `fusedrnn.activations.X`: the functions compute Keras's
     formulas and stand for their names in layers."""
@@ -738,6 +780,7 @@ def test_activations_module():
     want = {
         "linear": x, "tanh": np.tanh(x), "sigmoid": 1 / (1 + np.exp(-x)),
         "hard_sigmoid": np.clip(x / 6 + 0.5, 0, 1), "relu": np.maximum(x, 0),
+        "hard_sigmoid_keras2": np.clip(x / 5 + 0.5, 0, 1),
         "relu6": np.minimum(np.maximum(x, 0), 6), "softmax": np.exp(x) / np.exp(x).sum(),
         "softsign": x / (1 + np.abs(x)), "silu": x / (1 + np.exp(-x)),
         "exponential": np.exp(x), "softplus": np.log1p(np.exp(x)),

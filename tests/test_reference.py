@@ -28,7 +28,7 @@ except ImportError:  # package __init__ may need an unbuilt C extension; load th
 
 CELLS = ("simple_rnn", "gru", "lstm")
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
-ACTIVATION_NAMES = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
+ACTIVATION_NAMES = ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_keras2", "relu", "linear")
 
 
 def assert_close(actual, expected, rtol=1e-12, atol=1e-12, what="value"):
@@ -61,6 +61,7 @@ SCALAR_ACTS = {
     "tanh": math.tanh,
     "sigmoid": s_sigmoid,
     "hard_sigmoid": lambda v: min(1.0, max(0.0, (v + 3.0) / 6.0)),
+    "hard_sigmoid_keras2": lambda v: min(1.0, max(0.0, 0.2 * v + 0.5)),
     "relu": lambda v: v if v > 0 else 0.0,
     "linear": lambda v: v,
 }
@@ -219,8 +220,11 @@ def test_hard_sigmoid_is_keras3_form():
     f = ref.ACTIVATIONS["hard_sigmoid"]
     np.testing.assert_array_equal(f(np.array([-3.0, 0.0, 1.5, 3.0, -10.0, 10.0])),
                                   [0.0, 0.5, 0.75, 1.0, 0.0, 1.0])
-    # Keras 2's 0.2x + 0.5 would give 0.7 here.
+    # Keras 2's 0.2x + 0.5 would give 0.7 here: that one is "hard_sigmoid_keras2".
     assert f(np.array(1.0)) == pytest.approx(4.0 / 6.0)
+    f2 = ref.ACTIVATIONS["hard_sigmoid_keras2"]
+    np.testing.assert_allclose(f2(np.array([-2.5, 0.0, 1.0, 2.5, -10.0, 10.0])),
+                               [0.0, 0.5, 0.7, 1.0, 0.0, 1.0], rtol=1e-15, atol=1e-16)
 
 
 def test_sigmoid_is_stable_for_large_inputs_in_float32():

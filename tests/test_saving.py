@@ -1,7 +1,8 @@
 """Loading weight files written by real Keras (tests/data/keras_files, made by
 tests/golden/generate_keras_files.py with Keras 3.15.1 and, ``--keras2``, with tf_keras 2.21):
 each architecture rebuilt with fusedrnn, its weights loaded from the .weights.h5, .keras and
-legacy .h5 files of Keras 3 and the .h5 files of Keras 2, must predict what Keras predicted."""
+legacy .h5 files of Keras 3 and the .h5 and .keras files of Keras 2, must predict what Keras
+predicted."""
 
 from __future__ import annotations
 
@@ -21,11 +22,15 @@ DATA = os.path.join(os.path.dirname(__file__), "data", "keras_files")
 sys.path.insert(0, DATA)
 from cases import CASES  # noqa: E402
 
-FORMATS = [".weights.h5", ".keras", ".h5", ".keras2.h5", ".keras2_weights.h5"]
+FORMATS = [".weights.h5", ".keras", ".h5", ".keras2.h5", ".keras2.keras", ".keras2_weights.h5"]
 
 
-def build(name):
+def build(name, fmt=""):
+    """The case's model written with fusedrnn; for a Keras 2 file, Keras 2's hard_sigmoid is
+    fusedrnn's "hard_sigmoid_keras2"."""
     make, _ = CASES[name]
+    if name == "hard_sigmoid" and "keras2" in fmt:
+        return make(layers, Sequential, Model, layers.Input, hard="hard_sigmoid_keras2")
     return make(layers, Sequential, Model, layers.Input)
 
 
@@ -33,7 +38,7 @@ def build(name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_keras_files_load_and_predict_like_keras(name, fmt):
     golden = np.load(os.path.join(DATA, f"{name}{'.keras2' if 'keras2' in fmt else ''}.npz"))
-    model = build(name)
+    model = build(name, fmt)
     before = model.predict(golden["x"], verbose=0)
     model.load_weights(os.path.join(DATA, name + fmt))
     got = model.predict(golden["x"], verbose=0)
@@ -84,7 +89,7 @@ def test_missing_layer_and_bad_files(tmp_path):
         short.load_weights(junk)
 
 
-@pytest.mark.parametrize("fmt", [".keras", ".h5", ".keras2.h5"])
+@pytest.mark.parametrize("fmt", [".keras", ".h5", ".keras2.h5", ".keras2.keras"])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_load_model_rebuilds_and_predicts_like_keras(name, fmt):
     from fusedrnn.models import load_model
@@ -146,34 +151,91 @@ def test_load_model_rejects_what_it_cannot_rebuild(tmp_path):
         load_model(path)
 
 
-def test_keras2_hard_sigmoid_is_flagged(tmp_path):
-    """Keras 2's hard_sigmoid is clip(0.2 x + 0.5), Keras 3's (fusedrnn's) clip(x / 6 + 0.5):
-    a Keras 2 model using it loads with a warning saying its outputs will differ."""
+def _rewrite_zip_member(src, dst, member, edit):
     import json
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.namelist():
+            data = zin.read(item)
+            if item == member:
+                data = json.dumps(edit(json.loads(data))).encode()
+            zout.writestr(item, data)
+
+
+def _hard_sigmoids(model):
+    """The activations of the hard_sigmoid case's layers that the files set to hard_sigmoid."""
+    simple, gru, bidir, dense = model._weight_layers()
+    return {simple.activation, gru.recurrent_activation, bidir.forward_layer.recurrent_activation,
+            bidir.backward_layer.recurrent_activation, dense.activation}
+
+
+def test_keras2_hard_sigmoid_is_keras2s(tmp_path):
+    """Keras 2's hard_sigmoid is clip(0.2 x + 0.5), Keras 3's clip(x / 6 + 0.5): a model saved
+    by Keras 2 (.h5, or the .keras zip of Keras >= 2.13) loads with "hard_sigmoid_keras2" in
+    every place its config says hard_sigmoid, one saved by Keras 3 with "hard_sigmoid". The
+    file's Keras version decides: the Keras 3 files, relabelled as Keras 2's, predict what
+    Keras 2 predicted from the same weights."""
     import shutil
-    import warnings
 
     from fusedrnn.models import load_model
 
-    src = os.path.join(DATA, "stack.keras2.h5")
-    load_model(src)  # sigmoid only: no warning (warnings are errors in this suite)
-    path = tmp_path / "hard.keras2.h5"
-    shutil.copy(src, path)
-    with h5py.File(path, "r+") as root:
-        config = json.loads(root.attrs["model_config"])
-        lstm = next(c for c in config["config"]["layers"] if c["class_name"] == "LSTM")
-        lstm["config"]["recurrent_activation"] = "hard_sigmoid"
-        root.attrs["model_config"] = json.dumps(config)
-    with pytest.warns(UserWarning, match=r"Keras 2\.21\.0 and uses hard_sigmoid"):
+    k2 = np.load(os.path.join(DATA, "hard_sigmoid.keras2.npz"))
+    k3 = np.load(os.path.join(DATA, "hard_sigmoid.npz"))
+    np.testing.assert_array_equal(k2["x"], k3["x"])  # same seeds: same input and weights
+    assert np.abs(k2["y"] - k3["y"]).max() > 1e-3  # the two Keras really differ here
+    for fmt in (".keras2.h5", ".keras2.keras"):
+        assert _hard_sigmoids(load_model(os.path.join(DATA, "hard_sigmoid" + fmt))) == {
+            "hard_sigmoid_keras2"}
+    for fmt in (".h5", ".keras"):
+        assert _hard_sigmoids(load_model(os.path.join(DATA, "hard_sigmoid" + fmt))) == {
+            "hard_sigmoid"}
+
+    relabelled = tmp_path / "relabelled.keras"
+    _rewrite_zip_member(os.path.join(DATA, "hard_sigmoid.keras"), relabelled, "metadata.json",
+                        lambda meta: {**meta, "keras_version": "2.15.0"})
+    relabelled_h5 = tmp_path / "relabelled.h5"
+    shutil.copy(os.path.join(DATA, "hard_sigmoid.h5"), relabelled_h5)
+    with h5py.File(relabelled_h5, "r+") as root:
+        root.attrs["keras_version"] = "2.15.0"
+    for path in (relabelled, relabelled_h5):
         model = load_model(path)
-    assert model.layers[1].recurrent_activation == "hard_sigmoid"
-    path3 = tmp_path / "hard.h5"  # the same config in a file Keras 3 saved: no warning
-    shutil.copy(path, path3)
-    with h5py.File(path3, "r+") as root:
-        root.attrs["keras_version"] = "3.15.1"
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        load_model(path3)
+        assert _hard_sigmoids(model) == {"hard_sigmoid_keras2"}
+        assert_close(model.predict(k3["x"], verbose=0), k2["y"], FP32_SHORT, str(path))
+
+
+def test_saved_activation_functions_are_read_by_name(tmp_path):
+    """An activation saved as a serialized function ({"config": name}) is read by its name, and
+    a Keras 2 hard_sigmoid in that form still becomes Keras 2's."""
+    from fusedrnn.models import load_model
+
+    def as_functions(config):
+        for layer in config["config"]["layers"]:
+            for key in ("activation", "recurrent_activation"):
+                if key in layer["config"]:
+                    layer["config"][key] = {"module": "keras.activations", "class_name":
+                                            "function", "config": layer["config"][key],
+                                            "registered_name": "function"}
+        return config
+
+    for fmt, want in ((".keras2.keras", "hard_sigmoid_keras2"), (".keras", "hard_sigmoid")):
+        path = tmp_path / f"functions{fmt}"
+        _rewrite_zip_member(os.path.join(DATA, "hard_sigmoid" + fmt), path, "config.json",
+                            as_functions)
+        model = load_model(path)
+        simple, gru = model._weight_layers()[:2]
+        assert (simple.activation, gru.activation, gru.recurrent_activation) == (
+            want, "tanh", want)
+
+
+def test_load_model_names_a_bad_metadata_file(tmp_path):
+    from fusedrnn.models import load_model
+
+    path = tmp_path / "bad_meta.keras"
+    _rewrite_zip_member(os.path.join(DATA, "stack.keras"), path, "metadata.json",
+                        lambda meta: [meta])
+    with pytest.raises(ValueError, match=r"bad_meta\.keras'?: its metadata.json is a JSON list"):
+        load_model(path)
 
 
 def test_load_model_names_the_file_when_its_config_is_not_a_json_object(tmp_path):

@@ -46,10 +46,11 @@ Activation parse_activation(const std::string& name) {
   if (name == "tanh") return Activation::kTanh;
   if (name == "sigmoid") return Activation::kSigmoid;
   if (name == "hard_sigmoid") return Activation::kHardSigmoid;
+  if (name == "hard_sigmoid_keras2") return Activation::kHardSigmoidKeras2;
   if (name == "relu") return Activation::kRelu;
   if (name == "linear") return Activation::kLinear;
   throw py::value_error("unknown activation '" + name +
-                        "'; expected tanh, sigmoid, hard_sigmoid, relu or linear");
+                        "'; expected tanh, sigmoid, hard_sigmoid, hard_sigmoid_keras2, relu or linear");
 }
 
 const char* activation_name(Activation a) {
@@ -57,6 +58,7 @@ const char* activation_name(Activation a) {
     case Activation::kTanh: return "tanh";
     case Activation::kSigmoid: return "sigmoid";
     case Activation::kHardSigmoid: return "hard_sigmoid";
+    case Activation::kHardSigmoidKeras2: return "hard_sigmoid_keras2";
     case Activation::kRelu: return "relu";
     case Activation::kLinear: return "linear";
   }

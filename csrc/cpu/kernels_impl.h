@@ -136,6 +136,13 @@ FRNN_INLINE vf vhard_sigmoid(vf x) {  // Keras 3: relu6(x + 3) / 6
   return clamp_above(clamp_below(y, 0.0f), 1.0f);
 }
 
+// Keras 2: clip(0.2 x + 0.5, 0, 1), as 0.2 (x + 2.5): x + 2.5 is exact near the lower corner,
+// so small outputs keep their relative accuracy (0.2 x + 0.5 would cancel there).
+FRNN_INLINE vf vhard_sigmoid_keras2(vf x) {
+  vf y = (x + vset(2.5f)) * vset(0.2f);
+  return clamp_above(clamp_below(y, 0.0f), 1.0f);
+}
+
 FRNN_INLINE vf vrelu(vf x) { return clamp_below(x, 0.0f); }
 
 FRNN_INLINE vf activate(Activation a, vf x) {
@@ -143,6 +150,7 @@ FRNN_INLINE vf activate(Activation a, vf x) {
     case Activation::kTanh: return vtanh(x);
     case Activation::kSigmoid: return vsigmoid(x);
     case Activation::kHardSigmoid: return vhard_sigmoid(x);
+    case Activation::kHardSigmoidKeras2: return vhard_sigmoid_keras2(x);
     case Activation::kRelu: return vrelu(x);
     case Activation::kLinear: break;
   }

@@ -2,8 +2,10 @@
 
 Each takes an array (NumPy, or CuPy) and can be given to a layer in place of its name:
 ``Dense(3, activation=fusedrnn.activations.relu)`` is ``Dense(3, activation="relu")``. The
-recurrent layers' kernels implement tanh, sigmoid, hard_sigmoid, relu and linear; Dense and
-Activation take every function here.
+recurrent layers' kernels implement tanh, sigmoid, hard_sigmoid, hard_sigmoid_keras2, relu and
+linear; Dense and Activation take every function here. ``hard_sigmoid`` is Keras 3's,
+clip(x / 6 + 0.5, 0, 1); ``hard_sigmoid_keras2`` is Keras 2's, clip(0.2 x + 0.5, 0, 1), which
+``load_model`` uses for the hard_sigmoid of a model Keras 2 saved.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ __all__ = [
     "gelu",
     "get",
     "hard_sigmoid",
+    "hard_sigmoid_keras2",
     "linear",
     "log_softmax",
     "relu",
@@ -48,6 +51,7 @@ elu = _named("elu")
 exponential = _named("exponential")
 gelu = _named("gelu")
 hard_sigmoid = _named("hard_sigmoid")
+hard_sigmoid_keras2 = _named("hard_sigmoid_keras2")
 linear = _named("linear")
 log_softmax = _named("log_softmax")
 relu = _named("relu")

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 CELLS = ("simple_rnn", "gru", "lstm")
-ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
+ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_keras2", "relu", "linear")
 _GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 PackedWeights = _core.PackedWeights

@@ -65,6 +65,11 @@ def _hard_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.clip((x + 3) / 6, 0, 1)
 
 
+def _hard_sigmoid_keras2(x: np.ndarray) -> np.ndarray:
+    """Keras 2 hard_sigmoid (tf.keras up to TF 2.15, tf_keras): clip(0.2 x + 0.5, 0, 1)."""
+    return np.clip(0.2 * x + 0.5, 0, 1)
+
+
 def _relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0)
 
@@ -77,6 +82,7 @@ ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "tanh": _tanh,
     "sigmoid": _sigmoid,
     "hard_sigmoid": _hard_sigmoid,
+    "hard_sigmoid_keras2": _hard_sigmoid_keras2,
     "relu": _relu,
     "linear": _linear,
 }

@@ -24,7 +24,6 @@ import io
 import json
 import os
 import re
-import warnings
 import zipfile
 
 import numpy as np
@@ -189,9 +188,9 @@ def _layer_from_config(obj):
     for key in ("layer", "backward_layer"):
         if isinstance(config.get(key), dict):
             config[key] = _layer_from_config(config[key])
-    if isinstance(config.get("activation"), dict):
-        config["activation"] = config["activation"].get("config", {}).get("name",
-                                                                       config["activation"])
+    for key in ("activation", "recurrent_activation"):
+        if key in config:
+            config[key] = _activation_from_config(config[key])
     try:
         return classes[name](**config)
     except (TypeError, ValueError) as exc:
@@ -291,30 +290,57 @@ def _model_from_config(obj):
                      f"functional models")
 
 
-def _parse_config(text, filepath: str) -> dict:
+def _parse_config(text, filepath: str, what: str = "the saved model config") -> dict:
     try:
         config = json.loads(text)
     except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
-        raise ValueError(f"{filepath!r}: the saved model config is not valid JSON: {exc}") from exc
+        raise ValueError(f"{filepath!r}: {what} is not valid JSON: {exc}") from exc
     if not isinstance(config, dict):
-        raise ValueError(f"{filepath!r}: the saved model config is a JSON "
-                         f"{type(config).__name__}, not an object")
+        raise ValueError(f"{filepath!r}: {what} is a JSON {type(config).__name__}, "
+                         f"not an object")
     return config
 
 
-def _warn_keras2_hard_sigmoid(config, version: str, filepath: str) -> None:
+def _activation_from_config(value):
+    """An activation's name from its saved form: a name, or a serialized function
+    ({"config": name} or {"config": {"name": name}}); anything else as it is, for the layer to
+    reject."""
+    if isinstance(value, dict):
+        inner = value.get("config")
+        if isinstance(inner, dict):
+            inner = inner.get("name")
+        if isinstance(inner, str):
+            return inner
+    return value
+
+
+def _keras2_activations(config, version: str):
     """Keras 2 defined hard_sigmoid as clip(0.2 x + 0.5, 0, 1) (the LSTM/GRU default up to
-    Keras 2.2); fusedrnn computes Keras 3's clip(x / 6 + 0.5, 0, 1). Say so rather than return
-    numbers that differ from the Keras that trained the model."""
+    Keras 2.2), Keras 3 as clip(x / 6 + 0.5, 0, 1): in a model Keras 2 saved, every layer's
+    hard_sigmoid becomes fusedrnn's "hard_sigmoid_keras2"."""
     major = version.split(".")[0]
-    if not (major.isdigit() and int(major) < 3) or '"hard_sigmoid"' not in json.dumps(config):
-        return
-    warnings.warn(
-        f"{filepath!r} was saved by Keras {version} and uses hard_sigmoid, which Keras 2 "
-        f"defined as clip(0.2 x + 0.5, 0, 1); fusedrnn computes Keras 3's hard_sigmoid, "
-        f"clip(x / 6 + 0.5, 0, 1), so this model's outputs will differ from Keras {version}'s",
-        UserWarning, stacklevel=3,
-    )
+    if not (major.isdigit() and int(major) < 3):
+        return config
+
+    def convert(key, node):
+        if key in ("activation", "recurrent_activation") and (
+                _activation_from_config(node) == "hard_sigmoid"):
+            return "hard_sigmoid_keras2"
+        if isinstance(node, list):
+            return [convert(None, v) for v in node]
+        if isinstance(node, dict):
+            return {k: convert(k, v) for k, v in node.items()}
+        return node
+
+    return convert(None, config)
+
+
+def _zip_keras_version(archive, filepath: str) -> str:
+    """The Keras version in a ``.keras`` file's metadata.json ("" if it has none)."""
+    if "metadata.json" not in archive.namelist():
+        return ""
+    metadata = _parse_config(archive.read("metadata.json"), filepath, "its metadata.json")
+    return str(metadata.get("keras_version", ""))
 
 
 def load_model(filepath):
@@ -328,6 +354,7 @@ def load_model(filepath):
             if "config.json" not in archive.namelist():
                 raise ValueError(f"{filepath!r} is a zip file without config.json")
             config = _parse_config(archive.read("config.json"), filepath)
+            version = _zip_keras_version(archive, filepath)
     else:
         h5py = _h5py()
         try:
@@ -341,7 +368,6 @@ def load_model(filepath):
                 version = _text(root.attrs.get("keras_version", ""))
         except OSError as exc:
             raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc
-        _warn_keras2_hard_sigmoid(config, version, filepath)
-    model = _model_from_config(config)
+    model = _model_from_config(_keras2_activations(config, version))
     load_weights(model, filepath)
     return model

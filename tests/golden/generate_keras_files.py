@@ -2,7 +2,7 @@
 
 NOT run by CI and not collected by pytest. It needs TensorFlow, Keras 3 and h5py::
 
-    /tmp/tfenv/bin/python tests/golden/generate_keras_files.py
+    /tmp/tfenv/bin/python tests/golden/generate_keras_files.py [--keras2] [case ...]
 
 Each case is a model built by ``build(layers, Sequential, Model, Input)`` in ``cases.py``,
 which the test calls again with fusedrnn's classes to make the same architecture. The script
@@ -12,7 +12,8 @@ with an input batch ``x`` and Keras's prediction ``y`` for it.
 
 With ``--keras2`` it does the same with Keras 2 (the ``tf_keras`` package, ``pip install
 tf-keras``), writing ``<case>.keras2.h5`` (``model.save``, Keras 2's config format),
-``<case>.keras2_weights.h5`` (``save_weights``) and ``<case>.keras2.npz``.
+``<case>.keras2.keras`` (Keras 2's zip format, Keras >= 2.13), ``<case>.keras2_weights.h5``
+(``save_weights``) and ``<case>.keras2.npz``. Case names on the command line limit it to those.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ def main() -> None:
     else:
         import keras
 
-    for name, (build, input_shape) in CASES.items():
+    names = [a for a in sys.argv[1:] if not a.startswith("--")] or list(CASES)
+    for name in names:
+        build, input_shape = CASES[name]
         if hasattr(keras.utils, "set_random_seed"):
             keras.utils.set_random_seed(len(name))
         model = build(keras.layers, keras.Sequential, keras.Model, keras.Input)
@@ -50,6 +53,7 @@ def main() -> None:
         y = model.predict(x, verbose=0)
         if keras2:
             model.save(os.path.join(OUT, f"{name}.keras2.h5"))
+            model.save(os.path.join(OUT, f"{name}.keras2.keras"))
             model.save_weights(os.path.join(OUT, f"{name}.keras2_weights.h5"))
             np.savez(os.path.join(OUT, f"{name}.keras2.npz"), x=x, y=y,
                      keras_version=keras.__version__)

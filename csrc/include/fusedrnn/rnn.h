@@ -14,7 +14,10 @@
 namespace fusedrnn {
 
 enum class CellKind : int { kSimpleRnn = 0, kGru = 1, kLstm = 2 };
-enum class Activation : int { kTanh = 0, kSigmoid, kHardSigmoid, kRelu, kLinear };
+// kHardSigmoidKeras2: Keras 2's hard_sigmoid, clip(0.2 x + 0.5, 0, 1) (Keras 3's is kHardSigmoid).
+enum class Activation : int {
+  kTanh = 0, kSigmoid, kHardSigmoid, kRelu, kLinear, kHardSigmoidKeras2
+};
 enum class IsaLevel : int { kGeneric = 0, kAvx2 = 1, kAvx512 = 2 };
 
 constexpr int kLanes = 8;         // floats per vector; units are handled in blocks of 8

@@ -35,7 +35,8 @@ _INSTALL_HINT = (
 CELLS = ("simple_rnn", "gru", "lstm")
 _NUM_GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 _NUM_STATES = {"simple_rnn": 1, "gru": 1, "lstm": 2}
-ACTIVATION_CODES = {"tanh": 0, "sigmoid": 1, "hard_sigmoid": 2, "relu": 3, "linear": 4}
+ACTIVATION_CODES = {"tanh": 0, "sigmoid": 1, "hard_sigmoid": 2, "relu": 3, "linear": 4,
+                    "hard_sigmoid_keras2": 5}
 # Kernel cell codes (rnn_kernels.cu FUSEDRNN_CELL_*).
 _CELL_SIMPLE, _CELL_GRU, _CELL_GRU_RB, _CELL_LSTM = 0, 1, 2, 3
 _THREADS = 256

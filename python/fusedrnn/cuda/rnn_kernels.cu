@@ -30,6 +30,7 @@
 #define FUSEDRNN_ACT_HARD_SIGMOID 2
 #define FUSEDRNN_ACT_RELU 3
 #define FUSEDRNN_ACT_LINEAR 4
+#define FUSEDRNN_ACT_HARD_SIGMOID_KERAS2 5  // Keras 2's hard_sigmoid
 
 namespace fusedrnn_cuda {
 
@@ -38,6 +39,7 @@ __device__ __forceinline__ float activate(float x) {
   if (A == FUSEDRNN_ACT_TANH) return tanhf(x);
   if (A == FUSEDRNN_ACT_SIGMOID) return 1.0f / (1.0f + expf(-x));
   if (A == FUSEDRNN_ACT_HARD_SIGMOID) return fminf(fmaxf((x + 3.0f) / 6.0f, 0.0f), 1.0f);
+  if (A == FUSEDRNN_ACT_HARD_SIGMOID_KERAS2) return fminf(fmaxf((x + 2.5f) * 0.2f, 0.0f), 1.0f);
   if (A == FUSEDRNN_ACT_RELU) return fmaxf(x, 0.0f);
   return x;  // linear
 }
@@ -453,11 +455,13 @@ const void* fusedrnn_compile_check_instantiations(int i) {
       (const void*)&rnn_persistent<3, 3, 2, 8, 32, 0, 36, 32, 1, 2>,
       (const void*)&rnn_persistent<3, 4, 1, 1, 4, 0, 4, 32, 2, 1>,
       (const void*)&rnn_persistent<1, 0, 1, 8, 24, 0, 28, 32, 2, 2>,
+      (const void*)&rnn_persistent<3, 5, 5, 8, 32, 0, 36, 32, 1, 2>,
       (const void*)&rnn_step<0, 0, 1, 0>,
       (const void*)&rnn_step<1, 2, 1, 0>,
       (const void*)&rnn_step<2, 0, 1, 0>,
       (const void*)&rnn_step<2, 0, 1, 1>,
       (const void*)&rnn_step<3, 4, 3, 0>,
+      (const void*)&rnn_step<1, 5, 5, 0>,
   };
   return kernels[i];
 }

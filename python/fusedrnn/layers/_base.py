@@ -9,6 +9,7 @@ runs. Masks travel beside values: ``layer._forward(x, mask=...)`` returns
 from __future__ import annotations
 
 import re
+import sys
 from typing import Callable
 
 import numpy as np
@@ -76,6 +77,7 @@ _ACTIVATIONS: dict[str, Callable] = {
     "tanh": lambda x: _backend.array_module(x).tanh(x),
     "sigmoid": _sigmoid,
     "hard_sigmoid": lambda x: _backend.array_module(x).clip((x + 3) / 6, 0, 1),
+    "hard_sigmoid_keras2": lambda x: _backend.array_module(x).clip(0.2 * x + 0.5, 0, 1),
     "relu": lambda x: _backend.array_module(x).maximum(x, 0),
     "relu6": lambda x: _backend.array_module(x).clip(x, 0, 6),
     "softmax": _softmax,
@@ -93,16 +95,31 @@ _ACTIVATIONS: dict[str, Callable] = {
 }
 
 # Activations the RNN kernels implement (fusedrnn.reference.ACTIVATIONS).
-RNN_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
+RNN_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_keras2", "relu", "linear")
 
 
 # Libraries whose activation functions are taken by name (see activation_name).
 _ACTIVATION_LIBRARIES = ("keras", "tf_keras", "tensorflow", "fusedrnn", "torch", "jax", "numpy")
 
 
+def _from_keras2(module: str) -> bool:
+    """Whether a function of this module is Keras 2's (tf_keras; keras or tf.keras before
+    Keras 3), whose hard_sigmoid is clip(0.2 x + 0.5, 0, 1), not Keras 3's clip(x / 6 + 0.5)."""
+    root = module.split(".")[0]
+    if root == "tf_keras" or module.startswith("tensorflow.python.keras"):
+        return True
+    if root != "keras":
+        return False
+    major = str(getattr(sys.modules.get("keras"), "__version__", "3")).split(".")[0]
+    return major.isdigit() and int(major) < 3
+
+
 def activation_name(activation, argument: str = "activation",
                     allowed: tuple[str, ...] | None = None) -> str:
-    """Normalise a Keras activation argument (name, None, or a named function) to a name."""
+    """Normalise a Keras activation argument (name, None, or a named function) to a name.
+
+    Names are Keras 3's; Keras 2's ``hard_sigmoid`` function becomes ``"hard_sigmoid_keras2"``.
+    """
     if activation is None:
         name = "linear"
     elif isinstance(activation, str):
@@ -119,6 +136,8 @@ def activation_name(activation, argument: str = "activation",
                 f"from module {module or '?'!r}); pass the name of the built-in activation it "
                 f"computes, one of {sorted(allowed if allowed is not None else _ACTIVATIONS)}"
             )
+        if name == "hard_sigmoid" and _from_keras2(module):
+            name = "hard_sigmoid_keras2"
     else:
         raise TypeError(f"`{argument}` must be an activation name or None, got {activation!r}")
     choices = allowed if allowed is not None else tuple(_ACTIVATIONS)

@@ -49,6 +49,19 @@ def _functional(layers, Sequential, Model, Input):
     return Model(inputs, layers.Dense(2)(h))
 
 
+def _hard_sigmoid(layers, Sequential, Model, Input, hard="hard_sigmoid"):
+    # Keras 2 defined hard_sigmoid as clip(0.2 x + 0.5, 0, 1), Keras 3 as clip(x / 6 + 0.5, 0, 1);
+    # fusedrnn names Keras 2's "hard_sigmoid_keras2" (the test passes it as `hard` for the files
+    # Keras 2 wrote).
+    return Sequential([
+        Input((6, 3)),
+        layers.SimpleRNN(5, activation=hard, return_sequences=True),
+        layers.GRU(4, recurrent_activation=hard, return_sequences=True),
+        layers.Bidirectional(layers.LSTM(3, recurrent_activation=hard)),
+        layers.Dense(2, activation=hard),
+    ])
+
+
 # name -> (build, input shape without the batch)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -56,4 +69,5 @@ CASES = {
     "options": (_options, (4, 3)),
     "embedding": (_embedding, (7,)),
     "functional": (_functional, (5, 3)),
+    "hard_sigmoid": (_hard_sigmoid, (6, 3)),
 }
