@@ -29,9 +29,14 @@ from fusedrnn.layers import (
     Dense,
     Dropout,
     Embedding,
+    Flatten,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
     Input,
     Masking,
+    RepeatVector,
     SimpleRNN,
+    SpatialDropout1D,
     TimeDistributed,
 )
 from fusedrnn.models import Model, Sequential
@@ -249,6 +254,40 @@ def test_masking_layer_and_device_inputs(device):
     device.ran("rnn_forward")
     assert device.is_device_array(got)
     assert_close(host(got), want, TOL)
+
+
+def test_pooling_and_shape_layers_on_device_inputs(device):
+    """SpatialDropout1D, GlobalAveragePooling1D (with the Embedding's device mask),
+    RepeatVector, Flatten and GlobalMaxPooling1D on CuPy inputs keep them on the device."""
+    rng = np.random.default_rng(6)
+    tokens = rng.integers(1, 20, (5, 7))
+    tokens[1, 3:] = 0
+    tokens[3, :2] = 0
+
+    def build(dev):
+        inputs = Input(shape=(7,), dtype="int32")
+        h = Embedding(20, 6, mask_zero=True)(inputs)
+        h = SpatialDropout1D(0.3)(h)
+        seq = GRU(4, return_sequences=True, device=dev)(h)
+        avg = GlobalAveragePooling1D()(seq)
+        h = RepeatVector(3)(avg)
+        h = LSTM(3, return_sequences=True, device=dev)(h)
+        return Model(inputs, [Flatten()(h), GlobalMaxPooling1D(keepdims=True)(h)])
+
+    cpu, gpu = build(None), build("cuda")
+    gpu.set_weights(cpu.get_weights())
+    want = cpu(tokens)
+    got = gpu(device.cp.asarray(tokens))
+    device.ran("rnn_forward")
+    for g, w in zip(got, want):
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)
+    # a NumPy mask with a device input
+    x = device.cp.asarray(rng.standard_normal((2, 5, 3)).astype(np.float32))
+    mask = np.array([[1, 1, 0, 0, 1], [0, 1, 1, 1, 1]], bool)
+    got = GlobalAveragePooling1D()(x, mask=mask)
+    assert device.is_device_array(got)
+    assert_close(host(got), GlobalAveragePooling1D()(host(x), mask=mask), TOL)
 
 
 @pytest.mark.parametrize("shape", [(0, 6, 4), (3, 0, 4)], ids=["empty_batch", "no_steps"])

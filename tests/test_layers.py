@@ -16,10 +16,15 @@ from fusedrnn.layers import (
     Dense,
     Dropout,
     Embedding,
+    Flatten,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
     Input,
     KerasTensor,
     Masking,
+    RepeatVector,
     SimpleRNN,
+    SpatialDropout1D,
     TimeDistributed,
 )
 
@@ -670,6 +675,94 @@ def test_dense_activation_and_time_distributed():
 def test_activation_layer(name, fn):
     x = np.linspace(-4, 4, 24, dtype=np.float32).reshape(2, 3, 4)
     assert_close(Activation(name)(x), fn(x.astype(np.float64)), name)
+
+
+def test_shape_layers_and_pooling():
+    """RepeatVector, Flatten, SpatialDropout1D and the 1-D global poolings against NumPy
+    written out (the real-Keras goldens cover them in models)."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 5, 4)).astype(np.float32)
+    v = x[:, 0, :]
+    np.testing.assert_array_equal(RepeatVector(3)(v), np.stack([v, v, v], axis=1))
+    np.testing.assert_array_equal(Flatten()(x), x.reshape(3, 20))
+    np.testing.assert_array_equal(Flatten(data_format="channels_first")(x),
+                                  np.transpose(x, (0, 2, 1)).reshape(3, 20))
+    np.testing.assert_array_equal(Flatten()(x[:, 0, 0]), x[:, 0, :1])  # (batch,) -> (batch, 1)
+    np.testing.assert_array_equal(SpatialDropout1D(0.5)(x, training=True), x)
+    assert "noise_shape" not in SpatialDropout1D(0.5).get_config()
+    mask = np.array([[1, 1, 0, 1, 0], [0, 0, 0, 0, 1], [1, 1, 1, 1, 1]], bool)
+    for keepdims in (False, True):
+        gap, gmp = GlobalAveragePooling1D(keepdims=keepdims), GlobalMaxPooling1D(
+            keepdims=keepdims)
+        np.testing.assert_allclose(gap(x), x.mean(axis=1, keepdims=keepdims), rtol=1e-6)
+        np.testing.assert_array_equal(gmp(x), x.max(axis=1, keepdims=keepdims))
+        want = np.stack([x[b][mask[b]].mean(axis=0) for b in range(3)])
+        got = gap(x, mask=mask)
+        np.testing.assert_allclose(got.reshape(3, 4), want, rtol=1e-6)
+        assert got.shape == ((3, 1, 4) if keepdims else (3, 4))
+    cf = GlobalAveragePooling1D(data_format="channels_first", keepdims=True)
+    np.testing.assert_allclose(cf(x), x.mean(axis=2, keepdims=True), rtol=1e-6)
+    want = np.stack([x[b][:, mask[b, 1:]].mean(axis=1) for b in range(3)])  # steps on axis 2
+    np.testing.assert_allclose(
+        GlobalAveragePooling1D(data_format="channels_first")(x, mask=mask[:, 1:]), want,
+        rtol=1e-6)
+    np.testing.assert_array_equal(GlobalMaxPooling1D(data_format="channels_first")(x),
+                                  x.max(axis=2))
+    # A sample with every step masked averages nothing: NaN, as in Keras (and no warning).
+    out = GlobalAveragePooling1D()(x, mask=np.array([[0] * 5, [1] * 5, [1] * 5], bool))
+    assert np.isnan(out[0]).all()
+    assert np.isfinite(out[1:]).all()
+
+
+def test_layers_without_mask_support_drop_the_mask():
+    """As Keras 3: RepeatVector, Flatten and GlobalMaxPooling1D warn that they destroy the mask
+    and pass none on; GlobalAveragePooling1D uses it and passes none on; SpatialDropout1D passes
+    it on."""
+    x = np.random.default_rng(13).standard_normal((2, 5, 4)).astype(np.float32)
+    mask = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1]], bool)
+    for layer, inp in ((Flatten(), x), (GlobalMaxPooling1D(), x), (RepeatVector(2), x[:, 0])):
+        assert not layer.supports_masking
+        with pytest.warns(UserWarning, match=f"{layer.name}.*does not support masking"):
+            _, out_mask = layer._forward(inp, mask=mask)
+        assert out_mask is None
+    assert GlobalAveragePooling1D()._forward(x, mask=mask)[1] is None
+    assert SpatialDropout1D(0.1)._forward(x, mask=mask)[1] is mask
+    # In a model: Masking -> LSTM seq -> GlobalMaxPooling1D takes the max over every step.
+    from fusedrnn.models import Sequential
+
+    lstm = LSTM(3, return_sequences=True)
+    model = Sequential([Input((5, 4)), Masking(), lstm, GlobalMaxPooling1D()])
+    xm = x.copy()
+    xm[0, 3:] = 0.0
+    with pytest.warns(UserWarning, match="does not support masking"):
+        got = model.predict(xm, verbose=0)
+    seq = Sequential([Input((5, 4)), Masking(), lstm]).predict(xm, verbose=0)
+    np.testing.assert_array_equal(got, seq.max(axis=1))
+
+
+def test_shape_layers_reject_bad_arguments_and_input():
+    with pytest.raises(ValueError, match="positive integer"):
+        RepeatVector(0)
+    for bad in (2.5, "3", True, None):
+        with pytest.raises(TypeError, match="n must be an integer"):
+            RepeatVector(bad)
+    with pytest.raises(ValueError, match=r"RepeatVector layer .* rank 2 .*got shape \(2, 3, 4\)"):
+        RepeatVector(2)(np.zeros((2, 3, 4), np.float32))
+    for cls in (GlobalAveragePooling1D, GlobalMaxPooling1D, SpatialDropout1D):
+        layer = cls(0.5) if cls is SpatialDropout1D else cls()
+        with pytest.raises(ValueError, match=r"rank 3 .*got shape \(2, 3\)"):
+            layer(np.zeros((2, 3), np.float32))
+        with pytest.raises(ValueError, match="rank 3"):
+            layer(Input((4,)))
+    for cls in (Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D):
+        with pytest.raises(ValueError, match="data_format.*'nchw'"):
+            cls(data_format="nchw")
+    with pytest.raises(ValueError, match=r"mask must have shape \(batch, timesteps\) = \(2, 3\)"):
+        GlobalAveragePooling1D()(np.zeros((2, 3, 4), np.float32), mask=np.ones((2, 4), bool))
+    with pytest.raises(TypeError, match="mask must be boolean"):
+        GlobalAveragePooling1D()(np.zeros((2, 3, 4), np.float32), mask=np.full((2, 3), "a"))
+    with pytest.raises(ValueError, match="rate"):
+        SpatialDropout1D(2.0)
 
 
 def test_dropout_is_identity():

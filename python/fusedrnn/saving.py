@@ -163,7 +163,8 @@ def _layer_classes():
     from . import layers
 
     names = ("SimpleRNN", "GRU", "LSTM", "Bidirectional", "Dense", "Embedding", "Masking",
-             "Dropout", "TimeDistributed", "Activation")
+             "Dropout", "SpatialDropout1D", "TimeDistributed", "Activation", "RepeatVector",
+             "Flatten", "GlobalAveragePooling1D", "GlobalMaxPooling1D")
     return {name: getattr(layers, name) for name in names}
 
 

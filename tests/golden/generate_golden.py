@@ -281,6 +281,41 @@ case("seq_stateful_simple_rnn_lstm", "stateful SimpleRNN -> stateful LSTM: two c
      layers=[L("SimpleRNN", units=4, stateful=True, return_sequences=True),
              L("LSTM", units=3, stateful=True)])
 
+case("seq_tutorial_lstm_autoencoder", "tutorial: LSTM(6, input_shape) -> RepeatVector(7) -> "
+     "LSTM seq -> TimeDistributed(Dense(1))", "sequential", input=None,
+     layers=[L("LSTM", units=6, input_shape=[7, 3]), L("RepeatVector", n=7),
+             L("LSTM", units=5, return_sequences=True),
+             L("TimeDistributed", layer=L("Dense", units=1))])
+case("seq_embedding_spatial_dropout_avg_pool", "Embedding(mask_zero) -> SpatialDropout1D -> "
+     "Bidirectional(LSTM seq) -> GlobalAveragePooling1D (masked mean) -> Dense softmax",
+     "sequential", x_kind="tokens", vocab=20, timesteps=9, batch=2,
+     input=inp((9,), dtype="int32"),
+     layers=[L("Embedding", input_dim=20, output_dim=6, mask_zero=True),
+             L("SpatialDropout1D", rate=0.2),
+             L("Bidirectional", layer=L("LSTM", units=4, return_sequences=True)),
+             L("GlobalAveragePooling1D"), L("Dense", units=2, activation="softmax")])
+case("seq_masking_gru_avg_pool_keepdims", "Masking -> GRU seq -> GlobalAveragePooling1D "
+     "keepdims (masked mean) -> Flatten -> Dense", "sequential", x_kind="masked", batch=2,
+     timesteps=8, input=inp((8, 3)),
+     layers=[L("Masking", mask_value=0.0), L("GRU", units=5, return_sequences=True),
+             L("GlobalAveragePooling1D", keepdims=True), L("Flatten"), L("Dense", units=2)])
+case("seq_embedding_lstm_max_pool", "Embedding -> LSTM seq -> GlobalMaxPooling1D -> Dense",
+     "sequential", x_kind="tokens", vocab=12, timesteps=6, input=inp((6,), dtype="int32"),
+     layers=[L("Embedding", input_dim=12, output_dim=4), L("LSTM", units=5, return_sequences=True),
+             L("GlobalMaxPooling1D"), L("Dense", units=3)])
+case("seq_flatten_dense", "SimpleRNN seq (input_shape) -> Flatten -> Dense", "sequential",
+     input=None,
+     layers=[L("SimpleRNN", units=4, return_sequences=True, input_shape=[7, 3]), L("Flatten"),
+             L("Dense", units=2, activation="sigmoid")])
+case("seq_channels_first_pooling", "GRU seq -> GlobalMaxPooling1D channels_first keepdims -> "
+     "GlobalAveragePooling1D channels_first -> RepeatVector -> Flatten channels_first",
+     "sequential", input=inp((7, 3)),
+     layers=[L("GRU", units=5, return_sequences=True),
+             L("GlobalMaxPooling1D", data_format="channels_first", keepdims=True),
+             L("GlobalAveragePooling1D", data_format="channels_first", keepdims=True),
+             L("Flatten", data_format="channels_first"), L("RepeatVector", n=2),
+             L("Flatten", data_format="channels_first")])
+
 # ---- functional models -------------------------------------------------------------------------
 case("func_two_outputs_masked", "Input -> Masking -> {LSTM seq -> TimeDistributed(Dense), "
      "GRU -> Dense}", "functional", x_kind="masked", timesteps=8, input=inp((8, 3)),
@@ -493,12 +528,15 @@ def main(argv: list[str]) -> int:
         index.append({"name": c["name"], "description": c["description"], "kind": c["kind"],
                       "output_shapes": shapes})
         print(f"{c['name']:40s} outputs {shapes}  f32-f64 {diff:.1e}")
-    if set(argv) == set() or wanted == set(names):
-        index_path = OUT_DIR / "index.json"
-        index_path.write_text(json.dumps({"keras_version": keras.__version__,
-                                          "tensorflow_version": tf.__version__,
-                                          "cases": index}, indent=1) + "\n")
-    print(f"wrote {len(index)} cases to {OUT_DIR}")
+    index_path = OUT_DIR / "index.json"
+    if wanted != set(names) and index_path.exists():  # some cases: update their entries
+        entries = {e["name"]: e for e in json.loads(index_path.read_text())["cases"]}
+        entries.update((e["name"], e) for e in index)
+        index = [entries[n] for n in names if n in entries]
+    index_path.write_text(json.dumps({"keras_version": keras.__version__,
+                                      "tensorflow_version": tf.__version__,
+                                      "cases": index}, indent=1) + "\n")
+    print(f"wrote {len(wanted)} cases to {OUT_DIR}")
     return 0
 
 

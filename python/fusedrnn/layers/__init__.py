@@ -10,7 +10,21 @@ on NumPy (or CuPy) arrays and symbolically on :func:`Input` tensors, for
 from __future__ import annotations
 
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
-from ._core import Activation, Dense, Dropout, Embedding, Masking, TimeDistributed
+from ._core import (
+    Activation,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GlobalAveragePooling1D,
+    GlobalAvgPool1D,
+    GlobalMaxPool1D,
+    GlobalMaxPooling1D,
+    Masking,
+    RepeatVector,
+    SpatialDropout1D,
+    TimeDistributed,
+)
 from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 
 __all__ = [
@@ -21,13 +35,20 @@ __all__ = [
     "Dense",
     "Dropout",
     "Embedding",
+    "Flatten",
+    "GlobalAveragePooling1D",
+    "GlobalAvgPool1D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPooling1D",
     "Input",
     "InputLayer",
     "KerasTensor",
     "Layer",
     "Masking",
     "RNNLayer",
+    "RepeatVector",
     "SimpleRNN",
+    "SpatialDropout1D",
     "TimeDistributed",
     "Variable",
 ]

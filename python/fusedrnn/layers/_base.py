@@ -179,6 +179,20 @@ def as_float_array(x, what: str = "input", dtype=np.float32):
     return arr.astype(dtype, copy=False)
 
 
+def check_mask(mask, batch: int, timesteps: int):
+    """A (batch, timesteps) mask as booleans (None stays None); ValueError/TypeError if not."""
+    if mask is None:
+        return None
+    m = _backend.array_module(mask).asarray(mask)
+    if m.shape != (batch, timesteps):
+        raise ValueError(
+            f"mask must have shape (batch, timesteps) = {(batch, timesteps)}, got {m.shape}"
+        )
+    if m.dtype.kind not in "biuf":  # as ops.rnn_forward: booleans, or numbers (nonzero = real)
+        raise TypeError(f"mask must be boolean, got dtype {m.dtype}")
+    return m.astype(bool)
+
+
 def shape_str(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 

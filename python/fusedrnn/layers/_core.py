@@ -1,17 +1,32 @@
 """The non-recurrent layers Keras RNN tutorials use: Dense, Embedding, Masking, Dropout,
-Activation and TimeDistributed. Plain NumPy (CuPy for CuPy inputs)."""
+SpatialDropout1D, Activation, TimeDistributed, RepeatVector, Flatten, GlobalAveragePooling1D and
+GlobalMaxPooling1D. Plain NumPy (CuPy for CuPy inputs)."""
 
 from __future__ import annotations
 
+import math
 import numbers
+import warnings
 
 import numpy as np
 
 from .. import _backend
-from ._base import Layer, activation_name, as_float_array, get_activation
+from ._base import Layer, activation_name, as_float_array, check_mask, get_activation
 from ._initializers import get_initializer
 
-__all__ = ["Activation", "Dense", "Dropout", "Embedding", "Masking", "TimeDistributed"]
+__all__ = [
+    "Activation",
+    "Dense",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GlobalAveragePooling1D",
+    "GlobalMaxPooling1D",
+    "Masking",
+    "RepeatVector",
+    "SpatialDropout1D",
+    "TimeDistributed",
+]
 
 
 def _param(layer: Layer, key: str, like):
@@ -320,3 +335,195 @@ class TimeDistributed(Layer):
         config = super().get_config()
         config.update(layer=self.layer.get_config())
         return config
+
+
+def _drop_mask(layer: Layer, mask) -> None:
+    """Keras 3: a layer without mask support drops the mask it is given, with this warning."""
+    if mask is not None:
+        warnings.warn(
+            f"Layer {layer.name!r} (of type {type(layer).__name__}) was passed an input with a "
+            f"mask attached to it. However, this layer does not support masking and will "
+            f"therefore destroy the mask information. Downstream layers will not see the mask.",
+            UserWarning, stacklevel=4,
+        )
+
+
+def _check_rank(layer: Layer, shape, rank: int, what: str) -> None:
+    if len(shape) != rank:
+        raise ValueError(
+            f"input of {type(layer).__name__} layer {layer.name!r} must have rank {rank} "
+            f"{what}; got shape {tuple(shape)}"
+        )
+
+
+def _data_format(value) -> str:
+    data_format = "channels_last" if value is None else value
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"the `data_format` argument must be one of 'channels_first', 'channels_last'; "
+            f"got data_format={value!r}"
+        )
+    return data_format
+
+
+class SpatialDropout1D(Dropout):
+    """Keras ``SpatialDropout1D`` (drops whole feature maps of (batch, timesteps, features)):
+    the identity at inference. The mask passes through."""
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+
+    def _check_input_shape(self, shape) -> None:
+        _check_rank(self, shape, 3, "(batch, timesteps, features)")
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = as_float_array(inputs, f"input of SpatialDropout1D layer {self.name!r}",
+                           self._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        return x, mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["noise_shape"]
+        return config
+
+
+class RepeatVector(Layer):
+    """Keras ``RepeatVector``: (batch, features) -> (batch, n, features)."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
+            raise TypeError(f"RepeatVector: n must be an integer, got {n!r}")
+        if n <= 0:
+            raise ValueError(f"RepeatVector: n must be a positive integer, got {n}")
+        self.n = int(n)
+        self.supports_masking = False
+
+    def _check_input_shape(self, shape) -> None:
+        _check_rank(self, shape, 2, "(batch, features)")
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = as_float_array(inputs, f"input of RepeatVector layer {self.name!r}",
+                           self._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        _drop_mask(self, mask)
+        xp = _backend.array_module(x)
+        return xp.repeat(x[:, None, :], self.n, axis=1), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(n=self.n)
+        return config
+
+
+class Flatten(Layer):
+    """Keras ``Flatten``: (batch, d1, d2, ...) -> (batch, d1 * d2 * ...); with
+    ``data_format="channels_first"`` the first non-batch axis is moved last before."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _data_format(data_format)
+        self.supports_masking = False
+
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) < 1:
+            raise ValueError(f"input of Flatten layer {self.name!r} must have a batch "
+                             f"dimension; got shape {tuple(shape)}")
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        if any(d is None for d in rest):
+            return (input_shape[0], None)
+        return (input_shape[0], math.prod(rest))
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = as_float_array(inputs, f"input of Flatten layer {self.name!r}", self._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        _drop_mask(self, mask)
+        if self.data_format == "channels_first" and x.ndim > 2:
+            x = x.transpose((0, *range(2, x.ndim), 1))
+        return x.reshape((x.shape[0], math.prod(x.shape[1:]))), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(data_format=self.data_format)
+        return config
+
+
+class _GlobalPooling1D(Layer):
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _data_format(data_format)
+        self.keepdims = bool(keepdims)
+
+    @property
+    def _steps_axis(self) -> int:
+        return 1 if self.data_format == "channels_last" else 2
+
+    def _check_input_shape(self, shape) -> None:
+        order = ("(batch, steps, features)" if self.data_format == "channels_last"
+                 else "(batch, features, steps)")
+        _check_rank(self, shape, 3, order)
+
+    def compute_output_shape(self, input_shape):
+        batch, a, b = input_shape
+        features = b if self.data_format == "channels_last" else a
+        if not self.keepdims:
+            return (batch, features)
+        return (batch, 1, features) if self.data_format == "channels_last" else (
+            batch, features, 1)
+
+    def _input(self, inputs):
+        x = as_float_array(inputs, f"input of {type(self).__name__} layer {self.name!r}",
+                           self._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        return x
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(data_format=self.data_format, keepdims=self.keepdims)
+        return config
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """Keras ``GlobalAveragePooling1D``: the mean over the steps; with a mask, over the
+    unmasked steps only (NaN for a sample with none, as in Keras). The output has no mask."""
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._input(inputs)
+        xp = _backend.array_module(x)
+        axis = self._steps_axis
+        if mask is None:
+            return x.mean(axis=axis, keepdims=self.keepdims), None
+        keep = xp.asarray(check_mask(mask, x.shape[0], x.shape[axis]))
+        keep = keep[:, :, None] if axis == 1 else keep[:, None, :]
+        total = xp.where(keep, x, 0).sum(axis=axis, keepdims=self.keepdims)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / keep.astype(x.dtype).sum(axis=axis, keepdims=self.keepdims), None
+
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    """Keras ``GlobalMaxPooling1D``: the maximum over the steps. Like Keras 3, it does not
+    support masking: a mask is dropped, with Keras's warning."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, keepdims, **kwargs)
+        self.supports_masking = False
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._input(inputs)
+        _drop_mask(self, mask)
+        return x.max(axis=self._steps_axis, keepdims=self.keepdims), None
+
+
+# Keras's other names for them
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D

@@ -16,6 +16,7 @@ from ._base import (
     Layer,
     activation_name,
     as_float_array,
+    check_mask,
 )
 from ._initializers import get_initializer
 
@@ -39,19 +40,6 @@ def _check_units(units) -> int:
             f"got {units!r}"
         )
     return int(units)
-
-
-def _check_mask(mask, batch: int, timesteps: int):
-    if mask is None:
-        return None
-    m = _backend.array_module(mask).asarray(mask)
-    if m.shape != (batch, timesteps):
-        raise ValueError(
-            f"mask must have shape (batch, timesteps) = {(batch, timesteps)}, got {m.shape}"
-        )
-    if m.dtype.kind not in "biuf":  # as ops.rnn_forward: booleans, or numbers (nonzero = real)
-        raise TypeError(f"mask must be boolean, got dtype {m.dtype}")
-    return m.astype(bool)
 
 
 class RNNLayer(Layer):
@@ -241,7 +229,7 @@ class RNNLayer(Layer):
             raise TypeError(f"{type(self).__name__} got unexpected call arguments {sorted(kwargs)}")
         x = self._prepare_input(inputs)
         device = _backend.resolve_device(self.device, x)
-        mask = _check_mask(mask, x.shape[0], x.shape[1])
+        mask = check_mask(mask, x.shape[0], x.shape[1])
         init = self._initial_state_arrays(initial_state, x.shape[0])
         out, states = self._run(x, mask, init, device)
         if self.return_sequences and mask is not None and self.zero_output_for_mask:
@@ -639,7 +627,7 @@ class Bidirectional(Layer):
         self._check_input_shape(x.shape)
         self._ensure_built(x.shape)
         batch, timesteps = x.shape[0], x.shape[1]
-        mask = _check_mask(mask, batch, timesteps)
+        mask = check_mask(mask, batch, timesteps)
         init_fw = init_bw = None
         if initial_state is not None:
             states = _as_state_list(initial_state)

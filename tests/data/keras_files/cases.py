@@ -62,6 +62,29 @@ def _hard_sigmoid(layers, Sequential, Model, Input, hard="hard_sigmoid"):
     ])
 
 
+def _embedding_pooling(layers, Sequential, Model, Input):
+    return Sequential([
+        Input((7,)),
+        layers.Embedding(20, 6, mask_zero=True),
+        layers.SpatialDropout1D(0.3),
+        layers.Bidirectional(layers.GRU(3, return_sequences=True)),
+        layers.GlobalAveragePooling1D(),
+        layers.RepeatVector(2),
+        layers.LSTM(3, return_sequences=True),
+        layers.Flatten(),
+        layers.Dense(2),
+    ])
+
+
+def _max_pool(layers, Sequential, Model, Input):
+    return Sequential([
+        Input((6, 3)),
+        layers.LSTM(4, return_sequences=True),
+        layers.GlobalMaxPooling1D(),
+        layers.Dense(2),
+    ])
+
+
 # name -> (build, input shape without the batch)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -70,4 +93,6 @@ CASES = {
     "embedding": (_embedding, (7,)),
     "functional": (_functional, (5, 3)),
     "hard_sigmoid": (_hard_sigmoid, (6, 3)),
+    "embedding_pooling": (_embedding_pooling, (7,)),
+    "max_pool": (_max_pool, (6, 3)),
 }
