@@ -25,7 +25,9 @@ from fusedrnn.layers import (
     GRU,
     LSTM,
     Activation,
+    Add,
     Bidirectional,
+    Concatenate,
     Dense,
     Dropout,
     Embedding,
@@ -258,7 +260,8 @@ def test_masking_layer_and_device_inputs(device):
 
 def test_pooling_and_shape_layers_on_device_inputs(device):
     """SpatialDropout1D, GlobalAveragePooling1D (with the Embedding's device mask),
-    RepeatVector, Flatten and GlobalMaxPooling1D on CuPy inputs keep them on the device."""
+    RepeatVector, Flatten, GlobalMaxPooling1D, Add and Concatenate on CuPy inputs keep them on
+    the device."""
     rng = np.random.default_rng(6)
     tokens = rng.integers(1, 20, (5, 7))
     tokens[1, 3:] = 0
@@ -272,7 +275,9 @@ def test_pooling_and_shape_layers_on_device_inputs(device):
         avg = GlobalAveragePooling1D()(seq)
         h = RepeatVector(3)(avg)
         h = LSTM(3, return_sequences=True, device=dev)(h)
-        return Model(inputs, [Flatten()(h), GlobalMaxPooling1D(keepdims=True)(h)])
+        flat = Flatten()(h)
+        merged = Concatenate()([Add()([flat, flat]), GlobalMaxPooling1D()(h)])
+        return Model(inputs, [flat, GlobalMaxPooling1D(keepdims=True)(h), merged])
 
     cpu, gpu = build(None), build("cuda")
     gpu.set_weights(cpu.get_weights())

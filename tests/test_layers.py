@@ -765,6 +765,76 @@ def test_shape_layers_reject_bad_arguments_and_input():
         SpatialDropout1D(2.0)
 
 
+def test_merge_layers_eager_and_functional():
+    """Concatenate, Add, Subtract, Average on arrays against NumPy, their functional forms in a
+    model, and the masks they pass on (Keras 3: elementwise merges OR the masks when every input
+    has one; Concatenate counts a missing mask as all true)."""
+    from fusedrnn.layers import Add, Average, Concatenate, Subtract, add, concatenate
+    from fusedrnn.models import Model
+
+    rng = np.random.default_rng(14)
+    a, b, c = (rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in range(3))
+    v = rng.standard_normal((2, 4)).astype(np.float32)
+    np.testing.assert_array_equal(Concatenate()([a, b]), np.concatenate([a, b], axis=-1))
+    np.testing.assert_array_equal(Concatenate(axis=1)([a, b, c]), np.concatenate([a, b, c], 1))
+    np.testing.assert_array_equal(Add()([a, b, c]), a + b + c)
+    np.testing.assert_array_equal(Subtract()([a, b]), a - b)
+    np.testing.assert_allclose(Average()([a, b]), (a + b) / 2, rtol=1e-7)
+    np.testing.assert_array_equal(Add()([a, v]), a + v[:, None, :])  # rank: axis 1 inserted
+    m1 = np.array([[1, 0, 1], [0, 0, 1]], bool)
+    m2 = np.array([[0, 0, 1], [1, 0, 1]], bool)
+    assert (Add()._forward([a, b], mask=[m1, m2])[1] == (m1 | m2)).all()
+    assert Add()._forward([a, b], mask=[m1, None])[1] is None
+    assert (Concatenate()._forward([a, b], mask=[m1, None])[1] == 1).all()
+    assert (Concatenate()._forward([a, b], mask=[m1, m2])[1] == (m1 | m2)).all()
+    np.testing.assert_array_equal(Concatenate(axis=1)._forward([a, b], mask=[m1, None])[1],
+                                  np.concatenate([m1, np.ones_like(m1)], axis=1))
+    inputs = Input((3, 4))
+    h1 = LSTM(2, return_sequences=True)(inputs)
+    h2 = GRU(2, return_sequences=True)(inputs)
+    model = Model(inputs, [concatenate([h1, h2]), add([h1, h2])])
+    assert model.output_shape == [(None, 3, 4), (None, 3, 2)]
+    cat, total = model.predict(a, verbose=0)
+    y1 = Model(inputs, h1).predict(a, verbose=0)
+    y2 = Model(inputs, h2).predict(a, verbose=0)
+    np.testing.assert_array_equal(cat, np.concatenate([y1, y2], axis=-1))
+    np.testing.assert_array_equal(total, y1 + y2)
+    lines = []
+    model.summary(print_fn=lines.append)
+    row = next(i for i, line in enumerate(lines) if line.startswith("concatenate"))
+    assert "lstm[0][0]" in lines[row]
+    assert "gru[0][0]" in lines[row + 1]
+
+
+def test_merge_layers_reject_bad_input():
+    from fusedrnn.layers import Add, Concatenate, Subtract
+
+    a = np.zeros((2, 3, 4), np.float32)
+    with pytest.raises(TypeError, match="called on a list of arrays"):
+        Add()(a)
+    with pytest.raises(TypeError, match="called on a list of KerasTensors"):
+        Add()(Input((3, 4)))
+    with pytest.raises(ValueError, match="exactly 2 inputs, got 3"):
+        Subtract()([a, a, a])
+    with pytest.raises(ValueError, match=r"incompatible shapes \[\(2, 3, 4\), \(2, 3, 5\)\]"):
+        Add()([a, np.zeros((2, 3, 5), np.float32)])
+    with pytest.raises(ValueError, match="different batch sizes"):
+        Add()([a, np.zeros((3, 3, 4), np.float32)])
+    with pytest.raises(ValueError, match="matching shapes except on the concatenation axis"):
+        Concatenate()([a, np.zeros((2, 4, 4), np.float32)])
+    for axis, b in ((0, a), (3, a), (-1, np.zeros((2, 4), np.float32))):
+        with pytest.raises(ValueError, match="needs inputs of one rank"):
+            Concatenate(axis=axis)([a, b])
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        Concatenate(axis=1.5)
+    with pytest.raises(ValueError, match="list of 2 masks"):
+        Add()([a, a], mask=[None])
+    with pytest.raises(ValueError, match="at least one input"):
+        Add()([])
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        Add()([Input((3, 4)), Input((3, 5))])
+
+
 def test_dropout_is_identity():
     x = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
     np.testing.assert_array_equal(Dropout(0.5)(x, training=True), x)

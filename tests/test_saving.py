@@ -96,7 +96,7 @@ def test_load_model_rebuilds_and_predicts_like_keras(name, fmt):
 
     golden = np.load(os.path.join(DATA, f"{name}{'.keras2' if 'keras2' in fmt else ''}.npz"))
     model = load_model(os.path.join(DATA, name + fmt))
-    expected_type = Model if name == "functional" else Sequential
+    expected_type = Model if name in ("functional", "merge") else Sequential
     assert type(model) is expected_type
     assert [type(layer).__name__ for layer in model._weight_layers()] == [
         type(layer).__name__ for layer in build(name)._weight_layers()]

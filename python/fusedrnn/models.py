@@ -391,7 +391,11 @@ class Model:
             if layer is input_layer:
                 values[id(node.outputs[0])] = (x, None)
                 continue
-            x_in, mask_in = values[id(node.inputs)]
+            if isinstance(node.inputs, list):  # a merge layer's inputs
+                x_in = [values[id(t)][0] for t in node.inputs]
+                mask_in = [values[id(t)][1] for t in node.inputs]
+            else:
+                x_in, mask_in = values[id(node.inputs)]
             kwargs = {k: _resolve(v, values) for k, v in node.kwargs.items()}
             kwargs.setdefault("mask", mask_in)
             outs, masks = layer._forward(x_in, training=training, **kwargs)

@@ -164,7 +164,8 @@ def _layer_classes():
 
     names = ("SimpleRNN", "GRU", "LSTM", "Bidirectional", "Dense", "Embedding", "Masking",
              "Dropout", "SpatialDropout1D", "TimeDistributed", "Activation", "RepeatVector",
-             "Flatten", "GlobalAveragePooling1D", "GlobalMaxPooling1D")
+             "Flatten", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Concatenate", "Add",
+             "Subtract", "Average")
     return {name: getattr(layers, name) for name in names}
 
 

@@ -35,7 +35,8 @@ The JSON config:
 
 ``SPEC = {"class_name": "LSTM", "config": {kwargs}, "layer": SPEC?, "backward_layer": SPEC?}``
 (``layer`` and ``backward_layer`` are the wrapped layers of Bidirectional / TimeDistributed).
-``REF`` is ``"input"``, a node id, or ``"<id>:<k>"`` for the k-th element of a node's list output.
+``REF`` is ``"input"``, a node id, or ``"<id>:<k>"`` for the k-th element of a node's list output
+(a merge layer's ``inputs`` is a list of them).
 In a sequential model the ``input`` entry is an ``Input(**input)`` placed first (``null`` when
 the first layer carries the legacy ``input_shape=`` kwarg instead).
 """
@@ -360,6 +361,47 @@ case("func_embedding_two_heads", "Embedding(mask_zero) -> SimpleRNN seq -> {LSTM
             {"id": "bi", "layer": L("Bidirectional", layer=L("GRU", units=2)),
              "inputs": "rnn"}],
      outputs=["dense", "bi"])
+case("func_concat_pools", "text classifier: Embedding(mask_zero) -> Bidirectional(GRU seq) -> "
+     "concatenate([GlobalAveragePooling1D (masked), GlobalMaxPooling1D]) -> Dense softmax",
+     "functional", x_kind="tokens", vocab=20, timesteps=9, batch=2,
+     input=inp((9,), dtype="int32"),
+     nodes=[{"id": "emb", "layer": L("Embedding", input_dim=20, output_dim=6, mask_zero=True),
+             "inputs": "input"},
+            {"id": "bi", "layer": L("Bidirectional", layer=L("GRU", units=4,
+                                                              return_sequences=True)),
+             "inputs": "emb"},
+            {"id": "avg", "layer": L("GlobalAveragePooling1D"), "inputs": "bi"},
+            {"id": "max", "layer": L("GlobalMaxPooling1D"), "inputs": "bi"},
+            {"id": "cat", "layer": L("Concatenate"), "inputs": ["avg", "max"]},
+            {"id": "dense", "layer": L("Dense", units=3, activation="softmax"),
+             "inputs": "cat"}],
+     outputs=["dense"])
+case("func_concat_masks", "Masking -> LSTM seq (masked) and GRU seq on the raw input (no mask) "
+     "-> Concatenate on features (mask: OR, a missing mask counts as all true) -> LSTM; "
+     "Concatenate on time (masks joined) -> GRU", "functional", x_kind="masked", timesteps=6,
+     input=inp((6, 3)),
+     nodes=[{"id": "mask", "layer": L("Masking", mask_value=0.0), "inputs": "input"},
+            {"id": "a", "layer": L("LSTM", units=4, return_sequences=True), "inputs": "mask"},
+            {"id": "b", "layer": L("GRU", units=4, return_sequences=True), "inputs": "input"},
+            {"id": "cat", "layer": L("Concatenate"), "inputs": ["a", "b"]},
+            {"id": "r1", "layer": L("LSTM", units=3), "inputs": "cat"},
+            {"id": "time", "layer": L("Concatenate", axis=1), "inputs": ["a", "b"]},
+            {"id": "r2", "layer": L("GRU", units=3), "inputs": "time"}],
+     outputs=["r1", "r2"])
+case("func_merge_elementwise", "Masking -> LSTM seq + GRU seq (Add, mask OR) -> SimpleRNN; "
+     "Average of the sum and a GRU's last output (rank broadcast, no mask) -> Subtract -> "
+     "SimpleRNN", "functional", x_kind="masked", timesteps=6, input=inp((6, 3)),
+     nodes=[{"id": "mask", "layer": L("Masking", mask_value=0.0), "inputs": "input"},
+            {"id": "a", "layer": L("LSTM", units=4, return_sequences=True), "inputs": "mask"},
+            {"id": "b", "layer": L("GRU", units=4, return_sequences=True), "inputs": "mask"},
+            {"id": "sum", "layer": L("Add"), "inputs": ["a", "b"]},
+            {"id": "last", "layer": L("GRU", units=4), "inputs": "mask"},
+            {"id": "avg", "layer": L("Average"), "inputs": ["sum", "last"]},
+            {"id": "diff", "layer": L("Subtract"), "inputs": ["sum", "avg"]},
+            {"id": "r1", "layer": L("SimpleRNN", units=3, return_sequences=True),
+             "inputs": "sum"},
+            {"id": "r2", "layer": L("SimpleRNN", units=3), "inputs": "diff"}],
+     outputs=["r1", "r2", "avg"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -375,7 +417,9 @@ def make_layer(keras, spec: dict):
     return cls(**kwargs)
 
 
-def resolve(tensors: dict, ref: str):
+def resolve(tensors: dict, ref):
+    if isinstance(ref, list):  # a merge layer's inputs
+        return [resolve(tensors, r) for r in ref]
     name, _, index = ref.partition(":")
     value = tensors[name]
     return value[int(index)] if index else value

@@ -25,13 +25,17 @@ from ._core import (
     SpatialDropout1D,
     TimeDistributed,
 )
+from ._merge import Add, Average, Concatenate, Subtract, add, average, concatenate, subtract
 from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 
 __all__ = [
     "GRU",
     "LSTM",
     "Activation",
+    "Add",
+    "Average",
     "Bidirectional",
+    "Concatenate",
     "Dense",
     "Dropout",
     "Embedding",
@@ -49,6 +53,11 @@ __all__ = [
     "RepeatVector",
     "SimpleRNN",
     "SpatialDropout1D",
+    "Subtract",
     "TimeDistributed",
     "Variable",
+    "add",
+    "average",
+    "concatenate",
+    "subtract",
 ]

@@ -515,16 +515,21 @@ class Layer:
         """Eager computation: returns (outputs, output_mask). Subclasses override."""
         raise NotImplementedError
 
-    def _symbolic_call(self, inputs, **kwargs):
+    def _symbolic_input_shape(self, inputs):
+        """The shape a symbolic call's ``inputs`` give the layer's shape hooks."""
         if not isinstance(inputs, KerasTensor):
             raise TypeError(
                 f"{type(self).__name__} called on {type(inputs).__name__}; a symbolic call "
                 "takes a single KerasTensor (from Input()) as its input"
             )
+        return inputs.shape
+
+    def _symbolic_call(self, inputs, **kwargs):
+        input_shape = self._symbolic_input_shape(inputs)
         kwargs.pop("training", None)
-        self._check_input_shape(inputs.shape)
-        self._ensure_built(inputs.shape)
-        shapes = self._symbolic_output_shapes(inputs.shape, **kwargs)
+        self._check_input_shape(input_shape)
+        self._ensure_built(input_shape)
+        shapes = self._symbolic_output_shapes(input_shape, **kwargs)
         node = Node(self, inputs, kwargs, [])
         outs = [KerasTensor(s, self.dtype, node, i) for i, s in enumerate(shapes)]
         node.outputs = outs

@@ -85,6 +85,15 @@ def _max_pool(layers, Sequential, Model, Input):
     ])
 
 
+def _merge(layers, Sequential, Model, Input):
+    inputs = Input((5, 3))
+    a = layers.LSTM(4, return_sequences=True)(inputs)
+    b = layers.GRU(4, return_sequences=True)(inputs)
+    h = layers.LSTM(3)(layers.Concatenate()([a, b]))
+    s = layers.GlobalAveragePooling1D()(layers.Add()([a, b]))
+    return Model(inputs, layers.Dense(2)(layers.Concatenate()([h, s])))
+
+
 # name -> (build, input shape without the batch)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -95,4 +104,5 @@ CASES = {
     "hard_sigmoid": (_hard_sigmoid, (6, 3)),
     "embedding_pooling": (_embedding_pooling, (7,)),
     "max_pool": (_max_pool, (6, 3)),
+    "merge": (_merge, (5, 3)),
 }
