@@ -799,6 +799,8 @@ def test_merge_layers_eager_and_functional():
     y2 = Model(inputs, h2).predict(a, verbose=0)
     np.testing.assert_array_equal(cat, np.concatenate([y1, y2], axis=-1))
     np.testing.assert_array_equal(total, y1 + y2)
+    by_tuple = Model(inputs, concatenate((h1, h2)))  # a tuple of tensors, as Keras takes
+    np.testing.assert_array_equal(by_tuple.predict(a, verbose=0), cat)
     lines = []
     model.summary(print_fn=lines.append)
     row = next(i for i, line in enumerate(lines) if line.startswith("concatenate"))

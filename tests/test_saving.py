@@ -104,18 +104,22 @@ def test_load_model_rebuilds_and_predicts_like_keras(name, fmt):
                  f"load_model({name}{fmt})")
 
 
-def _rewrite_keras_config(src, dst, edit):
+def _rewrite_zip_member(src, dst, member, edit):
+    """Copy the zip ``src`` to ``dst`` with the JSON ``member`` replaced by ``edit(json)``."""
     import json
     import zipfile
 
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for item in zin.namelist():
             data = zin.read(item)
-            if item == "config.json":
-                config = json.loads(data)
-                edit(config)
-                data = json.dumps(config).encode()
+            if item == member:
+                data = json.dumps(edit(json.loads(data))).encode()
             zout.writestr(item, data)
+
+
+def _rewrite_keras_config(src, dst, edit):
+    """Copy the .keras file ``src`` to ``dst`` with its config edited in place by ``edit``."""
+    _rewrite_zip_member(src, dst, "config.json", lambda config: edit(config) or config)
 
 
 def test_load_model_rejects_what_it_cannot_rebuild(tmp_path):
@@ -149,18 +153,6 @@ def test_load_model_rejects_what_it_cannot_rebuild(tmp_path):
     _rewrite_keras_config(os.path.join(DATA, "stack.keras"), path, unknown_option)
     with pytest.raises(ValueError, match="cannot rebuild the saved LSTM layer.*dilation"):
         load_model(path)
-
-
-def _rewrite_zip_member(src, dst, member, edit):
-    import json
-    import zipfile
-
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
-        for item in zin.namelist():
-            data = zin.read(item)
-            if item == member:
-                data = json.dumps(edit(json.loads(data))).encode()
-            zout.writestr(item, data)
 
 
 def _hard_sigmoids(model):

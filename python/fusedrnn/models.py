@@ -391,7 +391,7 @@ class Model:
             if layer is input_layer:
                 values[id(node.outputs[0])] = (x, None)
                 continue
-            if isinstance(node.inputs, list):  # a merge layer's inputs
+            if isinstance(node.inputs, (list, tuple)):  # a merge layer's inputs
                 x_in = [values[id(t)][0] for t in node.inputs]
                 mask_in = [values[id(t)][1] for t in node.inputs]
             else:

@@ -452,6 +452,14 @@ class Layer:
     def _check_input_shape(self, shape) -> None:
         """Raise ValueError when ``shape`` cannot be this layer's input."""
 
+    def _prepare_input(self, inputs):
+        """An eager call's input as an array of the layer's dtype, checked, the layer built."""
+        x = as_float_array(inputs, f"input of {type(self).__name__} layer {self.name!r}",
+                           self._compute_dtype)
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        return x
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 

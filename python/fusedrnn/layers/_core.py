@@ -101,9 +101,7 @@ class Dense(Layer):
         return (*input_shape[:-1], self.units)
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = as_float_array(inputs, f"input of Dense layer {self.name!r}", self._compute_dtype)
-        self._check_input_shape(x.shape)
-        self._ensure_built(x.shape)
+        x = self._prepare_input(inputs)
         y = x @ _param(self, "kernel", x)
         if self.use_bias:
             y = y + _param(self, "bias", x)
@@ -241,9 +239,7 @@ class Dropout(Layer):
         self.seed = seed
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = as_float_array(inputs, f"input of Dropout layer {self.name!r}", self._compute_dtype)
-        self._ensure_built(x.shape)
-        return x, mask
+        return self._prepare_input(inputs), mask
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -259,10 +255,7 @@ class Activation(Layer):
         self.activation = activation_name(activation)
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = as_float_array(inputs, f"input of Activation layer {self.name!r}",
-                           self._compute_dtype)
-        self._ensure_built(x.shape)
-        return get_activation(self.activation)(x), mask
+        return get_activation(self.activation)(self._prepare_input(inputs)), mask
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -321,10 +314,7 @@ class TimeDistributed(Layer):
         return (input_shape[0], input_shape[1], *inner[1:])
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = as_float_array(inputs, f"input of TimeDistributed layer {self.name!r}",
-                           self._compute_dtype)
-        self._check_input_shape(x.shape)
-        self._ensure_built(x.shape)
+        x = self._prepare_input(inputs)
         batch, timesteps = x.shape[0], x.shape[1]
         flat = x.reshape((batch * timesteps, *x.shape[2:]))
         y, _ = self.layer._forward(flat, training=training)
@@ -376,13 +366,6 @@ class SpatialDropout1D(Dropout):
     def _check_input_shape(self, shape) -> None:
         _check_rank(self, shape, 3, "(batch, timesteps, features)")
 
-    def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = as_float_array(inputs, f"input of SpatialDropout1D layer {self.name!r}",
-                           self._compute_dtype)
-        self._check_input_shape(x.shape)
-        self._ensure_built(x.shape)
-        return x, mask
-
     def get_config(self) -> dict:
         config = super().get_config()
         del config["noise_shape"]
@@ -408,10 +391,7 @@ class RepeatVector(Layer):
         return (input_shape[0], self.n, input_shape[1])
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = as_float_array(inputs, f"input of RepeatVector layer {self.name!r}",
-                           self._compute_dtype)
-        self._check_input_shape(x.shape)
-        self._ensure_built(x.shape)
+        x = self._prepare_input(inputs)
         _drop_mask(self, mask)
         xp = _backend.array_module(x)
         return xp.repeat(x[:, None, :], self.n, axis=1), None
@@ -443,9 +423,7 @@ class Flatten(Layer):
         return (input_shape[0], math.prod(rest))
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = as_float_array(inputs, f"input of Flatten layer {self.name!r}", self._compute_dtype)
-        self._check_input_shape(x.shape)
-        self._ensure_built(x.shape)
+        x = self._prepare_input(inputs)
         _drop_mask(self, mask)
         if self.data_format == "channels_first" and x.ndim > 2:
             x = x.transpose((0, *range(2, x.ndim), 1))
@@ -480,13 +458,6 @@ class _GlobalPooling1D(Layer):
         return (batch, 1, features) if self.data_format == "channels_last" else (
             batch, features, 1)
 
-    def _input(self, inputs):
-        x = as_float_array(inputs, f"input of {type(self).__name__} layer {self.name!r}",
-                           self._compute_dtype)
-        self._check_input_shape(x.shape)
-        self._ensure_built(x.shape)
-        return x
-
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(data_format=self.data_format, keepdims=self.keepdims)
@@ -498,7 +469,7 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
     unmasked steps only (NaN for a sample with none, as in Keras). The output has no mask."""
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = self._input(inputs)
+        x = self._prepare_input(inputs)
         xp = _backend.array_module(x)
         axis = self._steps_axis
         if mask is None:
@@ -519,7 +490,7 @@ class GlobalMaxPooling1D(_GlobalPooling1D):
         self.supports_masking = False
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = self._input(inputs)
+        x = self._prepare_input(inputs)
         _drop_mask(self, mask)
         return x.max(axis=self._steps_axis, keepdims=self.keepdims), None
 

@@ -27,10 +27,6 @@ class _Merge(Layer):
             )
         return [t.shape for t in inputs]
 
-    def _symbolic_call(self, inputs, **kwargs):
-        return super()._symbolic_call(list(inputs) if isinstance(inputs, tuple) else inputs,
-                                      **kwargs)
-
     def _check_input_shape(self, shapes) -> None:
         if not isinstance(shapes, list) or not shapes or not all(
                 isinstance(s, tuple) for s in shapes):
@@ -102,14 +98,18 @@ class _Merge(Layer):
         return self._merge(xs), out_mask
 
 
+def _sum(xs):
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x
+    return out
+
+
 class Add(_Merge):
     """Keras ``Add``: the elementwise sum of the inputs."""
 
     def _merge(self, xs):
-        out = xs[0]
-        for x in xs[1:]:
-            out = out + x
-        return out
+        return _sum(xs)
 
 
 class Subtract(_Merge):
@@ -125,10 +125,7 @@ class Average(_Merge):
     """Keras ``Average``: the elementwise mean of the inputs."""
 
     def _merge(self, xs):
-        out = xs[0]
-        for x in xs[1:]:
-            out = out + x
-        return out / len(xs)
+        return _sum(xs) / len(xs)
 
 
 class Concatenate(_Merge):

@@ -187,13 +187,6 @@ class RNNLayer(Layer):
                 )
 
     # ----------------------------------------------------------- running
-    def _prepare_input(self, inputs):
-        x = as_float_array(inputs, f"input of {type(self).__name__} layer {self.name!r}",
-                           self._compute_dtype)
-        self._check_input_shape(x.shape)
-        self._ensure_built(x.shape)
-        return x
-
     def _initial_state_arrays(self, initial_state, batch: int):
         if initial_state is None:
             if self.stateful and self._states is not None:
