@@ -333,6 +333,24 @@ def test_functional_model_passes_device_states(device):
         assert_close(host(g), w, TOL)
 
 
+def test_loaded_keras3_graph_with_mask_operations_and_two_inputs(device):
+    """A Keras 3 file with two token inputs whose masks it saved as operation nodes
+    (NotEqual) runs on CuPy inputs, stays on the device and predicts what Keras did."""
+    pytest.importorskip("h5py", reason="h5py is in the test extra")
+    import os
+
+    from fusedrnn.models import load_model
+
+    folder = os.path.join(os.path.dirname(__file__), "data", "keras_files")
+    data = np.load(os.path.join(folder, "seq2seq.npz"))
+    model = load_model(os.path.join(folder, "seq2seq.keras"))
+    got = model.predict([device.cp.asarray(data["x0"]), device.cp.asarray(data["x1"])],
+                        verbose=0)
+    device.ran("rnn_forward")
+    assert device.is_device_array(got)
+    assert_close(host(got), data["y"], TOL)
+
+
 def test_set_weights_reaches_the_device(device):
     rng = np.random.default_rng(6)
     x = rng.uniform(-1, 1, (2, 4, 3)).astype(np.float32)

@@ -10,8 +10,10 @@ same weights, run, and compared with what Keras computed. TensorFlow is not need
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,6 +21,9 @@ import pytest
 # Keras 3 warns when a layer without mask support (GlobalMaxPooling1D, ...) is handed a mask, and
 # so does fusedrnn (tested in test_layers.py); here that warning is expected, not an error.
 pytestmark = pytest.mark.filterwarnings("ignore:.*does not support masking:UserWarning")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "golden"))
+from wiring import build_functional, build_sequential, make_layer  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "data" / "golden"
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.npz"))
@@ -30,7 +35,7 @@ ATOL = 1e-5
 
 @dataclass
 class GoldenCall:
-    x: np.ndarray
+    x: np.ndarray | list[np.ndarray]  # a list for a model with several inputs
     mask: np.ndarray | None
     initial_state: list[np.ndarray] | None
     outputs: list[np.ndarray]
@@ -44,6 +49,7 @@ class GoldenCase:
     keras_version: str
     weights: list[np.ndarray]
     calls: list[GoldenCall] = field(default_factory=list)
+    keras_json: str | None = None  # Keras's model.to_json() (models, not single layers)
 
 
 def load_case(path: Path) -> GoldenCase:
@@ -59,8 +65,12 @@ def load_case(path: Path) -> GoldenCase:
                 states.append(data[f"{prefix}initial_state{len(states)}"])
             outputs = [data[f"{prefix}output{i}"] for i in range(config["num_outputs"])]
             outputs_f64 = [data[f"{prefix}output{i}_f64"] for i in range(config["num_outputs"])]
+            if "num_inputs" in config:
+                x = [data[f"{prefix}x{j}"] for j in range(config["num_inputs"])]
+            else:
+                x = data[f"{prefix}x"]
             calls.append(GoldenCall(
-                x=data[f"{prefix}x"],
+                x=x,
                 mask=data[f"{prefix}mask"] if f"{prefix}mask" in data else None,
                 initial_state=states or None,
                 outputs=outputs,
@@ -69,11 +79,13 @@ def load_case(path: Path) -> GoldenCase:
         extra = {k for k in data.files if k.startswith("call")} - {
             f"call{k}_{suffix}" for k in range(config["num_calls"])
             for suffix in ["x", "mask", *(f"initial_state{j}" for j in range(8)),
+                           *(f"x{j}" for j in range(config.get("num_inputs", 0))),
                            *(f"output{i}" for i in range(config["num_outputs"])),
                            *(f"output{i}_f64" for i in range(config["num_outputs"]))]}
         assert not extra, f"{path.name}: unexpected arrays {sorted(extra)}"
         return GoldenCase(name=config["name"], config=config,
-                          keras_version=str(data["keras_version"]), weights=weights, calls=calls)
+                          keras_version=str(data["keras_version"]), weights=weights, calls=calls,
+                          keras_json=str(data["keras_json"]) if "keras_json" in data else None)
 
 
 def case_id(path: Path) -> str:
@@ -83,26 +95,6 @@ def case_id(path: Path) -> str:
 # ------------------------------------------------------------------------------------------------
 # Rebuilding a model with fusedrnn from the stored description
 # ------------------------------------------------------------------------------------------------
-def make_layer(spec: dict):
-    from fusedrnn import layers
-
-    cls = getattr(layers, spec["class_name"])
-    kwargs = dict(spec["config"])
-    if "layer" in spec:
-        kwargs["layer"] = make_layer(spec["layer"])
-    if "backward_layer" in spec:
-        kwargs["backward_layer"] = make_layer(spec["backward_layer"])
-    return cls(**kwargs)
-
-
-def resolve(tensors: dict, ref):
-    if isinstance(ref, list):  # a merge layer's inputs
-        return [resolve(tensors, r) for r in ref]
-    name, _, index = ref.partition(":")
-    value = tensors[name]
-    return value[int(index)] if index else value
-
-
 def call_kwargs(call: GoldenCall) -> dict:
     kwargs = {}
     if call.mask is not None:
@@ -112,40 +104,27 @@ def call_kwargs(call: GoldenCall) -> dict:
     return kwargs
 
 
+def fusedrnn_api():
+    from fusedrnn import layers, models
+
+    return SimpleNamespace(layers=layers, Input=layers.Input, Sequential=models.Sequential,
+                           Model=models.Model)
+
+
 def build_model(case: GoldenCase):
     """Build the model (or the single layer) with fusedrnn; weights are not set yet."""
-    from fusedrnn import layers
-
     cfg = case.config
     kind = cfg["kind"]
-    if kind != "layer":
-        from fusedrnn import models
     if kind == "layer":
-        layer = make_layer(cfg["layer"])
+        layer = make_layer(fusedrnn_api(), cfg["layer"])
         # Calling a layer on an array builds its weights from the input (as in Keras).
         first = case.calls[0]
         layer(first.x, **call_kwargs(first))
         return layer
     if kind == "sequential":
-        stack = [make_layer(spec) for spec in cfg["layers"]]
-        if cfg["input"] is not None:
-            stack = [layers.Input(**cfg["input"]), *stack]
-        if cfg.get("build", "list") == "add":
-            model = models.Sequential()
-            for item in stack:
-                model.add(item)
-            return model
-        return models.Sequential(stack)
+        return build_sequential(fusedrnn_api(), cfg)
     if kind == "functional":
-        x = layers.Input(**cfg["input"])
-        tensors = {"input": x}
-        for node in cfg["nodes"]:
-            layer = make_layer(node["layer"])
-            kwargs = {}
-            if "initial_state" in node:
-                kwargs["initial_state"] = [resolve(tensors, r) for r in node["initial_state"]]
-            tensors[node["id"]] = layer(resolve(tensors, node["inputs"]), **kwargs)
-        return models.Model(x, [resolve(tensors, r) for r in cfg["outputs"]])
+        return build_functional(fusedrnn_api(), cfg)
     raise AssertionError(f"unknown kind {kind!r}")
 
 
@@ -187,7 +166,20 @@ def describe_difference(actual: np.ndarray, expected: np.ndarray) -> str:
             f"{bool(np.isnan(actual).any())}")
 
 
+def model_input(case: GoldenCase, call: GoldenCall):
+    """The call's input as the model takes it: the array, a list for several inputs, a dict
+    keyed by input name for a model built from a dict of inputs."""
+    if case.config.get("input_struct") == "dict":
+        return {spec["input"]["name"]: x for spec, x in zip(case.config["inputs"], call.x)}
+    return call.x
+
+
 def assert_outputs_match(case: GoldenCase, k: int, got, expected: list[np.ndarray]) -> None:
+    if isinstance(case.config.get("outputs"), dict):
+        keys = list(case.config["outputs"])
+        assert isinstance(got, dict), f"{case.name}: outputs {got!r} are not a dict"
+        assert list(got) == keys, f"{case.name}: output keys {list(got)}, Keras {keys}"
+        got = [got[key] for key in case.config["outputs"]]
     got = flatten(got)
     label = f"{case.name} ({case.config['description']}), call {k}"
     assert len(got) == len(expected), (
@@ -223,9 +215,10 @@ def test_golden_file_is_consistent(path):
     assert case.weights
     assert all(w.dtype == np.float32 for w in case.weights)
     for call in case.calls:
-        assert call.x.dtype in (np.float32, np.int32)
-        assert call.x.shape[0] <= 4
-        assert call.x.shape[1] <= 12
+        for x in call.x if isinstance(call.x, list) else [call.x]:
+            assert x.dtype in (np.float32, np.int32)
+            assert x.shape[0] <= 4
+            assert x.shape[1] <= 12
         if call.mask is not None:
             assert call.mask.dtype == np.bool_
             assert call.mask.shape == call.x.shape[:2]
@@ -245,7 +238,7 @@ def test_call_matches_keras(path):
     for k, call in enumerate(case.calls):
         if k in case.config["reset_states_before"]:
             reset_stateful_layers(model)
-        got = model(call.x, **call_kwargs(call))
+        got = model(model_input(case, call), **call_kwargs(call))
         assert_outputs_match(case, k, got, call.outputs)
 
 
@@ -259,8 +252,32 @@ def test_predict_matches_keras(path):
     case = load_case(path)
     model = prepared_model(case)
     call = case.calls[0]
-    got = model.predict(call.x, batch_size=3, verbose=0)
+    got = model.predict(model_input(case, call), batch_size=3, verbose=0)
     assert_outputs_match(case, 0, got, call.outputs)
+
+
+@pytest.mark.parametrize("path", PREDICT_FILES, ids=case_id)
+def test_model_from_keras_json_matches_keras(path):
+    """The model rebuilt from Keras's own saved config (``model_from_json``, the config of its
+    .keras and .h5 files: Keras 3 writes the masks it hands between layers as operation nodes)
+    has Keras's layers and weight order and, given Keras's weights, Keras's outputs."""
+    from fusedrnn.models import model_from_json
+
+    case = load_case(path)
+    assert case.keras_json is not None, f"{case.name}: no keras_json (regenerate the file)"
+    model = model_from_json(case.keras_json)
+    written = prepared_model(case)
+    assert [type(la).__name__ for la in model.layers] == [
+        type(la).__name__ for la in written.layers]
+    # Its summary has the written model's rows and connections (the operations stay out).
+    rows, written_rows = [], []
+    model.summary(print_fn=rows.append)
+    written.summary(print_fn=written_rows.append)
+    assert len(rows) == len(written_rows), "\n".join(rows)
+    model.set_weights([w.copy() for w in case.weights])
+    call = case.calls[0]
+    assert_outputs_match(case, 0, model.predict(model_input(case, call), verbose=0),
+                         call.outputs)
 
 
 @pytest.mark.parametrize("path", GOLDEN_FILES, ids=case_id)

@@ -261,8 +261,6 @@ def test_stateful_model_reset_states():
 
 def test_model_construction_errors():
     a, b = Input(shape=(3, 2)), Input(shape=(3, 2))
-    with pytest.raises(ValueError, match="single input"):
-        Model([a, b], LSTM(2)(a))
     with pytest.raises(ValueError, match="disconnected"):
         Model(a, LSTM(2)(b))
     with pytest.raises(TypeError, match="Input"):

@@ -34,16 +34,26 @@ def build(name, fmt=""):
     return make(layers, Sequential, Model, layers.Input)
 
 
+def golden(name, keras2=False):
+    """The case's input (an array, or a list for several inputs) and Keras's prediction."""
+    data = np.load(os.path.join(DATA, f"{name}{'.keras2' if keras2 else ''}.npz"))
+    x = data["x"] if "x" in data else [data[f"x{j}"] for j in range(len(CASES[name][1]))]
+    return x, data["y"]
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_keras_files_load_and_predict_like_keras(name, fmt):
-    golden = np.load(os.path.join(DATA, f"{name}{'.keras2' if 'keras2' in fmt else ''}.npz"))
+    # A model written in Python follows Keras 3's call rules. Where Keras 2's differ (seq2seq:
+    # Keras 2 gave an RNN called with initial_state its input's mask), the weights of Keras 2's
+    # file (the same numbers as Keras 3's) give Keras 3's prediction.
+    x, y = golden(name, keras2="keras2" in fmt and name != "seq2seq")
     model = build(name, fmt)
-    before = model.predict(golden["x"], verbose=0)
+    before = model.predict(x, verbose=0)
     model.load_weights(os.path.join(DATA, name + fmt))
-    got = model.predict(golden["x"], verbose=0)
-    assert not np.allclose(before, golden["y"], atol=1e-3)  # the load is what makes them agree
-    assert_close(got, golden["y"], FP32_SHORT, f"{name}{fmt} prediction")
+    got = model.predict(x, verbose=0)
+    assert not np.allclose(before, y, atol=1e-3)  # the load is what makes them agree
+    assert_close(got, y, FP32_SHORT, f"{name}{fmt} prediction")
 
 
 def test_weights_h5_arrays_land_in_keras_order():
@@ -94,14 +104,34 @@ def test_missing_layer_and_bad_files(tmp_path):
 def test_load_model_rebuilds_and_predicts_like_keras(name, fmt):
     from fusedrnn.models import load_model
 
-    golden = np.load(os.path.join(DATA, f"{name}{'.keras2' if 'keras2' in fmt else ''}.npz"))
+    x, y = golden(name, keras2="keras2" in fmt)
     model = load_model(os.path.join(DATA, name + fmt))
-    expected_type = Model if name in ("functional", "merge") else Sequential
+    expected_type = Model if name in ("functional", "merge", "seq2seq") else Sequential
     assert type(model) is expected_type
     assert [type(layer).__name__ for layer in model._weight_layers()] == [
         type(layer).__name__ for layer in build(name)._weight_layers()]
-    assert_close(model.predict(golden["x"], verbose=0), golden["y"], FP32_SHORT,
-                 f"load_model({name}{fmt})")
+    assert_close(model.predict(x, verbose=0), y, FP32_SHORT, f"load_model({name}{fmt})")
+
+
+def test_keras2_and_keras3_seq2seq_files_differ_where_their_mask_rules_do():
+    """The seq2seq files of the two Keras versions hold the same weights and inputs but
+    different predictions (an RNN called with initial_state gets its input's mask in Keras 2,
+    not in Keras 3), so each load_model test above checks its version's rule. Without the
+    masks the two agree, as a NumPy-composed check of the Keras 3 rule."""
+    from fusedrnn.models import load_model
+
+    (x3, y3), (x2, y2) = golden("seq2seq"), golden("seq2seq", keras2=True)
+    for a, b in zip(x3, x2):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(y3, y2, atol=1e-2)
+    m3 = load_model(os.path.join(DATA, "seq2seq.keras"))
+    m2 = load_model(os.path.join(DATA, "seq2seq.keras2.h5"))
+    for a, b in zip(m3.get_weights(), m2.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # Both versions agree on unpadded inputs (no mask anywhere).
+    full = [np.where(a == 0, 1.0, a) for a in x3]
+    np.testing.assert_allclose(m3.predict(full, verbose=0), m2.predict(full, verbose=0),
+                               rtol=1e-6, atol=1e-6)
 
 
 def _rewrite_zip_member(src, dst, member, edit):
@@ -241,3 +271,72 @@ def test_load_model_names_the_file_when_its_config_is_not_a_json_object(tmp_path
             archive.writestr("config.json", text)
         with pytest.raises(ValueError, match=rf"bad\.keras'?: the saved model config {match}"):
             load_model(path)
+
+
+def _keras_json(name, keras2=False):
+    """What Keras's model.to_json() gives for a case: the config its files hold (Keras 2's
+    to_json also writes its version beside the model)."""
+    import json
+    import zipfile
+
+    if not keras2:
+        with zipfile.ZipFile(os.path.join(DATA, f"{name}.keras")) as archive:
+            return archive.read("config.json").decode()
+    with h5py.File(os.path.join(DATA, f"{name}.keras2.h5"), "r") as root:
+        config = json.loads(root.attrs["model_config"])
+        version = root.attrs["keras_version"]
+    config["keras_version"] = version.decode() if isinstance(version, bytes) else version
+    return json.dumps(config)
+
+
+@pytest.mark.parametrize("name", ["seq2seq", "hard_sigmoid", "embedding_pooling"])
+@pytest.mark.parametrize("keras2", [False, True], ids=["keras3", "keras2"])
+def test_model_from_json_then_load_weights(name, keras2):
+    """The tutorials' two-file form: architecture from to_json(), weights from save_weights.
+    Keras 2's JSON keeps Keras 2's hard_sigmoid and its mask rule for RNNs called with
+    initial_state."""
+    from fusedrnn.models import model_from_json
+
+    x, y = golden(name, keras2=keras2)
+    model = model_from_json(_keras_json(name, keras2))
+    before = model.predict(x, verbose=0)
+    model.load_weights(os.path.join(DATA, name + (".keras2_weights.h5" if keras2
+                                                  else ".weights.h5")))
+    assert not np.allclose(before, y, atol=1e-3)
+    assert_close(model.predict(x, verbose=0), y, FP32_SHORT, f"model_from_json({name})")
+
+
+def test_model_from_json_bad_input():
+    from fusedrnn.models import model_from_json
+
+    with pytest.raises(ValueError, match="not valid JSON"):
+        model_from_json("{not json")
+    with pytest.raises(ValueError, match="is a JSON list, not an object"):
+        model_from_json("[1, 2]")
+    with pytest.raises(ValueError, match="custom_objects are not supported"):
+        model_from_json(_keras_json("stack"), custom_objects={"MyLayer": object})
+
+
+def test_saved_operations_that_fusedrnn_cannot_run_are_named(tmp_path):
+    """Keras 3 saves the masks it hands between layers as operation nodes (seq2seq.keras has
+    a NotEqual); an operation or an operation parameter fusedrnn does not know is an error
+    that names it, not a wrong mask."""
+    from fusedrnn.models import load_model
+
+    def op_entry(config):
+        return next(layer for layer in config["config"]["layers"]
+                    if layer["class_name"] == "NotEqual")
+
+    def unknown_op(config):
+        op_entry(config)["class_name"] = "Where"
+
+    def unknown_param(config):
+        op_entry(config)["config"]["axis"] = 1
+
+    path = tmp_path / "op.keras"
+    _rewrite_keras_config(os.path.join(DATA, "seq2seq.keras"), path, unknown_op)
+    with pytest.raises(ValueError, match="Keras operation 'Where', which fusedrnn does not run"):
+        load_model(path)
+    _rewrite_keras_config(os.path.join(DATA, "seq2seq.keras"), path, unknown_param)
+    with pytest.raises(ValueError, match=r"operation NotEqual has parameters \['axis'\]"):
+        load_model(path)

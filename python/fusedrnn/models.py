@@ -16,28 +16,32 @@ import numpy as np
 
 from . import _backend
 from .layers._base import InputLayer, KerasTensor, Layer, Node, flatten, has_symbolic
+from .layers._ops import KerasOperation
 
-__all__ = ["Model", "Sequential", "load_model"]
+__all__ = ["Model", "Sequential", "load_model", "model_from_json"]
 
 
 # --------------------------------------------------------------------------- graph helpers
 
 
-def _topological_nodes(input_tensor: KerasTensor, outputs: list[KerasTensor]) -> list[Node]:
-    """The nodes between ``input_tensor`` and ``outputs``, each after the nodes it reads."""
+def _topological_nodes(input_tensors: list[KerasTensor],
+                       outputs: list[KerasTensor]) -> list[Node]:
+    """The nodes between the inputs and ``outputs``, each after the nodes it reads. Inputs the
+    outputs do not use come first (Keras keeps them in the model too)."""
     order: list[Node] = []
     seen: set[int] = set()
-    input_node = input_tensor._node
+    input_nodes = {id(t._node) for t in input_tensors}
 
     def visit(node: Node, path: set[int]) -> None:
         if id(node) in seen:
             return
         if id(node) in path:
             raise ValueError("the layer graph has a cycle")
-        if isinstance(node.layer, InputLayer) and node is not input_node:
+        if isinstance(node.layer, InputLayer) and id(node) not in input_nodes:
+            names = [t._node.layer.name for t in input_tensors]
             raise ValueError(
                 f"graph disconnected: the outputs depend on input {node.layer.name!r}, which "
-                "is not the model's input; fusedrnn models take a single input"
+                f"is not among the model's inputs {names}"
             )
         path = path | {id(node)}
         for parent in node.parent_tensors:
@@ -49,14 +53,14 @@ def _topological_nodes(input_tensor: KerasTensor, outputs: list[KerasTensor]) ->
         if not isinstance(t, KerasTensor):
             raise TypeError(f"model outputs must be KerasTensors from layer calls, got {t!r}")
         visit(t._node, set())
-    if input_node not in order:
-        raise ValueError("the model's outputs do not depend on its input")
-    return order
+    unused = [t._node for t in input_tensors if id(t._node) not in seen]
+    return unused + order
 
 
 def _layers_by_depth(nodes: list[Node], outputs: list[KerasTensor]) -> list[Layer]:
     """The model's layers in Keras's order: by decreasing depth from the outputs (the input
-    first), ties broken by first visit in a depth-first walk from the outputs."""
+    first), ties broken by first visit in a depth-first walk from the outputs; an input the
+    outputs do not use has depth 0 and comes before the other layers of that depth."""
     layer_index: dict[int, int] = {}
 
     def visit(node: Node, seen: set[int]) -> None:
@@ -83,7 +87,7 @@ def _layers_by_depth(nodes: list[Node], outputs: list[KerasTensor]) -> list[Laye
     for node in nodes:
         if node.layer not in unique:
             unique.append(node.layer)
-    return sorted(unique, key=lambda la: (-layer_depth[id(la)], layer_index[id(la)]))
+    return sorted(unique, key=lambda la: (-layer_depth[id(la)], layer_index.get(id(la), -1)))
 
 
 def _assign_names(layers: list[Layer], new: list[Layer]) -> None:
@@ -103,14 +107,19 @@ def _assign_names(layers: list[Layer], new: list[Layer]) -> None:
             n += 1
         layer.name = candidate
         layer._auto_name = False
+        if isinstance(layer, InputLayer):
+            layer._output_tensor.name = candidate
         taken.add(candidate)
 
 
-def _chain_of(input_tensor: KerasTensor, nodes: list[Node],
+def _chain_of(input_tensors: list[KerasTensor], nodes: list[Node],
               outputs: list[KerasTensor]) -> list[Layer] | None:
-    """The layers of a graph that is one chain from the input to its only output (each layer
-    called once with one output, on the previous layer's output, with no other arguments),
-    else None. A layer returning states has several outputs, so it ends no chain."""
+    """The layers of a graph that is one chain from its only input to its only output (each
+    layer called once with one output, on the previous layer's output, with no other
+    arguments), else None. A layer returning states has several outputs, so it ends no chain."""
+    if len(input_tensors) != 1:
+        return None
+    input_tensor = input_tensors[0]
     if (len(outputs) != 1 or len(nodes) < 2 or nodes[0] is not input_tensor._node
             or any(len(node.outputs) != 1 for node in nodes)
             or outputs[0] is not nodes[-1].outputs[0]):
@@ -119,6 +128,11 @@ def _chain_of(input_tensor: KerasTensor, nodes: list[Node],
         if node.kwargs or node.inputs is not prev.outputs[0]:
             return None
     return [node.layer for node in nodes[1:]]
+
+
+def _layer_parents(node: Node) -> list[KerasTensor]:
+    """The tensors a node reads that come from layers (not from Keras operations)."""
+    return [t for t in node.parent_tensors if not isinstance(t._node.layer, KerasOperation)]
 
 
 def _resolve(obj, values: dict):
@@ -186,10 +200,13 @@ def _check_positive_int(name: str, value) -> None:
 
 
 class Model:
-    """A functional model: ``Model(inputs=Input(...), outputs=tensor or [tensors])``.
+    """A functional model: ``Model(inputs, outputs)``.
 
-    One input; any number of outputs. ``model(x)`` and ``model.predict(x)`` return an array
-    for one output, a list for several.
+    ``inputs``: an ``Input(...)`` tensor, a list of them, or a dict of them (then calls take a
+    dict with the same keys). ``outputs``: a tensor, a list or a dict of tensors. ``model(x)``
+    and ``model.predict(x)`` return an array for one output, else a list (a dict for dict
+    outputs). A model with several inputs takes a list of arrays in the order of ``inputs``
+    or a dict keyed by input name.
     """
 
     _default_model_name = "model"
@@ -200,52 +217,68 @@ class Model:
             raise TypeError(f"unrecognized keyword arguments passed to Model: {sorted(kwargs)}")
         self.name = name if name is not None else self._default_model_name
         self.trainable = trainable
-        self._input_tensor: KerasTensor | None = None
+        self._input_tensors: list[KerasTensor] = []
+        self._input_keys: list | None = None  # the keys of dict inputs
         self._output_tensors: list[KerasTensor] = []
+        self._output_keys: list | None = None  # the keys of dict outputs
         self._single_output = True
         self._nodes: list[Node] = []
         self._layers: list[Layer] = []
         self._chain: list[Layer] | None = None
-        self._accepted: tuple | None = None  # (input spec, input shape) of the last good call
+        self._accepted: tuple | None = None  # (input specs, input shapes) of the last good call
         if type(self) is Model or inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
 
     # ----------------------------------------------------------- construction
     def _init_graph(self, inputs, outputs) -> None:
         if inputs is None or outputs is None:
-            raise ValueError("Model needs inputs= (an Input tensor) and outputs=")
+            raise ValueError("Model needs inputs= (Input tensors) and outputs=")
+        keys = None
         if isinstance(inputs, dict):
-            inputs = list(inputs.values())
-        if isinstance(inputs, (list, tuple)):
-            if len(inputs) != 1:
-                raise ValueError(
-                    f"fusedrnn models take a single input; got {len(inputs)} inputs"
-                )
-            inputs = inputs[0]
-        if not isinstance(inputs, KerasTensor) or not isinstance(inputs._node.layer, InputLayer):
-            raise TypeError(f"Model inputs must be a tensor made by Input(...), got {inputs!r}")
+            keys, inputs = list(inputs), list(inputs.values())
+        elif isinstance(inputs, (list, tuple)):
+            inputs = list(inputs)  # a list of one counts as that input (Keras 2)
+        else:
+            inputs = [inputs]
+        if not inputs:
+            raise ValueError("Model needs at least one input")
+        for t in inputs:
+            if not isinstance(t, KerasTensor) or not isinstance(t._node.layer, InputLayer):
+                raise TypeError(f"Model inputs must be tensors made by Input(...), got {t!r}")
+        if len({id(t) for t in inputs}) != len(inputs):
+            raise ValueError("Model inputs list the same Input twice")
+        self._input_keys = keys
+        self._output_keys = None
+        if isinstance(outputs, dict):
+            self._output_keys, outputs = list(outputs), list(outputs.values())
         self._single_output = isinstance(outputs, KerasTensor)
         outputs = [outputs] if self._single_output else list(flatten(outputs))
+        if not outputs:
+            raise ValueError("Model needs at least one output")
         self._set_graph(inputs, outputs)
 
-    def _set_graph(self, input_tensor: KerasTensor, outputs: list[KerasTensor]) -> None:
-        nodes = _topological_nodes(input_tensor, outputs)
-        layers = _layers_by_depth(nodes, outputs)
+    def _set_graph(self, input_tensors: list[KerasTensor], outputs: list[KerasTensor]) -> None:
+        nodes = _topological_nodes(input_tensors, outputs)
+        # The Keras operations of a loaded graph (masks between layers) run as nodes but, as
+        # in Keras, are not the model's layers.
+        layers = [layer for layer in _layers_by_depth(nodes, outputs)
+                  if not isinstance(layer, KerasOperation)]
         _assign_names(layers, layers)
         names = [layer.name for layer in layers]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"all layer names should be unique; duplicated: {dupes}")
-        self._input_tensor = input_tensor
+        self._input_tensors = list(input_tensors)
         self._output_tensors = outputs
         self._nodes = nodes
         self._layers = layers
-        self._chain = _chain_of(input_tensor, nodes, outputs)
+        self._chain = _chain_of(self._input_tensors, nodes, outputs)
+        self._accepted = None
 
     # ----------------------------------------------------------- properties
     @property
     def built(self) -> bool:
-        return self._input_tensor is not None
+        return bool(self._input_tensors)
 
     @property
     def layers(self) -> list[Layer]:
@@ -253,29 +286,51 @@ class Model:
 
     @property
     def inputs(self) -> list[KerasTensor]:
-        return [self._input_tensor] if self.built else []
+        return list(self._input_tensors)
 
     @property
     def outputs(self) -> list[KerasTensor]:
         return list(self._output_tensors)
 
     @property
+    def input_names(self) -> list[str]:
+        return [t._node.layer.name for t in self._input_tensors]
+
+    @property
+    def output_names(self) -> list[str]:
+        if self._output_keys is not None:
+            return list(self._output_keys)
+        return [t._node.layer.name for t in self._output_tensors]
+
+    def _structured(self, items: list, keys):
+        """``items`` (one per input or output) in the structure the model was given."""
+        if keys is not None:
+            return dict(zip(keys, items))
+        return items[0] if len(items) == 1 else list(items)
+
+    @property
     def input(self):
         self._require_built()
-        return self._input_tensor
+        return self._structured(self._input_tensors, self._input_keys)
 
     @property
     def output(self):
         self._require_built()
-        return self._output_tensors[0] if self._single_output else list(self._output_tensors)
+        if self._single_output:
+            return self._output_tensors[0]
+        return self._structured(self._output_tensors, self._output_keys) \
+            if self._output_keys is not None else list(self._output_tensors)
 
     @property
     def input_shape(self):
-        return self.input.shape
+        self._require_built()
+        return self._structured([t.shape for t in self._input_tensors], self._input_keys)
 
     @property
     def output_shape(self):
         out = self.output
+        if isinstance(out, dict):
+            return {k: t.shape for k, t in out.items()}
         return out.shape if isinstance(out, KerasTensor) else [t.shape for t in out]
 
     def _require_built(self) -> None:
@@ -374,7 +429,13 @@ class Model:
         self.reset_states()
 
     # ----------------------------------------------------------- running
+    def _pack_outputs(self, results: list):
+        if self._output_keys is not None:
+            return dict(zip(self._output_keys, results))
+        return results[0] if len(results) == 1 else results
+
     def _run(self, x, training=False):
+        """Run the graph on checked input(s): one array, or a list in the order of ``inputs``."""
         self._require_built()
         chain = self._chain
         if chain is not None:
@@ -383,70 +444,138 @@ class Model:
             mask = None
             for layer in chain:
                 x, mask = layer._forward(x, training=training, mask=mask)
-            return x if self._single_output else [x]
-        values: dict[int, tuple] = {}
-        input_layer = self._input_tensor._node.layer
+            return x if self._output_keys is None else self._pack_outputs([x])
+        feeds = x if len(self._input_tensors) > 1 else [x]
+        values: dict[int, tuple] = {
+            id(t): (value, None) for t, value in zip(self._input_tensors, feeds)}
         for node in self._nodes:
             layer = node.layer
-            if layer is input_layer:
-                values[id(node.outputs[0])] = (x, None)
+            if isinstance(layer, InputLayer):
                 continue
-            if isinstance(node.inputs, (list, tuple)):  # a merge layer's inputs
-                x_in = [values[id(t)][0] for t in node.inputs]
-                mask_in = [values[id(t)][1] for t in node.inputs]
+            if isinstance(node.inputs, (list, tuple)):  # a merge layer's or an operation's
+                x_in = _resolve(node.inputs, values)
+                mask_in = [values[id(t)][1] if isinstance(t, KerasTensor) else None
+                           for t in node.inputs]
             else:
                 x_in, mask_in = values[id(node.inputs)]
             kwargs = {k: _resolve(v, values) for k, v in node.kwargs.items()}
-            kwargs.setdefault("mask", mask_in)
-            outs, masks = layer._forward(x_in, training=training, **kwargs)
+            if "mask" in kwargs or node.implicit_mask:
+                kwargs.setdefault("mask", mask_in)
+                outs, masks = layer._forward(x_in, training=training, **kwargs)
+            else:  # computed without the input's mask, which its outputs carry (Keras 3)
+                outs, _ = layer._forward(x_in, training=training, **kwargs)
+                masks = layer._output_masks(mask_in)
             if layer._multi_output():
                 for t, o, m in zip(node.outputs, outs, masks):
                     values[id(t)] = (o, m)
             else:
                 values[id(node.outputs[0])] = (outs, masks)
-        results = [values[id(t)][0] for t in self._output_tensors]
-        return results[0] if self._single_output else results
+        return self._pack_outputs([values[id(t)][0] for t in self._output_tensors])
 
-    def _check_input(self, x):
+    def _check_array(self, x, what: str):
         if type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0:
             return x  # the common case, checked cheaply (streaming calls pay this per step)
-        if isinstance(x, (list, tuple)) and len(x) == 1 and not np.isscalar(x[0]) and (
-                np.ndim(x[0]) >= 1 or _backend.is_cupy_array(x[0])):
-            x = x[0]
-        if isinstance(x, dict):
-            if len(x) != 1:
-                raise ValueError(f"fusedrnn models take a single input; got {len(x)} inputs")
-            x = next(iter(x.values()))
         if not _backend.is_cupy_array(x):
             try:
                 x = np.asarray(x)
             except (ValueError, TypeError) as exc:
-                raise TypeError(f"model input must be a numeric array: {exc}") from exc
+                raise TypeError(f"{what} must be a numeric array: {exc}") from exc
         if x.dtype.kind not in "biuf":
-            raise TypeError(f"model input must be numeric, got an array of dtype {x.dtype}")
+            raise TypeError(f"{what} must be numeric, got an array of dtype {x.dtype}")
         if x.ndim == 0:
-            raise ValueError("model input must have a batch dimension; got a scalar")
+            raise ValueError(f"{what} must have a batch dimension; got a scalar")
         return x
 
-    def _ensure_input_rank(self, x) -> None:
-        want = self._input_tensor.shape
-        if self._accepted == (want, x.shape):
-            return  # the shape the last call passed with (streaming calls repeat it)
-        if len(want) != x.ndim:
-            raise ValueError(
-                f"input of model {self.name!r} must have rank {len(want)} (shape {want}); got "
-                f"shape {tuple(x.shape)}"
-            )
-        for i, (w, g) in enumerate(zip(want, x.shape)):
-            if i > 0 and w is not None and w != g:
+    def _from_dict(self, inputs: dict) -> list:
+        """A dict of input arrays in the order of ``inputs``: by the model's input keys, else
+        by input name (keys that name no input are ignored, as Keras does)."""
+        keys = self._input_keys or self.input_names
+        arrays = []
+        for key, name in zip(keys, self.input_names):
+            if key in inputs:
+                arrays.append(inputs[key])
+            elif name in inputs:
+                arrays.append(inputs[name])
+            elif len(keys) == 1 and len(inputs) == 1:
+                arrays.append(next(iter(inputs.values())))
+            else:
                 raise ValueError(
-                    f"input of model {self.name!r} is incompatible: expected shape {want}, "
-                    f"got {tuple(x.shape)} (dimension {i})"
+                    f"missing data for input {key!r} of model {self.name!r}: the dict has keys "
+                    f"{list(inputs)}, the model expects {keys}"
                 )
-        self._accepted = (want, x.shape)
+        return arrays
+
+    def _check_input(self, inputs):
+        """The call's input checked: an array for a one-input model, else a list of arrays in
+        the order of ``inputs`` (from a list or tuple, or a dict keyed by input name)."""
+        x = inputs
+        if (type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0
+                and len(self._input_tensors) <= 1):
+            return x  # the common case, checked cheaply (streaming calls pay this per step)
+        n = len(self._input_tensors)
+        if n <= 1:
+            if isinstance(x, (list, tuple)) and len(x) == 1 and not np.isscalar(x[0]) and (
+                    np.ndim(x[0]) >= 1 or _backend.is_cupy_array(x[0])):
+                x = x[0]
+            if isinstance(x, dict):
+                if n == 0 and len(x) != 1:  # an unbuilt Sequential: one input, no name yet
+                    raise ValueError(f"this model takes a single input; got {len(x)} inputs")
+                x = x[next(iter(x))] if n == 0 else self._from_dict(x)[0]
+            return self._check_array(x, "model input")
+        names = self.input_names
+        if isinstance(inputs, dict):
+            arrays = self._from_dict(inputs)
+        elif isinstance(inputs, (list, tuple)):
+            if len(inputs) != n:
+                raise ValueError(
+                    f"model {self.name!r} expects {n} inputs {names}, but it received "
+                    f"{len(inputs)} input arrays"
+                )
+            arrays = list(inputs)
+        else:
+            raise ValueError(
+                f"model {self.name!r} has {n} inputs {names}: pass a list of {n} arrays or a "
+                f"dict keyed by input name, not a single {type(inputs).__name__}"
+            )
+        arrays = [self._check_array(x, f"input {name!r} of model {self.name!r}")
+                  for x, name in zip(arrays, names)]
+        sizes = [int(x.shape[0]) for x in arrays]
+        if len(set(sizes)) > 1:
+            raise ValueError(
+                f"the inputs of model {self.name!r} have different batch sizes "
+                + ", ".join(f"{name!r}: {size}" for name, size in zip(names, sizes))
+                + "; every input needs one row per sample"
+            )
+        return arrays
+
+    def _ensure_input_rank(self, x) -> None:
+        """Check the input(s) (as :meth:`_check_input` returns them) against the inputs'
+        shapes."""
+        several = len(self._input_tensors) > 1
+        shapes = tuple([a.shape for a in x]) if several else x.shape
+        if self._accepted == shapes:
+            return  # the shapes the last call passed with (streaming calls repeat them)
+        arrays = x if several else [x]
+        for i, (t, a) in enumerate(zip(self._input_tensors, arrays)):
+            want = t.shape
+            what = (f"input of model {self.name!r}" if len(arrays) == 1 else
+                    f"input {i} ({t._node.layer.name!r}) of model {self.name!r}")
+            if len(want) != a.ndim:
+                raise ValueError(
+                    f"{what} must have rank {len(want)} (shape {want}); got shape "
+                    f"{tuple(a.shape)}"
+                )
+            for d, (w, g) in enumerate(zip(want, a.shape)):
+                if d > 0 and w is not None and w != g:
+                    raise ValueError(
+                        f"{what} is incompatible: expected shape {want}, got "
+                        f"{tuple(a.shape)} (dimension {d})"
+                    )
+        self._accepted = shapes
 
     def __call__(self, inputs, training=False, mask=None):
-        if has_symbolic(inputs):
+        if has_symbolic(inputs) or (isinstance(inputs, dict)
+                                    and has_symbolic(list(inputs.values()))):
             raise TypeError(
                 "calling a fusedrnn model on a symbolic tensor (nesting models) is not supported;"
                 " build one model from the layers instead"
@@ -465,8 +594,10 @@ class Model:
                 **kwargs):
         """Run the model over ``x`` in batches of ``batch_size`` (default 32).
 
-        verbose: ``"auto"`` shows a progress bar when there are several batches, ``1`` always,
-        ``2`` one line at the end, ``0`` nothing. Returns NumPy (CuPy for CuPy input).
+        ``x``: an array, or for a model with several inputs a list of arrays (or a dict keyed
+        by input name) with one row per sample each. verbose: ``"auto"`` shows a progress bar
+        when there are several batches, ``1`` always, ``2`` one line at the end, ``0``
+        nothing. Returns NumPy (CuPy for CuPy input), structured as ``model(x)``.
         """
         if kwargs:
             raise TypeError(f"predict() got unexpected arguments {sorted(kwargs)}")
@@ -478,7 +609,8 @@ class Model:
         x = self._check_input(x)
         self._build_for(x)
         self._ensure_input_rank(x)
-        n = x.shape[0]
+        several = len(self._input_tensors) > 1
+        n = (x[0] if several else x).shape[0]
         starts = list(range(0, n, batch_size)) or [0]
         if steps is not None:
             _check_positive_int("steps", steps)
@@ -488,12 +620,17 @@ class Model:
         bar = _ProgressBar(len(starts), verbose) if verbose else None
         pieces = []
         for i, start in enumerate(starts):
-            pieces.append(self._run(x[start:start + batch_size]))
+            stop = start + batch_size
+            batch = [a[start:stop] for a in x] if several else x[start:stop]
+            pieces.append(self._run(batch))
             if bar is not None:
                 bar.update(i + 1)
-        if self._single_output:
-            return _concat([p for p in pieces])
-        return [_concat([p[k] for p in pieces]) for k in range(len(self._output_tensors))]
+        first = pieces[0]
+        if isinstance(first, dict):
+            return {k: _concat([p[k] for p in pieces]) for k in first}
+        if isinstance(first, list):
+            return [_concat([p[k] for p in pieces]) for k in range(len(first))]
+        return _concat(pieces)
 
     def predict_on_batch(self, x):
         return self(x)
@@ -535,16 +672,19 @@ class Model:
 
     def _is_sequential_like(self) -> bool:
         """Keras 2's test: a chain of layers, each node fed by one tensor, none shared."""
+        if len(self._input_tensors) > 1:
+            return False
         readers: dict[int, int] = {}
-        for node in self._nodes:
-            parents = node.parent_tensors
+        nodes = [n for n in self._nodes if not isinstance(n.layer, KerasOperation)]
+        for node in nodes:
+            parents = _layer_parents(node)
             if len(parents) > 1:
                 return False
             for p in parents:
                 readers[id(p._node)] = readers.get(id(p._node), 0) + 1
         if any(count > 1 for count in readers.values()):
             return False
-        return len({id(n.layer) for n in self._nodes}) == len(self._nodes)
+        return len({id(n.layer) for n in nodes}) == len(nodes)
 
     def summary(self, line_length: int | None = None, positions=None,
                 print_fn: Callable | None = None, expand_nested=False, show_trainable=False,
@@ -586,7 +726,7 @@ class Model:
                 for node in layer._inbound_nodes:
                     if id(node) not in relevant:
                         continue
-                    for t in node.parent_tensors:
+                    for t in _layer_parents(node):
                         parent, node_index, tensor_index = t._keras_history
                         connections.append(f"{parent.name}[{node_index}][{tensor_index}]")
                 _print_row(fields + [connections[0] if connections else ""], positions, print_fn)
@@ -686,7 +826,7 @@ class Sequential(Model):
                 f"layer {layer.name!r} has several (use the functional Model)"
             )
         self._single_output = True
-        self._set_graph(self._input_layer._output_tensor, [out])
+        self._set_graph([self._input_layer._output_tensor], [out])
 
     def _rebuild(self) -> None:
         """Trace the whole stack symbolically from the input (shapes, weights, nodes)."""
@@ -721,6 +861,14 @@ class Sequential(Model):
                 "build(input_shape), by calling it on a batch of data, or by giving its first "
                 "layer an input shape"
             )
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Rebuild a model from Keras's ``model.to_json()`` with fusedrnn's layers (fresh weights:
+    then ``load_weights``). See :mod:`fusedrnn.saving`."""
+    from . import saving
+
+    return saving.model_from_json(json_string, custom_objects)
 
 
 def load_model(filepath):

@@ -219,7 +219,22 @@ def _is_tensor_ref(value) -> bool:
     return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
 
 
+def _is_operation(obj) -> bool:
+    """Whether a saved graph entry is a Keras 3 operation (keras.ops.*), not a layer. The
+    legacy .h5 format drops the module; there an operation's config lacks the "trainable"
+    that every layer's has (Concatenate names both an operation and a layer)."""
+    from .layers._ops import OPERATION_NAMES
+
+    module = obj.get("module")
+    if module is not None:
+        return str(module).startswith(("keras.src.ops.", "keras.ops."))
+    return "trainable" not in obj.get("config", {}) and obj.get("class_name") in OPERATION_NAMES
+
+
 def _functional_from_config(config):
+    from .layers import Bidirectional
+    from .layers._ops import KerasOperation
+    from .layers._rnn import RNNLayer
     from .models import Model
 
     tensors = {}  # (layer name, tensor index) -> KerasTensor
@@ -237,7 +252,10 @@ def _functional_from_config(config):
         if obj.get("class_name") == "InputLayer":
             tensors[(name, 0)] = _input_from_config(obj)
             continue
-        layer = _layer_from_config(obj)
+        if _is_operation(obj):
+            layer = KerasOperation(obj.get("class_name"), obj.get("config", {}))
+        else:
+            layer = _layer_from_config(obj)
         nodes = obj.get("inbound_nodes", [])
         if len(nodes) != 1:
             raise ValueError(
@@ -251,22 +269,31 @@ def _functional_from_config(config):
                       if k != "training" and v is not None}
         else:  # Keras 2: [[layer name, node index, tensor index, call kwargs], ...]
             refs = [tensors[(ref[0], ref[2])] for ref in node]
-            args = [refs[0] if len(refs) == 1 else refs]
             call_kwargs = node[0][3] if len(node[0]) > 3 else {}
             kwargs = {k: resolve(v) for k, v in call_kwargs.items()
                       if k != "training" and v is not None}
+            if len(refs) > 1 and isinstance(layer, (RNNLayer, Bidirectional)):
+                # Keras 2 stores an RNN's initial_state as inputs after the sequence.
+                args = [refs[0]]
+                kwargs["initial_state"] = refs[1:]
+            else:
+                args = [refs[0] if len(refs) == 1 else refs]
         outputs = layer(*args, **kwargs)
+        if not isinstance(node, dict):  # Keras 2 gave a layer its input's mask in every call
+            layer._inbound_nodes[-1].implicit_mask = True
         for i, t in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
             tensors[(name, i)] = t
 
     def endpoints(refs):
+        """The saved tensors: one (a flat reference), a list, or a dict of them."""
+        if isinstance(refs, dict):
+            return {key: endpoints(ref) for key, ref in refs.items()}
         if refs and not isinstance(refs[0], list):
-            refs = [refs]
-        return [tensors[(r[0], r[2])] for r in refs]
+            return tensors[(refs[0], refs[2])]
+        return [endpoints(r) for r in refs]
 
-    inputs, outputs = endpoints(config["input_layers"]), endpoints(config["output_layers"])
-    return Model(inputs[0] if len(inputs) == 1 else inputs,
-                 outputs[0] if len(outputs) == 1 else outputs, name=config.get("name"))
+    return Model(endpoints(config["input_layers"]), endpoints(config["output_layers"]),
+                 name=config.get("name"))
 
 
 def _model_from_config(obj):
@@ -343,6 +370,23 @@ def _zip_keras_version(archive, filepath: str) -> str:
         return ""
     metadata = _parse_config(archive.read("metadata.json"), filepath, "its metadata.json")
     return str(metadata.get("keras_version", ""))
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Rebuild the architecture of Keras's ``model.to_json()`` (Keras 2 or 3) with fresh
+    weights; load trained ones with ``load_weights``."""
+    if custom_objects:
+        raise ValueError("custom_objects are not supported: fusedrnn rebuilds its own layers")
+    try:
+        config = json.loads(json_string)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"model_from_json: the model config is not valid JSON: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ValueError(f"model_from_json: the model config is a JSON "
+                         f"{type(config).__name__}, not an object")
+    # Keras 2 writes its version beside the model; Keras 3 does not.
+    version = str(config.get("keras_version", ""))
+    return _model_from_config(_keras2_activations(config, version))
 
 
 def load_model(filepath):

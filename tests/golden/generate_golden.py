@@ -15,12 +15,16 @@ Keras, runs it, and writes ``tests/data/golden/<case>.npz`` holding
 ``keras_version``, ``tensorflow_version``, ``backend``;
 ``weight_000`` ...    ``model.get_weights()`` in order (``num_weights`` of them);
 ``call0_x``           the input of call 0 (stateful cases make several calls: ``call1_x`` ...);
+                      a functional case with several inputs stores ``call0_x0``, ``call0_x1``
+                      ... in the order of its ``inputs`` instead (``num_inputs`` of them);
 ``call0_mask``        an explicit boolean mask passed to the layer (``kind == "layer"`` only);
 ``call0_initial_state0`` ... the initial states passed to the layer (``kind == "layer"`` only);
 ``call0_output0`` ... Keras's outputs (float32), flattened in Keras's order (for return_state:
                       output, then states; for Bidirectional: merged, fw states, bw states);
 ``call0_output0_f64`` the same model run by Keras in float64, to tell float32 rounding apart
-                      from real differences.
+                      from real differences;
+``keras_json``        ``model.to_json()`` (sequential and functional cases), the config Keras
+                      saves in its files.
 
 The JSON config:
 
@@ -30,7 +34,9 @@ The JSON config:
    "input": {"shape": [...], "batch_size": n|null, "dtype": str} | null
    "layers": [SPEC, ...], "build": "list" | "add"    (kind "sequential")
    "nodes": [{"id", "layer": SPEC, "inputs": REF, "initial_state": [REF, ...]?}, ...],
-   "outputs": [REF, ...]                              (kind "functional")
+   "outputs": [REF, ...] | {key: REF}                 (kind "functional")
+   "inputs": [{"id", "input": {Input kwargs}, "x_kind", "timesteps"?, "vocab"?}, ...],
+   "input_struct": "list" | "dict", "num_inputs"      (functional, several inputs)
    "f32_vs_f64_max_abs": float}``
 
 ``SPEC = {"class_name": "LSTM", "config": {kwargs}, "layer": SPEC?, "backward_layer": SPEC?}``
@@ -38,7 +44,10 @@ The JSON config:
 ``REF`` is ``"input"``, a node id, or ``"<id>:<k>"`` for the k-th element of a node's list output
 (a merge layer's ``inputs`` is a list of them).
 In a sequential model the ``input`` entry is an ``Input(**input)`` placed first (``null`` when
-the first layer carries the legacy ``input_shape=`` kwarg instead).
+the first layer carries the legacy ``input_shape=`` kwarg instead). A functional model has one
+``input`` (REF ``"input"``) or several ``inputs`` (REF: their ids), given to ``Model`` as a list
+or, with ``input_struct`` ``"dict"``, as a dict keyed by input name; dict ``outputs`` are stored
+flattened in the order of their keys.
 """
 
 from __future__ import annotations
@@ -52,6 +61,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wiring import build_functional, build_sequential, make_layer  # noqa: E402
 
 OUT_DIR = Path(__file__).resolve().parents[1] / "data" / "golden"
 
@@ -72,8 +84,23 @@ def L(class_name: str, layer: dict | None = None, backward_layer: dict | None = 
     return spec
 
 
-def inp(shape, batch_size=None, dtype="float32"):
-    return {"shape": list(shape), "batch_size": batch_size, "dtype": dtype}
+def inp(shape, batch_size=None, dtype="float32", name=None):
+    spec = {"shape": list(shape), "batch_size": batch_size, "dtype": dtype}
+    if name is not None:
+        spec["name"] = name
+    return spec
+
+
+def model_input(id_, shape, *, name=None, x_kind="normal", timesteps=None, vocab=None):
+    """One input of a functional model with several: ``shape`` without the batch (``None`` for
+    a variable length, filled with ``timesteps`` in the data); x_kind as in case()."""
+    dtype = "int32" if x_kind == "tokens" else "float32"
+    spec = {"id": id_, "input": inp(shape, dtype=dtype, name=name or id_), "x_kind": x_kind}
+    if timesteps is not None:
+        spec["timesteps"] = timesteps
+    if vocab is not None:
+        spec["vocab"] = vocab
+    return spec
 
 
 # Mask patterns for batch 4: full, leading masked steps, fully masked sample, trailing + middle.
@@ -104,6 +131,9 @@ def case(name, description, kind, *, batch=4, timesteps=7, features=3, calls=1, 
     given as a list of widths.
     """
     given = structure.get("input")
+    if "inputs" in structure:
+        structure["num_inputs"] = len(structure["inputs"])
+        structure.setdefault("input_struct", "list")
     if given is not None:
         assert given["shape"][0] == timesteps, f"{name}: Input shape and timesteps differ"
     CASES.append(dict(name=name, description=description, kind=kind, batch=batch,
@@ -403,28 +433,65 @@ case("func_merge_elementwise", "Masking -> LSTM seq + GRU seq (Add, mask OR) -> 
             {"id": "r2", "layer": L("SimpleRNN", units=3), "inputs": "diff"}],
      outputs=["r1", "r2", "avg"])
 
+# ---- functional models with several inputs ------------------------------------------------
+case("func_seq2seq_lstm", "keras.io character-level seq2seq, training model: encoder LSTM "
+     "return_state -> decoder LSTM seq + state (initial_state = encoder [h, c]) -> Dense softmax; "
+     "inputs [encoder_inputs, decoder_inputs] of different lengths", "functional",
+     inputs=[model_input("encoder_inputs", (None, 5), timesteps=7),
+             model_input("decoder_inputs", (None, 4), timesteps=5)],
+     nodes=[{"id": "enc", "layer": L("LSTM", units=6, return_state=True),
+             "inputs": "encoder_inputs"},
+            {"id": "dec", "layer": L("LSTM", units=6, return_sequences=True, return_state=True),
+             "inputs": "decoder_inputs", "initial_state": ["enc:1", "enc:2"]},
+            {"id": "dense", "layer": L("Dense", units=4, activation="softmax"),
+             "inputs": "dec:0"}],
+     outputs=["dense"])
+case("func_seq2seq_decoder_step", "seq2seq inference decoder: inputs [decoder_inputs, h, c] -> "
+     "LSTM(initial_state=[h, c]) -> outputs [Dense softmax, h, c]", "functional",
+     inputs=[model_input("decoder_inputs", (None, 4), timesteps=1),
+             model_input("decoder_state_input_h", (6,)),
+             model_input("decoder_state_input_c", (6,))],
+     nodes=[{"id": "dec", "layer": L("LSTM", units=6, return_sequences=True, return_state=True),
+             "inputs": "decoder_inputs",
+             "initial_state": ["decoder_state_input_h", "decoder_state_input_c"]},
+            {"id": "dense", "layer": L("Dense", units=4, activation="softmax"),
+             "inputs": "dec:0"}],
+     outputs=["dense", "dec:1", "dec:2"])
+case("func_multi_input_multi_output", "Keras functional API guide: title and body token "
+     "sequences and a tags vector -> Embedding and LSTM per sequence -> concatenate with the tags "
+     "-> Dense heads 'priority' and 'department'", "functional", batch=3,
+     inputs=[model_input("title", (None,), x_kind="tokens", timesteps=6, vocab=30),
+             model_input("body", (None,), x_kind="tokens", timesteps=10, vocab=30),
+             model_input("tags", (5,))],
+     nodes=[{"id": "te", "layer": L("Embedding", input_dim=30, output_dim=6),
+             "inputs": "title"},
+            {"id": "be", "layer": L("Embedding", input_dim=30, output_dim=6), "inputs": "body"},
+            {"id": "tl", "layer": L("LSTM", units=8), "inputs": "te"},
+            {"id": "bl", "layer": L("LSTM", units=4), "inputs": "be"},
+            {"id": "cat", "layer": L("Concatenate"), "inputs": ["tl", "bl", "tags"]},
+            {"id": "priority", "layer": L("Dense", units=1, name="priority"), "inputs": "cat"},
+            {"id": "department", "layer": L("Dense", units=3, name="department"),
+             "inputs": "cat"}],
+     outputs=["priority", "department"])
+case("func_gru_seq2seq_masked_dict", "dict inputs {encoder, decoder}: padded token sequences -> "
+     "Embedding(mask_zero) -> encoder GRU return_state; decoder GRU seq (masked, initial_state = "
+     "encoder h) -> Dense softmax; dict output {'logits'}", "functional", input_struct="dict",
+     inputs=[model_input("encoder", (None,), x_kind="tokens", timesteps=8, vocab=12),
+             model_input("decoder", (None,), x_kind="tokens", timesteps=6, vocab=9)],
+     nodes=[{"id": "ee", "layer": L("Embedding", input_dim=12, output_dim=4, mask_zero=True),
+             "inputs": "encoder"},
+            {"id": "enc", "layer": L("GRU", units=5, return_state=True), "inputs": "ee"},
+            {"id": "de", "layer": L("Embedding", input_dim=9, output_dim=4, mask_zero=True),
+             "inputs": "decoder"},
+            {"id": "dec", "layer": L("GRU", units=5, return_sequences=True), "inputs": "de",
+             "initial_state": ["enc:1"]},
+            {"id": "out", "layer": L("Dense", units=9, activation="softmax"), "inputs": "dec"}],
+     outputs={"logits": "out"})
+
 
 # ----------------------------------------------------------------------------------------------
 # Keras side
 # ----------------------------------------------------------------------------------------------
-def make_layer(keras, spec: dict):
-    cls = getattr(keras.layers, spec["class_name"])
-    kwargs = dict(spec["config"])
-    if "layer" in spec:
-        kwargs["layer"] = make_layer(keras, spec["layer"])
-    if "backward_layer" in spec:
-        kwargs["backward_layer"] = make_layer(keras, spec["backward_layer"])
-    return cls(**kwargs)
-
-
-def resolve(tensors: dict, ref):
-    if isinstance(ref, list):  # a merge layer's inputs
-        return [resolve(tensors, r) for r in ref]
-    name, _, index = ref.partition(":")
-    value = tensors[name]
-    return value[int(index)] if index else value
-
-
 def build_model(keras, cfg: dict, batch: int, input_shape: tuple):
     kind = cfg["kind"]
     if kind == "layer":
@@ -432,30 +499,15 @@ def build_model(keras, cfg: dict, batch: int, input_shape: tuple):
         layer.build((batch, *input_shape))
         return layer
     if kind == "sequential":
-        layers = [make_layer(keras, s) for s in cfg["layers"]]
-        if cfg["input"] is not None:
-            layers = [keras.Input(**cfg["input"]), *layers]
-        if cfg.get("build", "list") == "add":
-            model = keras.Sequential()
-            for layer in layers:
-                model.add(layer)
-        else:
-            model = keras.Sequential(layers)
-        return model
+        return build_sequential(keras, cfg)
     if kind == "functional":
-        x = keras.Input(**cfg["input"])
-        tensors = {"input": x}
-        for node in cfg["nodes"]:
-            layer = make_layer(keras, node["layer"])
-            kwargs = {}
-            if "initial_state" in node:
-                kwargs["initial_state"] = [resolve(tensors, r) for r in node["initial_state"]]
-            tensors[node["id"]] = layer(resolve(tensors, node["inputs"]), **kwargs)
-        return keras.Model(x, [resolve(tensors, r) for r in cfg["outputs"]])
+        return build_functional(keras, cfg)
     raise ValueError(kind)
 
 
 def flatten(out) -> list[np.ndarray]:
+    if isinstance(out, dict):  # dict outputs: in the order of the case's keys
+        return [a for item in out.values() for a in flatten(item)]
     if isinstance(out, (list, tuple)):
         return [a for item in out for a in flatten(item)]
     return [np.asarray(out)]
@@ -486,20 +538,45 @@ def run_case(keras, c: dict, floatx: str, weights, calls):
     for k, call in enumerate(calls):
         if k in cfg["reset_states_before"]:
             reset_states(model)
-        x = call["x"] if call["x"].dtype.kind == "i" else call["x"].astype(floatx)
+        def cast(a):
+            return a if a.dtype.kind == "i" else a.astype(floatx)
+
+        if "xs" in call:
+            x = [cast(a) for a in call["xs"]]
+            if cfg["input_struct"] == "dict":
+                x = {spec["input"]["name"]: a for spec, a in zip(cfg["inputs"], x)}
+        else:
+            x = cast(call["x"])
         kwargs = {}
         if "mask" in call:
             kwargs["mask"] = call["mask"]
         if "initial_state" in call:
             kwargs["initial_state"] = [s.astype(floatx) for s in call["initial_state"]]
-        outs.append(flatten(model(x, **kwargs)))
-    return weights, outs
+        out = model(x, **kwargs)
+        if isinstance(out, dict):
+            out = [out[k] for k in cfg["outputs"]]
+        outs.append(flatten(out))
+    return weights, outs, (model.to_json() if cfg["kind"] != "layer" else None)
 
 
 def make_calls(c: dict) -> list[dict]:
     rng = np.random.default_rng(c["seed"])
     b, t, f = c["batch"], c["timesteps"], c["features"]
     calls = []
+    if "inputs" in c["structure"]:
+        for _ in range(c["calls"]):
+            xs = []
+            for spec in c["structure"]["inputs"]:
+                shape = [spec.get("timesteps") if d is None else d
+                         for d in spec["input"]["shape"]]
+                if spec["x_kind"] == "tokens":
+                    x = rng.integers(1, spec["vocab"], size=(b, *shape)).astype(np.int32)
+                    x[~mask_pattern(b, shape[0])] = 0
+                else:
+                    x = rng.normal(size=(b, *shape)).astype(np.float32)
+                xs.append(x)
+            calls.append({"xs": xs})
+        return calls
     for _ in range(c["calls"]):
         call = {}
         if c["x_kind"] == "tokens":
@@ -541,8 +618,8 @@ def main(argv: list[str]) -> int:
         if c["name"] not in wanted:
             continue
         calls = make_calls(c)
-        weights, outs32 = run_case(keras, c, "float32", None, calls)
-        _, outs64 = run_case(keras, c, "float64", weights, calls)
+        weights, outs32, keras_json = run_case(keras, c, "float32", None, calls)
+        _, outs64, _ = run_case(keras, c, "float64", weights, calls)
         keras.config.set_floatx("float32")
         diff = max(float(np.max(np.abs(a.astype(np.float64) - b), initial=0.0))
                    for o32, o64 in zip(outs32, outs64) for a, b in zip(o32, o64))
@@ -555,10 +632,16 @@ def main(argv: list[str]) -> int:
                 "tensorflow_version": np.array(tf.__version__),
                 "backend": np.array(keras.backend.backend()),
                 "num_weights": np.array(len(weights))}
+        if keras_json is not None:
+            data["keras_json"] = np.array(keras_json)
         for i, w in enumerate(weights):
             data[f"weight_{i:03d}"] = w
         for k, call in enumerate(calls):
-            data[f"call{k}_x"] = call["x"]
+            if "xs" in call:
+                for j, x in enumerate(call["xs"]):
+                    data[f"call{k}_x{j}"] = x
+            else:
+                data[f"call{k}_x"] = call["x"]
             if "mask" in call:
                 data[f"call{k}_mask"] = call["mask"]
             for j, s in enumerate(call.get("initial_state", [])):

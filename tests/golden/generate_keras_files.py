@@ -8,7 +8,8 @@ Each case is a model built by ``build(layers, Sequential, Model, Input)`` in ``c
 which the test calls again with fusedrnn's classes to make the same architecture. The script
 gives the Keras model seeded random weights, saves it three ways (``<case>.weights.h5``,
 ``<case>.keras``, ``<case>.h5``, the last in the legacy HDF5 format) and writes ``<case>.npz``
-with an input batch ``x`` and Keras's prediction ``y`` for it.
+with an input batch ``x`` (``x0``, ``x1``, ... for a model with several inputs) and Keras's
+prediction ``y`` for it.
 
 With ``--keras2`` it does the same with Keras 2 (the ``tf_keras`` package, ``pip install
 tf-keras``), writing ``<case>.keras2.h5`` (``model.save``, Keras 2's config format),
@@ -24,7 +25,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data", "keras_files"))
-from cases import CASES  # noqa: E402  (the architectures, shared with the test)
+from cases import CASES, TOKEN_CASES  # noqa: E402  (the architectures, shared with the test)
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
 
@@ -46,23 +47,30 @@ def main() -> None:
         rng = np.random.default_rng(len(name))
         model.set_weights([(rng.standard_normal(w.shape) * 0.4).astype(np.float32)
                            for w in model.get_weights()])
-        x = rng.standard_normal((3, *input_shape)).astype(np.float32)
-        if name.startswith("embedding"):
-            x = rng.integers(0, 20, (3, *input_shape)).astype(np.float32)
-            x[0, :2] = 0  # masked by mask_zero
+        several = isinstance(input_shape, list)
+        xs = []
+        for shape in input_shape if several else [input_shape]:
+            x = rng.standard_normal((3, *shape)).astype(np.float32)
+            if name in TOKEN_CASES:
+                x = rng.integers(0, 20, (3, *shape)).astype(np.float32)
+                x[0, :2] = 0  # masked by mask_zero
+                x[2, -2:] = 0
+            xs.append(x)
+        x = xs if several else xs[0]
         y = model.predict(x, verbose=0)
+        arrays = {f"x{j}": a for j, a in enumerate(xs)} if several else {"x": x}
         if keras2:
             model.save(os.path.join(OUT, f"{name}.keras2.h5"))
             model.save(os.path.join(OUT, f"{name}.keras2.keras"))
             model.save_weights(os.path.join(OUT, f"{name}.keras2_weights.h5"))
-            np.savez(os.path.join(OUT, f"{name}.keras2.npz"), x=x, y=y,
+            np.savez(os.path.join(OUT, f"{name}.keras2.npz"), **arrays, y=y,
                      keras_version=keras.__version__)
             print(name, [w.shape for w in model.get_weights()])
             continue
         model.save_weights(os.path.join(OUT, f"{name}.weights.h5"))
         model.save(os.path.join(OUT, f"{name}.keras"))
         model.save(os.path.join(OUT, f"{name}.h5"))
-        np.savez(os.path.join(OUT, f"{name}.npz"), x=x, y=y,
+        np.savez(os.path.join(OUT, f"{name}.npz"), **arrays, y=y,
                  keras_version=keras.__version__)
         print(name, [w.shape for w in model.get_weights()])
 

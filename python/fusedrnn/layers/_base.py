@@ -284,6 +284,10 @@ class Node:
         self.inputs = inputs
         self.kwargs = kwargs
         self.outputs = outputs
+        # Keras 3 hands a layer its input's mask only when that input is the call's one tensor
+        # argument: an RNN called with initial_state tensors computes without it (its outputs
+        # still carry it). Keras 2 handed it over; its saved models set this back to True.
+        self.implicit_mask = not has_symbolic(list(kwargs.values()))
 
     @property
     def parent_tensors(self) -> list[KerasTensor]:
@@ -544,7 +548,13 @@ class Layer:
         self._inbound_nodes.append(node)
         return outs if self._multi_output() else outs[0]
 
-    def _symbolic_output_shapes(self, input_shape, **kwargs) -> list[tuple]:
+    def _output_masks(self, mask):
+        """The masks of the outputs when the input's mask is ``mask`` (the structure
+        :meth:`_forward` returns them in). Needed for layers that take tensor arguments
+        besides their input (see :attr:`Node.implicit_mask`)."""
+        raise NotImplementedError
+
+    def _symbolic_output_shapes(self, input_shape, mask=None, **kwargs) -> list[tuple]:
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__} got unexpected call arguments {sorted(kwargs)}"

@@ -237,10 +237,15 @@ class RNNLayer(Layer):
                 self._states = tuple(s.copy() for s in states)
             else:
                 self._states = tuple(states)
+        if self.return_state:
+            return [out, *states], self._output_masks(mask)
+        return out, self._output_masks(mask)
+
+    def _output_masks(self, mask):
         out_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [out, *states], [out_mask] + [None] * len(states)
-        return out, out_mask
+            return [out_mask] + [None] * self._num_states
+        return out_mask
 
     def _fast_forward(self, x):
         """The common call (a float32 NumPy input of the built feature size, no mask, no
@@ -669,14 +674,21 @@ class Bidirectional(Layer):
             merged = [(y_fw + y_bw) / 2]
         else:
             merged = [y_fw, y_bw]
-        out_mask = mask if self.return_sequences else None
-        masks = [out_mask] * len(merged)
+        masks = self._output_masks(mask)
         if self.return_state:
-            states = list(s_fw) + list(s_bw)
-            return merged + states, masks + [None] * len(states)
+            return merged + list(s_fw) + list(s_bw), masks
         if self.merge_mode is None:
             return merged, masks
-        return merged[0], out_mask
+        return merged[0], masks
+
+    def _output_masks(self, mask):
+        out_mask = mask if self.return_sequences else None
+        if self.merge_mode is not None and not self.return_state:
+            return out_mask
+        masks = [out_mask] * (1 if self.merge_mode is not None else 2)
+        if self.return_state:
+            masks += [None] * (self.forward_layer._num_states + self.backward_layer._num_states)
+        return masks
 
     def call(self, inputs, initial_state=None, mask=None, training=False):
         return self._forward(inputs, mask=mask, training=training,

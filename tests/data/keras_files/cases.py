@@ -94,7 +94,23 @@ def _merge(layers, Sequential, Model, Input):
     return Model(inputs, layers.Dense(2)(layers.Concatenate()([h, s])))
 
 
-# name -> (build, input shape without the batch)
+def _seq2seq(layers, Sequential, Model, Input):
+    # Two padded token inputs. Called with initial_state tensors, an RNN computes without its
+    # input's mask in Keras 3 (its output still carries it) and with it in Keras 2, so the two
+    # versions' files predict differently from the same weights.
+    encoder_inputs, decoder_inputs = Input((None,), name="encoder"), Input((None,),
+                                                                           name="decoder")
+    enc = layers.Embedding(20, 6, mask_zero=True)(encoder_inputs)
+    _, fh, fc, bh, bc = layers.Bidirectional(layers.LSTM(4, return_state=True))(enc)
+    h, c = layers.Concatenate()([fh, bh]), layers.Concatenate()([fc, bc])
+    dec = layers.Embedding(20, 6, mask_zero=True)(decoder_inputs)
+    dec = layers.LSTM(8, return_sequences=True)(dec, initial_state=[h, c])
+    g = layers.Dense(3)(h)
+    dec = layers.Bidirectional(layers.GRU(3, return_sequences=True))(dec, initial_state=[g, g])
+    return Model([encoder_inputs, decoder_inputs], layers.Dense(5, activation="softmax")(dec))
+
+
+# name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
     "repeated": (_repeated, (6, 3)),
@@ -105,4 +121,8 @@ CASES = {
     "embedding_pooling": (_embedding_pooling, (7,)),
     "max_pool": (_max_pool, (6, 3)),
     "merge": (_merge, (5, 3)),
+    "seq2seq": (_seq2seq, [(7,), (5,)]),
 }
+
+# cases whose inputs are token ids (padding 0 masked by mask_zero)
+TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq"}

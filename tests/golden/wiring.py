@@ -1,0 +1,57 @@
+"""How a golden case's model is put together from its stored description (the JSON config of
+generate_golden.py's docstring), written once for Keras (generate_golden.py) and for fusedrnn
+(test_golden.py). ``api`` has ``layers``, ``Input``, ``Sequential`` and ``Model``: the keras
+module, or fusedrnn's equivalents."""
+
+from __future__ import annotations
+
+
+def make_layer(api, spec: dict):
+    cls = getattr(api.layers, spec["class_name"])
+    kwargs = dict(spec["config"])
+    if "layer" in spec:
+        kwargs["layer"] = make_layer(api, spec["layer"])
+    if "backward_layer" in spec:
+        kwargs["backward_layer"] = make_layer(api, spec["backward_layer"])
+    return cls(**kwargs)
+
+
+def resolve(tensors: dict, ref):
+    if isinstance(ref, list):  # a merge layer's inputs
+        return [resolve(tensors, r) for r in ref]
+    name, _, index = ref.partition(":")
+    value = tensors[name]
+    return value[int(index)] if index else value
+
+
+def build_sequential(api, cfg: dict):
+    stack = [make_layer(api, spec) for spec in cfg["layers"]]
+    if cfg["input"] is not None:
+        stack = [api.Input(**cfg["input"]), *stack]
+    if cfg.get("build", "list") == "add":
+        model = api.Sequential()
+        for item in stack:
+            model.add(item)
+        return model
+    return api.Sequential(stack)
+
+
+def build_functional(api, cfg: dict):
+    if "inputs" in cfg:
+        tensors = {spec["id"]: api.Input(**spec["input"]) for spec in cfg["inputs"]}
+        inputs = [tensors[spec["id"]] for spec in cfg["inputs"]]
+        if cfg["input_struct"] == "dict":
+            inputs = {spec["input"]["name"]: t for spec, t in zip(cfg["inputs"], inputs)}
+    else:
+        inputs = api.Input(**cfg["input"])
+        tensors = {"input": inputs}
+    for node in cfg["nodes"]:
+        layer = make_layer(api, node["layer"])
+        kwargs = {}
+        if "initial_state" in node:
+            kwargs["initial_state"] = [resolve(tensors, r) for r in node["initial_state"]]
+        tensors[node["id"]] = layer(resolve(tensors, node["inputs"]), **kwargs)
+    outputs = cfg["outputs"]
+    if isinstance(outputs, dict):
+        return api.Model(inputs, {k: resolve(tensors, r) for k, r in outputs.items()})
+    return api.Model(inputs, [resolve(tensors, r) for r in outputs])
