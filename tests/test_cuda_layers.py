@@ -333,6 +333,28 @@ def test_functional_model_passes_device_states(device):
         assert_close(host(g), w, TOL)
 
 
+def test_mask_aware_merges_and_dot_on_device_inputs(device):
+    """Multiply, Maximum, Minimum (with device masks) and Dot on CuPy inputs keep them there."""
+    from fusedrnn.layers import Dot, Maximum, Minimum, Multiply
+
+    rng = np.random.default_rng(8)
+    a, b = (rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in range(2))
+    m1 = np.array([[1, 0, 1], [0, 1, 1]], bool)
+    m2 = np.array([[0, 1, 1], [1, 1, 0]], bool)
+    cp = device.cp
+    for layer in (Multiply(), Maximum(), Minimum()):
+        want, want_mask = layer._forward([a, b], mask=[m1, m2])
+        got, got_mask = layer._forward([cp.asarray(a), cp.asarray(b)],
+                                       mask=[cp.asarray(m1), cp.asarray(m2)])
+        assert device.is_device_array(got)
+        assert_close(host(got), want, TOL)
+        np.testing.assert_array_equal(host(got_mask), want_mask)
+    for layer in (Dot(axes=2), Dot(axes=(1, 1), normalize=True)):
+        got = layer([cp.asarray(a), cp.asarray(b)])
+        assert device.is_device_array(got)
+        assert_close(host(got), layer([a, b]), TOL)
+
+
 def test_loaded_keras3_graph_with_mask_operations_and_two_inputs(device):
     """A Keras 3 file with two token inputs whose masks it saved as operation nodes
     (NotEqual) runs on CuPy inputs, stays on the device and predicts what Keras did."""

@@ -808,6 +808,139 @@ def test_merge_layers_eager_and_functional():
     assert "gru[0][0]" in lines[row + 1]
 
 
+def test_multiply_maximum_minimum_with_keras3_masks():
+    """Written out with NumPy from Keras 3.15's merging code: in Multiply a masked step of an
+    input counts as 1, and where every input (all masked) is masked the product is 0; in
+    Maximum/Minimum a masked step takes the other side's value. Without masks they are the
+    plain operations; the output mask is the OR when every input has one."""
+    from fusedrnn.layers import Maximum, Minimum, Multiply, maximum, minimum, multiply
+
+    rng = np.random.default_rng(21)
+    a, b, c = (rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in range(3))
+    np.testing.assert_array_equal(multiply([a, b, c]), a * b * c)
+    np.testing.assert_array_equal(maximum([a, b, c]), np.maximum(np.maximum(a, b), c))
+    np.testing.assert_array_equal(minimum([a, b]), np.minimum(a, b))
+    m1 = np.array([[1, 0, 1], [0, 0, 1]], bool)
+    m2 = np.array([[0, 0, 1], [1, 0, 1]], bool)
+    e1, e2 = m1[:, :, None], m2[:, :, None]
+
+    out, mask = Multiply()._forward([a, b], mask=[m1, m2])
+    both = np.where(e1, a, 1) * np.where(e2, b, 1)
+    np.testing.assert_array_equal(out, np.where(e1 | e2, both, 0))
+    np.testing.assert_array_equal(mask, m1 | m2)
+    out, mask = Multiply()._forward([a, c], mask=[m1, None])
+    np.testing.assert_array_equal(out, np.where(e1, a, 1) * c)  # no zeros: c has no mask
+    assert mask is None
+
+    for cls, op in ((Maximum, np.maximum), (Minimum, np.minimum)):
+        out, mask = cls()._forward([a, b], mask=[m1, m2])
+        x = np.where(e2, b, a)  # b's masked steps take a's value,
+        first = np.where(e1, a, x)  # and a's masked steps b's
+        np.testing.assert_array_equal(out, op(first, x))
+        np.testing.assert_array_equal(mask, m1 | m2)
+        out, mask = cls()._forward([c, a, b], mask=[None, m1, m2])
+        x1 = np.where(e1, a, c)
+        step = op(c, x1)
+        np.testing.assert_array_equal(out, op(step, np.where(e2, b, step)))
+        assert mask is None
+
+
+def test_merge_layers_with_keras2_masks():
+    """The rules load_model gives merge layers of models Keras 2 saved (tf_keras's merging
+    code): values merge without the masks, the output mask is the AND of the masks there are
+    (Concatenate: of every input's, a missing one all true)."""
+    from fusedrnn.layers import Add, Concatenate, Maximum, Multiply
+
+    rng = np.random.default_rng(22)
+    a, b = (rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in range(2))
+    m1 = np.array([[1, 0, 1], [0, 1, 1]], bool)
+    m2 = np.array([[0, 1, 1], [1, 1, 1]], bool)
+    for cls, want in ((Add, a + b), (Multiply, a * b), (Maximum, np.maximum(a, b))):
+        layer = cls()
+        layer._keras2_masks = True
+        out, mask = layer._forward([a, b], mask=[m1, m2])
+        np.testing.assert_array_equal(out, want)
+        np.testing.assert_array_equal(mask, m1 & m2)
+        np.testing.assert_array_equal(layer._forward([a, b], mask=[m1, None])[1], m1)
+        assert layer._forward([a, b])[1] is None
+    cat = Concatenate()
+    cat._keras2_masks = True
+    np.testing.assert_array_equal(cat._forward([a, b], mask=[m1, m2])[1], m1 & m2)
+    np.testing.assert_array_equal(cat._forward([a, b], mask=[m1, None])[1], m1)
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_dot_matches_einsum(normalize):
+    """Dot against np.einsum for the axes Keras tutorials use: attention scores (axes=[2, 2]),
+    context vectors (axes=[2, 1]), vector pairs (axes=1, output (batch, 1)), a vector against a
+    sequence; normalize=True divides each sample by its L2 norm along the axis first."""
+    from fusedrnn.layers import Dot, dot
+    from fusedrnn.models import Model
+
+    rng = np.random.default_rng(23)
+    q = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    k = rng.standard_normal((2, 7, 4)).astype(np.float32)
+    w = rng.standard_normal((2, 5, 7)).astype(np.float32)
+    u, v = rng.standard_normal((2, 4)).astype(np.float32), rng.standard_normal((2, 4))
+
+    def n(x, axis):
+        x = np.asarray(x, np.float64)
+        return x / np.linalg.norm(x, axis=axis, keepdims=True) if normalize else x
+
+    cases = [
+        (Dot(axes=[2, 2], normalize=normalize), [q, k], np.einsum("bik,bjk->bij", n(q, 2),
+                                                                   n(k, 2))),
+        (Dot(axes=(2, 1), normalize=normalize), [w, k], np.einsum("bij,bjk->bik", n(w, 2),
+                                                                   n(k, 1))),
+        (Dot(axes=1, normalize=normalize), [u, v], np.einsum("bk,bk->b", n(u, 1),
+                                                              n(v, 1))[:, None]),
+        (Dot(axes=-1, normalize=normalize), [u, k], np.einsum("bk,bjk->bj", n(u, 1), n(k, 2))),
+    ]
+    for layer, inputs, want in cases:
+        got = layer(inputs)
+        assert got.shape == want.shape
+        assert layer.compute_output_shape([x.shape for x in inputs]) == want.shape
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
+    # Masks stop at Dot; the functional form and a model.
+    assert Dot(axes=1)._forward([u, v], mask=[np.ones((2, 4), bool), None])[1] is None
+    left, right = Input((5, 4)), Input((7, 4))
+    model = Model([left, right], dot([left, right], axes=2, normalize=normalize))
+    assert model.output_shape == (None, 5, 7)
+    np.testing.assert_allclose(model.predict([q, k], verbose=0), cases[0][2], rtol=2e-5,
+                               atol=2e-6)
+
+
+def test_dot_normalize_keeps_zero_vectors_zero():
+    from fusedrnn.layers import Dot
+
+    u = np.zeros((1, 3), np.float32)
+    v = np.ones((1, 3), np.float32)
+    got = Dot(axes=1, normalize=True)([u, v])
+    assert np.isfinite(got).all()
+    assert got[0, 0] == 0
+
+
+def test_dot_rejects_bad_axes_and_shapes():
+    from fusedrnn.layers import Dot
+
+    a = np.zeros((2, 3, 4), np.float32)
+    with pytest.raises(ValueError, match="non-batch axis"):
+        Dot(axes=0)([a, a])
+    with pytest.raises(ValueError, match="non-batch axis"):
+        Dot(axes=(1, 3))([a, a])
+    with pytest.raises(ValueError, match=r"axis 2 of the first input \(4\) and axis 1 of the "
+                                         r"second \(3\) differ"):
+        Dot(axes=(2, 1))([a, a])
+    with pytest.raises(ValueError, match="rank 2 or more"):
+        Dot(axes=1)([np.zeros((2,), np.float32), a])
+    with pytest.raises(ValueError, match="exactly 2 inputs"):
+        Dot(axes=1)([a, a, a])
+    with pytest.raises(ValueError, match="an integer or two integers"):
+        Dot(axes=(1, 2, 3))
+    with pytest.raises(TypeError, match="an integer or two integers"):
+        Dot(axes="last")
+
+
 def test_merge_layers_reject_bad_input():
     from fusedrnn.layers import Add, Concatenate, Subtract
 

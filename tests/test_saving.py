@@ -34,6 +34,14 @@ def build(name, fmt=""):
     return make(layers, Sequential, Model, layers.Input)
 
 
+# Cases whose Keras 2 and Keras 3 files predict differently from the same weights and inputs,
+# because the two versions' mask rules differ: Keras 2 gave an RNN called with initial_state
+# its input's mask (seq2seq); its merge layers ignored masks in the values and ANDed them
+# (siamese; Keras 3 lets masked steps count as 1 in Multiply and lose in Maximum/Minimum, and
+# ORs the masks).
+MASK_RULES_DIFFER = ("seq2seq", "siamese")
+
+
 def golden(name, keras2=False):
     """The case's input (an array, or a list for several inputs) and Keras's prediction."""
     data = np.load(os.path.join(DATA, f"{name}{'.keras2' if keras2 else ''}.npz"))
@@ -44,10 +52,9 @@ def golden(name, keras2=False):
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_keras_files_load_and_predict_like_keras(name, fmt):
-    # A model written in Python follows Keras 3's call rules. Where Keras 2's differ (seq2seq:
-    # Keras 2 gave an RNN called with initial_state its input's mask), the weights of Keras 2's
-    # file (the same numbers as Keras 3's) give Keras 3's prediction.
-    x, y = golden(name, keras2="keras2" in fmt and name != "seq2seq")
+    # A model written in Python follows Keras 3's mask rules. Where Keras 2's differ, the
+    # weights of Keras 2's file (the same numbers as Keras 3's) give Keras 3's prediction.
+    x, y = golden(name, keras2="keras2" in fmt and name not in MASK_RULES_DIFFER)
     model = build(name, fmt)
     before = model.predict(x, verbose=0)
     model.load_weights(os.path.join(DATA, name + fmt))
@@ -106,26 +113,25 @@ def test_load_model_rebuilds_and_predicts_like_keras(name, fmt):
 
     x, y = golden(name, keras2="keras2" in fmt)
     model = load_model(os.path.join(DATA, name + fmt))
-    expected_type = Model if name in ("functional", "merge", "seq2seq") else Sequential
-    assert type(model) is expected_type
+    assert type(model) is type(build(name))
     assert [type(layer).__name__ for layer in model._weight_layers()] == [
         type(layer).__name__ for layer in build(name)._weight_layers()]
     assert_close(model.predict(x, verbose=0), y, FP32_SHORT, f"load_model({name}{fmt})")
 
 
-def test_keras2_and_keras3_seq2seq_files_differ_where_their_mask_rules_do():
-    """The seq2seq files of the two Keras versions hold the same weights and inputs but
-    different predictions (an RNN called with initial_state gets its input's mask in Keras 2,
-    not in Keras 3), so each load_model test above checks its version's rule. Without the
-    masks the two agree, as a NumPy-composed check of the Keras 3 rule."""
+@pytest.mark.parametrize("name", MASK_RULES_DIFFER)
+def test_keras2_and_keras3_files_differ_where_their_mask_rules_do(name):
+    """These files of the two Keras versions hold the same weights and inputs but different
+    predictions (MASK_RULES_DIFFER), so each load_model test above checks its version's
+    rules. Without padding (no mask anywhere) the two agree."""
     from fusedrnn.models import load_model
 
-    (x3, y3), (x2, y2) = golden("seq2seq"), golden("seq2seq", keras2=True)
+    (x3, y3), (x2, y2) = golden(name), golden(name, keras2=True)
     for a, b in zip(x3, x2):
         np.testing.assert_array_equal(a, b)
     assert not np.allclose(y3, y2, atol=1e-2)
-    m3 = load_model(os.path.join(DATA, "seq2seq.keras"))
-    m2 = load_model(os.path.join(DATA, "seq2seq.keras2.h5"))
+    m3 = load_model(os.path.join(DATA, f"{name}.keras"))
+    m2 = load_model(os.path.join(DATA, f"{name}.keras2.h5"))
     for a, b in zip(m3.get_weights(), m2.get_weights()):
         np.testing.assert_array_equal(a, b)
     # Both versions agree on unpadded inputs (no mask anywhere).

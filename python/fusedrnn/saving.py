@@ -165,7 +165,7 @@ def _layer_classes():
     names = ("SimpleRNN", "GRU", "LSTM", "Bidirectional", "Dense", "Embedding", "Masking",
              "Dropout", "SpatialDropout1D", "TimeDistributed", "Activation", "RepeatVector",
              "Flatten", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Concatenate", "Add",
-             "Subtract", "Average")
+             "Subtract", "Average", "Multiply", "Maximum", "Minimum", "Dot")
     return {name: getattr(layers, name) for name in names}
 
 
@@ -231,44 +231,49 @@ def _is_operation(obj) -> bool:
     return "trainable" not in obj.get("config", {}) and obj.get("class_name") in OPERATION_NAMES
 
 
+def _node_refs(node) -> list[tuple]:
+    """The (layer name, node index, tensor index) of every tensor a saved call reads."""
+    if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+        found = []
+
+        def walk(value):
+            if _is_tensor_ref(value):
+                found.append(_history(value))
+            elif isinstance(value, (list, tuple)):
+                for v in value:
+                    walk(v)
+            elif isinstance(value, dict):
+                for v in value.values():
+                    walk(v)
+
+        walk([node.get("args", []), node.get("kwargs", {})])
+        return found
+    return [tuple(ref[:3]) for ref in node]  # Keras 2: [[name, node, tensor, kwargs], ...]
+
+
 def _functional_from_config(config):
     from .layers import Bidirectional
+    from .layers._merge import _Merge
     from .layers._ops import KerasOperation
     from .layers._rnn import RNNLayer
     from .models import Model
 
-    tensors = {}  # (layer name, tensor index) -> KerasTensor
+    tensors = {}  # (layer name, node index, tensor index) -> KerasTensor
 
     def resolve(value):
         if _is_tensor_ref(value):
-            name, _, index = _history(value)
-            return tensors[(name, index)]
+            return tensors[_history(value)]
         if isinstance(value, list):
             return [resolve(v) for v in value]
         return value
 
-    for obj in config["layers"]:
-        name = obj.get("name", obj.get("config", {}).get("name"))
-        if obj.get("class_name") == "InputLayer":
-            tensors[(name, 0)] = _input_from_config(obj)
-            continue
-        if _is_operation(obj):
-            layer = KerasOperation(obj.get("class_name"), obj.get("config", {}))
-        else:
-            layer = _layer_from_config(obj)
-        nodes = obj.get("inbound_nodes", [])
-        if len(nodes) != 1:
-            raise ValueError(
-                f"layer {name!r} is called {len(nodes)} times in the saved model; fusedrnn "
-                f"rebuilds layers called once"
-            )
-        node = nodes[0]
+    def call(name, layer, index, node):
         if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
             args = [resolve(a) for a in node.get("args", [])]
             kwargs = {k: resolve(v) for k, v in node.get("kwargs", {}).items()
                       if k != "training" and v is not None}
         else:  # Keras 2: [[layer name, node index, tensor index, call kwargs], ...]
-            refs = [tensors[(ref[0], ref[2])] for ref in node]
+            refs = [tensors[tuple(ref[:3])] for ref in node]
             call_kwargs = node[0][3] if len(node[0]) > 3 else {}
             kwargs = {k: resolve(v) for k, v in call_kwargs.items()
                       if k != "training" and v is not None}
@@ -279,17 +284,47 @@ def _functional_from_config(config):
             else:
                 args = [refs[0] if len(refs) == 1 else refs]
         outputs = layer(*args, **kwargs)
-        if not isinstance(node, dict):  # Keras 2 gave a layer its input's mask in every call
-            layer._inbound_nodes[-1].implicit_mask = True
+        if not isinstance(node, dict):  # Keras 2's mask rules
+            layer._inbound_nodes[-1].implicit_mask = True  # every call got its input's mask
+            if isinstance(layer, _Merge):
+                layer._keras2_masks = True
         for i, t in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
-            tensors[(name, i)] = t
+            tensors[(name, index, i)] = t
+
+    # Every call of every layer, made once the tensors it reads exist: a shared layer's later
+    # calls may read layers saved after it. A layer's calls keep their order.
+    pending = []
+    for obj in config["layers"]:
+        name = obj.get("name", obj.get("config", {}).get("name"))
+        if obj.get("class_name") == "InputLayer":
+            tensors[(name, 0, 0)] = _input_from_config(obj)
+            continue
+        if _is_operation(obj):
+            layer = KerasOperation(obj.get("class_name"), obj.get("config", {}))
+        else:
+            layer = _layer_from_config(obj)
+        pending += [(name, layer, k, node) for k, node in enumerate(obj.get("inbound_nodes", []))]
+    while pending:
+        waiting, blocked = [], set()
+        for name, layer, k, node in pending:
+            if name in blocked or any(ref not in tensors for ref in _node_refs(node)):
+                waiting.append((name, layer, k, node))
+                blocked.add(name)
+            else:
+                call(name, layer, k, node)
+        if len(waiting) == len(pending):
+            missing = sorted({ref for _, _, _, node in waiting for ref in _node_refs(node)
+                              if ref not in tensors})
+            raise ValueError(f"the saved model's layers {sorted(blocked)} read tensors that no "
+                             f"saved layer makes: {missing}")
+        pending = waiting
 
     def endpoints(refs):
         """The saved tensors: one (a flat reference), a list, or a dict of them."""
         if isinstance(refs, dict):
             return {key: endpoints(ref) for key, ref in refs.items()}
         if refs and not isinstance(refs[0], list):
-            return tensors[(refs[0], refs[2])]
+            return tensors[tuple(refs[:3])]
         return [endpoints(r) for r in refs]
 
     return Model(endpoints(config["input_layers"]), endpoints(config["output_layers"]),

@@ -25,7 +25,11 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data", "keras_files"))
-from cases import CASES, TOKEN_CASES  # noqa: E402  (the architectures, shared with the test)
+from cases import (  # noqa: E402  (the architectures, shared with the test)
+    CASES,
+    PADDED_CASES,
+    TOKEN_CASES,
+)
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
 
@@ -49,8 +53,11 @@ def main() -> None:
                            for w in model.get_weights()])
         several = isinstance(input_shape, list)
         xs = []
-        for shape in input_shape if several else [input_shape]:
+        for j, shape in enumerate(input_shape if several else [input_shape]):
             x = rng.standard_normal((3, *shape)).astype(np.float32)
+            if name in PADDED_CASES:  # padding where the inputs differ, one all-padding step
+                x[0, :2 + j] = 0.0
+                x[1, -1 - j:] = 0.0
             if name in TOKEN_CASES:
                 x = rng.integers(0, 20, (3, *shape)).astype(np.float32)
                 x[0, :2] = 0  # masked by mask_zero

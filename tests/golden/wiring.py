@@ -45,8 +45,10 @@ def build_functional(api, cfg: dict):
     else:
         inputs = api.Input(**cfg["input"])
         tensors = {"input": inputs}
+    layers = {}  # node id -> its layer ("shared": a node id calls that node's layer again)
     for node in cfg["nodes"]:
-        layer = make_layer(api, node["layer"])
+        layer = layers[node["shared"]] if "shared" in node else make_layer(api, node["layer"])
+        layers[node["id"]] = layer
         kwargs = {}
         if "initial_state" in node:
             kwargs["initial_state"] = [resolve(tensors, r) for r in node["initial_state"]]

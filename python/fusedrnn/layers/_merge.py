@@ -1,13 +1,14 @@
-"""Keras's merge layers, for functional models: Concatenate, Add, Subtract and Average (and
-their functional forms ``concatenate``, ``add``, ``subtract``, ``average``). A merge layer is
-called on a list of tensors; masks combine as in Keras 3."""
+"""Keras's merge layers, for functional models: Concatenate, Add, Subtract, Average, Multiply,
+Maximum, Minimum and Dot (and their functional forms ``concatenate``, ``add``, ...). A merge
+layer is called on a list of tensors; masks combine as in Keras 3."""
 
 from __future__ import annotations
 
 from .. import _backend
 from ._base import KerasTensor, Layer, as_float_array
 
-__all__ = ["Add", "Average", "Concatenate", "Subtract", "add", "average", "concatenate",
+__all__ = ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
+           "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply",
            "subtract"]
 
 
@@ -17,6 +18,9 @@ class _Merge(Layer):
     output mask is the OR of the inputs' masks when every input has one, else none."""
 
     _arity: int | None = None  # an exact number of inputs, when the operation has one
+    # Keras 2's mask rules, which load_model sets for the layers of models Keras 2 saved: the
+    # values merge without the masks, and the output mask is the AND of the masks there are.
+    _keras2_masks = False
 
     def _symbolic_input_shape(self, inputs):
         if not isinstance(inputs, (list, tuple)) or not all(
@@ -89,13 +93,30 @@ class _Merge(Layer):
         masks = self._masks(mask, len(xs))
         rank = max(x.ndim for x in xs)
         xs = [x.reshape((x.shape[0], *(1,) * (rank - x.ndim), *x.shape[1:])) for x in xs]
+        xp = _backend.array_module(xs[0])
+        if self._keras2_masks:
+            present = [xp.asarray(m).astype(bool) for m in masks if m is not None]
+            out_mask = None
+            for m in present:
+                out_mask = m if out_mask is None else out_mask & m
+            return self._merge(xs, [None] * len(xs)), out_mask
         out_mask = None
         if all(m is not None for m in masks):
-            xp = _backend.array_module(xs[0])
             out_mask = xp.asarray(masks[0]).astype(bool)
             for m in masks[1:]:
                 out_mask = out_mask | xp.asarray(m).astype(bool)
-        return self._merge(xs), out_mask
+        return self._merge(xs, masks), out_mask
+
+
+def _mask_like(xp, mask, x):
+    """A merge input's mask as Keras 3 spreads it over the input: a new last axis, broadcast to
+    the input's shape."""
+    m = xp.asarray(mask).astype(bool)[..., None]
+    try:
+        return xp.broadcast_to(m, x.shape)
+    except ValueError as exc:
+        raise ValueError(f"a mask of shape {tuple(mask.shape)} does not fit a merge input of "
+                         f"shape {tuple(x.shape)}") from exc
 
 
 def _sum(xs):
@@ -108,7 +129,7 @@ def _sum(xs):
 class Add(_Merge):
     """Keras ``Add``: the elementwise sum of the inputs."""
 
-    def _merge(self, xs):
+    def _merge(self, xs, masks):
         return _sum(xs)
 
 
@@ -117,21 +138,152 @@ class Subtract(_Merge):
 
     _arity = 2
 
-    def _merge(self, xs):
+    def _merge(self, xs, masks):
         return xs[0] - xs[1]
 
 
 class Average(_Merge):
     """Keras ``Average``: the elementwise mean of the inputs."""
 
-    def _merge(self, xs):
+    def _merge(self, xs, masks):
         return _sum(xs) / len(xs)
+
+
+class Multiply(_Merge):
+    """Keras ``Multiply``: the elementwise product. As in Keras 3, a masked step of an input
+    counts as 1; where every input is masked (all inputs having masks) the output is 0."""
+
+    def _merge(self, xs, masks):
+        xp = _backend.array_module(xs[0])
+        every = all(m is not None for m in masks)
+        out = out_mask = None
+        for x, m in zip(xs, masks):
+            if m is not None:
+                m = _mask_like(xp, m, x)
+                x = xp.where(m, x, x.dtype.type(1))
+                if every:
+                    out_mask = m if out_mask is None else out_mask | m
+            out = x if out is None else out * x
+        if every:
+            out = xp.where(out_mask, out, out.dtype.type(0))
+        return out
+
+
+class _Extremum(_Merge):
+    """Maximum / Minimum with Keras 3's masks: a masked step of an input takes the running
+    result's value there, and a masked step of the running result takes the input's, so that
+    masked values do not win."""
+
+    def _merge(self, xs, masks):
+        xp = _backend.array_module(xs[0])
+        out = out_mask = None
+        for x, m in zip(xs, masks):
+            if m is not None:
+                m = _mask_like(xp, m, x)
+            if out is None:
+                out, out_mask = x, m
+                continue
+            if m is not None:
+                x = xp.where(m, x, out)
+            if out_mask is not None:
+                out = xp.where(out_mask, out, x)
+            out_mask = out_mask | m if m is not None and out_mask is not None else None
+            out = self._pick(xp, out, x)
+        return out
+
+
+class Maximum(_Extremum):
+    """Keras ``Maximum``: the elementwise maximum of the inputs (masks as Keras 3)."""
+
+    @staticmethod
+    def _pick(xp, a, b):
+        return xp.maximum(a, b)
+
+
+class Minimum(_Extremum):
+    """Keras ``Minimum``: the elementwise minimum of the inputs (masks as Keras 3)."""
+
+    @staticmethod
+    def _pick(xp, a, b):
+        return xp.minimum(a, b)
+
+
+class Dot(_Merge):
+    """Keras ``Dot``: the batchwise dot product of two inputs over ``axes`` (one axis for both,
+    or one per input; never the batch axis), the samples L2-normalized along them first with
+    ``normalize=True`` (cosine proximity). The output has the first input's remaining axes,
+    then the second's (without its batch axis), at least two in all. Masks stop here."""
+
+    _arity = 2
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axes, (list, tuple)):
+            if len(axes) != 2 or not all(isinstance(a, int) and not isinstance(a, bool)
+                                         for a in axes):
+                raise ValueError(f"Dot: axes must be an integer or two integers, got {axes!r}")
+            axes = list(axes)
+        elif isinstance(axes, bool) or not isinstance(axes, int):
+            raise TypeError(f"Dot: axes must be an integer or two integers, got {axes!r}")
+        self.axes = axes
+        self.normalize = bool(normalize)
+
+    def _axes(self, ranks) -> list[int]:
+        if isinstance(self.axes, int):
+            axes = [self.axes % r if self.axes < 0 else self.axes for r in ranks]
+        else:
+            axes = [a % r if a < 0 else a for a, r in zip(self.axes, ranks)]
+        if any(a == 0 or a >= r for a, r in zip(axes, ranks)):
+            raise ValueError(f"Dot layer {self.name!r}: axes={self.axes} must name a non-batch "
+                             f"axis of each input (ranks {list(ranks)})")
+        return axes
+
+    def compute_output_shape(self, shapes):
+        if any(len(s) < 2 for s in shapes):
+            raise ValueError(f"Dot layer {self.name!r} needs inputs of rank 2 or more; got "
+                             f"shapes {shapes}")
+        a0, a1 = self._axes([len(s) for s in shapes])
+        d0, d1 = shapes[0][a0], shapes[1][a1]
+        if d0 is not None and d1 is not None and d0 != d1:
+            raise ValueError(f"Dot layer {self.name!r}: axis {a0} of the first input ({d0}) "
+                             f"and axis {a1} of the second ({d1}) differ; shapes {shapes}")
+        first = [d for i, d in enumerate(shapes[0]) if i != a0]
+        second = [d for i, d in enumerate(shapes[1]) if i not in (0, a1)]
+        out = first + second
+        return tuple(out + [1] if len(out) == 1 else out)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x, y = self._inputs(inputs)
+        self._masks(mask, 2)  # checked, then dropped (Keras: compute_mask gives None)
+        xp = _backend.array_module(x)
+        a0, a1 = self._axes([x.ndim, y.ndim])
+        if self.normalize:
+            x, y = _l2_normalize(xp, x, a0), _l2_normalize(xp, y, a1)
+        x = xp.moveaxis(x, a0, -1)  # (B, ..., K)
+        y = xp.moveaxis(y, a1, 1)  # (B, K, ...)
+        batch, k = x.shape[0], x.shape[-1]
+        x_mid, y_rest = x.shape[1:-1], y.shape[2:]
+        out = xp.matmul(x.reshape(batch, -1, k), y.reshape(batch, k, -1))
+        out = out.reshape((batch, *x_mid, *y_rest))
+        return (out.reshape(batch, 1) if out.ndim == 1 else out), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(axes=self.axes, normalize=self.normalize)
+        return config
+
+
+def _l2_normalize(xp, x, axis):
+    """Keras 3's ``normalize(x, axis)`` (order 2): x * min(rsqrt(sum(x^2)), 1e7)."""
+    square_sum = xp.sum(x * x, axis=axis, keepdims=True)
+    return x * (1 / xp.sqrt(xp.maximum(square_sum, x.dtype.type(1e-14))))
 
 
 class Concatenate(_Merge):
     """Keras ``Concatenate``: the inputs joined along ``axis`` (default the last). With masks,
     the output mask is true where any input's is (an input without a mask counts as all
-    true); along the time axis, the masks are joined as the steps are."""
+    true; Keras 2: where every input's is); along the time axis, the masks are joined as the
+    steps are."""
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -173,7 +325,8 @@ class Concatenate(_Merge):
                 continue
             m = xp.asarray(m).astype(bool)
             full.append(xp.broadcast_to(m.reshape(m.shape + (1,) * (x.ndim - m.ndim)), x.shape))
-        return out, xp.concatenate(full, axis=self.axis).any(axis=-1)
+        joined = xp.concatenate(full, axis=self.axis)
+        return out, joined.all(axis=-1) if self._keras2_masks else joined.any(axis=-1)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -199,3 +352,23 @@ def subtract(inputs, **kwargs):
 def average(inputs, **kwargs):
     """``keras.layers.average``: ``Average(**kwargs)(inputs)``."""
     return Average(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """``keras.layers.multiply``: ``Multiply(**kwargs)(inputs)``."""
+    return Multiply(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """``keras.layers.maximum``: ``Maximum(**kwargs)(inputs)``."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """``keras.layers.minimum``: ``Minimum(**kwargs)(inputs)``."""
+    return Minimum(**kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """``keras.layers.dot``: ``Dot(axes, **kwargs)(inputs)``."""
+    return Dot(axes=axes, **kwargs)(inputs)

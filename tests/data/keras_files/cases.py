@@ -110,6 +110,20 @@ def _seq2seq(layers, Sequential, Model, Input):
     return Model([encoder_inputs, decoder_inputs], layers.Dense(5, activation="softmax")(dec))
 
 
+def _siamese(layers, Sequential, Model, Input):
+    # One Masking and one GRU called on both inputs (a layer with two nodes), then the merge
+    # layers that compare the two encodings.
+    left, right = Input((6, 3), name="left"), Input((6, 3), name="right")
+    masking, encoder = layers.Masking(), layers.GRU(4, return_sequences=True)
+    a, b = encoder(masking(left)), encoder(masking(right))
+    seq = layers.LSTM(3)(layers.Multiply()([a, b]))
+    pooled = [layers.GlobalAveragePooling1D()(t) for t in (layers.Maximum()([a, b]),
+                                                           layers.Minimum()([a, b]))]
+    cos = layers.Dot(axes=1, normalize=True)(pooled)
+    scores = layers.Flatten()(layers.Dot(axes=(2, 2))([a, b]))
+    return Model([left, right], layers.Dense(2)(layers.Concatenate()([seq, cos, scores])))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -122,7 +136,11 @@ CASES = {
     "max_pool": (_max_pool, (6, 3)),
     "merge": (_merge, (5, 3)),
     "seq2seq": (_seq2seq, [(7,), (5,)]),
+    "siamese": (_siamese, [(6, 3), (6, 3)]),
 }
+
+# cases whose inputs have padded (all-zero) steps, masked by Masking
+PADDED_CASES = {"siamese"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq"}
