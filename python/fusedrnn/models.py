@@ -225,7 +225,7 @@ class Model:
         self._nodes: list[Node] = []
         self._layers: list[Layer] = []
         self._chain: list[Layer] | None = None
-        self._accepted: tuple | None = None  # (input specs, input shapes) of the last good call
+        self._accepted: tuple | None = None  # the input shape(s) of the last good call
         if type(self) is Model or inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
 
@@ -318,8 +318,9 @@ class Model:
         self._require_built()
         if self._single_output:
             return self._output_tensors[0]
-        return self._structured(self._output_tensors, self._output_keys) \
-            if self._output_keys is not None else list(self._output_tensors)
+        if self._output_keys is not None:
+            return dict(zip(self._output_keys, self._output_tensors))
+        return list(self._output_tensors)
 
     @property
     def input_shape(self):
@@ -429,11 +430,6 @@ class Model:
         self.reset_states()
 
     # ----------------------------------------------------------- running
-    def _pack_outputs(self, results: list):
-        if self._output_keys is not None:
-            return dict(zip(self._output_keys, results))
-        return results[0] if len(results) == 1 else results
-
     def _run(self, x, training=False):
         """Run the graph on checked input(s): one array, or a list in the order of ``inputs``."""
         self._require_built()
@@ -444,7 +440,7 @@ class Model:
             mask = None
             for layer in chain:
                 x, mask = layer._forward(x, training=training, mask=mask)
-            return x if self._output_keys is None else self._pack_outputs([x])
+            return x if self._output_keys is None else self._structured([x], self._output_keys)
         feeds = x if len(self._input_tensors) > 1 else [x]
         values: dict[int, tuple] = {
             id(t): (value, None) for t, value in zip(self._input_tensors, feeds)}
@@ -470,7 +466,8 @@ class Model:
                     values[id(t)] = (o, m)
             else:
                 values[id(node.outputs[0])] = (outs, masks)
-        return self._pack_outputs([values[id(t)][0] for t in self._output_tensors])
+        return self._structured([values[id(t)][0] for t in self._output_tensors],
+                                self._output_keys)
 
     def _check_array(self, x, what: str):
         if type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0:

@@ -4,6 +4,9 @@ layer is called on a list of tensors; masks combine as in Keras 3."""
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from .. import _backend
 from ._base import KerasTensor, Layer, as_float_array
 
@@ -94,17 +97,13 @@ class _Merge(Layer):
         rank = max(x.ndim for x in xs)
         xs = [x.reshape((x.shape[0], *(1,) * (rank - x.ndim), *x.shape[1:])) for x in xs]
         xp = _backend.array_module(xs[0])
+        present = [xp.asarray(m).astype(bool) for m in masks if m is not None]
         if self._keras2_masks:
-            present = [xp.asarray(m).astype(bool) for m in masks if m is not None]
-            out_mask = None
-            for m in present:
-                out_mask = m if out_mask is None else out_mask & m
+            out_mask = functools.reduce(operator.and_, present) if present else None
             return self._merge(xs, [None] * len(xs)), out_mask
         out_mask = None
-        if all(m is not None for m in masks):
-            out_mask = xp.asarray(masks[0]).astype(bool)
-            for m in masks[1:]:
-                out_mask = out_mask | xp.asarray(m).astype(bool)
+        if present and len(present) == len(masks):
+            out_mask = functools.reduce(operator.or_, present)
         return self._merge(xs, masks), out_mask
 
 
@@ -120,10 +119,7 @@ def _mask_like(xp, mask, x):
 
 
 def _sum(xs):
-    out = xs[0]
-    for x in xs[1:]:
-        out = out + x
-    return out
+    return functools.reduce(operator.add, xs)
 
 
 class Add(_Merge):

@@ -83,8 +83,8 @@ class KerasOperation(Layer):
         self.supports_masking = False
 
     def _apply(self, args, kwargs):
-        xp = _backend.array_module(_first_array(args)) if _first_array(args) is not None \
-            else np
+        first = _first_array(args)
+        xp = np if first is None else _backend.array_module(first)
         return getattr(xp, self._function)(*args, **self._op_params, **kwargs)
 
     def __call__(self, *args, **kwargs):
