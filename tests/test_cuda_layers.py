@@ -24,6 +24,7 @@ from fusedrnn import _backend
 from fusedrnn.layers import (
     GRU,
     LSTM,
+    RNN,
     Activation,
     Add,
     Bidirectional,
@@ -34,10 +35,13 @@ from fusedrnn.layers import (
     Flatten,
     GlobalAveragePooling1D,
     GlobalMaxPooling1D,
+    GRUCell,
     Input,
+    LSTMCell,
     Masking,
     RepeatVector,
     SimpleRNN,
+    SimpleRNNCell,
     SpatialDropout1D,
     TimeDistributed,
 )
@@ -181,6 +185,39 @@ def test_stateful_carries_device_states(device, make):
     gpu.reset_states()
     cpu.reset_states()
     assert_close(gpu(xs[1]), cpu(xs[1]), TOL)
+
+
+def test_stacked_cells_on_device_inputs(device):
+    """RNN([cells]) runs each cell on the device (the mask reversed there for go_backwards);
+    the carried states stay device arrays; a cell's one-step call too."""
+    rng = np.random.default_rng(21)
+    x = rng.uniform(-1, 1, (3, 5, 4)).astype(np.float32)
+    mask = rng.random((3, 5)) < 0.7
+
+    def make(**kwargs):
+        return RNN([GRUCell(4), LSTMCell(3), SimpleRNNCell(2)], return_sequences=True,
+                   return_state=True, go_backwards=True, **kwargs)
+
+    cpu, gpu = twin(make, x.shape)
+    want = cpu(x, mask=mask)
+    got = gpu(device.cp.asarray(x), mask=device.cp.asarray(mask))
+    device.ran("rnn_forward")
+    flat_want = [want[0], want[1], *want[2], want[3]]
+    flat_got = [got[0], got[1], *got[2], got[3]]
+    for g, w in zip(flat_got, flat_want):
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)
+    cpu_s, gpu_s = twin(lambda **k: RNN([GRUCell(4), LSTMCell(3)], stateful=True, **k),
+                        x.shape)
+    for part in (x[:, :2], x[:, 2:]):
+        assert_close(host(gpu_s(device.cp.asarray(part))), cpu_s(part), TOL)
+    assert all(device.is_device_array(s) for s in gpu_s.states)
+    cell = cpu._cells[1]
+    h, (h1, c1) = cell(x[:, 0, :4] @ np.ones((4, 4), np.float32), None)
+    dh, (dh1, dc1) = cell(device.cp.asarray(x[:, 0, :4] @ np.ones((4, 4), np.float32)), None)
+    for g, w in ((dh, h), (dh1, h1), (dc1, c1)):
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)
 
 
 @pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])

@@ -324,24 +324,69 @@ def reference_rnn(spec: dict, weights: list[np.ndarray], x, mask, initial_state,
     return output, list(states), weights[n:]
 
 
+def reference_cells(spec: dict, weights, x, mask, initial_state, *,
+                    go_backwards_flip: bool = False):
+    """A Keras ``RNN(cell)`` / ``RNN([cells])`` spec: each cell as its layer over the whole
+    sequence, the next cells reading the first one's output in processing order. Returns
+    (output, flat states, rest of the weights)."""
+    cells = spec["cell"] if isinstance(spec["cell"], list) else [spec["cell"]]
+    cfg = spec["config"]
+    backwards = cfg.get("go_backwards", False) != go_backwards_flip
+    seq, states, start = x, [], 0
+    for i, cell in enumerate(cells):
+        layer_class = cell["class_name"].removesuffix("Cell")
+        n = 2 if layer_class == "LSTM" else 1
+        init = initial_state[start:start + n] if initial_state else None
+        start += n
+        last = i == len(cells) - 1
+        layer_spec = {"class_name": layer_class, "config": {
+            **cell["config"], "go_backwards": backwards and i == 0,
+            "return_sequences": cfg.get("return_sequences", False) or not last}}
+        seq, st, weights = reference_rnn(layer_spec, weights, seq, mask, init)
+        if i == 0 and backwards and mask is not None:
+            mask = mask[:, ::-1]
+        states += st
+    if cfg.get("zero_output_for_mask") and cfg.get("return_sequences") and mask is not None:
+        seq = np.where(mask[:, :, None], seq, 0)  # the mask is in processing order here
+    return seq, states, weights
+
+
+def reference_recurrent(spec: dict, weights, x, mask, initial_state, *,
+                        go_backwards_flip: bool = False):
+    """(output, states, rest) of a SimpleRNN/GRU/LSTM or RNN(cell) spec."""
+    if spec["class_name"] == "RNN":
+        return reference_cells(spec, weights, x, mask, initial_state,
+                               go_backwards_flip=go_backwards_flip)
+    return reference_rnn(spec, weights, x, mask, initial_state,
+                         go_backwards_flip=go_backwards_flip)
+
+
+def num_states(spec: dict) -> int:
+    if spec["class_name"] == "RNN":
+        cells = spec["cell"] if isinstance(spec["cell"], list) else [spec["cell"]]
+        return sum(2 if c["class_name"] == "LSTMCell" else 1 for c in cells)
+    return 2 if spec["class_name"] == "LSTM" else 1
+
+
 def reference_layer(spec: dict, weights, x, mask, initial_state) -> list[np.ndarray]:
-    """Keras's outputs for a SimpleRNN/GRU/LSTM or Bidirectional layer, per SEMANTICS.md."""
-    if spec["class_name"] in RNN_CELLS:
-        output, states, rest = reference_rnn(spec, weights, x, mask, initial_state)
+    """Keras's outputs for a SimpleRNN/GRU/LSTM, RNN(cell) or Bidirectional layer, per
+    SEMANTICS.md."""
+    if spec["class_name"] in RNN_CELLS or spec["class_name"] == "RNN":
+        output, states, rest = reference_recurrent(spec, weights, x, mask, initial_state)
         assert not rest
         return [output, *states] if spec["config"].get("return_state") else [output]
     assert spec["class_name"] == "Bidirectional", spec["class_name"]
     forward = spec["layer"]
     backward = spec.get("backward_layer")
-    num_states = 2 if forward["class_name"] == "LSTM" else 1
-    init_fw = initial_state[:num_states] if initial_state else None
-    init_bw = initial_state[num_states:] if initial_state else None
-    out_fw, states_fw, rest = reference_rnn(forward, weights, x, mask, init_fw)
+    num_states_fw = num_states(forward)
+    init_fw = initial_state[:num_states_fw] if initial_state else None
+    init_bw = initial_state[num_states_fw:] if initial_state else None
+    out_fw, states_fw, rest = reference_recurrent(forward, weights, x, mask, init_fw)
     if backward is None:  # a copy of the forward layer with go_backwards flipped
-        out_bw, states_bw, rest = reference_rnn(forward, rest, x, mask, init_bw,
-                                                go_backwards_flip=True)
+        out_bw, states_bw, rest = reference_recurrent(forward, rest, x, mask, init_bw,
+                                                      go_backwards_flip=True)
     else:
-        out_bw, states_bw, rest = reference_rnn(backward, rest, x, mask, init_bw)
+        out_bw, states_bw, rest = reference_recurrent(backward, rest, x, mask, init_bw)
     assert not rest
     if forward["config"].get("return_sequences"):
         out_bw = out_bw[:, ::-1]  # back to input time order
@@ -380,10 +425,9 @@ def test_reference_matches_keras(path, dtype):
         initial = None if initial is None else [s.astype(dtype) for s in initial]
         got = reference_layer(spec, weights, call.x.astype(dtype), call.mask, initial)
         if spec["config"].get("stateful"):  # carry the final states to the next call
-            rnn_spec = spec if spec["class_name"] in RNN_CELLS else None
-            assert rnn_spec is not None, "stateful golden cases are plain RNN layers"
-            states = reference_rnn(rnn_spec, weights, call.x.astype(dtype), call.mask,
-                                   initial)[1]
+            assert spec["class_name"] != "Bidirectional", "stateful golden cases are RNNs"
+            states = reference_recurrent(spec, weights, call.x.astype(dtype), call.mask,
+                                         initial)[1]
         expected = call.outputs_f64 if dtype == np.float64 else call.outputs
         tol = {"rtol": 1e-9, "atol": 1e-9} if dtype == np.float64 else {"rtol": RTOL,
                                                                         "atol": ATOL}

@@ -302,7 +302,7 @@ def test_bidirectional_backward_layer_argument():
 def test_bidirectional_bad_arguments():
     with pytest.raises(ValueError, match="merge_mode"):
         Bidirectional(LSTM(4), merge_mode="max")
-    with pytest.raises(ValueError, match="SimpleRNN, GRU or LSTM"):
+    with pytest.raises(ValueError, match="SimpleRNN, GRU, LSTM or RNN"):
         Bidirectional(Dense(3))
     layer = Bidirectional(LSTM(4))
     with pytest.raises(ValueError, match="expects 4 initial states"):

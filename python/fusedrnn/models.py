@@ -15,7 +15,15 @@ from typing import Callable
 import numpy as np
 
 from . import _backend
-from .layers._base import InputLayer, KerasTensor, Layer, Node, flatten, has_symbolic
+from .layers._base import (
+    InputLayer,
+    KerasTensor,
+    Layer,
+    Node,
+    flatten,
+    has_symbolic,
+    set_parts_weights,
+)
 from .layers._ops import KerasOperation
 
 __all__ = ["Model", "Sequential", "load_model", "model_from_json"]
@@ -410,11 +418,7 @@ class Model:
                     f"model {self.name!r}: weight {i} (of layer {layer.name!r}) has shape "
                     f"{got}, expected {shape}"
                 )
-        start = 0
-        for layer in self._weight_layers():
-            n = len(layer._expected_weight_shapes())
-            layer.set_weights(weights[start:start + n])
-            start += n
+        set_parts_weights(self._weight_layers(), weights)
 
     def count_params(self) -> int:
         self._require_built()

@@ -73,22 +73,52 @@ def _keras3_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
         raise ValueError("not a Keras weights file: it has no 'layers' group")
     stored = root["layers"]
     weighted = {id(layer) for layer in _layers_with_weights(model)}
-    used: dict[str, int] = {}
     pairs = []
-    for layer in model.layers:
-        key = _snake_case(type(layer).__name__)
-        n = used.get(key, 0)
-        used[key] = n + 1
-        if n:
-            key = f"{key}_{n}"
+    for layer, key in zip(model.layers, _class_keys(model.layers)):
         if id(layer) in weighted:
             if key not in stored:
                 raise ValueError(
                     f"the file has no weights for layer {layer.name!r} (looked for "
                     f"'layers/{key}'; it holds {sorted(stored)})"
                 )
-            pairs.append((layer, _collect_vars(stored[key])))
+            pairs.append((layer, _layer_vars(layer, stored[key], f"layers/{key}")))
     return pairs
+
+
+def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
+    """One layer's arrays in Keras's get_weights() order. A stack of RNN cells is stored as
+    ``cell/cells/<class name>[_N]``, which only the layer's list of cells puts in order."""
+    from .layers import Bidirectional
+    from .layers._cells import RNN
+
+    def child(g, p, key):
+        if key not in g:
+            raise ValueError(f"the file has no '{p}/{key}' for layer {layer.name!r} "
+                             f"(it holds {sorted(g)})")
+        return g[key], f"{p}/{key}"
+
+    if isinstance(layer, Bidirectional):
+        return [a for key, sub in (("forward_layer", layer.forward_layer),
+                                   ("backward_layer", layer.backward_layer))
+                for a in _layer_vars(sub, *child(group, path, key))]
+    if isinstance(layer, RNN) and layer._stacked:
+        cells, where = child(*child(group, path, "cell"), "cells")
+        return [a for key in _class_keys(layer._cells)
+                for a in _collect_vars(child(cells, where, key)[0])]
+    return _collect_vars(group)
+
+
+def _class_keys(objects) -> list[str]:
+    """Keras 3's names for a list of layers or cells in its files: the snake_case class name,
+    then ``_1``, ``_2``, ... for later objects of the same class."""
+    used: dict[str, int] = {}
+    keys = []
+    for obj in objects:
+        key = _snake_case(type(obj).__name__)
+        n = used.get(key, 0)
+        used[key] = n + 1
+        keys.append(f"{key}_{n}" if n else key)
+    return keys
 
 
 def _legacy_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
@@ -162,7 +192,8 @@ _ABSENT_FEATURES = ("quantization_config", "lora_rank", "lora_alpha")
 def _layer_classes():
     from . import layers
 
-    names = ("SimpleRNN", "GRU", "LSTM", "Bidirectional", "Dense", "Embedding", "Masking",
+    names = ("SimpleRNN", "GRU", "LSTM", "RNN", "SimpleRNNCell", "GRUCell", "LSTMCell",
+             "StackedRNNCells", "Bidirectional", "Dense", "Embedding", "Masking",
              "Dropout", "SpatialDropout1D", "TimeDistributed", "Activation", "RepeatVector",
              "Flatten", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Concatenate", "Add",
              "Subtract", "Average", "Multiply", "Maximum", "Minimum", "Dot")
@@ -187,9 +218,12 @@ def _layer_from_config(obj):
                 raise ValueError(f"the saved {name} layer uses {key}={config[key]!r}, which "
                                  f"fusedrnn does not support")
             del config[key]
-    for key in ("layer", "backward_layer"):
+    for key in ("layer", "backward_layer", "cell"):  # wrapped layers, an RNN's cell
         if isinstance(config.get(key), dict):
             config[key] = _layer_from_config(config[key])
+    for key in ("cell", "cells"):  # a list of cells (RNN, StackedRNNCells)
+        if isinstance(config.get(key), list):
+            config[key] = [_layer_from_config(c) for c in config[key]]
     for key in ("activation", "recurrent_activation"):
         if key in config:
             config[key] = _activation_from_config(config[key])
@@ -253,6 +287,7 @@ def _node_refs(node) -> list[tuple]:
 
 def _functional_from_config(config):
     from .layers import Bidirectional
+    from .layers._base import flatten
     from .layers._merge import _Merge
     from .layers._ops import KerasOperation
     from .layers._rnn import RNNLayer
@@ -288,7 +323,7 @@ def _functional_from_config(config):
             layer._inbound_nodes[-1].implicit_mask = True  # every call got its input's mask
             if isinstance(layer, _Merge):
                 layer._keras2_masks = True
-        for i, t in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
+        for i, t in enumerate(flatten(outputs)):  # saved indices count nested outputs flat
             tensors[(name, index, i)] = t
 
     # Every call of every layer, made once the tensors it reads exist: a shared layer's later

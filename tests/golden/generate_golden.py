@@ -41,8 +41,9 @@ The JSON config:
    "input_struct": "list" | "dict", "num_inputs"      (functional, several inputs)
    "f32_vs_f64_max_abs": float}``
 
-``SPEC = {"class_name": "LSTM", "config": {kwargs}, "layer": SPEC?, "backward_layer": SPEC?}``
-(``layer`` and ``backward_layer`` are the wrapped layers of Bidirectional / TimeDistributed).
+``SPEC = {"class_name": "LSTM", "config": {kwargs}, "layer": SPEC?, "backward_layer": SPEC?,
+"cell": SPEC | [SPEC, ...]?}`` (``layer`` and ``backward_layer`` are the wrapped layers of
+Bidirectional / TimeDistributed, ``cell`` an RNN's cell or list of cells).
 ``REF`` is ``"input"``, a node id, or ``"<id>:<k>"`` for the k-th element of a node's list output
 (a merge layer's ``inputs`` is a list of them).
 In a sequential model the ``input`` entry is an ``Input(**input)`` placed first (``null`` when
@@ -77,12 +78,15 @@ CONDITIONING_LIMIT = 2e-6
 # ----------------------------------------------------------------------------------------------
 # Case description helpers
 # ----------------------------------------------------------------------------------------------
-def L(class_name: str, layer: dict | None = None, backward_layer: dict | None = None, **config):
+def L(class_name: str, layer: dict | None = None, backward_layer: dict | None = None,
+      cell: dict | list | None = None, **config):
     spec = {"class_name": class_name, "config": config}
     if layer is not None:
         spec["layer"] = layer
     if backward_layer is not None:
         spec["backward_layer"] = backward_layer
+    if cell is not None:
+        spec["cell"] = cell
     return spec
 
 
@@ -248,6 +252,35 @@ case("bidir_simple_rnn_mask_last_state", "Bidirectional(SimpleRNN) mask, last ou
      "return_state", "layer", mask="kwarg",
      layer=L("Bidirectional", layer=L("SimpleRNN", units=3, return_state=True)))
 
+case("rnn_lstm_cell_mask_state", "RNN(LSTMCell) = LSTM: explicit mask, initial_state [h, c], "
+     "sequences + return_state", "layer", mask="kwarg", initial_state=[5, 5], timesteps=8,
+     layer=L("RNN", cell=L("LSTMCell", units=5), return_sequences=True, return_state=True))
+case("rnn_stacked_cells_backwards_mask", "RNN([GRUCell, LSTMCell, SimpleRNNCell]) go_backwards, "
+     "explicit mask, zero_output_for_mask, sequences + return_state (states nested per cell)",
+     "layer", mask="kwarg", timesteps=8,
+     layer=L("RNN", cell=[L("GRUCell", units=4), L("LSTMCell", units=3),
+                          L("SimpleRNNCell", units=2)],
+             return_sequences=True, return_state=True, go_backwards=True,
+             zero_output_for_mask=True))
+case("rnn_stacked_cells_initial_state", "RNN([GRUCell reset_after=False, SimpleRNNCell relu]) "
+     "initial_state [h0, h1], return_state", "layer", initial_state=[4, 3], weight_scale=0.4,
+     layer=L("RNN", cell=[L("GRUCell", units=4, reset_after=False),
+                          L("SimpleRNNCell", units=3, activation="relu")],
+             return_state=True))
+case("rnn_stacked_cells_stateful", "stateful RNN([LSTMCell, GRUCell]): three calls carrying "
+     "the states (Keras 3.15's reset_states() fails on a stateful stack of cells)", "layer",
+     calls=3, batch=3,
+     layer=L("RNN", cell=[L("LSTMCell", units=4), L("GRUCell", units=3)], stateful=True,
+             return_sequences=True))
+case("bidir_rnn_stacked_cells_mask", "Bidirectional(RNN([LSTMCell, GRUCell])) with an explicit "
+     "mask, sequences", "layer", mask="kwarg",
+     layer=L("Bidirectional", layer=L("RNN", cell=[L("LSTMCell", units=3), L("GRUCell", units=2)],
+                                      return_sequences=True)))
+case("bidir_rnn_gru_cell_state", "Bidirectional(RNN(GRUCell)) sum, initial_state, return_state",
+     "layer", initial_state=[3, 3],
+     layer=L("Bidirectional", merge_mode="sum",
+             layer=L("RNN", cell=L("GRUCell", units=3), return_state=True)))
+
 # ---- Sequential models -----------------------------------------------------------------------
 case("seq_masking_lstm_dense", "Masking -> LSTM -> Dense", "sequential", x_kind="masked",
      timesteps=8, input=inp((8, 3)),
@@ -353,6 +386,12 @@ case("seq_channels_first_pooling", "GRU seq -> GlobalMaxPooling1D channels_first
              L("GlobalAveragePooling1D", data_format="channels_first", keepdims=True),
              L("Flatten", data_format="channels_first"), L("RepeatVector", n=2),
              L("Flatten", data_format="channels_first")])
+
+case("seq_masking_rnn_cells", "Masking -> RNN(LSTMCell) seq -> RNN([GRUCell, SimpleRNNCell]) "
+     "-> Dense", "sequential", x_kind="masked", timesteps=8, input=inp((8, 3)),
+     layers=[L("Masking"), L("RNN", cell=L("LSTMCell", units=5), return_sequences=True),
+             L("RNN", cell=[L("GRUCell", units=4), L("SimpleRNNCell", units=3)]),
+             L("Dense", units=2)])
 
 # ---- functional models -------------------------------------------------------------------------
 case("func_two_outputs_masked", "Input -> Masking -> {LSTM seq -> TimeDistributed(Dense), "
@@ -560,6 +599,22 @@ case("func_siamese_shared", "Siamese: one Masking and one Bidirectional(GRU) sha
             {"id": "out", "layer": L("Dense", units=2, activation="softmax"),
              "inputs": "merged"}],
      outputs=["out", "cos"])
+
+case("func_stacked_cells_seq2seq", "seq2seq with stacked cells: encoder RNN([LSTMCell, "
+     "LSTMCell]) return_state (states [h, c] per cell) -> decoder RNN([LSTMCell, LSTMCell]) seq "
+     "with initial_state [[h1, c1], [h2, c2]] -> Dense softmax; and the encoder's top h",
+     "functional",
+     inputs=[model_input("encoder_inputs", (7, 3)), model_input("decoder_inputs", (5, 2))],
+     nodes=[{"id": "enc", "layer": L("RNN", cell=[L("LSTMCell", units=4),
+                                                  L("LSTMCell", units=3)], return_state=True),
+             "inputs": "encoder_inputs"},
+            {"id": "dec", "layer": L("RNN", cell=[L("LSTMCell", units=4),
+                                                  L("LSTMCell", units=3)],
+                                     return_sequences=True),
+             "inputs": "decoder_inputs", "initial_state": ["enc:1", "enc:2"]},
+            {"id": "out", "layer": L("Dense", units=3, activation="softmax"), "inputs": "dec"},
+            {"id": "top", "layer": L("Dense", units=2), "inputs": "enc:0"}],
+     outputs=["out", "top"])
 
 
 # ----------------------------------------------------------------------------------------------

@@ -13,6 +13,10 @@ def make_layer(api, spec: dict):
         kwargs["layer"] = make_layer(api, spec["layer"])
     if "backward_layer" in spec:
         kwargs["backward_layer"] = make_layer(api, spec["backward_layer"])
+    if "cell" in spec:  # RNN's cell: one, or a list (a stack)
+        cell = spec["cell"]
+        kwargs["cell"] = ([make_layer(api, c) for c in cell] if isinstance(cell, list)
+                          else make_layer(api, cell))
     return cls(**kwargs)
 
 

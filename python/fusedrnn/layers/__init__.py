@@ -10,6 +10,7 @@ on NumPy (or CuPy) arrays and symbolically on :func:`Input` tensors, for
 from __future__ import annotations
 
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
+from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ._core import (
     Activation,
     Dense,
@@ -57,6 +58,7 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GRU",
+    "GRUCell",
     "GlobalAveragePooling1D",
     "GlobalAvgPool1D",
     "GlobalMaxPool1D",
@@ -65,15 +67,19 @@ __all__ = [
     "InputLayer",
     "KerasTensor",
     "LSTM",
+    "LSTMCell",
     "Layer",
     "Masking",
     "Maximum",
     "Minimum",
     "Multiply",
+    "RNN",
     "RNNLayer",
     "RepeatVector",
     "SimpleRNN",
+    "SimpleRNNCell",
     "SpatialDropout1D",
+    "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
     "Variable",

@@ -568,6 +568,16 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def set_parts_weights(parts, weights: list) -> None:
+    """Give each part (layers or cells, in order) its share of ``weights``, already checked
+    against all of their shapes."""
+    start = 0
+    for part in parts:
+        n = len(part._expected_weight_shapes())
+        part.set_weights(weights[start:start + n])
+        start += n
+
+
 def _describe(names, shapes) -> str:
     return "[" + ", ".join(f"{n} {tuple(s)}" for n, s in zip(names, shapes)) + "]"
 

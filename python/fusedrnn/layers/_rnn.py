@@ -17,6 +17,7 @@ from ._base import (
     activation_name,
     as_float_array,
     check_mask,
+    flatten,
 )
 from ._initializers import get_initializer
 
@@ -89,9 +90,16 @@ class RNNLayer(Layer):
         self._states = None
         self.input_spec_dim = None
 
+    # Whether one packed kernel runs the layer (Bidirectional runs such pairs in one call).
+    _one_kernel = True
+
     @property
     def state_size(self):
         return self.units if self._num_states == 1 else [self.units] * self._num_states
+
+    def _state_widths(self) -> list[int]:
+        """The width of each state array, in order (all ``units`` for one cell)."""
+        return [self.units] * self._num_states
 
     # ----------------------------------------------------------- weights
     def _bias_shape(self) -> tuple[int, ...]:
@@ -100,13 +108,17 @@ class RNNLayer(Layer):
             return (2, g)
         return (g,)
 
-    def build(self, input_shape) -> None:
-        input_dim = input_shape[-1]
-        if input_dim is None:
+    def _feature_size(self, input_shape) -> int:
+        """The input's last dimension, which building needs."""
+        if input_shape[-1] is None:
             raise ValueError(
                 f"{type(self).__name__} needs a known feature size (last input dimension) to "
                 f"build; got input shape {tuple(input_shape)}"
             )
+        return int(input_shape[-1])
+
+    def build(self, input_shape) -> None:
+        input_dim = self._feature_size(input_shape)
         rng = np.random.default_rng(self.seed)
         g = self._num_gates * self.units
         self._add_weight("kernel", self._kernel_init((input_dim, g), rng), "kernel")
@@ -152,7 +164,7 @@ class RNNLayer(Layer):
         batch, timesteps = input_shape[0], input_shape[1]
         out = (batch, timesteps, self.units) if self.return_sequences else (batch, self.units)
         if self.return_state:
-            return [out] + [(batch, self.units)] * self._num_states
+            return [out] + [(batch, w) for w in self._state_widths()]
         return out
 
     def _multi_output(self) -> bool:
@@ -169,21 +181,22 @@ class RNNLayer(Layer):
         return out if self.return_state else [out]
 
     def _check_state_shapes(self, shapes, batch) -> None:
-        n = self._num_states
+        widths = self._state_widths()
+        n = len(widths)
         if len(shapes) != n:
+            expected = ", ".join(f"(batch, {w})" for w in widths)
             raise ValueError(
                 f"{type(self).__name__} layer {self.name!r} expects {n} initial state "
-                f"array{'s' if n > 1 else ''} of shape (batch, {self.units}), "
+                f"array{'s' if n > 1 else ''} of shape{'s' if n > 1 else ''} {expected}, "
                 f"got {len(shapes)}"
             )
-        for i, s in enumerate(shapes):
+        for i, (s, w) in enumerate(zip(shapes, widths)):
             s = tuple(s)
-            ok = len(s) == 2 and s[1] == self.units and (
-                batch is None or s[0] is None or s[0] == batch)
+            ok = len(s) == 2 and s[1] == w and (batch is None or s[0] is None or s[0] == batch)
             if not ok:
                 raise ValueError(
                     f"initial state {i} of {type(self).__name__} layer {self.name!r} must "
-                    f"have shape (batch, units) = ({batch}, {self.units}); got {s}"
+                    f"have shape (batch, units) = ({batch}, {w}); got {s}"
                 )
 
     # ----------------------------------------------------------- running
@@ -331,9 +344,9 @@ class RNNLayer(Layer):
 
 
 def _as_state_list(initial_state) -> list:
-    if isinstance(initial_state, (list, tuple)):
-        return list(initial_state)
-    return [initial_state]
+    """The state arrays, flat: one array, a list, or a list of per-cell lists (stacked cells,
+    as Keras's RNN returns them)."""
+    return flatten(initial_state)
 
 
 def _split_training_only(kwargs: dict) -> dict:
@@ -471,7 +484,7 @@ class Bidirectional(Layer):
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, RNNLayer):
             raise ValueError(
-                "Bidirectional needs a SimpleRNN, GRU or LSTM layer instance; got "
+                "Bidirectional needs a SimpleRNN, GRU, LSTM or RNN layer instance; got "
                 f"{layer!r}"
             )
         if merge_mode not in _MERGE_MODES:
@@ -639,7 +652,8 @@ class Bidirectional(Layer):
         device_fw = _backend.resolve_device(fw.device, x)
         device_bw = _backend.resolve_device(bw.device, x)
         if (not fw.go_backwards and bw.go_backwards and device_fw == device_bw
-                and fw.return_sequences == bw.return_sequences):
+                and fw.return_sequences == bw.return_sequences
+                and fw._one_kernel and bw._one_kernel):
             (y_fw, s_fw), (y_bw, s_bw) = _backend.bidirectional_forward(
                 x, fw._get_packed(device_fw), bw._get_packed(device_bw),
                 initial_state_fw=init_fw, initial_state_bw=init_bw, mask=mask,

@@ -124,6 +124,19 @@ def _siamese(layers, Sequential, Model, Input):
     return Model([left, right], layers.Dense(2)(layers.Concatenate()([seq, cos, scores])))
 
 
+def _cells(layers, Sequential, Model, Input):
+    # RNN(cell) and stacks of cells. Keras 3 files keep a stack under cell/cells/<class>[_N],
+    # so only the config gives the order of the interleaved GRUCell, SimpleRNNCell, GRUCell.
+    inputs = Input((6, 3))
+    h = layers.Masking()(inputs)
+    h = layers.RNN(layers.LSTMCell(5), return_sequences=True)(h)
+    h = layers.Bidirectional(layers.RNN(
+        [layers.GRUCell(4), layers.SimpleRNNCell(3), layers.GRUCell(2)],
+        return_sequences=True))(h)
+    out, (_, c1), h2 = layers.RNN([layers.LSTMCell(3), layers.GRUCell(2)], return_state=True)(h)
+    return Model(inputs, layers.Dense(2)(layers.Concatenate()([out, c1, h2])))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -137,10 +150,11 @@ CASES = {
     "merge": (_merge, (5, 3)),
     "seq2seq": (_seq2seq, [(7,), (5,)]),
     "siamese": (_siamese, [(6, 3), (6, 3)]),
+    "cells": (_cells, (6, 3)),
 }
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
-PADDED_CASES = {"siamese"}
+PADDED_CASES = {"siamese", "cells"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq"}
