@@ -982,8 +982,15 @@ def test_embedding_lookup_and_errors():
     tokens = np.array([[0, 4, 2]])
     out = emb(tokens)
     np.testing.assert_array_equal(out, emb.get_weights()[0][tokens])
-    with pytest.raises(ValueError, match=r"outside \[0, 5\)"):
+    with pytest.raises(ValueError, match=r"outside \[0, 5\): min 5, max 5$"):
         emb(np.array([[5]]))
+    # huge float indices are named as given (a cast first wrapped them to -2**63)
+    with pytest.raises(ValueError, match=r"outside \[0, 5\): min 1, max 1e\+20$"):
+        emb(np.array([[1e20, 1.0]]))
+    with pytest.raises(ValueError, match=r"min -1, max 2$"):
+        emb(np.array([[-1, 2]]))
+    # float indices are truncated as Keras casts them: -0.5 and 4.9 are 0 and 4
+    np.testing.assert_array_equal(emb(np.array([[-0.5, 4.9]])), emb(np.array([[0, 4]])))
     with pytest.raises(ValueError, match="positive integers"):
         Embedding(0, 3)
 

@@ -114,6 +114,9 @@ def test_forward_rejects_bad_inputs():
     h = np.zeros((2, 3), np.float32)
     with pytest.raises(ValueError, match="rank 3"):
         ops.rnn_forward(x[0], packed)
+    for scalar in (1.0, np.float64(1.0), np.array(2)):  # named as the scalars they are
+        with pytest.raises(ValueError, match=r"rank 3 .*got shape \(\)"):
+            ops.rnn_forward(scalar, packed)
     with pytest.raises(ValueError, match="input_dim 5 but the weights expect 4"):
         ops.rnn_forward(np.zeros((2, 5, 5)), packed)
     with pytest.raises(ValueError, match="2 initial state"):

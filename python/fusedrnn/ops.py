@@ -62,7 +62,7 @@ def _float_array(a, what: str) -> np.ndarray:
         or arr.dtype == np.bool_
     ):
         raise TypeError(f"{what} must be a numeric array, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.float32)
+    return np.asarray(arr, dtype=np.float32, order="C")  # (ascontiguousarray makes 0-d 1-d)
 
 
 def _activation_name(name, what: str) -> str:

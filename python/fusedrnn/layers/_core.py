@@ -170,12 +170,14 @@ class Embedding(Layer):
         if idx.dtype.kind == "f":
             if bool(xp.any(~xp.isfinite(idx))):
                 raise ValueError(f"Embedding layer {self.name!r} got non-finite indices")
+        if idx.size:  # checked before the cast, which would wrap huge values around
+            lo, hi = float(idx.min()), float(idx.max())
+            if lo <= -1 or hi >= self.input_dim:  # floats are truncated, as Keras casts them
+                raise ValueError(
+                    f"Embedding layer {self.name!r} got indices outside [0, {self.input_dim}): "
+                    f"min {lo:g}, max {hi:g}"
+                )
         idx = idx.astype(np.int64)
-        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= self.input_dim):
-            raise ValueError(
-                f"Embedding layer {self.name!r} got indices outside [0, {self.input_dim}): "
-                f"min {int(idx.min())}, max {int(idx.max())}"
-            )
         out = _param(self, "embeddings", idx)[idx]
         out_mask = (idx != 0) if self.mask_zero else None
         return out, out_mask
