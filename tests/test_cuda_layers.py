@@ -27,8 +27,11 @@ from fusedrnn.layers import (
     RNN,
     Activation,
     Add,
+    AveragePooling1D,
+    BatchNormalization,
     Bidirectional,
     Concatenate,
+    Conv1D,
     Dense,
     Dropout,
     Embedding,
@@ -37,9 +40,13 @@ from fusedrnn.layers import (
     GlobalMaxPooling1D,
     GRUCell,
     Input,
+    LayerNormalization,
     LSTMCell,
     Masking,
+    MaxPooling1D,
+    Permute,
     RepeatVector,
+    Reshape,
     SimpleRNN,
     SimpleRNNCell,
     SpatialDropout1D,
@@ -330,6 +337,31 @@ def test_pooling_and_shape_layers_on_device_inputs(device):
     got = GlobalAveragePooling1D()(x, mask=mask)
     assert device.is_device_array(got)
     assert_close(host(got), GlobalAveragePooling1D()(host(x), mask=mask), TOL)
+
+
+def test_conv_pooling_and_norm_layers_on_device_inputs(device):
+    """A CNN-LSTM with BatchNormalization, LayerNormalization, Reshape and Permute keeps CuPy
+    inputs on the device."""
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((3, 10, 4)).astype(np.float32)
+
+    def build(dev):
+        return Sequential([
+            Input((10, 4)), Conv1D(6, 3, padding="same", activation="relu", groups=2),
+            MaxPooling1D(2), BatchNormalization(), Conv1D(4, 2, padding="causal"),
+            AveragePooling1D(2, strides=1, padding="same"), LayerNormalization(),
+            LSTM(5, return_sequences=True, device=dev), Permute((2, 1)), Reshape((-1,)),
+            Dense(2)])
+
+    cpu, gpu = build(None), build("cuda")
+    weights = cpu.get_weights()
+    weights[5] = np.abs(weights[5]) + 0.5  # a positive moving variance
+    cpu.set_weights(weights)
+    gpu.set_weights(weights)
+    got = gpu(device.cp.asarray(x))
+    device.ran("rnn_forward")
+    assert device.is_device_array(got)
+    assert_close(host(got), cpu(x), TOL)
 
 
 @pytest.mark.parametrize("shape", [(0, 6, 4), (3, 0, 4)], ids=["empty_batch", "no_steps"])

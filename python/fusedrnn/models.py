@@ -8,6 +8,7 @@ accepted and does nothing; ``fit`` raises.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import Callable
@@ -380,11 +381,15 @@ class Model:
 
     @property
     def trainable_weights(self):
-        return self.weights if self.trainable else []
+        if not self.trainable:
+            return []
+        return [w for layer in self._weight_layers() for w in layer.trainable_weights]
 
     @property
     def non_trainable_weights(self):
-        return [] if self.trainable else self.weights
+        if not self.trainable:
+            return self.weights
+        return [w for layer in self._weight_layers() for w in layer.non_trainable_weights]
 
     def get_weights(self) -> list[np.ndarray]:
         """All weights as NumPy copies, layer by layer in ``layers`` order, Keras's layout."""
@@ -737,8 +742,7 @@ class Model:
         if not layers:
             print_fn("=" * line_length)
         total = self.count_params()
-        trainable = sum(layer.count_params() for layer in self._weight_layers()
-                        if layer.trainable) if self.trainable else 0
+        trainable = sum(math.prod(w.shape) for w in self.trainable_weights)
         print_fn(f"Total params: {total:,}")
         print_fn(f"Trainable params: {trainable:,}")
         print_fn(f"Non-trainable params: {total - trainable:,}")

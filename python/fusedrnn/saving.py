@@ -196,7 +196,9 @@ def _layer_classes():
              "StackedRNNCells", "Bidirectional", "Dense", "Embedding", "Masking",
              "Dropout", "SpatialDropout1D", "TimeDistributed", "Activation", "RepeatVector",
              "Flatten", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Concatenate", "Add",
-             "Subtract", "Average", "Multiply", "Maximum", "Minimum", "Dot")
+             "Subtract", "Average", "Multiply", "Maximum", "Minimum", "Dot", "Conv1D",
+             "MaxPooling1D", "AveragePooling1D", "BatchNormalization", "LayerNormalization",
+             "Reshape", "Permute")
     return {name: getattr(layers, name) for name in names}
 
 

@@ -393,6 +393,44 @@ case("seq_masking_rnn_cells", "Masking -> RNN(LSTMCell) seq -> RNN([GRUCell, Sim
              L("RNN", cell=[L("GRUCell", units=4), L("SimpleRNNCell", units=3)]),
              L("Dense", units=2)])
 
+case("seq_cnn_lstm_tokens", "CNN-LSTM text classifier: Embedding -> Conv1D(same, relu) -> "
+     "MaxPooling1D -> LSTM -> Dense sigmoid", "sequential", x_kind="tokens", vocab=20,
+     timesteps=10, input=inp((10,), dtype="int32"),
+     layers=[L("Embedding", input_dim=20, output_dim=6),
+             L("Conv1D", filters=8, kernel_size=3, padding="same", activation="relu"),
+             L("MaxPooling1D", pool_size=2), L("LSTM", units=5),
+             L("Dense", units=1, activation="sigmoid")])
+case("seq_conv_pool_variants", "Conv1D strides 2 'same' (even kernel) -> AveragePooling1D 'same' "
+     "(3, strides 2) -> Conv1D causal, dilation 2, groups 2 -> MaxPooling1D 'same' -> Conv1D "
+     "valid -> GRU", "sequential", timesteps=12, input=inp((12, 3)),
+     layers=[L("Conv1D", filters=4, kernel_size=4, strides=2, padding="same"),
+             L("AveragePooling1D", pool_size=3, strides=2, padding="same"),
+             L("Conv1D", filters=6, kernel_size=2, dilation_rate=2, padding="causal", groups=2,
+               activation="tanh"),
+             L("MaxPooling1D", pool_size=2, padding="same"),
+             L("Conv1D", filters=3, kernel_size=1, use_bias=False),
+             L("GRU", units=4)])
+case("seq_masked_norms", "Masking -> LSTM seq -> BatchNormalization -> LayerNormalization "
+     "(masks pass through both) -> GRU -> BatchNormalization(center=False) -> "
+     "LayerNormalization(scale=False) -> Dense", "sequential", x_kind="masked", timesteps=8,
+     input=inp((8, 3)),
+     layers=[L("Masking"), L("LSTM", units=6, return_sequences=True),
+             L("BatchNormalization"), L("LayerNormalization", epsilon=1e-2),
+             L("GRU", units=4), L("BatchNormalization", center=False, epsilon=1e-2),
+             L("LayerNormalization", scale=False), L("Dense", units=2)])
+case("seq_embedding_mask_conv_drops", "Embedding(mask_zero) -> Conv1D causal (drops the mask, "
+     "with Keras's warning) -> LSTM unmasked -> Dense", "sequential", x_kind="tokens",
+     vocab=15, timesteps=9, input=inp((9,), dtype="int32"),
+     layers=[L("Embedding", input_dim=15, output_dim=4, mask_zero=True),
+             L("Conv1D", filters=5, kernel_size=3, padding="causal"),
+             L("LSTM", units=4), L("Dense", units=2)])
+case("seq_reshape_permute", "Reshape((12, 2)) -> LSTM seq -> Permute((2, 1)) -> Dense on the "
+     "steps -> Reshape((-1,)) -> Dense", "sequential", timesteps=6, features=4,
+     input=inp((6, 4)),
+     layers=[L("Reshape", target_shape=[12, 2]), L("LSTM", units=3, return_sequences=True),
+             L("Permute", dims=[2, 1]), L("Dense", units=2), L("Reshape", target_shape=[-1]),
+             L("Dense", units=1)])
+
 # ---- functional models -------------------------------------------------------------------------
 case("func_two_outputs_masked", "Input -> Masking -> {LSTM seq -> TimeDistributed(Dense), "
      "GRU -> Dense}", "functional", x_kind="masked", timesteps=8, input=inp((8, 3)),
@@ -658,9 +696,12 @@ def run_case(keras, c: dict, floatx: str, weights, calls):
     if weights is None:
         rng = np.random.default_rng(c["seed"] + 1)
         weights = []
-        for w in model.get_weights():
+        for w, v in zip(model.get_weights(), model.weights):
             a = c["weight_scale"]
-            weights.append(rng.uniform(-a, a, size=w.shape).astype(np.float32))
+            if "moving_variance" in v.name:  # BatchNormalization's: positive
+                weights.append(rng.uniform(0.5, 1.5, size=w.shape).astype(np.float32))
+            else:
+                weights.append(rng.uniform(-a, a, size=w.shape).astype(np.float32))
     model.set_weights([w.astype(floatx) for w in weights])
     outs = []
     for k, call in enumerate(calls):

@@ -49,8 +49,10 @@ def main() -> None:
             keras.utils.set_random_seed(len(name))
         model = build(keras.layers, keras.Sequential, keras.Model, keras.Input)
         rng = np.random.default_rng(len(name))
-        model.set_weights([(rng.standard_normal(w.shape) * 0.4).astype(np.float32)
-                           for w in model.get_weights()])
+        model.set_weights([
+            (np.abs(rng.standard_normal(w.shape)) + 0.5 if "moving_variance" in v.name
+             else rng.standard_normal(w.shape) * 0.4).astype(np.float32)
+            for w, v in zip(model.get_weights(), model.weights)])
         several = isinstance(input_shape, list)
         xs = []
         for j, shape in enumerate(input_shape if several else [input_shape]):

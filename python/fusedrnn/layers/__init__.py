@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from ._conv import AveragePooling1D, AvgPool1D, Conv1D, MaxPool1D, MaxPooling1D
 from ._core import (
     Activation,
     Dense,
@@ -22,7 +23,9 @@ from ._core import (
     GlobalMaxPool1D,
     GlobalMaxPooling1D,
     Masking,
+    Permute,
     RepeatVector,
+    Reshape,
     SpatialDropout1D,
     TimeDistributed,
 )
@@ -44,14 +47,19 @@ from ._merge import (
     multiply,
     subtract,
 )
+from ._norm import BatchNormalization, LayerNormalization
 from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 
 __all__ = [
     "Activation",
     "Add",
     "Average",
+    "AveragePooling1D",
+    "AvgPool1D",
+    "BatchNormalization",
     "Bidirectional",
     "Concatenate",
+    "Conv1D",
     "Dense",
     "Dot",
     "Dropout",
@@ -69,13 +77,18 @@ __all__ = [
     "LSTM",
     "LSTMCell",
     "Layer",
+    "LayerNormalization",
     "Masking",
+    "MaxPool1D",
+    "MaxPooling1D",
     "Maximum",
     "Minimum",
     "Multiply",
+    "Permute",
     "RNN",
     "RNNLayer",
     "RepeatVector",
+    "Reshape",
     "SimpleRNN",
     "SimpleRNNCell",
     "SpatialDropout1D",

@@ -221,7 +221,10 @@ class Variable:
     def path(self) -> str:
         return f"{self._layer.name}/{self.name}"
 
-    trainable = True
+    @property
+    def trainable(self) -> bool:
+        """False for statistics a layer keeps (BatchNormalization's moving mean and variance)."""
+        return self._key not in self._layer._non_trainable_keys
 
     def numpy(self) -> np.ndarray:
         return self.value.copy()
@@ -353,6 +356,7 @@ class Layer:
         self.supports_masking = True
         self._params: dict[str, np.ndarray] = {}
         self._param_names: list[tuple[str, str]] = []  # (key, Keras variable name)
+        self._non_trainable_keys: set[str] = set()
         self._inbound_nodes: list[Node] = []
         self._initial_weights = weights
         if input_shape is None and input_dim is not None:
@@ -373,9 +377,12 @@ class Layer:
         return self._base_name()
 
     # ----------------------------------------------------------- weights
-    def _add_weight(self, key: str, value: np.ndarray, name: str | None = None) -> None:
+    def _add_weight(self, key: str, value: np.ndarray, name: str | None = None,
+                    trainable: bool = True) -> None:
         self._params[key] = np.asarray(value, dtype=self._compute_dtype)
         self._param_names.append((key, name or key))
+        if not trainable:
+            self._non_trainable_keys.add(key)
 
     @property
     def weights(self) -> list[Variable]:
@@ -383,11 +390,13 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        return self.weights if self.trainable else []
+        return [w for w in self.weights if w.trainable] if self.trainable else []
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        return [] if self.trainable else self.weights
+        if not self.trainable:
+            return self.weights
+        return [w for w in self.weights if not w.trainable]
 
     @property
     def variables(self) -> list[Variable]:
@@ -431,7 +440,9 @@ class Layer:
         self._weights_changed()
 
     def _weights_changed(self) -> None:
-        """Hook: invalidate anything derived from the weights (packed kernels)."""
+        """Hook: invalidate anything derived from the weights (their device copies here;
+        packed kernels in the recurrent layers)."""
+        self.__dict__.pop("_device_params", None)
 
     def count_params(self) -> int:
         if not self.built:

@@ -1,6 +1,6 @@
 """The non-recurrent layers Keras RNN tutorials use: Dense, Embedding, Masking, Dropout,
 SpatialDropout1D, Activation, TimeDistributed, RepeatVector, Flatten, GlobalAveragePooling1D and
-GlobalMaxPooling1D. Plain NumPy (CuPy for CuPy inputs)."""
+GlobalMaxPooling1D, Reshape and Permute. Plain NumPy (CuPy for CuPy inputs)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ __all__ = [
     "GlobalAveragePooling1D",
     "GlobalMaxPooling1D",
     "Masking",
+    "Permute",
     "RepeatVector",
+    "Reshape",
     "SpatialDropout1D",
     "TimeDistributed",
 ]
@@ -40,6 +42,19 @@ def _param(layer: Layer, key: str, like):
             cache[key] = cupy.asarray(w)
         return cache[key]
     return w
+
+
+def _kernel_layer_args(layer: Layer, activation, use_bias, kernel_initializer,
+                       bias_initializer, seed) -> None:
+    """The arguments Dense and Conv1D share: activation, bias, initializers, seed."""
+    layer.activation = activation_name(activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = kernel_initializer
+    layer.bias_initializer = bias_initializer
+    layer._kernel_init = get_initializer(kernel_initializer, "kernel_initializer")
+    layer._bias_init = get_initializer(bias_initializer, "bias_initializer")
+    layer.seed = seed
+    layer.input_spec_dim = None
 
 
 class Dense(Layer):
@@ -61,14 +76,8 @@ class Dense(Layer):
                 f"got {units!r}"
             )
         self.units = int(units)
-        self.activation = activation_name(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self._kernel_init = get_initializer(kernel_initializer, "kernel_initializer")
-        self._bias_init = get_initializer(bias_initializer, "bias_initializer")
-        self.seed = seed
-        self.input_spec_dim = None
+        _kernel_layer_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           seed)
 
     def build(self, input_shape) -> None:
         input_dim = input_shape[-1]
@@ -81,8 +90,6 @@ class Dense(Layer):
         self.input_spec_dim = int(input_dim)
         self.built = True
 
-    def _weights_changed(self) -> None:
-        self.__dict__.pop("_device_params", None)
 
     def _check_input_shape(self, shape) -> None:
         if len(shape) < 2:
@@ -147,8 +154,6 @@ class Embedding(Layer):
                          "embeddings")
         self.built = True
 
-    def _weights_changed(self) -> None:
-        self.__dict__.pop("_device_params", None)
 
     def _check_input_shape(self, shape) -> None:
         if len(shape) < 1:
@@ -434,6 +439,92 @@ class Flatten(Layer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(data_format=self.data_format)
+        return config
+
+
+class Reshape(Layer):
+    """Keras ``Reshape``: (batch, ...) -> (batch, *target_shape); one entry may be -1."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        target = tuple(target_shape) if isinstance(target_shape, (list, tuple)) else None
+        if target is None or any(isinstance(d, bool) or not isinstance(d, numbers.Integral)
+                                 or (d < 1 and d != -1) for d in target) or (
+                list(target).count(-1) > 1):
+            raise ValueError(f"Reshape: target_shape must be a tuple of positive integers with "
+                             f"at most one -1; got {target_shape!r}")
+        self.target_shape = tuple(int(d) for d in target)
+        self.supports_masking = False
+
+    def _resolved(self, input_shape):
+        """The output's non-batch shape (None where the input's size is unknown)."""
+        rest = input_shape[1:]
+        if -1 not in self.target_shape:
+            if None not in rest and math.prod(rest) != math.prod(self.target_shape):
+                raise ValueError(
+                    f"Reshape layer {self.name!r}: an input of shape {tuple(input_shape)} has "
+                    f"{math.prod(rest)} values per sample, target_shape {self.target_shape} "
+                    f"holds {math.prod(self.target_shape)}"
+                )
+            return self.target_shape
+        if None in rest:
+            return tuple(None if d == -1 else d for d in self.target_shape)
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if math.prod(rest) % known:
+            raise ValueError(
+                f"Reshape layer {self.name!r}: an input of shape {tuple(input_shape)} has "
+                f"{math.prod(rest)} values per sample, not a multiple of {known} "
+                f"(target_shape {self.target_shape})"
+            )
+        return tuple(math.prod(rest) // known if d == -1 else d for d in self.target_shape)
+
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) < 1:
+            raise ValueError(f"input of Reshape layer {self.name!r} must have a batch "
+                             f"dimension; got shape {tuple(shape)}")
+        self._resolved(shape)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *self._resolved(input_shape))
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        _drop_mask(self, mask)
+        return x.reshape((x.shape[0], *self._resolved(x.shape))), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(target_shape=self.target_shape)
+        return config
+
+
+class Permute(Layer):
+    """Keras ``Permute``: reorders the non-batch axes; ``dims`` numbers them from 1."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        dims = tuple(dims) if isinstance(dims, (list, tuple)) else ()
+        if sorted(dims) != list(range(1, len(dims) + 1)) or not dims:
+            raise ValueError(f"Permute: dims must be a permutation of 1..n; got {dims!r}")
+        self.dims = tuple(int(d) for d in dims)
+        self.supports_masking = False
+
+    def _check_input_shape(self, shape) -> None:
+        _check_rank(self, shape, len(self.dims) + 1, f"(batch + the {len(self.dims)} axes "
+                    f"of dims={self.dims})")
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *(input_shape[d] for d in self.dims))
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        _drop_mask(self, mask)
+        xp = _backend.array_module(x)
+        return xp.ascontiguousarray(x.transpose((0, *self.dims))), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(dims=self.dims)
         return config
 
 

@@ -137,6 +137,22 @@ def _cells(layers, Sequential, Model, Input):
     return Model(inputs, layers.Dense(2)(layers.Concatenate()([out, c1, h2])))
 
 
+def _cnn_norm(layers, Sequential, Model, Input):
+    # A CNN-LSTM with normalization: BatchNormalization's moving statistics are non-trainable
+    # weights, listed after gamma and beta in every format.
+    return Sequential([
+        Input((8,)),
+        layers.Embedding(20, 6),
+        layers.Conv1D(8, 3, padding="same", activation="relu"),
+        layers.MaxPooling1D(2),
+        layers.BatchNormalization(),
+        layers.LSTM(5, return_sequences=True),
+        layers.LayerNormalization(),
+        layers.GlobalAveragePooling1D(),
+        layers.Dense(2),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -151,10 +167,11 @@ CASES = {
     "seq2seq": (_seq2seq, [(7,), (5,)]),
     "siamese": (_siamese, [(6, 3), (6, 3)]),
     "cells": (_cells, (6, 3)),
+    "cnn_norm": (_cnn_norm, (8,)),
 }
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
 PADDED_CASES = {"siamese", "cells"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
-TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq"}
+TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm"}

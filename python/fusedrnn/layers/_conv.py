@@ -1,0 +1,278 @@
+"""Conv1D, MaxPooling1D and AveragePooling1D: the convolutional front ends of CNN-LSTM models
+(``Embedding -> Conv1D -> MaxPooling1D -> LSTM``). Plain NumPy (CuPy for CuPy inputs).
+
+Padding as Keras on the TensorFlow backend: ``"valid"`` (none), ``"same"`` (output length
+``ceil(steps / strides)``, the padding split with the extra step on the right), ``"causal"``
+(Conv1D: ``dilation_rate * (kernel_size - 1)`` steps on the left). Padded steps count as zeros
+for a convolution, as absent for pooling (a max over the real steps, an average over their
+number). Like Keras 3 these layers do not support masking: a mask is dropped with Keras's
+warning.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _backend
+from ._base import Layer, get_activation
+from ._core import _check_rank, _data_format, _drop_mask, _kernel_layer_args, _param
+
+__all__ = ["AveragePooling1D", "Conv1D", "MaxPooling1D"]
+
+
+def _one_int(value, argument: str, layer: str, minimum: int = 1) -> int:
+    """Keras's int-or-1-tuple arguments (kernel_size=3 or (3,))."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or (
+            value < minimum):
+        raise ValueError(
+            f"{layer}: `{argument}` must be an integer >= {minimum} (or a tuple of one); got "
+            f"{value!r}"
+        )
+    return int(value)
+
+
+def _padding(value, allowed: tuple[str, ...], layer: str) -> str:
+    padding = value.lower() if isinstance(value, str) else value
+    if padding not in allowed:
+        raise ValueError(f"{layer}: `padding` must be one of {list(allowed)}; got {value!r}")
+    return padding
+
+
+def _out_len(steps, window: int, stride: int, padding: str):
+    """Output length; ``window`` is the span one output reads (dilated kernel or pool)."""
+    if steps is None:
+        return None
+    if padding == "same":
+        return -(-steps // stride)
+    if padding == "causal":
+        return (steps - 1) // stride + 1
+    return max((steps - window) // stride + 1, 0)
+
+
+def _pads(steps: int, window: int, stride: int, padding: str) -> tuple[int, int]:
+    """(left, right) padding of the steps axis."""
+    if padding == "causal":
+        return window - 1, 0
+    if padding != "same":
+        return 0, 0
+    out = -(-steps // stride)
+    total = max((out - 1) * stride + window - steps, 0)
+    return total // 2, total - total // 2
+
+
+class _Steps1D(Layer):
+    """Shared by the 1-D layers: rank-3 input, channels first or last, mask dropped."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _data_format(data_format)
+        self.supports_masking = False
+
+    def _check_input_shape(self, shape) -> None:
+        order = ("(batch, steps, channels)" if self.data_format == "channels_last"
+                 else "(batch, channels, steps)")
+        _check_rank(self, shape, 3, order)
+
+    def _channels_last(self, x):
+        return x if self.data_format == "channels_last" else x.transpose(0, 2, 1)
+
+    def _restore(self, y):
+        xp = _backend.array_module(y)
+        return xp.ascontiguousarray(y if self.data_format == "channels_last"
+                                    else y.transpose(0, 2, 1))
+
+    def _shape(self, batch, steps, channels):
+        return ((batch, steps, channels) if self.data_format == "channels_last"
+                else (batch, channels, steps))
+
+    def _split(self, input_shape):
+        batch, a, b = input_shape
+        return (batch, a, b) if self.data_format == "channels_last" else (batch, b, a)
+
+
+class Conv1D(_Steps1D):
+    """Keras ``Conv1D``: ``activation(conv(x, kernel) + bias)`` over the steps axis.
+
+    Weights: kernel (kernel_size, channels // groups, filters), bias (filters,).
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, seed=None,
+                 **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.filters = _one_int(filters, "filters", "Conv1D")
+        self.kernel_size = _one_int(kernel_size, "kernel_size", "Conv1D")
+        self.strides = _one_int(strides, "strides", "Conv1D")
+        self.dilation_rate = _one_int(dilation_rate, "dilation_rate", "Conv1D")
+        self.groups = _one_int(groups, "groups", "Conv1D")
+        if self.strides > 1 and self.dilation_rate > 1:
+            raise ValueError("Conv1D: strides > 1 is not compatible with dilation_rate > 1")
+        if self.filters % self.groups:
+            raise ValueError(f"Conv1D: filters ({self.filters}) must be a multiple of groups "
+                             f"({self.groups})")
+        self.padding = _padding(padding, ("valid", "same", "causal"), "Conv1D")
+        _kernel_layer_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           seed)
+
+    @property
+    def _span(self) -> int:
+        return self.dilation_rate * (self.kernel_size - 1) + 1
+
+    def build(self, input_shape) -> None:
+        channels = self._split(input_shape)[2]
+        if channels is None:
+            raise ValueError(f"Conv1D needs a known channel count; got input shape "
+                             f"{tuple(input_shape)}")
+        if channels % self.groups:
+            raise ValueError(f"Conv1D: the input's {channels} channels are not a multiple of "
+                             f"groups ({self.groups})")
+        rng = np.random.default_rng(self.seed)
+        shape = (self.kernel_size, channels // self.groups, self.filters)
+        self._add_weight("kernel", self._kernel_init(shape, rng), "kernel")
+        if self.use_bias:
+            self._add_weight("bias", self._bias_init((self.filters,), rng), "bias")
+        self.input_spec_dim = int(channels)
+        self.built = True
+
+
+    def _check_input_shape(self, shape) -> None:
+        super()._check_input_shape(shape)
+        _, steps, channels = self._split(shape)
+        if self.built and channels is not None and channels != self.input_spec_dim:
+            raise ValueError(
+                f"input of Conv1D layer {self.name!r} has {channels} channels, but the layer "
+                f"was built for {self.input_spec_dim}; got input shape {tuple(shape)}"
+            )
+        if steps is not None and _out_len(steps, self._span, self.strides, self.padding) < 1:
+            raise ValueError(
+                f"input of Conv1D layer {self.name!r} has {steps} steps, fewer than the "
+                f"kernel's span {self._span} (padding='valid'); got input shape {tuple(shape)}"
+            )
+
+    def compute_output_shape(self, input_shape):
+        batch, steps, _ = self._split(input_shape)
+        return self._shape(batch, _out_len(steps, self._span, self.strides, self.padding),
+                           self.filters)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._channels_last(self._prepare_input(inputs))
+        _drop_mask(self, mask)
+        xp = _backend.array_module(x)
+        batch, steps, channels = x.shape
+        left, right = _pads(steps, self._span, self.strides, self.padding)
+        if left or right:
+            x = xp.pad(x, ((0, 0), (left, right), (0, 0)))
+        out_len = _out_len(steps, self._span, self.strides, self.padding)
+        kernel = _param(self, "kernel", x)
+        g, cg, fg = self.groups, channels // self.groups, self.filters // self.groups
+        y = xp.zeros((batch, out_len, self.filters), x.dtype)
+        stop = (out_len - 1) * self.strides + 1
+        for j in range(self.kernel_size):  # one matrix product per kernel tap
+            start = j * self.dilation_rate
+            tap = x[:, start:start + stop:self.strides]
+            if g == 1:
+                y += tap @ kernel[j]
+            else:
+                for k in range(g):
+                    y[..., k * fg:(k + 1) * fg] += tap[..., k * cg:(k + 1) * cg] @ kernel[j][
+                        :, k * fg:(k + 1) * fg]
+        if self.use_bias:
+            y = y + _param(self, "bias", x)
+        return self._restore(get_activation(self.activation)(y)), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(filters=self.filters, kernel_size=(self.kernel_size,),
+                      strides=(self.strides,), padding=self.padding,
+                      data_format=self.data_format, dilation_rate=(self.dilation_rate,),
+                      groups=self.groups, activation=self.activation, use_bias=self.use_bias)
+        return config
+
+
+class _Pooling1D(_Steps1D):
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(data_format, **kwargs)
+        name = type(self).__name__
+        self.pool_size = _one_int(pool_size, "pool_size", name)
+        self.strides = (self.pool_size if strides is None
+                        else _one_int(strides, "strides", name))
+        self.padding = _padding(padding, ("valid", "same"), name)
+
+    def _check_input_shape(self, shape) -> None:
+        super()._check_input_shape(shape)
+        steps = self._split(shape)[1]
+        if steps is not None and _out_len(steps, self.pool_size, self.strides,
+                                          self.padding) < 1:
+            raise ValueError(
+                f"input of {type(self).__name__} layer {self.name!r} has {steps} steps, fewer "
+                f"than pool_size {self.pool_size} (padding='valid'); got input shape "
+                f"{tuple(shape)}"
+            )
+
+    def compute_output_shape(self, input_shape):
+        batch, steps, channels = self._split(input_shape)
+        return self._shape(batch, _out_len(steps, self.pool_size, self.strides, self.padding),
+                           channels)
+
+    def _windows(self, x, fill):
+        """(batch, out, pool, channels) windows of x (channels last), padded with ``fill``,
+        and for 'same' the number of real steps in each window."""
+        xp = _backend.array_module(x)
+        steps = x.shape[1]
+        left, right = _pads(steps, self.pool_size, self.strides, self.padding)
+        out_len = _out_len(steps, self.pool_size, self.strides, self.padding)
+        if left or right:
+            x = xp.pad(x, ((0, 0), (left, right), (0, 0)), constant_values=fill)
+        stop = (out_len - 1) * self.strides + 1
+        taps = [x[:, j:j + stop:self.strides] for j in range(self.pool_size)]
+        starts = np.arange(out_len) * self.strides - left  # first step of each window
+        counts = (np.minimum(starts + self.pool_size, steps) - np.maximum(starts, 0))
+        return taps, counts
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._channels_last(self._prepare_input(inputs))
+        _drop_mask(self, mask)
+        return self._restore(self._pool(x)), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(pool_size=(self.pool_size,), padding=self.padding,
+                      strides=(self.strides,), data_format=self.data_format)
+        return config
+
+
+class MaxPooling1D(_Pooling1D):
+    """Keras ``MaxPooling1D``: the maximum over windows of ``pool_size`` steps."""
+
+    def _pool(self, x):
+        taps, _ = self._windows(x, -np.inf)
+        xp = _backend.array_module(x)
+        out = taps[0]
+        for tap in taps[1:]:
+            out = xp.maximum(out, tap)
+        return out
+
+
+class AveragePooling1D(_Pooling1D):
+    """Keras ``AveragePooling1D``: the mean over windows of ``pool_size`` steps (with
+    padding="same", over the real steps of each window)."""
+
+    def _pool(self, x):
+        taps, counts = self._windows(x, 0.0)
+        xp = _backend.array_module(x)
+        total = taps[0]
+        for tap in taps[1:]:
+            total = total + tap
+        return total / xp.asarray(counts.astype(x.dtype))[None, :, None]
+
+
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D

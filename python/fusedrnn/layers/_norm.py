@@ -1,0 +1,196 @@
+"""BatchNormalization (inference: the moving statistics) and LayerNormalization. Plain NumPy
+(CuPy for CuPy inputs). Both support masking as Keras does: the mask passes through."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _backend
+from ._base import Layer
+from ._core import _param
+from ._initializers import get_initializer
+
+__all__ = ["BatchNormalization", "LayerNormalization"]
+
+
+def _axes(axis, layer: str) -> list[int]:
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    for a in axes:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"{layer}: `axis` must be an integer or a list of integers; got "
+                            f"{axis!r}")
+    if not axes:
+        raise ValueError(f"{layer}: `axis` must name at least one axis")
+    return [int(a) for a in axes]
+
+
+class _Normalization(Layer):
+    """Shared: the normalized axes, epsilon, center/scale weights gamma and beta."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        name = type(self).__name__
+        self.axis = _axes(axis, name)
+        if not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
+            raise ValueError(f"{name}: `epsilon` must be a number >= 0; got {epsilon!r}")
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self._beta_init = get_initializer(beta_initializer, "beta_initializer")
+        self._gamma_init = get_initializer(gamma_initializer, "gamma_initializer")
+        self._rank = None
+
+    def _resolved_axes(self, rank: int) -> list[int]:
+        axes = []
+        for a in self.axis:
+            if not -rank <= a < rank or (a % rank) == 0:
+                raise ValueError(
+                    f"{type(self).__name__} layer {self.name!r}: axis {a} is not a feature axis "
+                    f"of an input of rank {rank} (axis 0 is the batch)"
+                )
+            axes.append(a % rank)
+        return sorted(set(axes))
+
+    def _param_shape(self, input_shape) -> tuple[int, ...]:
+        axes = self._resolved_axes(len(input_shape))
+        dims = [input_shape[a] for a in axes]
+        if any(d is None for d in dims):
+            raise ValueError(f"{type(self).__name__} needs known sizes on axes {self.axis}; got "
+                             f"input shape {tuple(input_shape)}")
+        return tuple(int(d) for d in dims)
+
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) < 2:
+            raise ValueError(f"input of {type(self).__name__} layer {self.name!r} must have "
+                             f"rank >= 2; got shape {tuple(shape)}")
+        if self.built:
+            if len(shape) != self._rank:
+                raise ValueError(
+                    f"input of {type(self).__name__} layer {self.name!r} must have rank "
+                    f"{self._rank} (as when it was built); got shape {tuple(shape)}"
+                )
+            axes = self._resolved_axes(len(shape))
+            want = self._expected_weight_shapes()[0] if self._param_names else None
+            got = tuple(shape[a] for a in axes)
+            if want is not None and any(g is not None and g != w for g, w in zip(got, want)):
+                raise ValueError(
+                    f"input of {type(self).__name__} layer {self.name!r} has sizes {got} on "
+                    f"axes {self.axis}, but the layer was built for {tuple(want)}; got input "
+                    f"shape {tuple(shape)}"
+                )
+
+    def _add_affine(self, input_shape):
+        """Create gamma (scale) and beta (center); returns their shape and the generator."""
+        shape = self._param_shape(input_shape)
+        rng = np.random.default_rng(0)
+        if self.scale:
+            self._add_weight("gamma", self._gamma_init(shape, rng), "gamma")
+        if self.center:
+            self._add_weight("beta", self._beta_init(shape, rng), "beta")
+        return shape, rng
+
+    def _broadcast(self, key: str, x):
+        """A weight shaped to broadcast against ``x``."""
+        axes = self._resolved_axes(x.ndim)
+        shape = [1] * x.ndim
+        for a in axes:
+            shape[a] = x.shape[a]
+        return _param(self, key, x).reshape(shape)
+
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(axis=self.axis[0] if len(self.axis) == 1 else list(self.axis),
+                      epsilon=self.epsilon, center=self.center, scale=self.scale)
+        return config
+
+
+class BatchNormalization(_Normalization):
+    """Keras ``BatchNormalization`` at inference:
+    ``(x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta``.
+
+    Weights: gamma, beta (when scale / center), moving_mean, moving_variance (not trainable).
+    Training-only arguments (momentum, renorm, synchronized, ...) are accepted.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, synchronized=False, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, fused=None, trainable=True, virtual_batch_size=None,
+                 adjustment=None, **kwargs):
+        if virtual_batch_size is not None or adjustment is not None:
+            raise ValueError("BatchNormalization: virtual_batch_size and adjustment are not "
+                             "supported")
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         trainable=trainable, **kwargs)
+        self.momentum = momentum
+        self._mean_init = get_initializer(moving_mean_initializer, "moving_mean_initializer")
+        self._var_init = get_initializer(moving_variance_initializer,
+                                         "moving_variance_initializer")
+
+    def build(self, input_shape) -> None:
+        shape, rng = self._add_affine(input_shape)
+        self._add_weight("moving_mean", self._mean_init(shape, rng), "moving_mean",
+                         trainable=False)
+        self._add_weight("moving_variance", self._var_init(shape, rng), "moving_variance",
+                         trainable=False)
+        self._rank = len(input_shape)
+        self.built = True
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        xp = _backend.array_module(x)
+        inv = 1 / xp.sqrt(self._broadcast("moving_variance", x) + x.dtype.type(self.epsilon))
+        if self.scale:
+            inv = inv * self._broadcast("gamma", x)
+        shift = -self._broadcast("moving_mean", x) * inv  # TensorFlow's order of operations
+        if self.center:
+            shift = shift + self._broadcast("beta", x)
+        return x * inv + shift, mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(momentum=self.momentum)
+        return config
+
+
+class LayerNormalization(_Normalization):
+    """Keras ``LayerNormalization``: each sample normalized over ``axis`` (mean and variance
+    of its values there), then ``* gamma + beta``. Weights: gamma, beta. Keras 3's deprecated
+    ``rms_scaling=True`` is not supported."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        if rms_scaling:
+            raise ValueError("LayerNormalization: rms_scaling=True (deprecated in Keras) is not "
+                             "supported")
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         **kwargs)
+
+    def build(self, input_shape) -> None:
+        self._add_affine(input_shape)
+        self._rank = len(input_shape)
+        self.built = True
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        xp = _backend.array_module(x)
+        axes = tuple(self._resolved_axes(x.ndim))
+        mean = xp.mean(x, axis=axes, keepdims=True)
+        variance = xp.mean((x - mean) ** 2, axis=axes, keepdims=True)
+        inv = 1 / xp.sqrt(variance + x.dtype.type(self.epsilon))
+        if self.scale:
+            inv = inv * self._broadcast("gamma", x)
+        shift = -mean * inv  # Keras's order of operations
+        if self.center:
+            shift = shift + self._broadcast("beta", x)
+        return x * inv + shift, mask

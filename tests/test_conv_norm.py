@@ -1,0 +1,240 @@
+"""Conv1D, MaxPooling1D, AveragePooling1D, BatchNormalization, LayerNormalization, Reshape and
+Permute against loops written from their definitions (the golden files check them against
+Keras), plus bad input."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from fusedrnn.layers import (
+    LSTM,
+    AveragePooling1D,
+    BatchNormalization,
+    Conv1D,
+    Dense,
+    Embedding,
+    Input,
+    LayerNormalization,
+    Masking,
+    MaxPooling1D,
+    Permute,
+    Reshape,
+)
+from fusedrnn.models import Sequential
+from tolerances import assert_close
+
+rng = np.random.default_rng(0)
+
+
+def tf_padding(steps, span, stride, padding):
+    """TensorFlow's rule: 'same' gives ceil(steps / stride) outputs, the padding split with
+    the extra step on the right; 'causal' pads span - 1 steps on the left."""
+    if padding == "valid":
+        return 0, 0, (steps - span) // stride + 1
+    if padding == "causal":
+        return span - 1, 0, (steps - 1) // stride + 1
+    out = math.ceil(steps / stride)
+    total = max((out - 1) * stride + span - steps, 0)
+    return total // 2, total - total // 2, out
+
+
+def conv_by_definition(x, kernel, bias, stride, dilation, padding, groups):
+    batch, steps, channels = x.shape
+    k, cg, filters = kernel.shape
+    left, _, out = tf_padding(steps, dilation * (k - 1) + 1, stride, padding)
+    fg = filters // groups
+    y = np.zeros((batch, out, filters))
+    for b, t, f in itertools.product(range(batch), range(out), range(filters)):
+        g = f // fg
+        total = 0.0
+        for j in range(k):
+            step = t * stride + j * dilation - left  # zeros outside the input
+            if 0 <= step < steps:
+                total += x[b, step, g * cg:(g + 1) * cg] @ kernel[j, :, f]
+        y[b, t, f] = total + (bias[f] if bias is not None else 0.0)
+    return y
+
+
+@pytest.mark.parametrize(("kernel_size", "stride", "dilation"), [
+    (1, 1, 1), (3, 1, 1), (4, 2, 1), (2, 3, 1), (3, 1, 2), (2, 1, 3)])
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("steps", [7, 8])
+def test_conv1d_matches_the_definition(kernel_size, stride, dilation, padding, groups, steps):
+    x = rng.normal(size=(2, steps, 4)).astype(np.float32)
+    layer = Conv1D(6, kernel_size, strides=stride, dilation_rate=dilation, padding=padding,
+                   groups=groups, use_bias=groups == 1)
+    y = layer(x)
+    w = layer.get_weights()
+    assert w[0].shape == (kernel_size, 4 // groups, 6)
+    want = conv_by_definition(x.astype(np.float64), w[0].astype(np.float64),
+                              w[1] if len(w) > 1 else None, stride, dilation, padding, groups)
+    assert_close(y, want, what="conv")
+    assert layer.compute_output_shape((None, steps, 4)) == (None, want.shape[1], 6)
+
+
+def test_conv1d_activation_channels_first_and_variable_length():
+    x = rng.normal(size=(2, 6, 3)).astype(np.float32)
+    last = Conv1D(4, 3, activation="relu", padding="same")
+    y = last(x)
+    first = Conv1D(4, 3, activation="relu", padding="same", data_format="channels_first")
+    first.build((None, 3, 6))
+    first.set_weights(last.get_weights())
+    got = first(x.transpose(0, 2, 1))
+    assert got.flags.c_contiguous
+    np.testing.assert_allclose(got, y.transpose(0, 2, 1), rtol=1e-6, atol=1e-6)
+    assert (y >= 0).all()
+    model = Sequential([Input((None, 3)), last])  # the steps unknown until the call
+    assert model.predict(x[:, :5], verbose=0).shape == (2, 5, 4)
+
+
+def pool_by_definition(x, size, stride, padding, reduce):
+    steps = x.shape[1]
+    left, _, out = tf_padding(steps, size, stride, padding)
+    windows = []
+    for t in range(out):
+        lo, hi = max(t * stride - left, 0), min(t * stride - left + size, steps)
+        windows.append(reduce(x[:, lo:hi], axis=1))  # padding is not a value
+    return np.stack(windows, axis=1)
+
+
+@pytest.mark.parametrize(("cls", "reduce"), [(MaxPooling1D, np.max), (AveragePooling1D, np.mean)])
+@pytest.mark.parametrize(("size", "stride"), [(2, None), (3, 1), (3, 2), (2, 3), (1, 1)])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("steps", [7, 8])
+def test_pooling_matches_the_definition(cls, reduce, size, stride, padding, steps):
+    x = rng.normal(size=(3, steps, 2)).astype(np.float32) - 2.0  # all negative: pads not 0
+    layer = cls(size, strides=stride, padding=padding)
+    want = pool_by_definition(x.astype(np.float64), size, stride or size, padding, reduce)
+    assert_close(layer(x), want, what=cls.__name__)
+    assert layer.compute_output_shape((None, steps, 2)) == (None, want.shape[1], 2)
+    first = cls(size, strides=stride, padding=padding, data_format="channels_first")
+    assert_close(first(x.transpose(0, 2, 1)), want.transpose(0, 2, 1), what="channels_first")
+
+
+def test_conv_and_pooling_drop_a_mask_with_keras_warning():
+    tokens = np.array([[3, 4, 0, 0], [1, 2, 3, 4]])
+    for layer in (Conv1D(2, 2), MaxPooling1D(2), AveragePooling1D(2), Reshape((8, 1)),
+                  Permute((2, 1))):
+        model = Sequential([Input((4,)), Embedding(5, 2, mask_zero=True), layer])
+        with pytest.warns(UserWarning, match="does not support masking"):
+            out = model(tokens)
+        assert out.shape[0] == 2
+
+
+def test_batch_normalization_is_its_formula_and_keeps_the_mask():
+    x = rng.normal(size=(3, 5, 4)).astype(np.float32)
+    bn = BatchNormalization(epsilon=0.01)
+    bn.build(x.shape)
+    gamma, beta = rng.normal(size=4), rng.normal(size=4)
+    mean, var = rng.normal(size=4), rng.uniform(0.5, 2, size=4)
+    bn.set_weights([gamma, beta, mean, var])
+    want = (x - mean) / np.sqrt(var + 0.01) * gamma + beta
+    assert_close(bn(x), want, what="batch norm")
+    assert [w.name for w in bn.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
+    assert [w.name for w in bn.trainable_weights] == ["gamma", "beta"]
+    assert [w.name for w in bn.non_trainable_weights] == ["moving_mean", "moving_variance"]
+    plain = BatchNormalization(center=False, scale=False, axis=1)
+    plain.build((None, 5, 4))
+    plain.set_weights([mean[:1].repeat(5), var[:1].repeat(5)])
+    assert_close(plain(x), (x - mean[0]) / np.sqrt(var[0] + 1e-3), what="axis=1")
+    out, mask = bn._forward(x, mask=np.ones((3, 5), bool))
+    assert mask is not None
+    assert mask.shape == (3, 5)
+
+
+@pytest.mark.parametrize("axis", [-1, 1, [1, 2]])
+def test_layer_normalization_is_its_formula(axis):
+    x = rng.normal(size=(2, 3, 4)).astype(np.float32) * 3 + 1
+    ln = LayerNormalization(axis=axis, epsilon=1e-2)
+    ln.build(x.shape)
+    axes = tuple(a % 3 for a in (axis if isinstance(axis, list) else [axis]))
+    shape = [1, 1, 1]
+    for a in axes:
+        shape[a] = x.shape[a]
+    gamma, beta = rng.normal(size=shape[1:]), rng.normal(size=shape[1:])
+    ln.set_weights([gamma.reshape([x.shape[a] for a in axes]),
+                    beta.reshape([x.shape[a] for a in axes])])
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=axes, keepdims=True)
+    var = ((x64 - mean) ** 2).mean(axis=axes, keepdims=True)
+    want = (x64 - mean) / np.sqrt(var + 1e-2) * gamma.reshape(shape) + beta.reshape(shape)
+    assert_close(ln(x), want, what=f"layer norm axis={axis}")
+
+
+def test_summary_counts_moving_statistics_as_non_trainable():
+    model = Sequential([Input((5, 3)), LSTM(4, return_sequences=True), BatchNormalization(),
+                        LayerNormalization(), Dense(2)])
+    rows = []
+    model.summary(print_fn=rows.append)
+    lstm, bn, ln, dense = 4 * (3 * 4 + 4 * 4 + 4), 4 * 4, 2 * 4, 4 * 2 + 2
+    assert f"Total params: {lstm + bn + ln + dense:,}" in rows
+    assert f"Non-trainable params: {2 * 4:,}" in rows
+    assert len(model.trainable_weights) == len(model.weights) - 2
+
+
+def test_reshape_and_permute():
+    x = rng.normal(size=(2, 6, 4)).astype(np.float32)
+    np.testing.assert_array_equal(Reshape((3, 8))(x), x.reshape(2, 3, 8))
+    np.testing.assert_array_equal(Reshape((-1, 2))(x), x.reshape(2, 12, 2))
+    np.testing.assert_array_equal(Permute((2, 1))(x), x.transpose(0, 2, 1))
+    assert Reshape((-1, 2)).compute_output_shape((None, None, 4)) == (None, None, 2)
+    assert Permute((2, 1)).compute_output_shape((None, 6, 4)) == (None, 4, 6)
+
+
+def test_masking_then_norms_keeps_the_mask_for_the_rnn():
+    """Masked steps of the input stay masked for the LSTM after two normalization layers."""
+    x = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    x[0, 3:] = 0.0
+    model = Sequential([Input((5, 3)), Masking(), BatchNormalization(), LayerNormalization(),
+                        LSTM(3)])
+    short = Sequential([Input((3, 3)), Masking(), BatchNormalization(), LayerNormalization(),
+                        LSTM(3)])
+    short.set_weights(model.get_weights())
+    # the padded sample's last output is the one after its 3 real steps
+    np.testing.assert_allclose(model(x)[0], short(x[:1, :3])[0], rtol=1e-6, atol=1e-6)
+
+
+def test_bad_arguments_and_inputs_are_named():
+    with pytest.raises(ValueError, match="padding"):
+        Conv1D(2, 3, padding="full")
+    with pytest.raises(ValueError, match="padding"):
+        MaxPooling1D(2, padding="causal")
+    with pytest.raises(ValueError, match="kernel_size"):
+        Conv1D(2, 0)
+    with pytest.raises(ValueError, match="strides"):
+        MaxPooling1D(2, strides=0)
+    with pytest.raises(ValueError, match="dilation_rate"):
+        Conv1D(2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="multiple of groups"):
+        Conv1D(3, 2, groups=2)
+    with pytest.raises(ValueError, match="not a multiple of groups"):
+        Conv1D(4, 2, groups=2)(np.zeros((1, 5, 3), np.float32))
+    with pytest.raises(ValueError, match="fewer than the kernel's span 5"):
+        Conv1D(2, 3, dilation_rate=2)(np.zeros((1, 4, 3), np.float32))
+    with pytest.raises(ValueError, match="fewer than pool_size 3"):
+        MaxPooling1D(3)(np.zeros((1, 2, 3), np.float32))
+    conv = Conv1D(2, 2)
+    conv(np.zeros((1, 4, 3), np.float32))
+    with pytest.raises(ValueError, match="has 5 channels, but the layer was built for 3"):
+        conv(np.zeros((1, 4, 5), np.float32))
+    with pytest.raises(ValueError, match="rank 3"):
+        conv(np.zeros((4, 3), np.float32))
+    with pytest.raises(ValueError, match="rms_scaling"):
+        LayerNormalization(rms_scaling=True)
+    with pytest.raises(ValueError, match="axis 0 is the batch"):
+        BatchNormalization(axis=0)(np.zeros((2, 3), np.float32))
+    bn = BatchNormalization()
+    bn(np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"sizes \(4,\) on axes \[-1\].*built for \(3,\)"):
+        bn(np.zeros((2, 4), np.float32))
+    with pytest.raises(ValueError, match="values per sample"):
+        Reshape((5, 5))(np.zeros((2, 6, 4), np.float32))
+    with pytest.raises(ValueError, match="at most one -1"):
+        Reshape((-1, -1))
+    with pytest.raises(ValueError, match="permutation"):
+        Permute((1, 3))
