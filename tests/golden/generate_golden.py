@@ -654,6 +654,22 @@ case("func_stacked_cells_seq2seq", "seq2seq with stacked cells: encoder RNN([LST
             {"id": "top", "layer": L("Dense", units=2), "inputs": "enc:0"}],
      outputs=["out", "top"])
 
+case("func_timedistributed_cnn_lstm", "time-series CNN-LSTM: (batch, subsequences, steps, "
+     "features) -> TimeDistributed(Conv1D relu) -> TimeDistributed(MaxPooling1D same) -> "
+     "TimeDistributed(Flatten) -> LSTM -> Dense", "functional",
+     inputs=[model_input("series", (3, 4, 2))],
+     nodes=[{"id": "conv", "layer": L("TimeDistributed", layer=L("Conv1D", filters=5,
+                                                                  kernel_size=2,
+                                                                  activation="relu")),
+             "inputs": "series"},
+            {"id": "pool", "layer": L("TimeDistributed",
+                                      layer=L("MaxPooling1D", pool_size=2, padding="same")),
+             "inputs": "conv"},
+            {"id": "flat", "layer": L("TimeDistributed", layer=L("Flatten")), "inputs": "pool"},
+            {"id": "lstm", "layer": L("LSTM", units=4), "inputs": "flat"},
+            {"id": "out", "layer": L("Dense", units=1), "inputs": "lstm"}],
+     outputs=["out"])
+
 
 # ----------------------------------------------------------------------------------------------
 # Keras side
