@@ -167,6 +167,29 @@ def test_cell_call_is_one_step(kind):
     assert_close(zero_h, zero_want, what="output from zero states")
 
 
+@pytest.mark.parametrize("kind", ["simple_rnn", "gru", "lstm"])
+def test_a_layers_cell_steps_through_the_layers_sequence(kind):
+    """layer.cell (Keras 3) holds the layer's own weights; stepping it over the sequence gives
+    the layer's outputs, and new weights set on the layer reach it."""
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    layer = LAYER_CLASSES[kind](4, return_sequences=True, return_state=True)
+    layer.build(x.shape)
+    for seed in (15, 16):  # the second round: weights changed after the cell was used
+        rng_weights(layer, seed=seed)
+        out, *final = layer(x)
+        cell = layer.cell
+        assert cell is layer.cell
+        assert isinstance(cell, CELL_CLASSES[kind])
+        np.testing.assert_array_equal(cell.kernel.numpy(), layer.get_weights()[0])
+        states = [np.zeros((2, 4), np.float32)] * NUM_STATES[kind]
+        for t in range(5):
+            h, states = cell(x[:, t], states)
+            assert_close(h, out[:, t], what=f"step {t}")
+        for a, b in zip(states, final):
+            assert_close(a, b, what="final state")
+
+
 def test_cell_properties_and_weights():
     cell = LSTMCell(3, recurrent_activation="hard_sigmoid", unit_forget_bias=False)
     assert (cell.units, cell.state_size, cell.output_size) == (3, [3, 3], 3)

@@ -9,7 +9,8 @@ Custom cell classes (Python code in ``call``) are not supported.
 
 Weights live in the cells, in Keras's order (each cell's kernel, recurrent_kernel, bias), so
 ``rnn.get_weights()`` and Keras files line up with Keras's. Calling a cell directly runs one
-step: ``h, [h, c] = lstm_cell(x_t, [h, c])``.
+step: ``h, [h, c] = lstm_cell(x_t, [h, c])``. ``LSTM(...).cell`` (Keras 3's attribute) is a
+cell over that layer's own weights.
 
 Outputs with ``return_state=True``: one cell gives ``[output, *states]``, as ``LSTM``; a stack
 gives ``[output, states of cell 0, states of cell 1, ...]`` where a cell with two states (LSTM)
@@ -218,6 +219,15 @@ class LSTMCell(_Cell):
         return self._layer.unit_forget_bias
 
 
+def cell_view(layer: RNNLayer) -> _Cell:
+    """A cell over the weights of an existing SimpleRNN, GRU or LSTM layer (its ``cell``)."""
+    cls = {SimpleRNN: SimpleRNNCell, GRU: GRUCell, LSTM: LSTMCell}[type(layer)]
+    cell = cls.__new__(cls)
+    Layer.__init__(cell, name=f"{cls._base_name()}", dtype=layer.dtype)
+    cell._layer = layer
+    return cell
+
+
 def _check_cells(cells, what: str) -> list[_Cell]:
     cells = list(cells)
     if not cells:
@@ -346,7 +356,7 @@ class RNN(RNNLayer):
                 f"unrecognized keyword arguments passed to RNN: {misplaced} (they configure "
                 "the cell: pass them to the cell's constructor)"
             )
-        self.cell = cell
+        self._given_cell = cell
         self._cells: list[_Cell] = cells
         self._stacked = isinstance(cell, StackedRNNCells)
         self._sole = cells[0]._layer if len(cells) == 1 else None  # runs a one-cell RNN
@@ -355,6 +365,11 @@ class RNN(RNNLayer):
                          stateful=stateful, zero_output_for_mask=zero_output_for_mask,
                          training_only={"unroll": unroll}, **kwargs)
         self._num_states = sum(c._num_states for c in cells)
+
+    @property
+    def cell(self):
+        """The cell given (a list of cells became a StackedRNNCells)."""
+        return self._given_cell
 
     @property
     def _one_kernel(self) -> bool:

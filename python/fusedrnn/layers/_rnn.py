@@ -94,6 +94,17 @@ class RNNLayer(Layer):
     _one_kernel = True
 
     @property
+    def cell(self):
+        """The layer's cell, as Keras 3's ``layer.cell``: the same weights (``cell.kernel``),
+        and ``cell(x_t, states)`` runs one step."""
+        from ._cells import cell_view
+
+        view = self.__dict__.get("_cell_view")
+        if view is None:
+            view = self.__dict__["_cell_view"] = cell_view(self)
+        return view
+
+    @property
     def state_size(self):
         return self.units if self._num_states == 1 else [self.units] * self._num_states
 
