@@ -579,6 +579,32 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def check_parts_weights(owner: Layer, names: list[str], parts, weights) -> list:
+    """``weights`` as a list, checked against the shapes of ``parts`` (the layers or cells a
+    composite layer holds, in order; ``names`` one per array): ValueError naming every expected
+    shape when the count or a shape is wrong, before anything is set."""
+    if not owner.built:
+        raise ValueError(
+            f"layer {owner.name!r} is not built yet; call it on an input (or give it an "
+            "input shape) before set_weights()"
+        )
+    weights = list(weights)
+    expected = [tuple(s) for part in parts for s in part._expected_weight_shapes()]
+    if len(weights) != len(expected):
+        raise ValueError(
+            f"layer {owner.name!r} expects {len(expected)} weight arrays "
+            f"{_describe(names, expected)}, but set_weights received {len(weights)}"
+        )
+    for i, (w, shape, name) in enumerate(zip(weights, expected, names)):
+        got = tuple(np.shape(_backend.to_numpy(w)))
+        if got != shape:
+            raise ValueError(
+                f"layer {owner.name!r}: weight {i} ({name}) has shape {got}, expected "
+                f"{shape}; expected shapes {_describe(names, expected)}"
+            )
+    return weights
+
+
 def set_parts_weights(parts, weights: list) -> None:
     """Give each part (layers or cells, in order) its share of ``weights``, already checked
     against all of their shapes."""

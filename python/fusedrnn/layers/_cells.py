@@ -26,7 +26,13 @@ import inspect
 import numpy as np
 
 from .. import _backend
-from ._base import Layer, as_float_array, has_symbolic, set_parts_weights
+from ._base import (
+    Layer,
+    as_float_array,
+    check_parts_weights,
+    has_symbolic,
+    set_parts_weights,
+)
 from ._rnn import _TRAINING_ONLY, GRU, LSTM, RNNLayer, SimpleRNN
 
 __all__ = ["GRUCell", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells"]
@@ -223,7 +229,7 @@ def cell_view(layer: RNNLayer) -> _Cell:
     """A cell over the weights of an existing SimpleRNN, GRU or LSTM layer (its ``cell``)."""
     cls = {SimpleRNN: SimpleRNNCell, GRU: GRUCell, LSTM: LSTMCell}[type(layer)]
     cell = cls.__new__(cls)
-    Layer.__init__(cell, name=f"{cls._base_name()}", dtype=layer.dtype)
+    Layer.__init__(cell, name=cls._base_name(), dtype=layer.dtype)
     cell._layer = layer
     return cell
 
@@ -312,28 +318,8 @@ def _serialize(layer) -> dict:
 
 def _set_cell_weights(owner, cells, weights) -> None:
     """Check every array against the cells' shapes, then set each cell's share."""
-    if not owner.built:
-        raise ValueError(
-            f"layer {owner.name!r} is not built yet; call it on an input (or give it an input "
-            "shape) before set_weights()"
-        )
-    weights = list(weights)
     names = [f"{c.name}/{n}" for c in cells for _, n in c._param_names]
-    expected = [tuple(s) for c in cells for s in c._expected_weight_shapes()]
-    described = "[" + ", ".join(f"{n} {s}" for n, s in zip(names, expected)) + "]"
-    if len(weights) != len(expected):
-        raise ValueError(
-            f"layer {owner.name!r} expects {len(expected)} weight arrays {described}, but "
-            f"set_weights received {len(weights)}"
-        )
-    for i, (w, shape, name) in enumerate(zip(weights, expected, names)):
-        got = tuple(np.shape(_backend.to_numpy(w)))
-        if got != shape:
-            raise ValueError(
-                f"layer {owner.name!r}: weight {i} ({name}) has shape {got}, expected {shape}; "
-                f"expected shapes {described}"
-            )
-    set_parts_weights(cells, weights)
+    set_parts_weights(cells, check_parts_weights(owner, names, cells, weights))
 
 
 class RNN(RNNLayer):
@@ -373,7 +359,7 @@ class RNN(RNNLayer):
 
     @property
     def _one_kernel(self) -> bool:
-        return len(self._cells) == 1
+        return self._sole is not None
 
     @property
     def state_size(self):
@@ -418,9 +404,9 @@ class RNN(RNNLayer):
         pass
 
     def _get_packed(self, device: str):
-        if len(self._cells) != 1:
+        if self._sole is None:
             raise RuntimeError("a stack of cells has one packed kernel per cell")
-        return self._cells[0]._layer._get_packed(device)
+        return self._sole._get_packed(device)
 
     # running: one fused layer per cell over the whole sequence
     def _run(self, x, mask, initial_state, device):

@@ -64,6 +64,20 @@ def _pads(steps: int, window: int, stride: int, padding: str) -> tuple[int, int]
     return total // 2, total - total // 2
 
 
+def _taps(x, count: int, spacing: int, span: int, stride: int, padding: str, fill=0.0):
+    """The strided views of (padded) ``x`` (batch, steps, channels) that a window op reads:
+    tap ``j`` holds step ``j * spacing`` of every output window. Returns (taps, left padding,
+    output length)."""
+    xp = _backend.array_module(x)
+    steps = x.shape[1]
+    left, right = _pads(steps, span, stride, padding)
+    out_len = _out_len(steps, span, stride, padding)
+    if left or right:
+        x = xp.pad(x, ((0, 0), (left, right), (0, 0)), constant_values=fill)
+    stop = (out_len - 1) * stride + 1
+    return [x[:, j * spacing:j * spacing + stop:stride] for j in range(count)], left, out_len
+
+
 class _Steps1D(Layer):
     """Shared by the 1-D layers: rank-3 input, channels first or last, mask dropped."""
 
@@ -141,7 +155,6 @@ class Conv1D(_Steps1D):
         self.input_spec_dim = int(channels)
         self.built = True
 
-
     def _check_input_shape(self, shape) -> None:
         super()._check_input_shape(shape)
         _, steps, channels = self._split(shape)
@@ -165,18 +178,13 @@ class Conv1D(_Steps1D):
         x = self._channels_last(self._prepare_input(inputs))
         _drop_mask(self, mask)
         xp = _backend.array_module(x)
-        batch, steps, channels = x.shape
-        left, right = _pads(steps, self._span, self.strides, self.padding)
-        if left or right:
-            x = xp.pad(x, ((0, 0), (left, right), (0, 0)))
-        out_len = _out_len(steps, self._span, self.strides, self.padding)
+        batch, _, channels = x.shape
+        taps, _, out_len = _taps(x, self.kernel_size, self.dilation_rate, self._span,
+                                 self.strides, self.padding)
         kernel = _param(self, "kernel", x)
         g, cg, fg = self.groups, channels // self.groups, self.filters // self.groups
         y = xp.zeros((batch, out_len, self.filters), x.dtype)
-        stop = (out_len - 1) * self.strides + 1
-        for j in range(self.kernel_size):  # one matrix product per kernel tap
-            start = j * self.dilation_rate
-            tap = x[:, start:start + stop:self.strides]
+        for j, tap in enumerate(taps):  # one matrix product per kernel tap
             if g == 1:
                 y += tap @ kernel[j]
             else:
@@ -223,18 +231,12 @@ class _Pooling1D(_Steps1D):
                            channels)
 
     def _windows(self, x, fill):
-        """(batch, out, pool, channels) windows of x (channels last), padded with ``fill``,
-        and for 'same' the number of real steps in each window."""
-        xp = _backend.array_module(x)
-        steps = x.shape[1]
-        left, right = _pads(steps, self.pool_size, self.strides, self.padding)
-        out_len = _out_len(steps, self.pool_size, self.strides, self.padding)
-        if left or right:
-            x = xp.pad(x, ((0, 0), (left, right), (0, 0)), constant_values=fill)
-        stop = (out_len - 1) * self.strides + 1
-        taps = [x[:, j:j + stop:self.strides] for j in range(self.pool_size)]
+        """The window taps of x (channels last, see ``_taps``), padded with ``fill``, and the
+        number of real steps in each window."""
+        taps, left, out_len = _taps(x, self.pool_size, 1, self.pool_size, self.strides,
+                                    self.padding, fill)
         starts = np.arange(out_len) * self.strides - left  # first step of each window
-        counts = (np.minimum(starts + self.pool_size, steps) - np.maximum(starts, 0))
+        counts = np.minimum(starts + self.pool_size, x.shape[1]) - np.maximum(starts, 0)
         return taps, counts
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):

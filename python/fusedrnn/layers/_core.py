@@ -90,7 +90,6 @@ class Dense(Layer):
         self.input_spec_dim = int(input_dim)
         self.built = True
 
-
     def _check_input_shape(self, shape) -> None:
         if len(shape) < 2:
             raise ValueError(
@@ -153,7 +152,6 @@ class Embedding(Layer):
         self._add_weight("embeddings", self._init((self.input_dim, self.output_dim), rng),
                          "embeddings")
         self.built = True
-
 
     def _check_input_shape(self, shape) -> None:
         if len(shape) < 1:

@@ -102,7 +102,6 @@ class _Normalization(Layer):
             shape[a] = x.shape[a]
         return _param(self, key, x).reshape(shape)
 
-
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(axis=self.axis[0] if len(self.axis) == 1 else list(self.axis),

@@ -17,7 +17,9 @@ from ._base import (
     activation_name,
     as_float_array,
     check_mask,
+    check_parts_weights,
     flatten,
+    set_parts_weights,
 )
 from ._initializers import get_initializer
 
@@ -564,33 +566,10 @@ class Bidirectional(Layer):
                 + self.backward_layer._expected_weight_shapes())
 
     def set_weights(self, weights) -> None:
-        if not self.built:
-            raise ValueError(
-                f"layer {self.name!r} is not built yet; call it on an input (or give it an "
-                "input shape) before set_weights()"
-            )
-        weights = list(weights)
-        n_fw = len(self.forward_layer._param_names)
-        expected = self._expected_weight_shapes()
         names = ([f"forward {n}" for _, n in self.forward_layer._param_names]
                  + [f"backward {n}" for _, n in self.backward_layer._param_names])
-        if len(weights) != len(expected):
-            desc = ", ".join(f"{n} {tuple(s)}" for n, s in zip(names, expected))
-            raise ValueError(
-                f"layer {self.name!r} expects {len(expected)} weight arrays [{desc}], but "
-                f"set_weights received {len(weights)}"
-            )
-        # validate everything before changing anything
-        for i, (w, shape, name) in enumerate(zip(weights, expected, names)):
-            if np.shape(_backend.to_numpy(w)) != tuple(shape):
-                desc = ", ".join(f"{n} {tuple(s)}" for n, s in zip(names, expected))
-                raise ValueError(
-                    f"layer {self.name!r}: weight {i} ({name}) has shape "
-                    f"{np.shape(_backend.to_numpy(w))}, expected {tuple(shape)}; expected "
-                    f"shapes [{desc}]"
-                )
-        self.forward_layer.set_weights(weights[:n_fw])
-        self.backward_layer.set_weights(weights[n_fw:])
+        parts = [self.forward_layer, self.backward_layer]
+        set_parts_weights(parts, check_parts_weights(self, names, parts, weights))
 
     def count_params(self) -> int:
         if not self.built:
