@@ -361,6 +361,8 @@ def test_get_config_round_trip():
     assert cells[0]["config"]["reset_after"] is False
     assert cells[0]["config"]["name"] == "g"
     assert cells[1]["config"]["activation"] == "relu"
+    assert config["unroll"] is False
+    assert RNN(GRUCell(2), unroll=True).get_config()["unroll"] is True  # kept, no effect
     clone = rnn._clone(name="copy")
     assert clone.name == "copy"
     assert clone.go_backwards

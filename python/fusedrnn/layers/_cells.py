@@ -443,7 +443,7 @@ class RNN(RNNLayer):
         config = Layer.get_config(self)
         config.update(
             return_sequences=self.return_sequences, return_state=self.return_state,
-            go_backwards=self.go_backwards, stateful=self.stateful, unroll=False,
+            go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,
             zero_output_for_mask=self.zero_output_for_mask, cell=_serialize(self.cell),
             device=self.device)
         return config
