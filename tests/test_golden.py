@@ -23,7 +23,12 @@ import pytest
 pytestmark = pytest.mark.filterwarnings("ignore:.*does not support masking:UserWarning")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden"))
-from wiring import build_functional, build_sequential, make_layer  # noqa: E402
+from wiring import (  # noqa: E402
+    build_functional,
+    build_sequential,
+    make_layer,
+    stateful_layers,
+)
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "data" / "golden"
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.npz"))
@@ -129,10 +134,9 @@ def build_model(case: GoldenCase):
 
 
 def reset_stateful_layers(model) -> None:
-    # A model (it has predict) resets each stateful layer; a single layer resets itself.
-    for layer in model.layers if hasattr(model, "predict") else [model]:
-        if getattr(layer, "stateful", False):
-            layer.reset_states()
+    # Each stateful layer of a model (of the models it holds too); a single layer itself.
+    for layer in stateful_layers(model):
+        layer.reset_states()
 
 
 def flatten(out) -> list[np.ndarray]:

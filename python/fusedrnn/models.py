@@ -4,6 +4,12 @@
 ``predict``, direct calls, ``get_weights``/``set_weights``, ``get_layer`` and ``summary()`` in
 the Keras 2 text form that Keras tutorials show. Models run inference only: ``compile`` is
 accepted and does nothing; ``fit`` raises.
+
+A model is also a layer, as in Keras: it can be called on ``Input`` tensors inside another
+model (``Model(x, head(encoder(x)))``), added to a Sequential, shared, or wrapped in
+``TimeDistributed``. It then counts as one layer of the outer model (its weights are its
+layers' weights) and passes masks through: its input's mask reaches its first layers, and its
+outputs carry the masks its layers give them.
 """
 
 from __future__ import annotations
@@ -208,7 +214,7 @@ def _check_positive_int(name: str, value) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-class Model:
+class Model(Layer):
     """A functional model: ``Model(inputs, outputs)``.
 
     ``inputs``: an ``Input(...)`` tensor, a list of them, or a dict of them (then calls take a
@@ -218,14 +224,12 @@ class Model:
     or a dict keyed by input name.
     """
 
-    _default_model_name = "model"
-
     def __init__(self, inputs=None, outputs=None, name: str | None = None, trainable=True,
                  **kwargs):
         if kwargs:
             raise TypeError(f"unrecognized keyword arguments passed to Model: {sorted(kwargs)}")
-        self.name = name if name is not None else self._default_model_name
-        self.trainable = trainable
+        # Default names as Keras: "model" (Keras 2's name of a functional model), "sequential".
+        super().__init__(name=name, trainable=trainable)
         self._input_tensors: list[KerasTensor] = []
         self._input_keys: list | None = None  # the keys of dict inputs
         self._output_tensors: list[KerasTensor] = []
@@ -289,6 +293,10 @@ class Model:
     def built(self) -> bool:
         return bool(self._input_tensors)
 
+    @built.setter
+    def built(self, value) -> None:  # a model is built when it has a graph
+        pass
+
     @property
     def layers(self) -> list[Layer]:
         return list(self._layers)
@@ -341,7 +349,10 @@ class Model:
         out = self.output
         if isinstance(out, dict):
             return {k: t.shape for k, t in out.items()}
-        return out.shape if isinstance(out, KerasTensor) else [t.shape for t in out]
+        if isinstance(out, KerasTensor):
+            return out.shape
+        shapes = [t.shape for t in out]
+        return shapes[0] if len(shapes) == 1 else shapes  # outputs=[t]: as Keras, t's shape
 
     def _require_built(self) -> None:
         if not self.built:
@@ -450,9 +461,23 @@ class Model:
             for layer in chain:
                 x, mask = layer._forward(x, training=training, mask=mask)
             return x if self._output_keys is None else self._structured([x], self._output_keys)
+        outputs, _ = self._execute(x, None, training)
+        return self._structured(outputs, self._output_keys)
+
+    def _execute(self, x, masks, training) -> tuple[list, list]:
+        """Run the graph on checked input(s) with their masks (None, or one per input):
+        returns the outputs and their masks, each a list in the order of ``outputs``."""
+        self._require_built()
+        chain = self._chain
+        if chain is not None:
+            mask = None if masks is None else masks[0]
+            for layer in chain:
+                x, mask = layer._forward(x, training=training, mask=mask)
+            return [x], [mask]
         feeds = x if len(self._input_tensors) > 1 else [x]
+        masks = [None] * len(feeds) if masks is None else masks
         values: dict[int, tuple] = {
-            id(t): (value, None) for t, value in zip(self._input_tensors, feeds)}
+            id(t): (value, m) for t, value, m in zip(self._input_tensors, feeds, masks)}
         for node in self._nodes:
             layer = node.layer
             if isinstance(layer, InputLayer):
@@ -466,17 +491,157 @@ class Model:
             kwargs = {k: _resolve(v, values) for k, v in node.kwargs.items()}
             if "mask" in kwargs or node.implicit_mask:
                 kwargs.setdefault("mask", mask_in)
-                outs, masks = layer._forward(x_in, training=training, **kwargs)
+                outs, out_masks = layer._forward(x_in, training=training, **kwargs)
             else:  # computed without the input's mask, which its outputs carry (Keras 3)
                 outs, _ = layer._forward(x_in, training=training, **kwargs)
-                masks = layer._output_masks(mask_in)
+                out_masks = layer._output_masks(mask_in)
             if layer._multi_output():
-                for t, o, m in zip(node.outputs, outs, masks):
+                if isinstance(outs, dict):  # a nested model's dict outputs
+                    outs, out_masks = list(outs.values()), list(out_masks.values())
+                for t, o, m in zip(node.outputs, outs, out_masks):
                     values[id(t)] = (o, m)
             else:
-                values[id(node.outputs[0])] = (outs, masks)
-        return self._structured([values[id(t)][0] for t in self._output_tensors],
-                                self._output_keys)
+                values[id(node.outputs[0])] = (outs, out_masks)
+        return ([values[id(t)][0] for t in self._output_tensors],
+                [values[id(t)][1] for t in self._output_tensors])
+
+    # ----------------------------------------------------------- as a layer of another model
+    def _multi_output(self) -> bool:
+        return len(self._output_tensors) > 1 or self._output_keys is not None
+
+    def _structured_outputs(self, items: list):
+        """One item per output, as calling the model returns its outputs."""
+        if self._output_keys is not None:
+            return dict(zip(self._output_keys, items))
+        return items if self._multi_output() else items[0]
+
+    def _expected_weight_shapes(self) -> list[tuple[int, ...]]:
+        return [tuple(s) for layer in self._weight_layers()
+                for s in layer._expected_weight_shapes()]
+
+    def _input_masks(self, mask) -> list | None:
+        """A call's ``mask`` argument as one mask (or None) per input."""
+        if mask is None:
+            return None
+        n = len(self._input_tensors)
+        if n == 1:
+            if isinstance(mask, (list, tuple)) and len(mask) == 1:
+                mask = mask[0]
+            return [mask]
+        if isinstance(mask, dict):
+            return self._from_dict(mask, what="mask")
+        if not isinstance(mask, (list, tuple)) or len(mask) != n:
+            raise ValueError(
+                f"model {self.name!r} has {n} inputs {self.input_names}: its mask argument "
+                f"must be a list of {n} masks (None for an input without one)"
+            )
+        return list(mask)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        """The model as a layer of another model: (outputs, their masks)."""
+        if kwargs:
+            raise TypeError(f"model {self.name!r} got unexpected call arguments "
+                            f"{sorted(kwargs)}")
+        x = self._check_input(inputs)
+        self._build_for(x)
+        self._ensure_input_rank(x)
+        outputs, masks = self._execute(x, self._input_masks(mask), training)
+        return self._structured_outputs(outputs), self._structured_outputs(masks)
+
+    def _symbolic_inputs(self, inputs) -> list[KerasTensor]:
+        """A symbolic call's inputs as a list in the order of ``inputs``."""
+        n = len(self._input_tensors) or 1  # an unbuilt Sequential takes one input
+        if isinstance(inputs, dict):
+            tensors = self._from_dict(inputs) if self.built else list(inputs.values())
+        elif isinstance(inputs, (list, tuple)):
+            tensors = list(inputs)
+        else:
+            tensors = [inputs]
+        if len(tensors) != n:
+            raise ValueError(
+                f"model {self.name!r} expects {n} input{'s' if n > 1 else ''}"
+                + (f" {self.input_names}" if self.built else "")
+                + f", but it was called on {len(tensors)}"
+            )
+        for t in tensors:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(
+                    f"model {self.name!r} was called on a mix of symbolic tensors and "
+                    f"{type(t).__name__}; call it on Input tensors (or layer outputs) only"
+                )
+        return tensors
+
+    def _symbolic_call(self, inputs, **kwargs):
+        kwargs.pop("training", None)
+        mask = kwargs.pop("mask", None)  # a saved Keras 3 graph passes masks as tensors
+        if kwargs:
+            raise TypeError(f"model {self.name!r} got unexpected call arguments "
+                            f"{sorted(kwargs)}")
+        tensors = self._symbolic_inputs(inputs)
+        shapes = [t.shape for t in tensors]
+        self._build_for_shape(shapes[0])
+        self._check_input_shapes(shapes, symbolic=True)
+        out_shapes = self._output_shapes_for(shapes)
+        node = Node(self, tensors[0] if len(tensors) == 1 else tensors,
+                    {} if mask is None else {"mask": mask}, [])
+        node.outputs = [KerasTensor(s, t.dtype, node, i)
+                        for i, (s, t) in enumerate(zip(out_shapes, self._output_tensors))]
+        self._inbound_nodes.append(node)
+        return self._structured_outputs(node.outputs)
+
+    def _output_shapes_for(self, input_shapes: list[tuple]) -> list[tuple]:
+        """The output shapes for inputs of ``input_shapes`` (batch first): the model's own, or,
+        where the inputs are more specific than the model's (a time length it left open),
+        those of its graph traced again on inputs of those shapes."""
+        if all(tuple(s) == t.shape for s, t in zip(input_shapes, self._input_tensors)):
+            return [t.shape for t in self._output_tensors]
+        layers = {id(node.layer): node.layer for node in self._nodes}
+        counts = {key: len(layer._inbound_nodes) for key, layer in layers.items()}
+        values: dict[int, KerasTensor] = {
+            id(t): KerasTensor(s, t.dtype) for t, s in zip(self._input_tensors, input_shapes)}
+
+        def resolve(obj):
+            if isinstance(obj, KerasTensor):
+                return values[id(obj)]
+            if isinstance(obj, (list, tuple)):
+                return type(obj)(resolve(o) for o in obj)
+            return obj
+
+        try:  # the traced calls' nodes are dropped again
+            for node in self._nodes:
+                if isinstance(node.layer, InputLayer):
+                    continue
+                kwargs = {k: resolve(v) for k, v in node.kwargs.items()}
+                if isinstance(node.layer, KerasOperation):
+                    outs = node.layer(*resolve(node.inputs), **kwargs)
+                else:
+                    outs = node.layer(resolve(node.inputs), **kwargs)
+                if isinstance(outs, dict):
+                    outs = list(outs.values())
+                for t, o in zip(node.outputs, flatten(outs)):
+                    values[id(t)] = o
+        finally:
+            for key, layer in layers.items():
+                del layer._inbound_nodes[counts[key]:]
+        return [values[id(t)].shape for t in self._output_tensors]
+
+    def compute_output_shape(self, input_shape):
+        self._build_for_shape(input_shape[0] if len(self._input_tensors) > 1 else input_shape)
+        several = len(self._input_tensors) > 1
+        shapes = [tuple(s) for s in input_shape] if several else [tuple(input_shape)]
+        out = self._output_shapes_for(shapes)
+        return out if self._multi_output() else out[0]
+
+    def _check_input_shape(self, shape) -> None:
+        """As a wrapped layer (TimeDistributed): ``shape`` must fit the model's one input."""
+        self._build_for_shape(shape)
+        self._check_input_shapes([tuple(shape)], symbolic=True)
+
+    def _ensure_built(self, input_shape) -> None:
+        self._build_for_shape(input_shape)
+
+    def _build_for_shape(self, input_shape) -> None:
+        """Hook for deferred building from an input shape (Sequential)."""
 
     def _check_array(self, x, what: str):
         if type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0:
@@ -492,9 +657,10 @@ class Model:
             raise ValueError(f"{what} must have a batch dimension; got a scalar")
         return x
 
-    def _from_dict(self, inputs: dict) -> list:
-        """A dict of input arrays in the order of ``inputs``: by the model's input keys, else
-        by input name (keys that name no input are ignored, as Keras does)."""
+    def _from_dict(self, inputs: dict, what: str = "data") -> list:
+        """A dict of input arrays (or tensors, or masks) in the order of ``inputs``: by the
+        model's input keys, else by input name (keys that name no input are ignored, as Keras
+        does)."""
         keys = self._input_keys or self.input_names
         arrays = []
         for key, name in zip(keys, self.input_names):
@@ -506,8 +672,8 @@ class Model:
                 arrays.append(next(iter(inputs.values())))
             else:
                 raise ValueError(
-                    f"missing data for input {key!r} of model {self.name!r}: the dict has keys "
-                    f"{list(inputs)}, the model expects {keys}"
+                    f"missing {what} for input {key!r} of model {self.name!r}: the dict has "
+                    f"keys {list(inputs)}, the model expects {keys}"
                 )
         return arrays
 
@@ -561,37 +727,41 @@ class Model:
         shapes = tuple([a.shape for a in x]) if several else x.shape
         if self._accepted == shapes:
             return  # the shapes the last call passed with (streaming calls repeat them)
-        arrays = x if several else [x]
-        for i, (t, a) in enumerate(zip(self._input_tensors, arrays)):
-            want = t.shape
-            what = (f"input of model {self.name!r}" if len(arrays) == 1 else
-                    f"input {i} ({t._node.layer.name!r}) of model {self.name!r}")
-            if len(want) != a.ndim:
-                raise ValueError(
-                    f"{what} must have rank {len(want)} (shape {want}); got shape "
-                    f"{tuple(a.shape)}"
-                )
-            for d, (w, g) in enumerate(zip(want, a.shape)):
-                if d > 0 and w is not None and w != g:
-                    raise ValueError(
-                        f"{what} is incompatible: expected shape {want}, got "
-                        f"{tuple(a.shape)} (dimension {d})"
-                    )
+        self._check_input_shapes(shapes if several else [shapes])
         self._accepted = shapes
 
+    def _check_input_shapes(self, shapes, symbolic: bool = False) -> None:
+        """ValueError unless each shape (batch first) fits its input's rank and sizes; in a
+        symbolic call an unknown size (None) fits any."""
+        for i, (t, shape) in enumerate(zip(self._input_tensors, shapes)):
+            want = t.shape
+            what = (f"input of model {self.name!r}" if len(shapes) == 1 else
+                    f"input {i} ({t._node.layer.name!r}) of model {self.name!r}")
+            if len(want) != len(shape):
+                raise ValueError(
+                    f"{what} must have rank {len(want)} (shape {want}); got shape "
+                    f"{tuple(shape)}"
+                )
+            for d, (w, g) in enumerate(zip(want, shape)):
+                if d > 0 and w is not None and w != g and not (symbolic and g is None):
+                    raise ValueError(
+                        f"{what} is incompatible: expected shape {want}, got "
+                        f"{tuple(shape)} (dimension {d})"
+                    )
+
     def __call__(self, inputs, training=False, mask=None):
+        """Run the model on array(s); on Input tensors, add it to the graph of another model.
+        ``mask``: the input's mask (one per input for several), as Keras takes it."""
         if has_symbolic(inputs) or (isinstance(inputs, dict)
                                     and has_symbolic(list(inputs.values()))):
-            raise TypeError(
-                "calling a fusedrnn model on a symbolic tensor (nesting models) is not supported;"
-                " build one model from the layers instead"
-            )
-        if mask is not None:
-            raise ValueError("models take no mask argument; put a Masking layer first")
+            return self._symbolic_call(inputs, mask=mask)
         x = self._check_input(inputs)
         self._build_for(x)
         self._ensure_input_rank(x)
-        return self._run(x, training=training)
+        if mask is None:
+            return self._run(x, training=training)
+        outputs, _ = self._execute(x, self._input_masks(mask), training)
+        return self._structured(outputs, self._output_keys)
 
     def _build_for(self, x) -> None:
         """Hook for deferred building (Sequential)."""
@@ -659,6 +829,9 @@ class Model:
         return self.layers
 
     def _layer_output_shape(self, layer: Layer) -> str:
+        if isinstance(layer, Model):  # Keras 2 shows a nested model's own output shape
+            shape = layer.output_shape
+            return _shape_text(list(shape.values()) if isinstance(shape, dict) else shape)
         relevant = self._model_nodes()
         shapes = []
         for node in layer._inbound_nodes:
@@ -723,7 +896,7 @@ class Model:
         layers = self._summary_layers()
         relevant = self._model_nodes()
         for i, layer in enumerate(layers):
-            fields = [f"{layer.name} ({type(layer).__name__})", self._layer_output_shape(layer),
+            fields = [f"{layer.name} ({_type_name(layer)})", self._layer_output_shape(layer),
                       0 if isinstance(layer, InputLayer) else layer.count_params()]
             if sequential_like:
                 _print_row(fields, positions, print_fn)
@@ -734,6 +907,8 @@ class Model:
                         continue
                     for t in _layer_parents(node):
                         parent, node_index, tensor_index = t._keras_history
+                        if isinstance(parent, Model):
+                            node_index += 1  # Keras 2 counts a model's own node first
                         connections.append(f"{parent.name}[{node_index}][{tensor_index}]")
                 _print_row(fields + [connections[0] if connections else ""], positions, print_fn)
                 for extra in connections[1:]:
@@ -752,6 +927,11 @@ class Model:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def _type_name(layer: Layer) -> str:
+    """A layer's type in the summary: a functional model's is "Functional", as in Keras."""
+    return "Functional" if type(layer) is Model else type(layer).__name__
+
+
 def _concat(pieces):
     xp = _backend.array_module(pieces[0])
     if len(pieces) == 1:
@@ -766,8 +946,6 @@ class Sequential(Model):
     """A plain stack of layers: ``Sequential([LSTM(8, input_shape=(10, 5)), Dense(1)])`` or
     ``model.add(layer)``. The first layer may be ``Input(shape=...)`` or carry a Keras 2
     ``input_shape``/``batch_input_shape``; otherwise the model builds on its first call."""
-
-    _default_model_name = "sequential"
 
     def __init__(self, layers=None, name: str | None = None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
@@ -804,9 +982,13 @@ class Sequential(Model):
             )
         if layer in self._stack:
             raise ValueError(f"layer {layer.name!r} is already in this model")
-        if self._input_layer is None and not self._stack and layer._batch_input_shape:
-            self._input_layer = InputLayer(batch_shape=layer._batch_input_shape)
-            _assign_names([self._input_layer], [self._input_layer])
+        if self._input_layer is None and not self._stack:
+            shape = layer._batch_input_shape
+            if isinstance(layer, Model) and len(layer._input_tensors) == 1:
+                shape = layer._input_tensors[0].shape  # a built model first: built from it
+            if shape:
+                self._input_layer = InputLayer(batch_shape=shape)
+                _assign_names([self._input_layer], [self._input_layer])
         _assign_names(self._stack + [layer], [layer])
         if self._input_layer is not None:
             self._append_traced(layer)
@@ -855,9 +1037,13 @@ class Sequential(Model):
 
     def _build_for(self, x) -> None:
         if not self.built:
+            self._build_for_shape(x.shape)
+
+    def _build_for_shape(self, input_shape) -> None:
+        if not self.built:
             if not self._stack:
-                raise ValueError("this Sequential model has no layers")
-            self.build((None, *x.shape[1:]))
+                raise ValueError(f"the Sequential model {self.name!r} has no layers")
+            self.build((None, *tuple(input_shape)[1:]))
 
     def _require_built(self) -> None:
         if not self.built or not self._stack:

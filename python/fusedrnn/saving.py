@@ -68,10 +68,16 @@ def _layers_with_weights(model) -> list:
     return [layer for layer in model._weight_layers() if layer._expected_weight_shapes()]
 
 
-def _keras3_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
+def _keras3_arrays(model, root, path: str = "") -> list[tuple[object, list[np.ndarray]]]:
+    """(layer, its arrays) for each layer with weights of ``model``, from the group ``root``
+    (the file's root, or a nested model's group at ``path``)."""
     if "layers" not in root:
-        raise ValueError("not a Keras weights file: it has no 'layers' group")
+        if not path:
+            raise ValueError("not a Keras weights file: it has no 'layers' group")
+        raise ValueError(f"the file has no '{path}/layers' for the layers of model "
+                         f"{model.name!r} (it holds {sorted(root)})")
     stored = root["layers"]
+    where = f"{path}/layers" if path else "layers"
     weighted = {id(layer) for layer in _layers_with_weights(model)}
     pairs = []
     for layer, key in zip(model.layers, _class_keys(model.layers)):
@@ -79,17 +85,19 @@ def _keras3_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
             if key not in stored:
                 raise ValueError(
                     f"the file has no weights for layer {layer.name!r} (looked for "
-                    f"'layers/{key}'; it holds {sorted(stored)})"
+                    f"'{where}/{key}'; it holds {sorted(stored)})"
                 )
-            pairs.append((layer, _layer_vars(layer, stored[key], f"layers/{key}")))
+            pairs.append((layer, _layer_vars(layer, stored[key], f"{where}/{key}")))
     return pairs
 
 
 def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
     """One layer's arrays in Keras's get_weights() order. A stack of RNN cells is stored as
-    ``cell/cells/<class name>[_N]``, which only the layer's list of cells puts in order."""
-    from .layers import Bidirectional
+    ``cell/cells/<class name>[_N]``, and a nested model's layers as ``layers/<class name>[_N]``,
+    which only the list of cells or layers puts in order."""
+    from .layers import Bidirectional, TimeDistributed
     from .layers._cells import RNN
+    from .models import Model
 
     def child(g, p, key):
         if key not in g:
@@ -97,6 +105,10 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
                              f"(it holds {sorted(g)})")
         return g[key], f"{p}/{key}"
 
+    if isinstance(layer, Model):
+        return [a for _, arrays in _keras3_arrays(layer, group, path) for a in arrays]
+    if isinstance(layer, TimeDistributed):
+        return _layer_vars(layer.layer, *child(group, path, "layer"))
     if isinstance(layer, Bidirectional):
         return [a for key, sub in (("forward_layer", layer.forward_layer),
                                    ("backward_layer", layer.backward_layer))
@@ -111,10 +123,13 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
 def _class_keys(objects) -> list[str]:
     """Keras 3's names for a list of layers or cells in its files: the snake_case class name,
     then ``_1``, ``_2``, ... for later objects of the same class."""
+    from .models import Model
+
     used: dict[str, int] = {}
     keys = []
     for obj in objects:
-        key = _snake_case(type(obj).__name__)
+        # Keras's class of a model built as Model(inputs, outputs) is Functional.
+        key = "functional" if type(obj) is Model else _snake_case(type(obj).__name__)
         n = used.get(key, 0)
         used[key] = n + 1
         keys.append(f"{key}_{n}" if n else key)
@@ -136,7 +151,25 @@ def _legacy_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
             f"({[n for n, _ in stored]}) but the model has {len(layers)} layers with weights "
             f"({[layer.name for layer in layers]})"
         )
-    return [(layer, arrays) for layer, (_, arrays) in zip(layers, stored)]
+    return [(layer, _from_legacy_order(layer, arrays))
+            for layer, (_, arrays) in zip(layers, stored)]
+
+
+def _from_legacy_order(layer, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """A layer's arrays as the legacy format lists them (Keras writes a layer's trainable
+    weights, then its non-trainable ones: a nested model's BatchNormalization statistics come
+    after all of its layers' trainable weights) put in get_weights() order."""
+    weights = layer.weights
+    position = {(id(w._layer), w._key): i for i, w in enumerate(weights)}
+    listed = layer.trainable_weights + layer.non_trainable_weights
+    order = [position.get((id(w._layer), w._key)) for w in listed]
+    if len(arrays) != len(weights) or sorted(o for o in order if o is not None) != list(
+            range(len(weights))):
+        return arrays  # a count that does not fit is reported by _check
+    placed = [None] * len(arrays)
+    for array, i in zip(arrays, order):
+        placed[i] = array
+    return placed
 
 
 def _check(pairs) -> None:
@@ -202,13 +235,18 @@ def _layer_classes():
     return {name: getattr(layers, name) for name in names}
 
 
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
 def _layer_from_config(obj):
     classes = _layer_classes()
     name = obj.get("class_name")
+    if name in _MODEL_CLASSES:  # a nested model
+        return _model_from_config(obj)
     if name not in classes:
         raise ValueError(
             f"the saved model uses a {name!r} layer, which fusedrnn does not have "
-            f"(it has {', '.join(sorted(classes))} and Input)"
+            f"(it has {', '.join(sorted(classes))}, Input, Sequential and Functional)"
         )
     config = {
         k: v for k, v in obj.get("config", {}).items()
@@ -325,14 +363,19 @@ def _functional_from_config(config):
             layer._inbound_nodes[-1].implicit_mask = True  # every call got its input's mask
             if isinstance(layer, _Merge):
                 layer._keras2_masks = True
+            index += _keras2_first_node(obj_of[name])
+        if isinstance(outputs, dict):  # a nested model's dict outputs
+            outputs = list(outputs.values())
         for i, t in enumerate(flatten(outputs)):  # saved indices count nested outputs flat
             tensors[(name, index, i)] = t
 
     # Every call of every layer, made once the tensors it reads exist: a shared layer's later
     # calls may read layers saved after it. A layer's calls keep their order.
     pending = []
+    obj_of = {}
     for obj in config["layers"]:
         name = obj.get("name", obj.get("config", {}).get("name"))
+        obj_of[name] = obj
         if obj.get("class_name") == "InputLayer":
             tensors[(name, 0, 0)] = _input_from_config(obj)
             continue
@@ -368,6 +411,18 @@ def _functional_from_config(config):
                  name=config.get("name"))
 
 
+def _keras2_first_node(obj) -> int:
+    """The index Keras 2 gives a layer's first call in a saved graph: 1 for a nested model
+    built on inputs (its own node, linking its inputs to its outputs, is node 0), else 0."""
+    kind, config = obj.get("class_name"), obj.get("config", {})
+    if kind in ("Functional", "Model"):
+        return 1
+    if kind == "Sequential":
+        saved = config.get("layers", [])
+        return int(bool(saved) and saved[0].get("class_name") == "InputLayer")
+    return 0
+
+
 def _model_from_config(obj):
     from .models import Sequential
 
@@ -384,11 +439,14 @@ def _model_from_config(obj):
             shape = config["build_input_shape"]
             stack.append(Input(shape=tuple(shape[1:]), batch_size=shape[0]))
         stack += [_layer_from_config(layer) for layer in saved]
-        return Sequential(stack, name=config.get("name"))
-    if kind in ("Functional", "Model"):
-        return _functional_from_config(config)
-    raise ValueError(f"cannot rebuild a saved {kind!r}: fusedrnn rebuilds Sequential and "
-                     f"functional models")
+        model = Sequential(stack, name=config.get("name"))
+    elif kind in ("Functional", "Model"):
+        model = _functional_from_config(config)
+    else:
+        raise ValueError(f"cannot rebuild a saved {kind!r}: fusedrnn rebuilds Sequential and "
+                         f"functional models")
+    model.trainable = bool(config.get("trainable", True))
+    return model
 
 
 def _parse_config(text, filepath: str, what: str = "the saved model config") -> dict:

@@ -66,7 +66,12 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wiring import build_functional, build_sequential, make_layer  # noqa: E402
+from wiring import (  # noqa: E402
+    build_functional,
+    build_sequential,
+    make_layer,
+    stateful_layers,
+)
 
 OUT_DIR = Path(__file__).resolve().parents[1] / "data" / "golden"
 
@@ -88,6 +93,14 @@ def L(class_name: str, layer: dict | None = None, backward_layer: dict | None = 
     if cell is not None:
         spec["cell"] = cell
     return spec
+
+
+def nested(kind: str, **model):
+    """A model used as a layer: a Sequential (``layers``, ``input``) or a functional Model
+    (``nodes``, ``outputs``, ``input``/``inputs``), as the case's own structure is written;
+    ``name`` and ``trainable`` optional."""
+    return {"class_name": "Sequential" if kind == "sequential" else "Model", "config": {},
+            "model": model}
 
 
 def inp(shape, batch_size=None, dtype="float32", name=None):
@@ -654,6 +667,40 @@ case("func_stacked_cells_seq2seq", "seq2seq with stacked cells: encoder RNN([LST
             {"id": "top", "layer": L("Dense", units=2), "inputs": "enc:0"}],
      outputs=["out", "top"])
 
+case("seq_nested_stateful", "stateful layers in a Sequential inside a Sequential (built with "
+     "the outer one): three calls, each stateful layer reset before the third", "sequential",
+     calls=3, reset_before=[2], batch=3, timesteps=5, input=inp((5, 3), batch_size=3),
+     layers=[nested("sequential", name="inner", input=None,
+                    layers=[L("LSTM", units=4, stateful=True, return_sequences=True),
+                            L("Dense", units=3)]),
+             L("GRU", units=3, stateful=True), L("Dense", units=2)])
+case("func_nested_encoder_decoder", "seq2seq of nested models: an encoder Model (Embedding "
+     "mask_zero -> LSTM seq + states) on the source tokens, its mask passed out with its "
+     "sequence (to a GRU) and its states starting the decoder LSTM; a frozen "
+     "Sequential head on the decoder's output", "functional",
+     inputs=[model_input("source", (6,), x_kind="tokens", vocab=12),
+             model_input("target", (5,), x_kind="tokens", vocab=12, flip_padding=True)],
+     nodes=[{"id": "enc", "inputs": "source",
+             "layer": nested("functional", name="encoder", input=inp((None,), dtype="int32"),
+                             nodes=[{"id": "emb", "inputs": "input",
+                                     "layer": L("Embedding", input_dim=12, output_dim=4,
+                                                mask_zero=True)},
+                                    {"id": "lstm", "inputs": "emb",
+                                     "layer": L("LSTM", units=5, return_sequences=True,
+                                                return_state=True)}],
+                             outputs=["lstm:0", "lstm:1", "lstm:2"])},
+            {"id": "pool", "layer": L("GRU", units=3), "inputs": "enc:0"},
+            {"id": "temb", "layer": L("Embedding", input_dim=12, output_dim=4, mask_zero=True),
+             "inputs": "target"},
+            {"id": "dec", "layer": L("LSTM", units=5, return_sequences=True), "inputs": "temb",
+             "initial_state": ["enc:1", "enc:2"]},
+            {"id": "head", "inputs": "dec",
+             "layer": nested("sequential", name="head", trainable=False, input=inp((5, 5)),
+                             layers=[L("Dense", units=3, activation="tanh"),
+                                     L("Dense", units=2)])},
+            {"id": "score", "layer": L("Dense", units=1), "inputs": "pool"}],
+     outputs=["head", "score"])
+
 case("func_timedistributed_cnn_lstm", "time-series CNN-LSTM: (batch, subsequences, steps, "
      "features) -> TimeDistributed(Conv1D relu) -> TimeDistributed(MaxPooling1D same) -> "
      "TimeDistributed(Flatten) -> LSTM -> Dense", "functional",
@@ -696,10 +743,8 @@ def flatten(out) -> list[np.ndarray]:
 
 
 def reset_states(model):
-    layers = [model] if not hasattr(model, "layers") else model.layers
-    for layer in layers:
-        if getattr(layer, "stateful", False):
-            layer.reset_states()
+    for layer in stateful_layers(model):
+        layer.reset_states()
 
 
 def run_case(keras, c: dict, floatx: str, weights, calls):

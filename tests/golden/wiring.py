@@ -7,6 +7,11 @@ from __future__ import annotations
 
 
 def make_layer(api, spec: dict):
+    if spec["class_name"] in ("Sequential", "Model"):  # a model used as a layer
+        build = build_sequential if spec["class_name"] == "Sequential" else build_functional
+        model = build(api, spec["model"])
+        model.trainable = spec["model"].get("trainable", True)
+        return model
     cls = getattr(api.layers, spec["class_name"])
     kwargs = dict(spec["config"])
     if "layer" in spec:
@@ -33,11 +38,11 @@ def build_sequential(api, cfg: dict):
     if cfg["input"] is not None:
         stack = [api.Input(**cfg["input"]), *stack]
     if cfg.get("build", "list") == "add":
-        model = api.Sequential()
+        model = api.Sequential(name=cfg.get("name"))
         for item in stack:
             model.add(item)
         return model
-    return api.Sequential(stack)
+    return api.Sequential(stack, name=cfg.get("name"))
 
 
 def build_functional(api, cfg: dict):
@@ -59,5 +64,17 @@ def build_functional(api, cfg: dict):
         tensors[node["id"]] = layer(resolve(tensors, node["inputs"]), **kwargs)
     outputs = cfg["outputs"]
     if isinstance(outputs, dict):
-        return api.Model(inputs, {k: resolve(tensors, r) for k, r in outputs.items()})
-    return api.Model(inputs, [resolve(tensors, r) for r in outputs])
+        return api.Model(inputs, {k: resolve(tensors, r) for k, r in outputs.items()},
+                         name=cfg.get("name"))
+    return api.Model(inputs, [resolve(tensors, r) for r in outputs], name=cfg.get("name"))
+
+
+def stateful_layers(model) -> list:
+    """The stateful layers of a model (in the models it holds too), or the layer itself."""
+    found = []
+    for layer in model.layers if hasattr(model, "layers") else [model]:
+        if getattr(layer, "stateful", False):
+            found.append(layer)
+        elif hasattr(layer, "layers"):  # a nested model
+            found += stateful_layers(layer)
+    return found

@@ -153,6 +153,53 @@ def _cnn_norm(layers, Sequential, Model, Input):
     ])
 
 
+def _nested(layers, Sequential, Model, Input):
+    # Models called as layers of a functional model: a functional encoder, whose Embedding's
+    # mask comes out with its output and reaches the GRU, and a Sequential head.
+    tokens = Input((None,), name="tokens")
+    h = layers.LSTM(5, return_sequences=True)(layers.Embedding(20, 6, mask_zero=True)(tokens))
+    encoder = Model(tokens, h, name="encoder")
+    head = Sequential([Input((4,)), layers.Dense(4, activation="relu"), layers.Dense(2)],
+                      name="head")
+    inputs = Input((7,))
+    return Model(inputs, head(layers.GRU(4)(encoder(inputs))))
+
+
+def _nested_frozen(layers, Sequential, Model, Input):
+    # Transfer learning: a frozen pretrained Sequential, and a Sequential in a Sequential built
+    # when the outer one is; Masking's mask goes through both. The legacy .h5 format lists a
+    # nested model's trainable weights first: "inner"'s BatchNormalization statistics after
+    # the GRU's arrays, unlike get_weights().
+    base = Sequential([Input((6, 3)), layers.LSTM(5, return_sequences=True),
+                       layers.BatchNormalization()], name="base")
+    base.trainable = False
+    inner = Sequential([layers.BatchNormalization(), layers.GRU(4, return_sequences=True)],
+                       name="inner")
+    deep = Sequential([inner], name="deep")
+    return Sequential([Input((6, 3)), layers.Masking(), base, deep, layers.SimpleRNN(3),
+                       layers.Dense(2)])
+
+
+def _nested_shared(layers, Sequential, Model, Input):
+    # One encoder model called on two inputs (a model with two calls), returning its sequence
+    # and its states; its Masking's mask comes out with the sequence.
+    x = Input((6, 3))
+    seq, h, c = layers.LSTM(5, return_sequences=True, return_state=True)(layers.Masking()(x))
+    encoder = Model(x, [seq, h, c], name="encoder")
+    left, right = Input((6, 3), name="left"), Input((6, 3), name="right")
+    sa, ha, _ = encoder(left)
+    sb, hb, cb = encoder(right)
+    g = layers.GRU(3)(layers.Concatenate()([sa, sb]))
+    return Model([left, right], layers.Dense(2)(layers.Concatenate()([g, ha, hb, cb])))
+
+
+def _nested_time_distributed(layers, Sequential, Model, Input):
+    # A model applied to every step of (batch, steps, 5, 3).
+    frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
+    return Sequential([Input((4, 5, 3)), layers.TimeDistributed(frame), layers.GRU(3),
+                       layers.Dense(2)])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -168,10 +215,14 @@ CASES = {
     "siamese": (_siamese, [(6, 3), (6, 3)]),
     "cells": (_cells, (6, 3)),
     "cnn_norm": (_cnn_norm, (8,)),
+    "nested": (_nested, (7,)),
+    "nested_frozen": (_nested_frozen, (6, 3)),
+    "nested_shared": (_nested_shared, [(6, 3), (6, 3)]),
+    "nested_time_distributed": (_nested_time_distributed, (4, 5, 3)),
 }
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
-PADDED_CASES = {"siamese", "cells"}
+PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
-TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm"}
+TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested"}
