@@ -474,3 +474,23 @@ def test_the_stand_ins_fail_where_cupy_and_the_cuda_engine_do():
     assert not _backend.is_cupy_array(a.get())
     with pytest.raises(AssertionError, match="not a device array"):
         engine.rnn_forward(np.ones((1, 2, 3), np.float32), None)
+
+
+@pytest.mark.parametrize("name", ["nested", "nested_shared", "nested_time_distributed"])
+def test_loaded_nested_models_on_device_inputs(device, name):
+    """Keras files whose models hold models (a masked encoder, one called twice, one in
+    TimeDistributed) run on CuPy inputs, stay on the device and predict what Keras did."""
+    pytest.importorskip("h5py", reason="h5py is in the test extra")
+    import os
+
+    from fusedrnn.models import load_model
+
+    folder = os.path.join(os.path.dirname(__file__), "data", "keras_files")
+    data = np.load(os.path.join(folder, f"{name}.npz"))
+    model = load_model(os.path.join(folder, f"{name}.keras"))
+    x = data["x"] if "x" in data else [data["x0"], data["x1"]]
+    got = model.predict([device.cp.asarray(a) for a in x] if isinstance(x, list)
+                        else device.cp.asarray(x), verbose=0)
+    device.ran("rnn_forward")
+    assert device.is_device_array(got)
+    assert_close(host(got), data["y"], TOL)

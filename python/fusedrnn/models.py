@@ -907,8 +907,6 @@ class Model(Layer):
                         continue
                     for t in _layer_parents(node):
                         parent, node_index, tensor_index = t._keras_history
-                        if isinstance(parent, Model):
-                            node_index += 1  # Keras 2 counts a model's own node first
                         connections.append(f"{parent.name}[{node_index}][{tensor_index}]")
                 _print_row(fields + [connections[0] if connections else ""], positions, print_fn)
                 for extra in connections[1:]:

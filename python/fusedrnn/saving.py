@@ -8,11 +8,13 @@ files Keras writes:
 - ``.weights.h5`` (Keras 3 ``model.save_weights``): variables at
   ``layers/<snake_case class name>[_N]/.../vars/<i>``, the layers named by class in
   ``model.layers`` order (``lstm``, ``lstm_1``, ...), an RNN's under ``cell``, a
-  Bidirectional's under ``forward_layer`` then ``backward_layer``;
+  Bidirectional's under ``forward_layer`` then ``backward_layer``, a nested model's layers
+  under ``layers/<sequential|functional>[_N]/layers/...``;
 - ``.keras`` (Keras 3 ``model.save``): a zip holding that same ``model.weights.h5``;
 - legacy ``.h5`` (``model.save("x.h5")`` or Keras 2 ``save_weights("x.h5")``): group
   ``model_weights`` (or the root) with attribute ``layer_names``, each layer's group listing
-  its arrays in attribute ``weight_names``, matched to the model's layers in order.
+  its arrays in attribute ``weight_names``, matched to the model's layers in order (a nested
+  model's arrays all in its group: its trainable weights, then the others).
 
 The model must have the architecture the file was saved from; the arrays are checked against
 every layer's expected shapes before any is set.
