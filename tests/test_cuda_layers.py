@@ -476,10 +476,12 @@ def test_the_stand_ins_fail_where_cupy_and_the_cuda_engine_do():
         engine.rnn_forward(np.ones((1, 2, 3), np.float32), None)
 
 
-@pytest.mark.parametrize("name", ["nested", "nested_shared", "nested_time_distributed"])
-def test_loaded_nested_models_on_device_inputs(device, name):
+@pytest.mark.parametrize("name", ["nested", "nested_shared", "nested_time_distributed",
+                                  "attention"])
+def test_loaded_nested_and_attention_models_on_device_inputs(device, name):
     """Keras files whose models hold models (a masked encoder, one called twice, one in
-    TimeDistributed) run on CuPy inputs, stay on the device and predict what Keras did."""
+    TimeDistributed), or attention layers over masked sequences, run on CuPy inputs, stay on
+    the device and predict what Keras did."""
     pytest.importorskip("h5py", reason="h5py is in the test extra")
     import os
 
@@ -494,3 +496,26 @@ def test_loaded_nested_models_on_device_inputs(device, name):
     device.ran("rnn_forward")
     assert device.is_device_array(got)
     assert_close(host(got), data["y"], TOL)
+
+
+@pytest.mark.parametrize("kind", ["dot", "concat", "additive"])
+def test_attention_on_device_inputs(device, kind):
+    """Attention's scores, masks (causal too) and weights stay on the device."""
+    from fusedrnn.layers import AdditiveAttention, Attention
+
+    rng = np.random.default_rng(31)
+    query = rng.uniform(-1, 1, (2, 4, 3)).astype(np.float32)
+    value = rng.uniform(-1, 1, (2, 5, 3)).astype(np.float32)
+    q_mask, v_mask = rng.random((2, 4)) < 0.7, rng.random((2, 5)) < 0.7
+    v_mask[:, 0] = True
+    layer = AdditiveAttention() if kind == "additive" else Attention(use_scale=True,
+                                                                     score_mode=kind)
+    want = layer([query, value], mask=[q_mask, v_mask], use_causal_mask=True,
+                 return_attention_scores=True)
+    cp = device.cp
+    got = layer([cp.asarray(query), cp.asarray(value)], mask=[cp.asarray(q_mask),
+                                                              cp.asarray(v_mask)],
+                use_causal_mask=True, return_attention_scores=True)
+    for g, w in zip(got, want):
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)

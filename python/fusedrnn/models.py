@@ -495,7 +495,7 @@ class Model(Layer):
             else:  # computed without the input's mask, which its outputs carry (Keras 3)
                 outs, _ = layer._forward(x_in, training=training, **kwargs)
                 out_masks = layer._output_masks(mask_in)
-            if layer._multi_output():
+            if len(node.outputs) > 1 or layer._multi_output():
                 if isinstance(outs, dict):  # a nested model's dict outputs
                     outs, out_masks = list(outs.values()), list(out_masks.values())
                 for t, o, m in zip(node.outputs, outs, out_masks):
@@ -839,7 +839,7 @@ class Model(Layer):
                 continue
             if isinstance(layer, InputLayer):
                 shapes.append([node.outputs[0].shape])
-            elif layer._multi_output():
+            elif len(node.outputs) > 1 or layer._multi_output():
                 shapes.append([t.shape for t in node.outputs])
             else:
                 shapes.append(node.outputs[0].shape)

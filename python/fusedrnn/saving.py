@@ -233,7 +233,7 @@ def _layer_classes():
              "Flatten", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Concatenate", "Add",
              "Subtract", "Average", "Multiply", "Maximum", "Minimum", "Dot", "Conv1D",
              "MaxPooling1D", "AveragePooling1D", "BatchNormalization", "LayerNormalization",
-             "Reshape", "Permute")
+             "Reshape", "Permute", "Attention", "AdditiveAttention")
     return {name: getattr(layers, name) for name in names}
 
 

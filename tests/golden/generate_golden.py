@@ -111,15 +111,18 @@ def inp(shape, batch_size=None, dtype="float32", name=None):
 
 
 def model_input(id_, shape, *, name=None, x_kind="normal", timesteps=None, vocab=None,
-                flip_padding=False):
+                flip_padding=False, keep_first=False):
     """One input of a functional model with several: ``shape`` without the batch (``None`` for
     a variable length, filled with ``timesteps`` in the data); x_kind as in case() (masked
     steps are 0.0); flip_padding: padding by mask_pattern reversed in time (masks unlike
-    another input's)."""
+    another input's); keep_first: the first step never padded (attention over a sequence with
+    no real step scores all steps alike in float32 but not in float64)."""
     dtype = "int32" if x_kind == "tokens" else "float32"
     spec = {"id": id_, "input": inp(shape, dtype=dtype, name=name or id_), "x_kind": x_kind}
     if flip_padding:
         spec["flip_padding"] = True
+    if keep_first:
+        spec["keep_first"] = True
     if timesteps is not None:
         spec["timesteps"] = timesteps
     if vocab is not None:
@@ -701,6 +704,51 @@ case("func_nested_encoder_decoder", "seq2seq of nested models: an encoder Model 
             {"id": "score", "layer": L("Dense", units=1), "inputs": "pool"}],
      outputs=["head", "score"])
 
+case("func_attention_self_masked", "LSTM + self-attention text classifier: Embedding "
+     "mask_zero -> LSTM seq -> Attention(use_scale)([h, h]) (value steps masked, masked query "
+     "steps zero) -> Concatenate -> GRU -> Dense", "functional",
+     inputs=[model_input("tokens", (7,), x_kind="tokens", vocab=15)],
+     nodes=[{"id": "emb", "layer": L("Embedding", input_dim=15, output_dim=4, mask_zero=True),
+             "inputs": "tokens"},
+            {"id": "h", "layer": L("LSTM", units=5, return_sequences=True), "inputs": "emb"},
+            {"id": "att", "layer": L("Attention", use_scale=True), "inputs": ["h", "h"]},
+            {"id": "cat", "layer": L("Concatenate"), "inputs": ["att", "h"]},
+            {"id": "gru", "layer": L("GRU", units=3), "inputs": "cat"},
+            {"id": "out", "layer": L("Dense", units=2), "inputs": "gru"}],
+     outputs=["out"])
+case("func_attention_seq2seq_concat", "Luong seq2seq: encoder LSTM seq + states, decoder LSTM "
+     "from them, Attention(score_mode='concat', use_scale)([decoder, encoder], "
+     "return_attention_scores) -> Concatenate -> Dense softmax; outputs and attention weights",
+     "functional",
+     inputs=[model_input("source", (6,), x_kind="tokens", vocab=12, keep_first=True),
+             model_input("target", (5,), x_kind="tokens", vocab=12, flip_padding=True,
+                         keep_first=True)],
+     nodes=[{"id": "semb", "layer": L("Embedding", input_dim=12, output_dim=4, mask_zero=True),
+             "inputs": "source"},
+            {"id": "enc", "layer": L("LSTM", units=5, return_sequences=True, return_state=True),
+             "inputs": "semb"},
+            {"id": "temb", "layer": L("Embedding", input_dim=12, output_dim=4, mask_zero=True),
+             "inputs": "target"},
+            {"id": "dec", "layer": L("LSTM", units=5, return_sequences=True), "inputs": "temb",
+             "initial_state": ["enc:1", "enc:2"]},
+            {"id": "att", "layer": L("Attention", score_mode="concat", use_scale=True),
+             "inputs": ["dec", "enc:0"], "call": {"return_attention_scores": True}},
+            {"id": "cat", "layer": L("Concatenate"), "inputs": ["att:0", "dec"]},
+            {"id": "out", "layer": L("Dense", units=4, activation="softmax"), "inputs": "cat"}],
+     outputs=["out", "att:1"])
+case("func_additive_attention_causal_key", "Bahdanau: AdditiveAttention([query, value, key]) "
+     "with a separate key, use_causal_mask, a masked value (Masking) and a masked query",
+     "functional",
+     inputs=[model_input("query", (5, 3), x_kind="masked", flip_padding=True),
+             model_input("value", (6, 4), x_kind="masked", keep_first=True),
+             model_input("key", (6, 3))],
+     nodes=[{"id": "q", "layer": L("Masking"), "inputs": "query"},
+            {"id": "v", "layer": L("Masking"), "inputs": "value"},
+            {"id": "att", "layer": L("AdditiveAttention"), "inputs": ["q", "v", "key"],
+             "call": {"use_causal_mask": True, "return_attention_scores": True}},
+            {"id": "out", "layer": L("LSTM", units=3), "inputs": "att:0"}],
+     outputs=["out", "att:1"])
+
 case("func_timedistributed_cnn_lstm", "time-series CNN-LSTM: (batch, subsequences, steps, "
      "features) -> TimeDistributed(Conv1D relu) -> TimeDistributed(MaxPooling1D same) -> "
      "TimeDistributed(Flatten) -> LSTM -> Dense", "functional",
@@ -802,6 +850,9 @@ def make_calls(c: dict) -> list[dict]:
                 pattern = mask_pattern(b, shape[0])
                 if spec.get("flip_padding"):
                     pattern = pattern[:, ::-1]
+                if spec.get("keep_first"):  # no sample fully masked, nor its first step
+                    pattern = pattern.copy()
+                    pattern[:, 0] = True
                 if spec["x_kind"] == "tokens":
                     x = rng.integers(1, spec["vocab"], size=(b, *shape)).astype(np.int32)
                     x[~pattern] = 0

@@ -58,7 +58,7 @@ def build_functional(api, cfg: dict):
     for node in cfg["nodes"]:
         layer = layers[node["shared"]] if "shared" in node else make_layer(api, node["layer"])
         layers[node["id"]] = layer
-        kwargs = {}
+        kwargs = dict(node.get("call", {}))  # call arguments: return_attention_scores=True, ...
         if "initial_state" in node:
             kwargs["initial_state"] = [resolve(tensors, r) for r in node["initial_state"]]
         tensors[node["id"]] = layer(resolve(tensors, node["inputs"]), **kwargs)

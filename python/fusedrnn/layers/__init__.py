@@ -9,6 +9,7 @@ on NumPy (or CuPy) arrays and symbolically on :func:`Input` tensors, for
 
 from __future__ import annotations
 
+from ._attention import AdditiveAttention, Attention
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ._conv import AveragePooling1D, AvgPool1D, Conv1D, MaxPool1D, MaxPooling1D
@@ -53,6 +54,8 @@ from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 __all__ = [
     "Activation",
     "Add",
+    "AdditiveAttention",
+    "Attention",
     "Average",
     "AveragePooling1D",
     "AvgPool1D",

@@ -486,7 +486,7 @@ class Layer:
     def output_shape(self):
         def out(n):
             shapes = [t.shape for t in n.outputs]
-            return shapes if self._multi_output() else shapes[0]
+            return shapes if self._multi_output() or len(shapes) > 1 else shapes[0]
 
         return self._node_attr(out, "output_shape")
 
@@ -497,9 +497,11 @@ class Layer:
     @property
     def output(self):
         return self._node_attr(
-            lambda n: list(n.outputs) if self._multi_output() else n.outputs[0], "output")
+            lambda n: list(n.outputs) if self._multi_output() or len(n.outputs) > 1
+            else n.outputs[0], "output")
 
     def _multi_output(self) -> bool:
+        """Whether every call gives a list of outputs (a call may also ask for several)."""
         return False
 
     def _node_attr(self, fn, what):
@@ -557,7 +559,9 @@ class Layer:
         outs = [KerasTensor(s, self.dtype, node, i) for i, s in enumerate(shapes)]
         node.outputs = outs
         self._inbound_nodes.append(node)
-        return outs if self._multi_output() else outs[0]
+        # Several outputs: a layer that always gives them (return_state), or a call that asked
+        # for them (Attention's return_attention_scores).
+        return outs if self._multi_output() or len(outs) > 1 else outs[0]
 
     def _output_masks(self, mask):
         """The masks of the outputs when the input's mask is ``mask`` (the structure

@@ -33,7 +33,17 @@ _OPERATIONS = {
     "ZerosLike": ("zeros_like", ("dtype",)),
     "OnesLike": ("ones_like", ("dtype",)),
     "Concatenate": ("concatenate", ("axis",)),
+    # Attention hands on its query's mask through convert_to_tensor.
+    "ConvertToTensor": ("convert_to_tensor", ("dtype", "sparse", "ragged")),
 }
+
+
+def _convert_to_tensor(xp, x, dtype=None, sparse=None, ragged=None):
+    return xp.asarray(x, dtype=dtype)
+
+
+# Operations that are not one array-module function of the same arguments.
+_OWN_FUNCTIONS = {"convert_to_tensor": _convert_to_tensor}
 
 OPERATION_NAMES = frozenset(_OPERATIONS)
 
@@ -75,6 +85,9 @@ class KerasOperation(Layer):
                 f"the saved Keras operation {class_name} has parameters {unknown}, which "
                 f"fusedrnn does not know"
             )
+        if params.get("sparse") or params.get("ragged"):
+            raise ValueError(f"the saved Keras operation {class_name} makes sparse or ragged "
+                             f"tensors, which fusedrnn does not have")
         super().__init__(name=config.get("name"))
         self.class_name = class_name
         self._function = function
@@ -85,6 +98,8 @@ class KerasOperation(Layer):
     def _apply(self, args, kwargs):
         first = _first_array(args)
         xp = np if first is None else _backend.array_module(first)
+        if self._function in _OWN_FUNCTIONS:
+            return _OWN_FUNCTIONS[self._function](xp, *args, **self._op_params, **kwargs)
         return getattr(xp, self._function)(*args, **self._op_params, **kwargs)
 
     def __call__(self, *args, **kwargs):

@@ -200,6 +200,17 @@ def _nested_time_distributed(layers, Sequential, Model, Input):
                        layers.Dense(2)])
 
 
+def _attention(layers, Sequential, Model, Input):
+    # Luong (Attention, with its scale weight) and Bahdanau (AdditiveAttention, with its scale
+    # vector) attention of a decoder over a masked encoder.
+    source, target = Input((6,), name="source"), Input((5,), name="target")
+    enc = layers.LSTM(5, return_sequences=True)(layers.Embedding(20, 4, mask_zero=True)(source))
+    dec = layers.LSTM(5, return_sequences=True)(layers.Embedding(20, 4, mask_zero=True)(target))
+    luong = layers.Attention(use_scale=True)([dec, enc])
+    bahdanau = layers.AdditiveAttention()([dec, enc])
+    return Model([source, target], layers.Dense(3)(layers.Concatenate()([luong, bahdanau, dec])))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -219,10 +230,11 @@ CASES = {
     "nested_frozen": (_nested_frozen, (6, 3)),
     "nested_shared": (_nested_shared, [(6, 3), (6, 3)]),
     "nested_time_distributed": (_nested_time_distributed, (4, 5, 3)),
+    "attention": (_attention, [(6,), (5,)]),
 }
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
 PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
-TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested"}
+TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention"}
