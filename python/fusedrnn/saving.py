@@ -233,7 +233,9 @@ def _layer_classes():
              "Flatten", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Concatenate", "Add",
              "Subtract", "Average", "Multiply", "Maximum", "Minimum", "Dot", "Conv1D",
              "MaxPooling1D", "AveragePooling1D", "BatchNormalization", "LayerNormalization",
-             "Reshape", "Permute", "Attention", "AdditiveAttention")
+             "Reshape", "Permute", "Attention", "AdditiveAttention", "ReLU", "LeakyReLU",
+             "ELU", "PReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+             "ActivityRegularization")
     return {name: getattr(layers, name) for name in names}
 
 

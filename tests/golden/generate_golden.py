@@ -749,6 +749,18 @@ case("func_additive_attention_causal_key", "Bahdanau: AdditiveAttention([query, 
             {"id": "out", "layer": L("LSTM", units=3), "inputs": "att:0"}],
      outputs=["out", "att:1"])
 
+case("seq_activation_and_noise_layers", "Masking -> LSTM seq -> ReLU(max_value, "
+     "negative_slope, threshold) -> GaussianNoise -> LeakyReLU -> PReLU(shared time axis) -> "
+     "ELU -> GaussianDropout -> AlphaDropout -> ActivityRegularization -> GRU (the mask passes "
+     "through them all) -> Dense -> Softmax", "sequential", x_kind="masked",
+     input=inp((7, 3)),
+     layers=[L("Masking"), L("LSTM", units=6, return_sequences=True),
+             L("ReLU", max_value=0.6, negative_slope=0.1, threshold=0.05),
+             L("GaussianNoise", stddev=0.3), L("LeakyReLU", negative_slope=0.2),
+             L("PReLU", shared_axes=[1]), L("ELU", alpha=0.7), L("GaussianDropout", rate=0.2),
+             L("AlphaDropout", rate=0.1), L("ActivityRegularization", l1=0.01),
+             L("GRU", units=4), L("Dense", units=3), L("Softmax")])
+
 case("func_timedistributed_cnn_lstm", "time-series CNN-LSTM: (batch, subsequences, steps, "
      "features) -> TimeDistributed(Conv1D relu) -> TimeDistributed(MaxPooling1D same) -> "
      "TimeDistributed(Flatten) -> LSTM -> Dense", "functional",

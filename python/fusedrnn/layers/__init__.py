@@ -9,6 +9,17 @@ on NumPy (or CuPy) arrays and symbolically on :func:`Input` tensors, for
 
 from __future__ import annotations
 
+from ._activations import (
+    ELU,
+    ActivityRegularization,
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    LeakyReLU,
+    PReLU,
+    ReLU,
+    Softmax,
+)
 from ._attention import AdditiveAttention, Attention
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
@@ -53,8 +64,10 @@ from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 
 __all__ = [
     "Activation",
+    "ActivityRegularization",
     "Add",
     "AdditiveAttention",
+    "AlphaDropout",
     "Attention",
     "Average",
     "AveragePooling1D",
@@ -66,10 +79,13 @@ __all__ = [
     "Dense",
     "Dot",
     "Dropout",
+    "ELU",
     "Embedding",
     "Flatten",
     "GRU",
     "GRUCell",
+    "GaussianDropout",
+    "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAvgPool1D",
     "GlobalMaxPool1D",
@@ -81,19 +97,23 @@ __all__ = [
     "LSTMCell",
     "Layer",
     "LayerNormalization",
+    "LeakyReLU",
     "Masking",
     "MaxPool1D",
     "MaxPooling1D",
     "Maximum",
     "Minimum",
     "Multiply",
+    "PReLU",
     "Permute",
     "RNN",
     "RNNLayer",
+    "ReLU",
     "RepeatVector",
     "Reshape",
     "SimpleRNN",
     "SimpleRNNCell",
+    "Softmax",
     "SpatialDropout1D",
     "StackedRNNCells",
     "Subtract",

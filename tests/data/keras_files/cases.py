@@ -211,6 +211,24 @@ def _attention(layers, Sequential, Model, Input):
     return Model([source, target], layers.Dense(3)(layers.Concatenate()([luong, bahdanau, dec])))
 
 
+def _activations(layers, Sequential, Model, Input):
+    # Activation layers (Keras 2 saves LeakyReLU's slope as "alpha", Keras 3 as
+    # "negative_slope"; PReLU's alpha is a weight) and noise layers, masks passing through.
+    return Sequential([
+        Input((6, 3)),
+        layers.Masking(),
+        layers.LSTM(5, return_sequences=True),
+        layers.LeakyReLU(0.2),
+        layers.PReLU(shared_axes=[1]),
+        layers.ReLU(max_value=1.0),
+        layers.ELU(),
+        layers.GaussianNoise(0.1),
+        layers.GRU(3),
+        layers.Dense(4),
+        layers.Softmax(),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -231,10 +249,11 @@ CASES = {
     "nested_shared": (_nested_shared, [(6, 3), (6, 3)]),
     "nested_time_distributed": (_nested_time_distributed, (4, 5, 3)),
     "attention": (_attention, [(6,), (5,)]),
+    "activations": (_activations, (6, 3)),
 }
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
-PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared"}
+PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared", "activations"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention"}
