@@ -15,6 +15,7 @@ from fusedrnn.layers import (
     AveragePooling1D,
     BatchNormalization,
     Conv1D,
+    Cropping1D,
     Dense,
     Embedding,
     Input,
@@ -23,6 +24,8 @@ from fusedrnn.layers import (
     MaxPooling1D,
     Permute,
     Reshape,
+    UpSampling1D,
+    ZeroPadding1D,
 )
 from fusedrnn.models import Sequential
 from tolerances import assert_close
@@ -238,3 +241,32 @@ def test_bad_arguments_and_inputs_are_named():
         Reshape((-1, -1))
     with pytest.raises(ValueError, match="permutation"):
         Permute((1, 3))
+
+
+def test_upsampling_zero_padding_and_cropping():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(UpSampling1D(3)(x), np.stack([x] * 3, axis=2).reshape(2, 15, 3))
+    padded = ZeroPadding1D((2, 1))(x)
+    np.testing.assert_array_equal(padded[:, 2:7], x)
+    assert padded.shape == (2, 8, 3)
+    assert not padded[:, :2].any()
+    assert not padded[:, 7:].any()
+    first = ZeroPadding1D(1, data_format="channels_first")(x)  # pads the last axis here
+    np.testing.assert_array_equal(first[:, :, 1:4], x)
+    assert first.shape == (2, 5, 5)
+    np.testing.assert_array_equal(Cropping1D((1, 2))(x), x[:, 1:3])
+    np.testing.assert_array_equal(Cropping1D((2, 0))(x), x[:, 2:])
+    model = Sequential([Input((None, 3)), UpSampling1D(2), ZeroPadding1D(1), Cropping1D(2)])
+    assert model.output_shape == (None, None, 3)
+    assert model(x).shape == (2, 8, 3)
+    with pytest.warns(UserWarning, match="does not support masking"):
+        UpSampling1D(2)(x, mask=np.ones((2, 5), bool))
+    with pytest.raises(ValueError, match=r"cropping \(3, 2\) must leave at least one"):
+        Cropping1D((3, 2))(x)
+    with pytest.raises(ValueError, match="`padding` must be an integer >= 0 or a pair"):
+        ZeroPadding1D((1, 2, 3))
+    with pytest.raises(ValueError, match="`size` must be an integer >= 1"):
+        UpSampling1D(0)
+    with pytest.raises(ValueError, match="must have rank 3"):
+        Cropping1D(1)(x[:, 0])

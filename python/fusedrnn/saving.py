@@ -235,7 +235,7 @@ def _layer_classes():
              "MaxPooling1D", "AveragePooling1D", "BatchNormalization", "LayerNormalization",
              "Reshape", "Permute", "Attention", "AdditiveAttention", "ReLU", "LeakyReLU",
              "ELU", "PReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-             "ActivityRegularization")
+             "ActivityRegularization", "UpSampling1D", "ZeroPadding1D", "Cropping1D")
     return {name: getattr(layers, name) for name in names}
 
 

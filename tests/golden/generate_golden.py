@@ -761,6 +761,15 @@ case("seq_activation_and_noise_layers", "Masking -> LSTM seq -> ReLU(max_value, 
              L("AlphaDropout", rate=0.1), L("ActivityRegularization", l1=0.01),
              L("GRU", units=4), L("Dense", units=3), L("Softmax")])
 
+case("seq_conv_autoencoder_lstm", "1-D convolutional autoencoder front end: Conv1D same relu "
+     "-> MaxPooling1D -> ZeroPadding1D((2, 1)) -> Cropping1D((1, 2)) -> UpSampling1D(3) -> "
+     "Conv1D -> LSTM -> Dense", "sequential", timesteps=8,
+     input=inp((8, 3)),
+     layers=[L("Conv1D", filters=4, kernel_size=3, padding="same", activation="relu"),
+             L("MaxPooling1D", pool_size=2), L("ZeroPadding1D", padding=[2, 1]),
+             L("Cropping1D", cropping=[1, 2]), L("UpSampling1D", size=3),
+             L("Conv1D", filters=3, kernel_size=2), L("LSTM", units=4), L("Dense", units=2)])
+
 case("func_timedistributed_cnn_lstm", "time-series CNN-LSTM: (batch, subsequences, steps, "
      "features) -> TimeDistributed(Conv1D relu) -> TimeDistributed(MaxPooling1D same) -> "
      "TimeDistributed(Flatten) -> LSTM -> Dense", "functional",

@@ -23,7 +23,16 @@ from ._activations import (
 from ._attention import AdditiveAttention, Attention
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
-from ._conv import AveragePooling1D, AvgPool1D, Conv1D, MaxPool1D, MaxPooling1D
+from ._conv import (
+    AveragePooling1D,
+    AvgPool1D,
+    Conv1D,
+    Cropping1D,
+    MaxPool1D,
+    MaxPooling1D,
+    UpSampling1D,
+    ZeroPadding1D,
+)
 from ._core import (
     Activation,
     Dense,
@@ -76,6 +85,7 @@ __all__ = [
     "Bidirectional",
     "Concatenate",
     "Conv1D",
+    "Cropping1D",
     "Dense",
     "Dot",
     "Dropout",
@@ -118,7 +128,9 @@ __all__ = [
     "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
+    "UpSampling1D",
     "Variable",
+    "ZeroPadding1D",
     "add",
     "average",
     "concatenate",

@@ -1,5 +1,6 @@
 """Conv1D, MaxPooling1D and AveragePooling1D: the convolutional front ends of CNN-LSTM models
-(``Embedding -> Conv1D -> MaxPooling1D -> LSTM``). Plain NumPy (CuPy for CuPy inputs).
+(``Embedding -> Conv1D -> MaxPooling1D -> LSTM``); UpSampling1D, ZeroPadding1D and Cropping1D,
+which 1-D convolutional autoencoders put between them. Plain NumPy (CuPy for CuPy inputs).
 
 Padding as Keras on the TensorFlow backend: ``"valid"`` (none), ``"same"`` (output length
 ``ceil(steps / strides)``, the padding split with the extra step on the right), ``"causal"``
@@ -19,7 +20,8 @@ from .. import _backend
 from ._base import Layer, get_activation
 from ._core import _check_rank, _data_format, _drop_mask, _kernel_layer_args, _param
 
-__all__ = ["AveragePooling1D", "Conv1D", "MaxPooling1D"]
+__all__ = ["AveragePooling1D", "Conv1D", "Cropping1D", "MaxPooling1D", "UpSampling1D",
+           "ZeroPadding1D"]
 
 
 def _one_int(value, argument: str, layer: str, minimum: int = 1) -> int:
@@ -278,3 +280,87 @@ class AveragePooling1D(_Pooling1D):
 
 MaxPool1D = MaxPooling1D
 AvgPool1D = AveragePooling1D
+
+
+def _two_ints(value, argument: str, layer: str) -> tuple[int, int]:
+    """Keras's int-or-pair arguments (padding=1 or (1, 2)), each >= 0."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or any(isinstance(v, (bool, np.bool_)) or not isinstance(
+            v, numbers.Integral) or v < 0 for v in pair):
+        raise ValueError(f"{layer}: `{argument}` must be an integer >= 0 or a pair of them; "
+                         f"got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+class UpSampling1D(_Steps1D):
+    """Keras ``UpSampling1D``: each step repeated ``size`` times."""
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(None, **kwargs)
+        self.size = _one_int(size, "size", "UpSampling1D")
+
+    def compute_output_shape(self, input_shape):
+        batch, steps, channels = input_shape
+        return (batch, None if steps is None else steps * self.size, channels)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        _drop_mask(self, mask)
+        return _backend.array_module(x).repeat(x, self.size, axis=1), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(size=self.size)
+        return config
+
+
+class ZeroPadding1D(_Steps1D):
+    """Keras ``ZeroPadding1D``: ``padding`` zero steps (left, right; one int for both)."""
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.padding = _two_ints(padding, "padding", "ZeroPadding1D")
+
+    def compute_output_shape(self, input_shape):
+        batch, steps, channels = self._split(input_shape)
+        steps = None if steps is None else steps + sum(self.padding)
+        return self._shape(batch, steps, channels)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._channels_last(self._prepare_input(inputs))
+        _drop_mask(self, mask)
+        xp = _backend.array_module(x)
+        return self._restore(xp.pad(x, ((0, 0), self.padding, (0, 0)))), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(padding=self.padding, data_format=self.data_format)
+        return config
+
+
+class Cropping1D(_Steps1D):
+    """Keras ``Cropping1D``: ``cropping`` steps removed (start, end; one int for both)."""
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(None, **kwargs)
+        self.cropping = _two_ints(cropping, "cropping", "Cropping1D")
+
+    def _check_input_shape(self, shape) -> None:
+        super()._check_input_shape(shape)
+        if shape[1] is not None and sum(self.cropping) >= shape[1]:
+            raise ValueError(f"Cropping1D layer {self.name!r}: cropping {self.cropping} must "
+                             f"leave at least one of the input's {shape[1]} steps")
+
+    def compute_output_shape(self, input_shape):
+        batch, steps, channels = input_shape
+        return (batch, None if steps is None else steps - sum(self.cropping), channels)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        _drop_mask(self, mask)
+        return x[:, self.cropping[0]:x.shape[1] - self.cropping[1]], None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(cropping=self.cropping)
+        return config

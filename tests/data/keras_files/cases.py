@@ -229,6 +229,21 @@ def _activations(layers, Sequential, Model, Input):
     ])
 
 
+def _conv_autoencoder(layers, Sequential, Model, Input):
+    # The shape layers of 1-D convolutional autoencoders (their arguments saved as pairs).
+    return Sequential([
+        Input((8, 3)),
+        layers.Conv1D(4, 3, padding="same", activation="relu"),
+        layers.MaxPooling1D(2),
+        layers.ZeroPadding1D(1),
+        layers.Cropping1D((2, 0)),
+        layers.UpSampling1D(2),
+        layers.Conv1D(3, 3, padding="same"),
+        layers.GRU(3),
+        layers.Dense(2),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -250,6 +265,7 @@ CASES = {
     "nested_time_distributed": (_nested_time_distributed, (4, 5, 3)),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
+    "conv_autoencoder": (_conv_autoencoder, (8, 3)),
 }
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
