@@ -450,18 +450,18 @@ class Model(Layer):
         self.reset_states()
 
     # ----------------------------------------------------------- running
-    def _run(self, x, training=False):
-        """Run the graph on checked input(s): one array, or a list in the order of ``inputs``."""
-        self._require_built()
+    def _run(self, x, training=False, masks=None):
+        """Run the graph on checked input(s): one array, or a list in the order of ``inputs``;
+        ``masks``: None, or one mask (or None) per input."""
         chain = self._chain
-        if chain is not None:
+        if chain is not None and masks is None:
             # A plain stack (every Sequential, most functional models): each layer takes the
             # previous one's output and mask, with no graph bookkeeping (~2 us a call saved).
             mask = None
             for layer in chain:
                 x, mask = layer._forward(x, training=training, mask=mask)
             return x if self._output_keys is None else self._structured([x], self._output_keys)
-        outputs, _ = self._execute(x, None, training)
+        outputs, _ = self._execute(x, masks, training)
         return self._structured(outputs, self._output_keys)
 
     def _execute(self, x, masks, training) -> tuple[list, list]:
@@ -509,12 +509,6 @@ class Model(Layer):
     def _multi_output(self) -> bool:
         return len(self._output_tensors) > 1 or self._output_keys is not None
 
-    def _structured_outputs(self, items: list):
-        """One item per output, as calling the model returns its outputs."""
-        if self._output_keys is not None:
-            return dict(zip(self._output_keys, items))
-        return items if self._multi_output() else items[0]
-
     def _expected_weight_shapes(self) -> list[tuple[int, ...]]:
         return [tuple(s) for layer in self._weight_layers()
                 for s in layer._expected_weight_shapes()]
@@ -546,7 +540,8 @@ class Model(Layer):
         self._build_for(x)
         self._ensure_input_rank(x)
         outputs, masks = self._execute(x, self._input_masks(mask), training)
-        return self._structured_outputs(outputs), self._structured_outputs(masks)
+        return (self._structured(outputs, self._output_keys),
+                self._structured(masks, self._output_keys))
 
     def _symbolic_inputs(self, inputs) -> list[KerasTensor]:
         """A symbolic call's inputs as a list in the order of ``inputs``."""
@@ -587,7 +582,7 @@ class Model(Layer):
         node.outputs = [KerasTensor(s, t.dtype, node, i)
                         for i, (s, t) in enumerate(zip(out_shapes, self._output_tensors))]
         self._inbound_nodes.append(node)
-        return self._structured_outputs(node.outputs)
+        return self._structured(node.outputs, self._output_keys)
 
     def _output_shapes_for(self, input_shapes: list[tuple]) -> list[tuple]:
         """The output shapes for inputs of ``input_shapes`` (batch first): the model's own, or,
@@ -626,9 +621,9 @@ class Model(Layer):
         return [values[id(t)].shape for t in self._output_tensors]
 
     def compute_output_shape(self, input_shape):
-        self._build_for_shape(input_shape[0] if len(self._input_tensors) > 1 else input_shape)
         several = len(self._input_tensors) > 1
         shapes = [tuple(s) for s in input_shape] if several else [tuple(input_shape)]
+        self._build_for_shape(shapes[0])
         out = self._output_shapes_for(shapes)
         return out if self._multi_output() else out[0]
 
@@ -758,10 +753,7 @@ class Model(Layer):
         x = self._check_input(inputs)
         self._build_for(x)
         self._ensure_input_rank(x)
-        if mask is None:
-            return self._run(x, training=training)
-        outputs, _ = self._execute(x, self._input_masks(mask), training)
-        return self._structured(outputs, self._output_keys)
+        return self._run(x, training=training, masks=self._input_masks(mask))
 
     def _build_for(self, x) -> None:
         """Hook for deferred building (Sequential)."""

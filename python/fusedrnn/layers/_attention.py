@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend
-from ._base import KerasTensor, Layer, _softmax, as_float_array
+from ._base import KerasTensor, Layer, _softmax, check_mask, list_inputs
 from ._core import _param
 from ._initializers import get_initializer
 
@@ -111,18 +111,8 @@ class _BaseAttention(Layer):
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected call arguments "
                             f"{sorted(kwargs)}")
-        if not isinstance(inputs, (list, tuple)):
-            raise TypeError(f"an {type(self).__name__} layer is called on a list [query, "
-                            f"value] or [query, value, key], got {type(inputs).__name__}")
-        xs = [as_float_array(x, f"input {i} of {type(self).__name__} layer {self.name!r}",
-                             self._compute_dtype) for i, x in enumerate(inputs)]
-        shapes = [tuple(x.shape) for x in xs]
-        self._check_input_shape(shapes)
-        self._ensure_built(shapes)
+        xs = list_inputs(self, inputs, "a list [query, value] or [query, value, key]")
         xp = _backend.array_module(xs[0])
-        if any(_backend.array_module(x) is not xp for x in xs):
-            raise TypeError(f"inputs of {type(self).__name__} layer {self.name!r} mix NumPy "
-                            f"and CuPy arrays")
         if mask is not None and (not isinstance(mask, (list, tuple)) or len(mask) not in (2, 3)):
             raise ValueError(f"the mask of {type(self).__name__} layer {self.name!r} must be a "
                              f"list [query_mask, value_mask] (None for no mask)")
@@ -149,14 +139,8 @@ class _BaseAttention(Layer):
         return out, q_mask
 
     def _mask(self, m, x, what: str):
-        if m is None:
-            return None
-        xp = _backend.array_module(x)
-        m = xp.asarray(m)
-        if m.shape != x.shape[:2]:
-            raise ValueError(f"the {what} mask of {type(self).__name__} layer {self.name!r} "
-                             f"must have shape (batch, time) = {x.shape[:2]}, got {m.shape}")
-        return m.astype(bool)
+        return check_mask(m, x.shape[0], x.shape[1],
+                          f"the {what} mask of {type(self).__name__} layer {self.name!r}")
 
     def get_config(self) -> dict:
         config = super().get_config()

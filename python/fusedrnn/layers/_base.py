@@ -179,17 +179,36 @@ def as_float_array(x, what: str = "input", dtype=np.float32):
     return arr.astype(dtype, copy=False)
 
 
-def check_mask(mask, batch: int, timesteps: int):
-    """A (batch, timesteps) mask as booleans (None stays None); ValueError/TypeError if not."""
+def list_inputs(layer: Layer, inputs, what: str = "a list of arrays") -> list:
+    """The eager inputs of a layer called on a list (merge, attention) as arrays of its dtype,
+    checked by its ``_check_input_shape``, the layer built; TypeError when ``inputs`` is not a
+    list (``what`` says what the layer takes) or mixes NumPy and CuPy arrays."""
+    name = type(layer).__name__
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"{name} layer {layer.name!r} is called on {what}, got "
+                        f"{type(inputs).__name__}")
+    xs = [as_float_array(x, f"input {i} of {name} layer {layer.name!r}",
+                         layer._compute_dtype) for i, x in enumerate(inputs)]
+    shapes = [tuple(x.shape) for x in xs]
+    layer._check_input_shape(shapes)
+    layer._ensure_built(shapes)
+    if len({_backend.array_module(x) for x in xs}) > 1:
+        raise TypeError(f"inputs of {name} layer {layer.name!r} mix NumPy and CuPy arrays")
+    return xs
+
+
+def check_mask(mask, batch: int, timesteps: int, what: str = "mask"):
+    """A (batch, timesteps) mask as booleans (None stays None); ValueError/TypeError naming
+    ``what`` if not."""
     if mask is None:
         return None
     m = _backend.array_module(mask).asarray(mask)
     if m.shape != (batch, timesteps):
         raise ValueError(
-            f"mask must have shape (batch, timesteps) = {(batch, timesteps)}, got {m.shape}"
+            f"{what} must have shape (batch, timesteps) = {(batch, timesteps)}, got {m.shape}"
         )
     if m.dtype.kind not in "biuf":  # as ops.rnn_forward: booleans, or numbers (nonzero = real)
-        raise TypeError(f"mask must be boolean, got dtype {m.dtype}")
+        raise TypeError(f"{what} must be boolean, got dtype {m.dtype}")
     return m.astype(bool)
 
 

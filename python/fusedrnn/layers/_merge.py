@@ -8,7 +8,7 @@ import functools
 import operator
 
 from .. import _backend
-from ._base import KerasTensor, Layer, as_float_array
+from ._base import KerasTensor, Layer, list_inputs
 
 __all__ = ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
            "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply",
@@ -69,20 +69,6 @@ class _Merge(Layer):
         batches = {s[0] for s in shapes} - {None}
         return (batches.pop() if len(batches) == 1 else None, *out)
 
-    def _inputs(self, inputs) -> list:
-        if not isinstance(inputs, (list, tuple)):
-            raise TypeError(f"a {type(self).__name__} layer is called on a list of arrays, got "
-                            f"{type(inputs).__name__}")
-        xs = [as_float_array(x, f"input {i} of {type(self).__name__} layer {self.name!r}",
-                             self._compute_dtype) for i, x in enumerate(inputs)]
-        shapes = [tuple(x.shape) for x in xs]
-        self._check_input_shape(shapes)
-        self._ensure_built(shapes)
-        if len({_backend.array_module(x) for x in xs}) > 1:
-            raise TypeError(f"inputs of {type(self).__name__} layer {self.name!r} mix NumPy and "
-                            f"CuPy arrays")
-        return xs
-
     def _masks(self, mask, n: int) -> list:
         if mask is None:
             return [None] * n
@@ -92,7 +78,7 @@ class _Merge(Layer):
         return list(mask)
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        xs = self._inputs(inputs)
+        xs = list_inputs(self, inputs)
         masks = self._masks(mask, len(xs))
         rank = max(x.ndim for x in xs)
         xs = [x.reshape((x.shape[0], *(1,) * (rank - x.ndim), *x.shape[1:])) for x in xs]
@@ -249,7 +235,7 @@ class Dot(_Merge):
         return tuple(out + [1] if len(out) == 1 else out)
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x, y = self._inputs(inputs)
+        x, y = list_inputs(self, inputs)
         self._masks(mask, 2)  # checked, then dropped (Keras: compute_mask gives None)
         xp = _backend.array_module(x)
         a0, a1 = self._axes([x.ndim, y.ndim])
@@ -308,7 +294,7 @@ class Concatenate(_Merge):
         return tuple(out)
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        xs = self._inputs(inputs)
+        xs = list_inputs(self, inputs)
         masks = self._masks(mask, len(xs))
         xp = _backend.array_module(xs[0])
         out = xp.concatenate(xs, axis=self.axis)
