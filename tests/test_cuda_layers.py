@@ -477,11 +477,12 @@ def test_the_stand_ins_fail_where_cupy_and_the_cuda_engine_do():
 
 
 @pytest.mark.parametrize("name", ["nested", "nested_shared", "nested_time_distributed",
-                                  "attention"])
+                                  "attention", "operators", "keras_ops"])
 def test_loaded_nested_and_attention_models_on_device_inputs(device, name):
     """Keras files whose models hold models (a masked encoder, one called twice, one in
-    TimeDistributed), or attention layers over masked sequences, run on CuPy inputs, stay on
-    the device and predict what Keras did."""
+    TimeDistributed), attention layers over masked sequences, or Keras operations (tensor
+    operators, keras.ops functions) run on CuPy inputs, stay on the device and predict what
+    Keras did."""
     pytest.importorskip("h5py", reason="h5py is in the test extra")
     import os
 
@@ -519,3 +520,34 @@ def test_attention_on_device_inputs(device, kind):
     for g, w in zip(got, want):
         assert device.is_device_array(g)
         assert_close(host(g), w, TOL)
+
+
+def test_lambda_layers_and_keras_ops_on_device_inputs(device):
+    """Lambda layers (the keras_files case, weights from Keras's file) and fusedrnn.ops
+    functions called on CuPy arrays keep them on the device."""
+    pytest.importorskip("h5py", reason="h5py is in the test extra")
+    import os
+    import warnings
+
+    from fusedrnn import layers, ops
+
+    folder = os.path.join(os.path.dirname(__file__), "data", "keras_files")
+    sys.path.insert(0, folder)
+    from cases import CASES
+
+    data = np.load(os.path.join(folder, "lambdas.npz"))
+    model = CASES["lambdas"][0](layers, Sequential, Model, Input)
+    model.load_weights(os.path.join(folder, "lambdas.weights.h5"))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Layer 'lambda", UserWarning)  # mask dropped
+        got = model.predict(device.cp.asarray(data["x"]), verbose=0)
+    device.ran("rnn_forward")
+    assert device.is_device_array(got)
+    assert_close(host(got), data["y"], TOL)
+    x = np.random.default_rng(3).standard_normal((2, 3, 4)).astype(np.float32)
+    for fn in (lambda a: ops.softmax(ops.matmul(a, ops.transpose(a, (0, 2, 1)))),
+               lambda a: ops.concatenate([ops.mean(a, axis=1), ops.max(a, axis=1)], axis=-1),
+               lambda a: ops.where(a > 0, a, a * np.float32(0.1))[:, ::-1] ** 2):
+        out = fn(device.cp.asarray(x))
+        assert device.is_device_array(out)
+        assert_close(host(out), fn(x), TOL)

@@ -108,12 +108,13 @@ def _layers_by_depth(nodes: list[Node], outputs: list[KerasTensor]) -> list[Laye
 def _assign_names(layers: list[Layer], new: list[Layer]) -> None:
     """Give each auto-named layer in ``new`` Keras's default name, unique within ``layers``
     (``simple_rnn``, ``simple_rnn_1``, ...; inputs ``input_1``, ``input_2``, ...). A name, once
-    given, is kept (so layers shared by several models keep theirs)."""
+    given, is kept (so layers shared by several models keep theirs). Names are given in the
+    order the layers were made, as Keras gives them."""
     taken = {layer.name for layer in layers if layer not in new or not layer._auto_name}
-    for layer in new:
+    for layer in sorted(new, key=lambda la: la._creation_index):
         if not layer._auto_name:
             continue
-        base = layer._base_name()
+        base = layer._default_name()
         n = 1 if isinstance(layer, InputLayer) else 0
         while True:
             candidate = base if n == 0 else f"{base}_{n}"
@@ -145,9 +146,33 @@ def _chain_of(input_tensors: list[KerasTensor], nodes: list[Node],
     return [node.layer for node in nodes[1:]]
 
 
-def _layer_parents(node: Node) -> list[KerasTensor]:
-    """The tensors a node reads that come from layers (not from Keras operations)."""
-    return [t for t in node.parent_tensors if not isinstance(t._node.layer, KerasOperation)]
+def _mask_operations(nodes: list[Node], outputs: list[KerasTensor]) -> set[int]:
+    """The ids of the operation nodes that only compute masks: each reader takes their outputs
+    as a call argument (``mask=``) or is such a node too. Keras 3 adds them between layers
+    (Embedding's ``not_equal``, Masking's ``any``); Keras 2 computes masks inside its layers,
+    and its summary has no rows for them."""
+    readers: dict[int, list[tuple[Node, bool]]] = {}  # producer node -> (reader, as operand)
+    for node in nodes:
+        for t in flatten(node.inputs):
+            if isinstance(t, KerasTensor):
+                readers.setdefault(id(t._node), []).append((node, True))
+        for t in flatten(list(node.kwargs.values())):
+            if isinstance(t, KerasTensor):
+                readers.setdefault(id(t._node), []).append((node, False))
+    returned = {id(t._node) for t in outputs}
+    hidden: set[int] = set()
+    for node in reversed(nodes):  # readers before the nodes they read
+        if (isinstance(node.layer, KerasOperation) and id(node) not in returned
+                and readers.get(id(node))
+                and all(not operand or id(reader) in hidden
+                        for reader, operand in readers[id(node)])):
+            hidden.add(id(node))
+    return hidden
+
+
+def _layer_parents(node: Node, hidden: set[int]) -> list[KerasTensor]:
+    """The tensors a node reads, but those of the mask operations ``hidden``."""
+    return [t for t in node.parent_tensors if id(t._node) not in hidden]
 
 
 def _resolve(obj, values: dict):
@@ -237,6 +262,8 @@ class Model(Layer):
         self._single_output = True
         self._nodes: list[Node] = []
         self._layers: list[Layer] = []
+        self._summary_rows: list[Layer] = []  # the layers and the operations the summary shows
+        self._mask_nodes: set[int] = set()  # operation nodes that only compute masks
         self._chain: list[Layer] | None = None
         self._accepted: tuple | None = None  # the input shape(s) of the last good call
         if type(self) is Model or inputs is not None or outputs is not None:
@@ -272,19 +299,23 @@ class Model(Layer):
 
     def _set_graph(self, input_tensors: list[KerasTensor], outputs: list[KerasTensor]) -> None:
         nodes = _topological_nodes(input_tensors, outputs)
-        # The Keras operations of a loaded graph (masks between layers) run as nodes but, as
-        # in Keras, are not the model's layers.
-        layers = [layer for layer in _layers_by_depth(nodes, outputs)
-                  if not isinstance(layer, KerasOperation)]
-        _assign_names(layers, layers)
-        names = [layer.name for layer in layers]
+        # Keras operations (h[:, -1], ops.mean, the masks between a saved graph's layers) run
+        # as nodes but, as in Keras 3, are not the model's layers; the summary shows those
+        # that compute more than masks, as Keras 2 shows its TFOpLambda layers.
+        hidden = _mask_operations(nodes, outputs)
+        graph_layers = _layers_by_depth(nodes, outputs)
+        _assign_names(graph_layers, graph_layers)
+        names = [layer.name for layer in graph_layers]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"all layer names should be unique; duplicated: {dupes}")
+        shown = {id(n.layer) for n in nodes if id(n) not in hidden}
         self._input_tensors = list(input_tensors)
         self._output_tensors = outputs
         self._nodes = nodes
-        self._layers = layers
+        self._mask_nodes = hidden
+        self._layers = [layer for layer in graph_layers if not isinstance(layer, KerasOperation)]
+        self._summary_rows = [layer for layer in graph_layers if id(layer) in shown]
         self._chain = _chain_of(self._input_tensors, nodes, outputs)
         self._accepted = None
 
@@ -818,7 +849,7 @@ class Model(Layer):
         return {id(n) for n in self._nodes}
 
     def _summary_layers(self) -> list[Layer]:
-        return self.layers
+        return self._summary_rows
 
     def _layer_output_shape(self, layer: Layer) -> str:
         if isinstance(layer, Model):  # Keras 2 shows a nested model's own output shape
@@ -846,9 +877,9 @@ class Model(Layer):
         if len(self._input_tensors) > 1:
             return False
         readers: dict[int, int] = {}
-        nodes = [n for n in self._nodes if not isinstance(n.layer, KerasOperation)]
+        nodes = [n for n in self._nodes if id(n) not in self._mask_nodes]
         for node in nodes:
-            parents = _layer_parents(node)
+            parents = _layer_parents(node, self._mask_nodes)
             if len(parents) > 1:
                 return False
             for p in parents:
@@ -897,7 +928,7 @@ class Model(Layer):
                 for node in layer._inbound_nodes:
                     if id(node) not in relevant:
                         continue
-                    for t in _layer_parents(node):
+                    for t in _layer_parents(node, self._mask_nodes):
                         parent, node_index, tensor_index = t._keras_history
                         connections.append(f"{parent.name}[{node_index}][{tensor_index}]")
                 _print_row(fields + [connections[0] if connections else ""], positions, print_fn)
@@ -918,7 +949,10 @@ class Model(Layer):
 
 
 def _type_name(layer: Layer) -> str:
-    """A layer's type in the summary: a functional model's is "Functional", as in Keras."""
+    """A layer's type in the summary: a functional model's is "Functional", as in Keras; an
+    operation's is its Keras class."""
+    if isinstance(layer, KerasOperation):
+        return layer.type_name
     return "Functional" if type(layer) is Model else type(layer).__name__
 
 

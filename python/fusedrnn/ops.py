@@ -7,6 +7,11 @@ arrays; wrong ranks or sizes raise ValueError naming the expected shape.
 Semantics are those of `fusedrnn.reference` (Keras's): masked steps keep the states and repeat
 the previous output (zeros before the first real step); go_backwards returns the sequence in
 processing order.
+
+The module also has Keras 3's ``keras.ops`` tensor functions (``mean``, ``concatenate``,
+``softmax``, ...; see ``fusedrnn._keras_ops``), so that ``from keras import ops`` becomes
+``from fusedrnn import ops``: on arrays they compute at once, on symbolic tensors they add the
+operation to a functional model's graph.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import _core
+from . import _core, _keras_ops
 
 __all__ = [
     "CELLS",
@@ -27,6 +32,7 @@ __all__ = [
     "simple_rnn_forward",
     "gru_forward",
     "lstm_forward",
+    *_keras_ops.__all__,
 ]
 
 CELLS = ("simple_rnn", "gru", "lstm")
@@ -255,3 +261,15 @@ def _cell_forward(cell: str):
 simple_rnn_forward = _cell_forward("simple_rnn")
 gru_forward = _cell_forward("gru")
 lstm_forward = _cell_forward("lstm")
+
+
+def __getattr__(name: str):
+    # Keras's tensor functions, looked up here so that their names (sum, max, abs, ...) do
+    # not shadow Python's builtins in this module.
+    if name in _keras_ops.__all__:
+        return getattr(_keras_ops, name)
+    raise AttributeError(f"module 'fusedrnn.ops' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_keras_ops.__all__))

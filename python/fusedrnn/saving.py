@@ -247,6 +247,13 @@ def _layer_from_config(obj):
     name = obj.get("class_name")
     if name in _MODEL_CLASSES:  # a nested model
         return _model_from_config(obj)
+    if name == "Lambda":
+        raise ValueError(
+            f"the saved model has a Lambda layer ({obj.get('config', {}).get('name')!r}), "
+            f"whose function Keras saves as Python bytecode, which fusedrnn does not load: "
+            f"build the model in code with fusedrnn.layers.Lambda (its function written with "
+            f"fusedrnn.ops or array operators) and load the weights with model.load_weights"
+        )
     if name not in classes:
         raise ValueError(
             f"the saved model uses a {name!r} layer, which fusedrnn does not have "
@@ -309,6 +316,17 @@ def _is_operation(obj) -> bool:
     return "trainable" not in obj.get("config", {}) and obj.get("class_name") in OPERATION_NAMES
 
 
+# The constants Keras 3 saves in an operation's arguments (keras.saving.serialization_lib):
+# an index's slices and ellipsis (h[:, -1], h[..., 0]) and arrays (h @ w).
+_SAVED_CONSTANTS = {
+    "__slice__": lambda c, resolve: slice(resolve(c.get("start")), resolve(c.get("stop")),
+                                          resolve(c.get("step"))),
+    "__ellipsis__": lambda c, resolve: Ellipsis,
+    "__numpy__": lambda c, resolve: np.array(c["value"], dtype=c["dtype"]),
+    "__tensor__": lambda c, resolve: np.array(c["value"], dtype=c["dtype"]),
+}
+
+
 def _node_refs(node) -> list[tuple]:
     """The (layer name, node index, tensor index) of every tensor a saved call reads."""
     if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
@@ -326,14 +344,50 @@ def _node_refs(node) -> list[tuple]:
 
         walk([node.get("args", []), node.get("kwargs", {})])
         return found
-    return [tuple(ref[:3]) for ref in node]  # Keras 2: [[name, node, tensor, kwargs], ...]
+    # Keras 2: [[name, node, tensor, kwargs], ...]; a TFOpLambda's first operand may be a
+    # constant, and its other operands are among the kwargs.
+    found = [tuple(ref[:3]) for ref in node if ref[0] != _KERAS2_CONSTANT]
+    for ref in node:
+        if len(ref) > 3:
+            found += [tuple(r[:3]) for r in _keras2_refs(ref[3])]
+    return found
+
+
+def _keras2_node(node):
+    """A saved call as a list of its inputs: Keras 2 saves a TFOpLambda's call on one tensor
+    as that tensor's reference alone."""
+    if isinstance(node, list) and node and isinstance(node[0], str):
+        return [node]
+    return node
+
+
+_KERAS2_CONSTANT = "_CONSTANT_VALUE"  # a TFOpLambda's constant first operand
+_KERAS2_OPERATIONS = ("TFOpLambda", "SlicingOpLambda")
+
+
+def _is_keras2_ref(value) -> bool:
+    """Whether a value in a saved Keras 2 call's arguments is a tensor: [name, node, tensor]
+    (as tf_keras tells them apart)."""
+    return (isinstance(value, list) and len(value) in (3, 4) and isinstance(value[0], str)
+            and isinstance(value[1], int) and isinstance(value[2], int)
+            and (len(value) == 3 or isinstance(value[3], dict)))
+
+
+def _keras2_refs(value) -> list:
+    if _is_keras2_ref(value):
+        return [value]
+    if isinstance(value, list):
+        return [r for v in value for r in _keras2_refs(v)]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _keras2_refs(v)]
+    return []
 
 
 def _functional_from_config(config):
     from .layers import Bidirectional
     from .layers._base import flatten
     from .layers._merge import _Merge
-    from .layers._ops import KerasOperation
+    from .layers._ops import KerasOperation, from_keras2
     from .layers._rnn import RNNLayer
     from .models import Model
 
@@ -344,7 +398,33 @@ def _functional_from_config(config):
             return tensors[_history(value)]
         if isinstance(value, list):
             return [resolve(v) for v in value]
+        if isinstance(value, dict) and value.get("class_name") in _SAVED_CONSTANTS:
+            return _SAVED_CONSTANTS[value["class_name"]](value.get("config") or {}, resolve)
         return value
+
+    made: dict[str, KerasOperation] = {}  # TFOpLambda name -> its operation
+
+    def keras2_operation(name, obj, refs, call_kwargs):
+        def value(v):
+            if _is_keras2_ref(v):
+                return tensors[tuple(v[:3])]
+            if isinstance(v, list):
+                return [value(x) for x in v]
+            return v
+
+        kwargs = {k: value(v) for k, v in call_kwargs.items()}
+        first = refs[0] if len(refs) == 1 else refs
+        function = obj.get("config", {}).get("function")
+        operation, operands, params = from_keras2(str(function), first, kwargs)
+        op = made.get(name)
+        if op is None or op.class_name != operation or op._op_params != params:
+            if op is not None:
+                raise ValueError(f"the saved TFOpLambda layer {name!r} is called with "
+                                 f"different arguments; fusedrnn runs one set per layer")
+            op = KerasOperation(operation, {"name": name, **params},
+                                type_name=obj.get("class_name"))
+            made[name] = op
+        return op, operands
 
     def call(name, layer, index, node):
         if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
@@ -352,16 +432,21 @@ def _functional_from_config(config):
             kwargs = {k: resolve(v) for k, v in node.get("kwargs", {}).items()
                       if k != "training" and v is not None}
         else:  # Keras 2: [[layer name, node index, tensor index, call kwargs], ...]
-            refs = [tensors[tuple(ref[:3])] for ref in node]
+            refs = [ref[2] if ref[0] == _KERAS2_CONSTANT else tensors[tuple(ref[:3])]
+                    for ref in node]
             call_kwargs = node[0][3] if len(node[0]) > 3 else {}
-            kwargs = {k: resolve(v) for k, v in call_kwargs.items()
-                      if k != "training" and v is not None}
-            if len(refs) > 1 and isinstance(layer, (RNNLayer, Bidirectional)):
-                # Keras 2 stores an RNN's initial_state as inputs after the sequence.
-                args = [refs[0]]
-                kwargs["initial_state"] = refs[1:]
+            if isinstance(layer, dict):  # a TFOpLambda: its operation, made for this call
+                layer, args = keras2_operation(name, layer, refs, call_kwargs)
+                kwargs = {}
             else:
-                args = [refs[0] if len(refs) == 1 else refs]
+                kwargs = {k: resolve(v) for k, v in call_kwargs.items()
+                          if k != "training" and v is not None}
+                if len(refs) > 1 and isinstance(layer, (RNNLayer, Bidirectional)):
+                    # Keras 2 stores an RNN's initial_state as inputs after the sequence.
+                    args = [refs[0]]
+                    kwargs["initial_state"] = refs[1:]
+                else:
+                    args = [refs[0] if len(refs) == 1 else refs]
         outputs = layer(*args, **kwargs)
         if not isinstance(node, dict):  # Keras 2's mask rules
             layer._inbound_nodes[-1].implicit_mask = True  # every call got its input's mask
@@ -385,9 +470,12 @@ def _functional_from_config(config):
             continue
         if _is_operation(obj):
             layer = KerasOperation(obj.get("class_name"), obj.get("config", {}))
+        elif obj.get("class_name") in _KERAS2_OPERATIONS:
+            layer = obj  # made into an operation by its call (the call holds its arguments)
         else:
             layer = _layer_from_config(obj)
-        pending += [(name, layer, k, node) for k, node in enumerate(obj.get("inbound_nodes", []))]
+        pending += [(name, layer, k, _keras2_node(node))
+                    for k, node in enumerate(obj.get("inbound_nodes", []))]
     while pending:
         waiting, blocked = [], set()
         for name, layer, k, node in pending:

@@ -9,7 +9,8 @@ which the test calls again with fusedrnn's classes to make the same architecture
 gives the Keras model seeded random weights, saves it three ways (``<case>.weights.h5``,
 ``<case>.keras``, ``<case>.h5``, the last in the legacy HDF5 format) and writes ``<case>.npz``
 with an input batch ``x`` (``x0``, ``x1``, ... for a model with several inputs) and Keras's
-prediction ``y`` for it.
+prediction ``y`` for it. A case in ``OPS_CASES`` is also given ``ops``: ``keras.ops``, or for
+Keras 2 the TensorFlow functions a Keras 2 model calls in their place.
 
 With ``--keras2`` it does the same with Keras 2 (the ``tf_keras`` package, ``pip install
 tf-keras``), writing ``<case>.keras2.h5`` (``model.save``, Keras 2's config format),
@@ -27,11 +28,27 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data", "keras_files"))
 from cases import (  # noqa: E402  (the architectures, shared with the test)
     CASES,
+    OPS_CASES,
     PADDED_CASES,
     TOKEN_CASES,
 )
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
+
+
+def keras2_ops():
+    """The TensorFlow functions a Keras 2 model calls where Keras 3's calls keras.ops."""
+    from types import SimpleNamespace
+
+    import tensorflow as tf
+
+    return SimpleNamespace(
+        softmax=tf.nn.softmax, matmul=tf.matmul, relu=tf.nn.relu, sigmoid=tf.sigmoid,
+        tanh=tf.tanh, mean=tf.reduce_mean, max=tf.reduce_max, sum=tf.reduce_sum,
+        concatenate=lambda xs, axis=0: tf.concat(xs, axis=axis), stack=tf.stack,
+        transpose=lambda x, axes=None: tf.transpose(x, perm=axes), reshape=tf.reshape,
+        squeeze=tf.squeeze, expand_dims=tf.expand_dims,
+    )
 
 
 def main() -> None:
@@ -47,7 +64,10 @@ def main() -> None:
         build, input_shape = CASES[name]
         if hasattr(keras.utils, "set_random_seed"):
             keras.utils.set_random_seed(len(name))
-        model = build(keras.layers, keras.Sequential, keras.Model, keras.Input)
+        extra = {}
+        if name in OPS_CASES:
+            extra["ops"] = keras2_ops() if keras2 else keras.ops
+        model = build(keras.layers, keras.Sequential, keras.Model, keras.Input, **extra)
         rng = np.random.default_rng(len(name))
         model.set_weights([
             (np.abs(rng.standard_normal(w.shape)) + 0.5 if "moving_variance" in v.name

@@ -69,6 +69,7 @@ from ._merge import (
     subtract,
 )
 from ._norm import BatchNormalization, LayerNormalization
+from ._ops import Lambda
 from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 
 __all__ = [
@@ -105,6 +106,7 @@ __all__ = [
     "KerasTensor",
     "LSTM",
     "LSTMCell",
+    "Lambda",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",

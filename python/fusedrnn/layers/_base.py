@@ -8,6 +8,7 @@ runs. Masks travel beside values: ``layer._forward(x, mask=...)`` returns
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from typing import Callable
@@ -297,6 +298,113 @@ class KerasTensor:
             "a KerasTensor cannot be iterated; call a layer with return_state=True to get a list"
         )
 
+    # Operators add Keras operations to the graph, as Keras 3's do (``h[:, -1]``, ``h * 2``);
+    # NumPy hands ``array * tensor`` to them instead of looping over the array.
+    __array_ufunc__ = None
+
+    def _op(self, class_name: str, *args):
+        from ._ops import operation
+
+        return operation(class_name, *args)
+
+    def __getitem__(self, key):
+        return self._op("GetItem", self, key)
+
+    def __add__(self, other):
+        return self._op("Add", self, other)
+
+    def __radd__(self, other):
+        return self._op("Add", other, self)
+
+    def __sub__(self, other):
+        return self._op("Subtract", self, other)
+
+    def __rsub__(self, other):
+        return self._op("Subtract", other, self)
+
+    def __mul__(self, other):
+        return self._op("Multiply", self, other)
+
+    def __rmul__(self, other):
+        return self._op("Multiply", other, self)
+
+    def __truediv__(self, other):
+        return self._op("TrueDivide", self, other)
+
+    def __rtruediv__(self, other):
+        return self._op("TrueDivide", other, self)
+
+    def __floordiv__(self, other):
+        return self._op("FloorDivide", self, other)
+
+    def __rfloordiv__(self, other):
+        return self._op("FloorDivide", other, self)
+
+    def __mod__(self, other):
+        return self._op("Mod", self, other)
+
+    def __rmod__(self, other):
+        return self._op("Mod", other, self)
+
+    def __pow__(self, other):
+        return self._op("Power", self, other)
+
+    def __rpow__(self, other):
+        return self._op("Power", other, self)
+
+    def __matmul__(self, other):
+        return self._op("Matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return self._op("Matmul", other, self)
+
+    def __neg__(self):
+        return self._op("Negative", self)
+
+    def __abs__(self):
+        return self._op("Absolute", self)
+
+    def __lt__(self, other):
+        return self._op("Less", self, other)
+
+    def __le__(self, other):
+        return self._op("LessEqual", self, other)
+
+    def __gt__(self, other):
+        return self._op("Greater", self, other)
+
+    def __ge__(self, other):
+        return self._op("GreaterEqual", self, other)
+
+    def __and__(self, other):
+        return self._op("LogicalAnd", self, other)
+
+    def __rand__(self, other):
+        return self._op("LogicalAnd", other, self)
+
+    def __or__(self, other):
+        return self._op("LogicalOr", self, other)
+
+    def __ror__(self, other):
+        return self._op("LogicalOr", other, self)
+
+    def __ne__(self, other):
+        return self._op("NotEqual", self, other)
+
+    def __xor__(self, other):
+        return self._op("LogicalXor", self, other)
+
+    def __rxor__(self, other):
+        return self._op("LogicalXor", other, self)
+
+    def __invert__(self):
+        return self._op("LogicalNot", self)
+
+    def __round__(self, ndigits=None):
+        from ._ops import operation
+
+        return operation("Round", self, decimals=ndigits or 0)
+
 
 class Node:
     """One call of a layer in a graph: its symbolic inputs, keyword arguments and outputs."""
@@ -336,6 +444,9 @@ def has_symbolic(obj) -> bool:
 # --------------------------------------------------------------------------- Layer
 
 
+_CREATION_ORDER = itertools.count()
+
+
 class Layer:
     """Base of every fusedrnn layer.
 
@@ -356,6 +467,7 @@ class Layer:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
         self._auto_name = name is None
+        self._creation_index = next(_CREATION_ORDER)  # Keras names layers in this order
         self.name = name if name is not None else self._default_name()
         if isinstance(dtype, dict):  # a serialized policy
             dtype = dtype.get("config", {}).get("name", "float32")

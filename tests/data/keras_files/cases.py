@@ -244,6 +244,50 @@ def _conv_autoencoder(layers, Sequential, Model, Input):
     ])
 
 
+def _operators(layers, Sequential, Model, Input):
+    # Tensor operators between layers: Keras 3 saves them as operations (GetItem, Multiply,
+    # ...), Keras 2 as TFOpLambda / SlicingOpLambda layers. Their outputs have no mask, so the
+    # GRU after them sees every step, and the LSTM's masked steps repeat its last output.
+    inputs = Input((6, 3))
+    h = layers.LSTM(5, return_sequences=True)(layers.Masking()(inputs))
+    g = layers.GRU(5, return_sequences=True)(inputs)
+    mixed = 1.0 - h * 0.5 + g / 2.0 - abs(g) ** 2
+    last, first = h[:, -1, :], -g[:, 0]
+    window = layers.Flatten()(h[:, ::-1][:, 1:4, 2:])
+    pooled = layers.GRU(4)(mixed)
+    return Model(inputs, layers.Dense(3)(layers.Concatenate()([last, first, window, pooled])))
+
+
+def _keras_ops(layers, Sequential, Model, Input, ops=None):
+    # keras.ops functions between layers (``ops``: keras.ops, fusedrnn.ops, or for Keras 2 the
+    # TensorFlow functions a Keras 2 model calls, saved as TFOpLambda layers): dot-product
+    # self-attention over an LSTM, poolings and a reshaped stack.
+    inputs = Input((6, 3))
+    h = layers.LSTM(5, return_sequences=True)(inputs)
+    scores = ops.softmax(ops.matmul(h, ops.transpose(h, (0, 2, 1))), axis=-1)
+    context = ops.matmul(scores, h)
+    pooled = ops.concatenate([ops.mean(context, axis=1), ops.max(h, axis=1),
+                              ops.sum(ops.tanh(h), axis=1)], axis=-1)
+    pooled = ops.squeeze(ops.expand_dims(pooled, 1), 1)
+    gated = ops.sigmoid(pooled) * ops.relu(pooled)
+    steps = layers.GRU(4)(ops.reshape(ops.stack([h, context], axis=2), (-1, 6, 10)))
+    return Model(inputs, layers.Dense(2)(ops.concatenate([gated, steps], axis=-1)))
+
+
+def _lambdas(layers, Sequential, Model, Input):
+    # Lambda layers: one with arguments that keeps the mask (mask=), one that drops it, one on
+    # a list of tensors (their functions use operators only: Keras saves what they close
+    # over). load_model cannot rebuild them (Keras saves bytecode): this case is built in code
+    # and loads the weights.
+    inputs = Input((6, 3))
+    h = layers.LSTM(5, return_sequences=True)(layers.Masking()(inputs))
+    scaled = layers.Lambda(lambda t, k: t * k, arguments={"k": 0.5}, mask=lambda t, m: m)(h)
+    g = layers.GRU(4, return_sequences=True)(scaled)
+    last = layers.Lambda(lambda t: t[:, -1])(g)
+    both = layers.Lambda(lambda ts: ts[0][:, 0, :4] * 2.0 - ts[1])([h, last])
+    return Model(inputs, layers.Dense(2)(both))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -266,10 +310,20 @@ CASES = {
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
+    "operators": (_operators, (6, 3)),
+    "keras_ops": (_keras_ops, (6, 3)),
+    "lambdas": (_lambdas, (6, 3)),
 }
 
+# cases whose build takes the ops module (keyword ``ops``)
+OPS_CASES = {"keras_ops"}
+
+# cases with Lambda layers, which load_model cannot rebuild
+LAMBDA_CASES = {"lambdas"}
+
 # cases whose inputs have padded (all-zero) steps, masked by Masking
-PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared", "activations"}
+PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared", "activations",
+                "operators", "lambdas"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention"}

@@ -1,0 +1,338 @@
+"""Keras 3's ``keras.ops`` tensor functions, as ``fusedrnn.ops`` gives them.
+
+``from keras import ops`` becomes ``from fusedrnn import ops``: ``ops.mean(h, axis=1)``,
+``ops.concatenate([a, b], axis=-1)``, ``ops.softmax(scores)``. On arrays (NumPy, or CuPy) a
+function computes at once, in Keras's dtypes (float32, int32 indices); on a symbolic tensor
+(an :func:`fusedrnn.layers.Input` or a layer's output) it adds the operation to the graph of a
+functional model, as Keras 3 does, and the model runs it with its other layers. The signatures
+are Keras's. These are the operations of keras.ops that models around recurrent layers use;
+``load_model`` runs the same ones in saved graphs.
+
+Names that shadow Python's builtins (``sum``, ``max``, ``min``, ``abs``, ``all``, ``any``,
+``round``) are Keras's; this module does not use the builtins.
+"""
+
+from __future__ import annotations
+
+from .layers._ops import operation
+
+__all__ = [
+    "abs", "absolute", "add", "all", "any", "argmax", "argmin", "cast", "ceil", "clip",
+    "concatenate", "convert_to_tensor", "cumsum", "divide", "einsum", "elu", "equal", "exp",
+    "expand_dims", "flip", "floor", "floor_divide", "gelu", "greater", "greater_equal",
+    "hard_sigmoid", "leaky_relu", "less", "less_equal", "log", "log_softmax", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mod", "multiply", "negative", "not_equal", "ones_like", "power", "prod",
+    "relu", "repeat", "reshape", "round", "sigmoid", "sign", "silu", "softmax", "softplus",
+    "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "swish",
+    "take", "tanh", "tile", "transpose", "true_divide", "var", "where", "zeros_like",
+]
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def add(x1, x2):
+    return operation("Add", x1, x2)
+
+
+def subtract(x1, x2):
+    return operation("Subtract", x1, x2)
+
+
+def multiply(x1, x2):
+    return operation("Multiply", x1, x2)
+
+
+def divide(x1, x2):
+    return operation("Divide", x1, x2)
+
+
+def true_divide(x1, x2):
+    return operation("TrueDivide", x1, x2)
+
+
+def floor_divide(x1, x2):
+    return operation("FloorDivide", x1, x2)
+
+
+def mod(x1, x2):
+    return operation("Mod", x1, x2)
+
+
+def power(x1, x2):
+    return operation("Power", x1, x2)
+
+
+def maximum(x1, x2):
+    return operation("Maximum", x1, x2)
+
+
+def minimum(x1, x2):
+    return operation("Minimum", x1, x2)
+
+
+def matmul(x1, x2):
+    return operation("Matmul", x1, x2)
+
+
+def einsum(subscripts, *operands):
+    return operation("Einsum", *operands, subscripts=subscripts)
+
+
+def negative(x):
+    return operation("Negative", x)
+
+
+def absolute(x):
+    return operation("Absolute", x)
+
+
+abs = absolute  # Keras's name
+
+
+def square(x):
+    return operation("Square", x)
+
+
+def sqrt(x):
+    return operation("Sqrt", x)
+
+
+def exp(x):
+    return operation("Exp", x)
+
+
+def log(x):
+    return operation("Log", x)
+
+
+def tanh(x):
+    return operation("Tanh", x)
+
+
+def sign(x):
+    return operation("Sign", x)
+
+
+def floor(x):
+    return operation("Floor", x)
+
+
+def ceil(x):
+    return operation("Ceil", x)
+
+
+def round(x, decimals=0):  # Keras's name
+    return operation("Round", x, decimals=decimals)
+
+
+def clip(x, x_min, x_max):
+    return operation("Clip", x, x_min=x_min, x_max=x_max)
+
+
+# --------------------------------------------------------------------------- reductions
+
+
+def sum(x, axis=None, keepdims=False):  # Keras's name
+    return operation("Sum", x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return operation("Mean", x, axis=axis, keepdims=keepdims)
+
+
+def var(x, axis=None, keepdims=False):
+    return operation("Var", x, axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    return operation("Std", x, axis=axis, keepdims=keepdims)
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    return operation("Prod", x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def max(x, axis=None, keepdims=False, initial=None):  # Keras's name
+    return operation("Max", x, axis=axis, keepdims=keepdims, initial=initial)
+
+
+def min(x, axis=None, keepdims=False, initial=None):  # Keras's name
+    return operation("Min", x, axis=axis, keepdims=keepdims, initial=initial)
+
+
+def any(x, axis=None, keepdims=False):  # Keras's name
+    return operation("Any", x, axis=axis, keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims=False):  # Keras's name
+    return operation("All", x, axis=axis, keepdims=keepdims)
+
+
+def argmax(x, axis=None, keepdims=False):
+    return operation("Argmax", x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return operation("Argmin", x, axis=axis, keepdims=keepdims)
+
+
+def cumsum(x, axis=None, dtype=None):
+    return operation("Cumsum", x, axis=axis, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def reshape(x, newshape):
+    return operation("Reshape", x, newshape=newshape)
+
+
+def transpose(x, axes=None):
+    return operation("Transpose", x, axes=axes)
+
+
+def expand_dims(x, axis):
+    return operation("ExpandDims", x, axis=axis)
+
+
+def squeeze(x, axis=None):
+    return operation("Squeeze", x, axis=axis)
+
+
+def concatenate(xs, axis=0):
+    return operation("Concatenate", list(xs), axis=axis)
+
+
+def stack(x, axis=0):
+    return operation("Stack", list(x), axis=axis)
+
+
+def repeat(x, repeats, axis=None):
+    return operation("Repeat", x, repeats=repeats, axis=axis)
+
+
+def tile(x, repeats):
+    return operation("Tile", x, repeats=repeats)
+
+
+def flip(x, axis=None):
+    return operation("Flip", x, axis=axis)
+
+
+def swapaxes(x, axis1, axis2):
+    return operation("Swapaxes", x, axis1=axis1, axis2=axis2)
+
+
+def take(x, indices, axis=None):
+    return operation("Take", x, indices, axis=axis)
+
+
+def where(condition, x1=None, x2=None):
+    return operation("Where", condition, x1, x2)
+
+
+def zeros_like(x, dtype=None):
+    return operation("ZerosLike", x, dtype=dtype)
+
+
+def ones_like(x, dtype=None):
+    return operation("OnesLike", x, dtype=dtype)
+
+
+def cast(x, dtype):
+    return operation("Cast", x, dtype=dtype)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    return operation("ConvertToTensor", x, dtype=dtype, sparse=sparse, ragged=ragged)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def equal(x1, x2):
+    return operation("Equal", x1, x2)
+
+
+def not_equal(x1, x2):
+    return operation("NotEqual", x1, x2)
+
+
+def greater(x1, x2):
+    return operation("Greater", x1, x2)
+
+
+def greater_equal(x1, x2):
+    return operation("GreaterEqual", x1, x2)
+
+
+def less(x1, x2):
+    return operation("Less", x1, x2)
+
+
+def less_equal(x1, x2):
+    return operation("LessEqual", x1, x2)
+
+
+def logical_and(x1, x2):
+    return operation("LogicalAnd", x1, x2)
+
+
+def logical_or(x1, x2):
+    return operation("LogicalOr", x1, x2)
+
+
+def logical_xor(x1, x2):
+    return operation("LogicalXor", x1, x2)
+
+
+def logical_not(x):
+    return operation("LogicalNot", x)
+
+
+# --------------------------------------------------------------------------- keras.ops.nn
+
+
+def sigmoid(x):
+    return operation("Sigmoid", x)
+
+
+def relu(x):
+    return operation("Relu", x)
+
+
+def silu(x):
+    return operation("Silu", x)
+
+
+swish = silu
+
+
+def softplus(x):
+    return operation("Softplus", x)
+
+
+def hard_sigmoid(x):
+    return operation("HardSigmoid", x)
+
+
+def elu(x, alpha=1.0):
+    return operation("Elu", x, alpha=alpha)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return operation("LeakyRelu", x, negative_slope=negative_slope)
+
+
+def gelu(x, approximate=True):
+    return operation("Gelu", x, approximate=approximate)
+
+
+def softmax(x, axis=-1):
+    return operation("Softmax", x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return operation("LogSoftmax", x, axis=axis)
