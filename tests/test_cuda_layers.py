@@ -547,7 +547,8 @@ def test_lambda_layers_and_keras_ops_on_device_inputs(device):
     x = np.random.default_rng(3).standard_normal((2, 3, 4)).astype(np.float32)
     for fn in (lambda a: ops.softmax(ops.matmul(a, ops.transpose(a, (0, 2, 1)))),
                lambda a: ops.concatenate([ops.mean(a, axis=1), ops.max(a, axis=1)], axis=-1),
-               lambda a: ops.where(a > 0, a, a * np.float32(0.1))[:, ::-1] ** 2):
+               lambda a: ops.where(a > 0, a, a * np.float32(0.1))[:, ::-1] ** 2,
+               lambda a: ops.matmul(np.ones((2, 3), np.float32), a)):  # a NumPy constant
         out = fn(device.cp.asarray(x))
         assert device.is_device_array(out)
         assert_close(host(out), fn(x), TOL)

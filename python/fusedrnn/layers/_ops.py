@@ -336,9 +336,9 @@ def _on_module(value, xp):
 
 def compute(class_name: str, args, params: dict):
     """Run the operation ``class_name`` eagerly on arrays (NumPy, or CuPy)."""
-    arrays = [a for a in _arrays(args) if not isinstance(a, np.generic)]
-    xp = _backend.array_module(arrays[0]) if arrays else np
-    if xp is not np:
+    device = next((a for a in _arrays(args) if _backend.is_cupy_array(a)), None)
+    xp = np if device is None else _backend.array_module(device)
+    if xp is not np:  # NumPy operands (a model's constants) join the CuPy ones
         args = _on_module(args, xp)
     result = _OPERATIONS[class_name].compute(xp, *args, **params)
     return _keras_dtype(result, args)
@@ -365,7 +365,7 @@ def _probe(value, sizes):
 
 def _output_spec(fn: Callable, args, what: str) -> tuple[tuple, str]:
     """The shape (None where unknown) and dtype of ``fn(*args)`` for symbolic ``args``, from
-    two runs on zero arrays that give the unknown sizes different values."""
+    runs on zero arrays that give the unknown sizes different values (_PROBE_SIZES)."""
     results = []
     with np.errstate(all="ignore"):
         for sizes in _PROBE_SIZES:
