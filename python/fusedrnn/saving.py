@@ -318,12 +318,16 @@ def _is_operation(obj) -> bool:
 
 # The constants Keras 3 saves in an operation's arguments (keras.saving.serialization_lib):
 # an index's slices and ellipsis (h[:, -1], h[..., 0]) and arrays (h @ w).
+def _saved_array(config, resolve):
+    return np.array(config["value"], dtype=config["dtype"])
+
+
 _SAVED_CONSTANTS = {
     "__slice__": lambda c, resolve: slice(resolve(c.get("start")), resolve(c.get("stop")),
                                           resolve(c.get("step"))),
     "__ellipsis__": lambda c, resolve: Ellipsis,
-    "__numpy__": lambda c, resolve: np.array(c["value"], dtype=c["dtype"]),
-    "__tensor__": lambda c, resolve: np.array(c["value"], dtype=c["dtype"]),
+    "__numpy__": _saved_array,
+    "__tensor__": _saved_array,
 }
 
 

@@ -184,13 +184,7 @@ class Softmax(Layer):
                                  f"for input shape {x.shape}")
             keep = keep > 0.5 if keep.dtype != bool else keep
             x = xp.where(keep, x, x.dtype.type(-1e9))
-        if len(axes) == 1:
-            y = _softmax(x, axis=axes[0])
-        else:
-            axes_t = tuple(axes)
-            m = x.max(axis=axes_t, keepdims=True)
-            e = xp.exp(x - m)
-            y = e / e.sum(axis=axes_t, keepdims=True)
+        y = _softmax(x, axis=axes[0] if len(axes) == 1 else tuple(axes))
         if keep is not None:
             y = xp.where(keep, y, y.dtype.type(0))
         return y, mask

@@ -31,15 +31,16 @@ __all__ = [
 
 
 def _softmax(x, axis=-1):
+    """Softmax over ``axis`` (an int or a tuple of axes)."""
     xp = _backend.array_module(x)
-    m = xp.max(x, axis=axis, keepdims=True) if x.shape[axis] else 0
+    m = xp.max(x, axis=axis, keepdims=True) if x.size else 0
     e = xp.exp(x - m)
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax(x, axis=-1):
     xp = _backend.array_module(x)
-    m = xp.max(x, axis=axis, keepdims=True) if x.shape[axis] else 0
+    m = xp.max(x, axis=axis, keepdims=True) if x.size else 0
     s = x - m
     return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 
@@ -302,10 +303,10 @@ class KerasTensor:
     # NumPy hands ``array * tensor`` to them instead of looping over the array.
     __array_ufunc__ = None
 
-    def _op(self, class_name: str, *args):
+    def _op(self, class_name: str, *args, **params):
         from ._ops import operation
 
-        return operation(class_name, *args)
+        return operation(class_name, *args, **params)
 
     def __getitem__(self, key):
         return self._op("GetItem", self, key)
@@ -401,9 +402,7 @@ class KerasTensor:
         return self._op("LogicalNot", self)
 
     def __round__(self, ndigits=None):
-        from ._ops import operation
-
-        return operation("Round", self, decimals=ndigits or 0)
+        return self._op("Round", self, decimals=ndigits or 0)
 
 
 class Node:

@@ -24,7 +24,17 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _backend
-from ._base import KerasTensor, Layer, Node, _gelu, _sigmoid, flatten, snake_case
+from ._base import (
+    _ACTIVATIONS,
+    KerasTensor,
+    Layer,
+    Node,
+    _gelu,
+    _log_softmax,
+    _softmax,
+    flatten,
+    snake_case,
+)
 from ._core import _drop_mask
 
 
@@ -76,19 +86,6 @@ def _where(xp, condition, x1=None, x2=None):
         raise ValueError("ops.where needs x1 and x2: fusedrnn does not compute the indices "
                          "form where(condition)")
     return xp.where(condition, x1, x2)
-
-
-def _softmax(xp, x, axis=-1):
-    x = xp.asarray(x)
-    shifted = x - xp.max(x, axis=_axis(axis), keepdims=True) if x.size else x
-    e = xp.exp(shifted)
-    return e / xp.sum(e, axis=_axis(axis), keepdims=True)
-
-
-def _log_softmax(xp, x, axis=-1):
-    x = xp.asarray(x)
-    shifted = x - xp.max(x, axis=_axis(axis), keepdims=True) if x.size else x
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=_axis(axis), keepdims=True))
 
 
 def _gelu_op(xp, x, approximate=True):
@@ -167,18 +164,18 @@ _OPERATIONS: dict[str, _Spec] = {
     "ConvertToTensor": _Spec(lambda xp, x, dtype=None, sparse=None, ragged=None:
                              xp.asarray(x, dtype=dtype), ("dtype", "sparse", "ragged")),
     # keras.ops.nn
-    "Sigmoid": _Spec(_elementwise(lambda xp, x: _sigmoid(x)), ()),
-    "Relu": _Spec(_elementwise(lambda xp, x: xp.maximum(x, 0)), ()),
-    "Silu": _Spec(_elementwise(lambda xp, x: x * _sigmoid(x)), ()),
-    "Softplus": _Spec(_elementwise(lambda xp, x: xp.logaddexp(x, 0)), ()),
-    "HardSigmoid": _Spec(_elementwise(lambda xp, x: xp.clip((x + 3) / 6, 0, 1)), ()),
+    # the activations of the same name (keras.activations)
+    **{name: _Spec(_elementwise(lambda xp, x, f=_ACTIVATIONS[activation]: f(x)), ())
+       for name, activation in {"Sigmoid": "sigmoid", "Relu": "relu", "Silu": "silu",
+                                "Softplus": "softplus", "HardSigmoid": "hard_sigmoid"}.items()},
     "Elu": _Spec(_elementwise(lambda xp, x, alpha=1.0: xp.where(
         x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))), ("alpha",)),
     "LeakyRelu": _Spec(_elementwise(lambda xp, x, negative_slope=0.2: xp.where(
         x > 0, x, negative_slope * x)), ("negative_slope",)),
     "Gelu": _Spec(_gelu_op, ("approximate",)),
-    "Softmax": _Spec(_softmax, ("axis",)),
-    "LogSoftmax": _Spec(_log_softmax, ("axis",)),
+    "Softmax": _Spec(_elementwise(lambda xp, x, axis=-1: _softmax(x, _axis(axis))), ("axis",)),
+    "LogSoftmax": _Spec(_elementwise(lambda xp, x, axis=-1: _log_softmax(x, _axis(axis))),
+                        ("axis",)),
 }
 
 OPERATION_NAMES = frozenset(_OPERATIONS)
@@ -516,8 +513,7 @@ class Lambda(Layer):
                             f"{sorted(kwargs)}")
         input_shape = self._symbolic_input_shape(inputs)
         if self._output_shape is None:
-            shape, dtype = _output_spec(lambda x: self._apply(x, None, False), [inputs],
-                                        f"the function of Lambda layer {self.name!r}")
+            shape, dtype = self._traced_spec(inputs)
         else:
             shape, dtype = tuple(self.compute_output_shape(input_shape)), self.dtype
         node = Node(self, inputs, {} if mask is None else {"mask": mask}, [])
@@ -527,14 +523,18 @@ class Lambda(Layer):
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
-            probes = ([KerasTensor(s) for s in input_shape]
-                      if isinstance(input_shape, list) else KerasTensor(input_shape))
-            return _output_spec(lambda x: self._apply(x, None, False), [probes],
-                                f"the function of Lambda layer {self.name!r}")[0]
+            return self._traced_spec([KerasTensor(s) for s in input_shape]
+                                     if isinstance(input_shape, list)
+                                     else KerasTensor(input_shape))[0]
         if callable(self._output_shape):
             return tuple(self._output_shape(input_shape))
         batch = input_shape[0][0] if isinstance(input_shape, list) else input_shape[0]
         return (batch, *tuple(self._output_shape))
+
+    def _traced_spec(self, inputs) -> tuple[tuple, str]:
+        """The output's shape and dtype for symbolic ``inputs``, from runs of the function."""
+        return _output_spec(lambda x: self._apply(x, None, False), [inputs],
+                            f"the function of Lambda layer {self.name!r}")
 
     def _apply(self, x, mask, training):
         kwargs = dict(self.arguments)
