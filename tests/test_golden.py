@@ -220,7 +220,7 @@ def test_golden_file_is_consistent(path):
     assert all(w.dtype == np.float32 for w in case.weights)
     for call in case.calls:
         for x in call.x if isinstance(call.x, list) else [call.x]:
-            assert x.dtype in (np.float32, np.int32)
+            assert x.dtype in (np.float32, np.int32, np.bool_)
             assert x.shape[0] <= 4
             assert x.shape[1] <= 12
         if call.mask is not None:

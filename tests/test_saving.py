@@ -42,7 +42,9 @@ def build(name, fmt=""):
 # (siamese; Keras 3 lets masked steps count as 1 in Multiply and lose in Maximum/Minimum, and
 # ORs the masks; nested_shared: the masks of the two calls of its encoder meet in a
 # Concatenate).
-MASK_RULES_DIFFER = ("seq2seq", "siamese", "nested_shared")
+# multi_head_attention: Keras 2's MultiHeadAttention leaves the masks on the tensors it reads,
+# and weighs the values of a query step with nothing to attend to evenly on every path.
+MASK_RULES_DIFFER = ("seq2seq", "siamese", "nested_shared", "multi_head_attention")
 
 
 def golden(name, keras2=False):

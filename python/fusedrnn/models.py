@@ -72,6 +72,32 @@ def _topological_nodes(input_tensors: list[KerasTensor],
     return unused + order
 
 
+def _node_depths(nodes: list[Node]) -> tuple[dict[int, int], dict[int, int]]:
+    """Keras's depths of a graph's nodes (``nodes`` parents first): a node's is the longest
+    way from it to an output, at least that of its layer's other calls (a layer's depth is
+    its deepest call's). Returns {node id: depth}, in the order Keras's map_graph first meets
+    the nodes walking back from the outputs, and {layer id: depth}."""
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    for node in reversed(nodes):  # nodes are parents-first; walk from the outputs back
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parent_tensors:
+            pid = id(parent._node)
+            node_depth[pid] = max(depth + 1, node_depth.get(pid, 0))
+    return node_depth, layer_depth
+
+
+def _keras_run_order(nodes: list[Node]) -> list[Node]:
+    """The nodes in the order Keras 3 runs them: by decreasing depth, a depth's nodes in the
+    order map_graph met them. Results do not depend on it, but for the masks that
+    MultiHeadAttention calls take off the tensors they read (see Model._execute)."""
+    node_depth, _ = _node_depths(nodes)
+    by_id = {id(node): node for node in nodes}
+    return [by_id[i] for i in sorted(node_depth, key=lambda i: -node_depth[i])]
+
+
 def _layers_by_depth(nodes: list[Node], outputs: list[KerasTensor]) -> list[Layer]:
     """The model's layers in Keras's order: by decreasing depth from the outputs (the input
     first), ties broken by first visit in a depth-first walk from the outputs; an input the
@@ -89,15 +115,7 @@ def _layers_by_depth(nodes: list[Node], outputs: list[KerasTensor]) -> list[Laye
     seen: set[int] = set()
     for t in outputs:
         visit(t._node, seen)
-    node_depth: dict[int, int] = {}
-    layer_depth: dict[int, int] = {}
-    for node in reversed(nodes):  # nodes are parents-first; walk from the outputs back
-        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = depth
-        node_depth[id(node)] = depth
-        for parent in node.parent_tensors:
-            pid = id(parent._node)
-            node_depth[pid] = max(depth + 1, node_depth.get(pid, 0))
+    _, layer_depth = _node_depths(nodes)
     unique: list[Layer] = []
     for node in nodes:
         if node.layer not in unique:
@@ -313,6 +331,8 @@ class Model(Layer):
         self._input_tensors = list(input_tensors)
         self._output_tensors = outputs
         self._nodes = nodes
+        self._run_order = (_keras_run_order(nodes) if any(
+            node.layer._consumes_input_masks for node in nodes) else nodes)
         self._mask_nodes = hidden
         self._layers = [layer for layer in graph_layers if not isinstance(layer, KerasOperation)]
         self._summary_rows = [layer for layer in graph_layers if id(layer) in shown]
@@ -509,7 +529,13 @@ class Model(Layer):
         masks = [None] * len(feeds) if masks is None else masks
         values: dict[int, tuple] = {
             id(t): (value, m) for t, value, m in zip(self._input_tensors, feeds, masks)}
-        for node in self._nodes:
+        # Keras 3's MultiHeadAttention reads the masks of its query, value and key tensors
+        # and takes them off (Keras 2's leaves them): a later MultiHeadAttention call on one of
+        # those tensors, or on the output of a call whose query lost its mask, sees none. The
+        # layers that take their mask as a call argument still get it (Keras passes it in the
+        # graph).
+        unmasked: set[int] = set()
+        for node in self._run_order:
             layer = node.layer
             if isinstance(layer, InputLayer):
                 continue
@@ -520,7 +546,19 @@ class Model(Layer):
             else:
                 x_in, mask_in = values[id(node.inputs)]
             kwargs = {k: _resolve(v, values) for k, v in node.kwargs.items()}
-            if "mask" in kwargs or node.implicit_mask:
+            if layer._consumes_input_masks:
+                graph_masks = mask_in
+                mask_in = [None if id(t) in unmasked else m for t, m in zip(node.inputs, mask_in)]
+                kwargs["mask"] = mask_in
+                outs, _ = layer._forward(x_in, training=training, **kwargs)
+                out_masks = layer._output_masks(graph_masks)  # the query's
+                if len(node.outputs) > 1:  # and the attention scores, which have none
+                    out_masks = [out_masks, None]
+                if not layer._keras2_masks:
+                    if id(node.inputs[0]) in unmasked:
+                        unmasked.add(id(node.outputs[0]))
+                    unmasked.update(id(t) for t in node.inputs)
+            elif "mask" in kwargs or node.implicit_mask:
                 kwargs.setdefault("mask", mask_in)
                 outs, out_masks = layer._forward(x_in, training=training, **kwargs)
             else:  # computed without the input's mask, which its outputs carry (Keras 3)
@@ -638,7 +676,7 @@ class Model(Layer):
                 if isinstance(node.layer, InputLayer):
                     continue
                 kwargs = {k: resolve(v) for k, v in node.kwargs.items()}
-                if isinstance(node.layer, KerasOperation):
+                if node.layer._positional_inputs:
                     outs = node.layer(*resolve(node.inputs), **kwargs)
                 else:
                     outs = node.layer(resolve(node.inputs), **kwargs)

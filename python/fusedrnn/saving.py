@@ -32,8 +32,12 @@ import numpy as np
 
 __all__ = ["load_model", "load_weights"]
 
-# Children of a layer's group, in the order Keras's get_weights() lists their variables.
-_CHILD_ORDER = {"cell": 0, "forward_layer": 1, "backward_layer": 2, "layer": 3}
+# Children of a layer's group, in the order Keras's get_weights() lists their variables
+# (then MultiHeadAttention's projections: Keras 2's .keras files name them with a "_").
+_CHILD_ORDER = {"cell": 0, "forward_layer": 1, "backward_layer": 2, "layer": 3,
+                **{name: 4 + i for i, part in enumerate(("query", "key", "gate", "value",
+                                                          "output"))
+                   for name in (f"{part}_dense", f"_{part}_dense")}}
 
 
 def _h5py():
@@ -235,7 +239,8 @@ def _layer_classes():
              "MaxPooling1D", "AveragePooling1D", "BatchNormalization", "LayerNormalization",
              "Reshape", "Permute", "Attention", "AdditiveAttention", "ReLU", "LeakyReLU",
              "ELU", "PReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-             "ActivityRegularization", "UpSampling1D", "ZeroPadding1D", "Cropping1D")
+             "ActivityRegularization", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
+             "MultiHeadAttention")
     return {name: getattr(layers, name) for name in names}
 
 
@@ -388,7 +393,7 @@ def _keras2_refs(value) -> list:
 
 
 def _functional_from_config(config):
-    from .layers import Bidirectional
+    from .layers import Bidirectional, MultiHeadAttention
     from .layers._base import flatten
     from .layers._merge import _Merge
     from .layers._ops import KerasOperation, from_keras2
@@ -406,17 +411,18 @@ def _functional_from_config(config):
             return _SAVED_CONSTANTS[value["class_name"]](value.get("config") or {}, resolve)
         return value
 
+    def keras2_value(v):
+        """A Keras 2 call argument, its tensor references [name, node, tensor] resolved."""
+        if _is_keras2_ref(v):
+            return tensors[tuple(v[:3])]
+        if isinstance(v, list):
+            return [keras2_value(x) for x in v]
+        return v
+
     made: dict[str, KerasOperation] = {}  # TFOpLambda name -> its operation
 
     def keras2_operation(name, obj, refs, call_kwargs):
-        def value(v):
-            if _is_keras2_ref(v):
-                return tensors[tuple(v[:3])]
-            if isinstance(v, list):
-                return [value(x) for x in v]
-            return v
-
-        kwargs = {k: value(v) for k, v in call_kwargs.items()}
+        kwargs = {k: keras2_value(v) for k, v in call_kwargs.items()}
         first = refs[0] if len(refs) == 1 else refs
         function = obj.get("config", {}).get("function")
         operation, operands, params = from_keras2(str(function), first, kwargs)
@@ -442,8 +448,8 @@ def _functional_from_config(config):
             if isinstance(layer, dict):  # a TFOpLambda: its operation, made for this call
                 layer, args = keras2_operation(name, layer, refs, call_kwargs)
                 kwargs = {}
-            else:
-                kwargs = {k: resolve(v) for k, v in call_kwargs.items()
+            else:  # (MultiHeadAttention's value, key and attention_mask are among them)
+                kwargs = {k: keras2_value(v) for k, v in call_kwargs.items()
                           if k != "training" and v is not None}
                 if len(refs) > 1 and isinstance(layer, (RNNLayer, Bidirectional)):
                     # Keras 2 stores an RNN's initial_state as inputs after the sequence.
@@ -454,7 +460,7 @@ def _functional_from_config(config):
         outputs = layer(*args, **kwargs)
         if not isinstance(node, dict):  # Keras 2's mask rules
             layer._inbound_nodes[-1].implicit_mask = True  # every call got its input's mask
-            if isinstance(layer, _Merge):
+            if isinstance(layer, (_Merge, MultiHeadAttention)):
                 layer._keras2_masks = True
             index += _keras2_first_node(obj_of[name])
         if isinstance(outputs, dict):  # a nested model's dict outputs

@@ -34,7 +34,8 @@ The JSON config:
    "input": {"shape": [...], "batch_size": n|null, "dtype": str} | null
    "layers": [SPEC, ...], "build": "list" | "add"    (kind "sequential")
    "nodes": [{"id", "layer": SPEC | "shared": id, "inputs": REF,
-              "initial_state": [REF, ...]?}, ...],
+              "initial_state": [REF, ...]?, "call": {kwargs}?,
+              "call_tensors": {kwarg: REF}?, "positional": bool?}, ...],
    "outputs": [REF, ...] | {key: REF}                 (kind "functional")
    "inputs": [{"id", "input": {Input kwargs}, "x_kind", "timesteps"?, "vocab"?,
                "flip_padding"?}, ...],
@@ -45,7 +46,8 @@ The JSON config:
 "cell": SPEC | [SPEC, ...]?}`` (``layer`` and ``backward_layer`` are the wrapped layers of
 Bidirectional / TimeDistributed, ``cell`` an RNN's cell or list of cells).
 ``REF`` is ``"input"``, a node id, or ``"<id>:<k>"`` for the k-th element of a node's list output
-(a merge layer's ``inputs`` is a list of them).
+(a merge layer's ``inputs`` is a list of them; with ``positional`` they are the call's
+positional arguments, as MultiHeadAttention's query, value and key).
 In a sequential model the ``input`` entry is an ``Input(**input)`` placed first (``null`` when
 the first layer carries the legacy ``input_shape=`` kwarg instead). A functional model has one
 ``input`` (REF ``"input"``) or several ``inputs`` (REF: their ids), given to ``Model`` as a list
@@ -114,10 +116,10 @@ def model_input(id_, shape, *, name=None, x_kind="normal", timesteps=None, vocab
                 flip_padding=False, keep_first=False):
     """One input of a functional model with several: ``shape`` without the batch (``None`` for
     a variable length, filled with ``timesteps`` in the data); x_kind as in case() (masked
-    steps are 0.0); flip_padding: padding by mask_pattern reversed in time (masks unlike
+    steps are 0.0), or "bool" for random booleans (an attention_mask); flip_padding: padding by mask_pattern reversed in time (masks unlike
     another input's); keep_first: the first step never padded (attention over a sequence with
     no real step scores all steps alike in float32 but not in float64)."""
-    dtype = "int32" if x_kind == "tokens" else "float32"
+    dtype = {"tokens": "int32", "bool": "bool"}.get(x_kind, "float32")
     spec = {"id": id_, "input": inp(shape, dtype=dtype, name=name or id_), "x_kind": x_kind}
     if flip_padding:
         spec["flip_padding"] = True
@@ -749,6 +751,103 @@ case("func_additive_attention_causal_key", "Bahdanau: AdditiveAttention([query, 
             {"id": "out", "layer": L("LSTM", units=3), "inputs": "att:0"}],
      outputs=["out", "att:1"])
 
+case("func_mha_self_attention_masked", "Transformer-style block over an LSTM: Embedding "
+     "mask_zero -> LSTM seq -> MultiHeadAttention(h, h) (Keras 3's fused path: a masked query "
+     "step, and every step of the fully masked sample, averages all values) -> Add -> "
+     "LayerNormalization -> GRU -> Dense; the attention output too", "functional",
+     inputs=[model_input("tokens", (7,), x_kind="tokens", vocab=15)],
+     nodes=[{"id": "emb", "layer": L("Embedding", input_dim=15, output_dim=6, mask_zero=True),
+             "inputs": "tokens"},
+            {"id": "h", "layer": L("LSTM", units=6, return_sequences=True), "inputs": "emb"},
+            {"id": "att", "layer": L("MultiHeadAttention", num_heads=2, key_dim=3),
+             "inputs": ["h", "h"], "positional": True},
+            {"id": "res", "layer": L("Add"), "inputs": ["h", "att"]},
+            {"id": "norm", "layer": L("LayerNormalization"), "inputs": "res"},
+            {"id": "gru", "layer": L("GRU", units=3), "inputs": "norm"},
+            {"id": "out", "layer": L("Dense", units=2), "inputs": "gru"}],
+     outputs=["out", "att"])
+case("func_mha_cross_gate_scores", "Cross-attention of a decoder over an encoder: "
+     "MultiHeadAttention(value_dim, use_gate, output_shape)(dec, enc, "
+     "return_attention_scores=True) (Keras 3's Softmax path: masked query steps and the fully "
+     "masked source get zero weights) -> Concatenate -> Dense; output and scores",
+     "functional",
+     inputs=[model_input("source", (6,), x_kind="tokens", vocab=12),
+             model_input("target", (5,), x_kind="tokens", vocab=12, flip_padding=True)],
+     nodes=[{"id": "semb", "layer": L("Embedding", input_dim=12, output_dim=4, mask_zero=True),
+             "inputs": "source"},
+            {"id": "enc", "layer": L("LSTM", units=5, return_sequences=True), "inputs": "semb"},
+            {"id": "temb", "layer": L("Embedding", input_dim=12, output_dim=4, mask_zero=True),
+             "inputs": "target"},
+            {"id": "dec", "layer": L("GRU", units=5, return_sequences=True), "inputs": "temb"},
+            {"id": "att", "layer": L("MultiHeadAttention", num_heads=2, key_dim=3, value_dim=4,
+                                     use_gate=True, output_shape=6),
+             "inputs": ["dec", "enc"], "positional": True,
+             "call": {"return_attention_scores": True}},
+            {"id": "cat", "layer": L("Concatenate"), "inputs": ["att:0", "dec"]},
+            {"id": "out", "layer": L("Dense", units=3), "inputs": "cat"}],
+     outputs=["out", "att:0", "att:1"])
+case("func_mha_key_causal_window_attention_mask", "MultiHeadAttention(query, value, key, "
+     "attention_mask=<bool input>, use_causal_mask=True) with sliding_window, no bias and "
+     "dropout (so Keras 3's Softmax path), a masked query and value (Masking) -> LSTM",
+     "functional",
+     inputs=[model_input("query", (6, 4), x_kind="masked", flip_padding=True),
+             model_input("value", (6, 5), x_kind="masked"),
+             model_input("key", (6, 3)),
+             model_input("allowed", (6, 6), x_kind="bool")],
+     nodes=[{"id": "q", "layer": L("Masking"), "inputs": "query"},
+            {"id": "v", "layer": L("Masking"), "inputs": "value"},
+            {"id": "att", "layer": L("MultiHeadAttention", num_heads=3, key_dim=2,
+                                     use_bias=False, sliding_window=3, dropout=0.1),
+             "inputs": ["q", "v", "key"], "positional": True,
+             "call": {"use_causal_mask": True}, "call_tensors": {"attention_mask": "allowed"}},
+            {"id": "out", "layer": L("LSTM", units=3), "inputs": "att"}],
+     outputs=["out", "att"])
+case("func_mha_masks_taken_by_earlier_calls", "Keras 3's MultiHeadAttention takes the masks off "
+     "the tensors it reads: a decoder's two cross-attentions over one encoder (the second sees "
+     "no encoder mask) and a causal self-attention on the decoder (run after the first "
+     "cross-attention took the decoder's mask: unmasked, so Keras's causal-only path)",
+     "functional",
+     inputs=[model_input("source", (6,), x_kind="tokens", vocab=12),
+             model_input("target", (5,), x_kind="tokens", vocab=12, flip_padding=True)],
+     nodes=[{"id": "semb", "layer": L("Embedding", input_dim=12, output_dim=4, mask_zero=True),
+             "inputs": "source"},
+            {"id": "enc", "layer": L("LSTM", units=4, return_sequences=True), "inputs": "semb"},
+            {"id": "temb", "layer": L("Embedding", input_dim=12, output_dim=4, mask_zero=True),
+             "inputs": "target"},
+            {"id": "dec", "layer": L("LSTM", units=4, return_sequences=True), "inputs": "temb"},
+            {"id": "x1", "layer": L("MultiHeadAttention", num_heads=2, key_dim=2),
+             "inputs": ["dec", "enc"], "positional": True},
+            {"id": "x2", "layer": L("MultiHeadAttention", num_heads=2, key_dim=2),
+             "inputs": ["x1", "enc"], "positional": True},
+            {"id": "self", "layer": L("MultiHeadAttention", num_heads=1, key_dim=3),
+             "inputs": ["dec", "dec"], "positional": True, "call": {"use_causal_mask": True}},
+            {"id": "cat", "layer": L("Concatenate"), "inputs": ["x2", "self"]},
+            {"id": "out", "layer": L("GRU", units=3), "inputs": "cat"}],
+     outputs=["out", "x1", "x2", "self"])
+case("func_mha_sibling_calls_run_order", "Two MultiHeadAttention calls on the same masked "
+     "query and value, neither reading the other: Keras 3 runs the one its outputs list last "
+     "first, which takes the masks off the tensors, so the first output's call sees none",
+     "functional",
+     inputs=[model_input("query", (5, 3), x_kind="masked"),
+             model_input("value", (6, 3), x_kind="masked", flip_padding=True)],
+     nodes=[{"id": "q", "layer": L("Masking"), "inputs": "query"},
+            {"id": "v", "layer": L("Masking"), "inputs": "value"},
+            {"id": "a", "layer": L("MultiHeadAttention", num_heads=2, key_dim=2),
+             "inputs": ["q", "v"], "positional": True},
+            {"id": "b", "layer": L("MultiHeadAttention", num_heads=1, key_dim=3),
+             "inputs": ["q", "v"], "positional": True}],
+     outputs=["a", "b"])
+case("func_mha_causal_gate_pooled", "Decoder-only: Dense -> MultiHeadAttention(use_gate)(h, h, "
+     "use_causal_mask=True) (no masks: Keras 3's causal kernel) -> GlobalAveragePooling1D -> "
+     "Dense", "functional", input=inp((7, 3)),
+     nodes=[{"id": "h", "layer": L("Dense", units=4), "inputs": "input"},
+            {"id": "att", "layer": L("MultiHeadAttention", num_heads=2, key_dim=2,
+                                     use_gate=True),
+             "inputs": ["h", "h"], "positional": True, "call": {"use_causal_mask": True}},
+            {"id": "pool", "layer": L("GlobalAveragePooling1D"), "inputs": "att"},
+            {"id": "out", "layer": L("Dense", units=2), "inputs": "pool"}],
+     outputs=["out"])
+
 case("seq_activation_and_noise_layers", "Masking -> LSTM seq -> ReLU(max_value, "
      "negative_slope, threshold) -> GaussianNoise -> LeakyReLU -> PReLU(shared time axis) -> "
      "ELU -> GaussianDropout -> AlphaDropout -> ActivityRegularization -> GRU (the mask passes "
@@ -838,7 +937,7 @@ def run_case(keras, c: dict, floatx: str, weights, calls):
         if k in cfg["reset_states_before"]:
             reset_states(model)
         def cast(a):
-            return a if a.dtype.kind == "i" else a.astype(floatx)
+            return a if a.dtype.kind in "ib" else a.astype(floatx)
 
         if "xs" in call:
             x = [cast(a) for a in call["xs"]]
@@ -877,6 +976,8 @@ def make_calls(c: dict) -> list[dict]:
                 if spec["x_kind"] == "tokens":
                     x = rng.integers(1, spec["vocab"], size=(b, *shape)).astype(np.int32)
                     x[~pattern] = 0
+                elif spec["x_kind"] == "bool":
+                    x = rng.random(size=(b, *shape)) < 0.7
                 else:
                     x = rng.normal(size=(b, *shape)).astype(np.float32)
                     if spec["x_kind"] == "masked":

@@ -61,7 +61,12 @@ def build_functional(api, cfg: dict):
         kwargs = dict(node.get("call", {}))  # call arguments: return_attention_scores=True, ...
         if "initial_state" in node:
             kwargs["initial_state"] = [resolve(tensors, r) for r in node["initial_state"]]
-        tensors[node["id"]] = layer(resolve(tensors, node["inputs"]), **kwargs)
+        for key, ref in node.get("call_tensors", {}).items():  # attention_mask=<tensor>, ...
+            kwargs[key] = resolve(tensors, ref)
+        if node.get("positional"):  # several tensor arguments: mha(query, value, key)
+            tensors[node["id"]] = layer(*resolve(tensors, node["inputs"]), **kwargs)
+        else:
+            tensors[node["id"]] = layer(resolve(tensors, node["inputs"]), **kwargs)
     outputs = cfg["outputs"]
     if isinstance(outputs, dict):
         return api.Model(inputs, {k: resolve(tensors, r) for k, r in outputs.items()},

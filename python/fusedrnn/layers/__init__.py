@@ -20,7 +20,7 @@ from ._activations import (
     ReLU,
     Softmax,
 )
-from ._attention import AdditiveAttention, Attention
+from ._attention import AdditiveAttention, Attention, MultiHeadAttention
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ._conv import (
@@ -115,6 +115,7 @@ __all__ = [
     "MaxPooling1D",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
     "PReLU",
     "Permute",

@@ -456,6 +456,14 @@ class Layer:
     (initial weights, set once the layer is built).
     """
 
+    # A symbolic call takes its input tensors as positional arguments (a Keras operation's
+    # operands; MultiHeadAttention's query, value, key), which its node keeps as a list.
+    _positional_inputs = False
+    # Its calls in a Keras 3 model take the masks off the tensors they read (Model._execute).
+    _consumes_input_masks = False
+    # Loaded from a Keras 2 model, whose mask rules it follows where they differ from Keras 3.
+    _keras2_masks = False
+
     def __init__(self, *, name: str | None = None, dtype=None, trainable: bool = True,
                  input_shape=None, batch_input_shape=None, batch_size=None, input_dim=None,
                  weights=None, autocast: bool = True, **kwargs):

@@ -21,9 +21,8 @@ class _Merge(Layer):
     output mask is the OR of the inputs' masks when every input has one, else none."""
 
     _arity: int | None = None  # an exact number of inputs, when the operation has one
-    # Keras 2's mask rules, which load_model sets for the layers of models Keras 2 saved: the
-    # values merge without the masks, and the output mask is the AND of the masks there are.
-    _keras2_masks = False
+    # With Keras 2's mask rules (Layer._keras2_masks) the values merge without the masks, and
+    # the output mask is the AND of the masks there are.
 
     def _symbolic_input_shape(self, inputs):
         if not isinstance(inputs, (list, tuple)) or not all(

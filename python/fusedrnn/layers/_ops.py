@@ -394,6 +394,8 @@ class KerasOperation(Layer):
     """One Keras operation of a functional graph (see the module docstring). ``config``: the
     operation's parameters (Keras 3's op config) and optionally its ``name``."""
 
+    _positional_inputs = True
+
     def __init__(self, class_name: str, config: dict | None = None,
                  type_name: str | None = None):
         config = dict(config or {})

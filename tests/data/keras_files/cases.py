@@ -288,6 +288,24 @@ def _lambdas(layers, Sequential, Model, Input):
     return Model(inputs, layers.Dense(2)(both))
 
 
+def _multi_head_attention(layers, Sequential, Model, Input):
+    # Self-attention over a masked LSTM, cross-attention on a masked second input (a separate
+    # key, the scores returned) and a causal attention on the same two tensors. Keras 3 takes
+    # the masks off the tensors a MultiHeadAttention call reads, so its later calls on them see
+    # none (Keras 2 keeps them); a query step with nothing to attend to weighs the values
+    # evenly, but zero in Keras 3 when the scores are returned (its Softmax path).
+    inputs, other = Input((6, 3)), Input((6, 4))
+    h = layers.LSTM(5, return_sequences=True)(layers.Masking()(inputs))
+    enc = layers.Masking()(other)
+    attended = layers.MultiHeadAttention(2, 3)(h, h)
+    cross, scores = layers.MultiHeadAttention(2, 4, value_dim=3, output_shape=4)(
+        attended, enc, layers.Dense(2)(enc), return_attention_scores=True)
+    causal = layers.MultiHeadAttention(1, 2, use_bias=False)(h, enc, use_causal_mask=True)
+    pooled = layers.GlobalAveragePooling1D()(layers.Concatenate()([cross, causal]))
+    return Model([inputs, other],
+                 layers.Dense(2)(layers.Concatenate()([pooled, layers.Flatten()(scores)])))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -313,6 +331,7 @@ CASES = {
     "operators": (_operators, (6, 3)),
     "keras_ops": (_keras_ops, (6, 3)),
     "lambdas": (_lambdas, (6, 3)),
+    "multi_head_attention": (_multi_head_attention, [(6, 3), (6, 4)]),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -323,7 +342,7 @@ LAMBDA_CASES = {"lambdas"}
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
 PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared", "activations",
-                "operators", "lambdas"}
+                "operators", "lambdas", "multi_head_attention"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention"}
