@@ -116,9 +116,10 @@ def model_input(id_, shape, *, name=None, x_kind="normal", timesteps=None, vocab
                 flip_padding=False, keep_first=False):
     """One input of a functional model with several: ``shape`` without the batch (``None`` for
     a variable length, filled with ``timesteps`` in the data); x_kind as in case() (masked
-    steps are 0.0), or "bool" for random booleans (an attention_mask); flip_padding: padding by mask_pattern reversed in time (masks unlike
-    another input's); keep_first: the first step never padded (attention over a sequence with
-    no real step scores all steps alike in float32 but not in float64)."""
+    steps are 0.0), or "bool" for random booleans (an attention_mask); flip_padding: padding
+    by mask_pattern reversed in time (masks unlike another input's); keep_first: the first
+    step never padded (attention over a sequence with no real step scores all steps alike in
+    float32 but not in float64)."""
     dtype = {"tokens": "int32", "bool": "bool"}.get(x_kind, "float32")
     spec = {"id": id_, "input": inp(shape, dtype=dtype, name=name or id_), "x_kind": x_kind}
     if flip_padding:
