@@ -1,6 +1,7 @@
-"""Attention and AdditiveAttention against a loop written from Keras's definition (float64),
-over their options; real Keras's numbers are in the golden cases (func_attention_*,
-func_additive_attention_causal_key) and the Keras files (attention, test_saving.py)."""
+"""Attention, AdditiveAttention and MultiHeadAttention against loops written from Keras's
+definitions (float64), over their options; real Keras's numbers are in the golden cases
+(func_attention_*, func_additive_attention_causal_key, func_mha_*) and the Keras files
+(attention, multi_head_attention: test_saving.py)."""
 
 from __future__ import annotations
 
@@ -178,3 +179,230 @@ def test_bad_calls_are_named():
     additive([query, value, key])
     with pytest.raises(ValueError, match="built for inputs of dimension 3"):
         additive([value[..., :2], value[..., :2]])
+
+
+# ------------------------------------------------------------------------ MultiHeadAttention
+
+
+def loop_mha(weights, query, value, key, *, heads, use_bias, use_gate, rule, q_mask=None,
+             v_mask=None, k_mask=None, causal=False, window=None, attention_mask=None):
+    """MultiHeadAttention one batch entry, head and query step at a time, in float64, from
+    Keras's definition. ``rule`` says what a query step with nothing to attend to gets:
+    "zero" weights (Keras 3's Softmax path) or "even" ones (its fused path)."""
+    w = [a.astype(np.float64) for a in weights]
+    names = ["query", "key", *(["gate"] if use_gate else []), "value", "output"]
+    per = 2 if use_bias else 1
+    params = {n: (w[per * i], w[per * i + 1] if use_bias else 0.0) for i, n in enumerate(names)}
+    b, tq, tv = query.shape[0], query.shape[1], value.shape[1]
+    kd, vd = params["query"][0].shape[2], params["value"][0].shape[2]
+    out_kernel, out_bias = params["output"]
+    out = np.zeros((b, tq, *out_kernel.shape[2:]))
+    scores = np.zeros((b, heads, tq, tv))
+
+    def project(part, x):  # x: (dim,) -> (heads, size)
+        kernel, bias = params[part]
+        return np.einsum("d,dhs->hs", x.astype(np.float64), kernel) + bias
+
+    for n, i in itertools.product(range(b), range(tq)):
+        q = project("query", query[n, i])
+        ks = [project("key", key[n, j]) for j in range(tv)]
+        vs = [project("value", value[n, j]) for j in range(tv)]
+        allowed = np.array([
+            (q_mask is None or q_mask[n, i]) and (v_mask is None or v_mask[n, j])
+            and (k_mask is None or k_mask[n, j]) and (not causal or j <= i)
+            and (window is None or abs(i - j) < window)
+            and (attention_mask is None or attention_mask[n, i, j]) for j in range(tv)])
+        heads_out = np.zeros((heads, vd))
+        for h in range(heads):
+            s = np.array([q[h] @ ks[j][h] / math.sqrt(kd) for j in range(tv)])
+            if allowed.any():
+                e = np.where(allowed, np.exp(s - s[allowed].max()), 0.0)
+                p = e / e.sum()
+            else:
+                p = np.zeros(tv) if rule == "zero" else np.full(tv, 1 / tv)
+            scores[n, h, i] = p
+            heads_out[h] = sum(p[j] * vs[j][h] for j in range(tv))
+        if use_gate:
+            heads_out = heads_out / (1 + np.exp(-project("gate", query[n, i])))
+        out[n, i] = np.einsum("hv,hv...->...", heads_out, out_kernel) + out_bias
+    return out, scores
+
+
+MHA_OPTIONS = [  # heads, value_dim, use_bias, use_gate, output_shape, with_key, masked, causal,
+    # window, attention mask, scores returned
+    (1, None, True, False, None, False, False, False, None, False, False),
+    (2, None, True, False, None, False, True, False, None, False, False),
+    (2, None, True, False, None, False, True, False, None, False, True),
+    (3, 4, False, False, 5, True, True, True, None, False, True),
+    (2, 2, True, True, None, True, True, False, 2, True, False),
+    (2, None, True, True, (2, 3), False, False, True, None, True, True),
+    (1, 3, False, True, None, True, True, True, 3, True, False),
+    (3, None, True, False, None, True, False, False, 1, False, True),
+]
+
+
+@pytest.mark.parametrize(("heads", "value_dim", "use_bias", "use_gate", "output_shape",
+                          "with_key", "masked", "causal", "window", "with_attention_mask",
+                          "scores"), MHA_OPTIONS)
+def test_multi_head_attention_matches_the_loop(heads, value_dim, use_bias, use_gate,
+                                               output_shape, with_key, masked, causal, window,
+                                               with_attention_mask, scores):
+    rng = np.random.default_rng(len(MHA_OPTIONS) * heads + (value_dim or 0))
+    query, value, key, q_mask, v_mask = data(rng, tq=5, tv=5, vdim=4)
+    key = key[..., :2] if with_key else value
+    v_mask[1] = False  # a batch entry with no value step: every query step sees nothing
+    allowed = rng.random((3, 5, 5)) < 0.7
+    layer = L.MultiHeadAttention(heads, 2, value_dim=value_dim, use_bias=use_bias,
+                                 use_gate=use_gate, output_shape=output_shape,
+                                 sliding_window=window)
+    masks = dict(query_mask=q_mask, value_mask=v_mask, key_mask=v_mask if with_key else None)
+    call = dict(use_causal_mask=causal, return_attention_scores=scores,
+                attention_mask=allowed if with_attention_mask else None,
+                **(masks if masked else {}))
+    layer(query, value, key if with_key else None)  # build
+    weights = [rng.uniform(-0.8, 0.8, w.shape).astype(np.float32) for w in layer.get_weights()]
+    layer.set_weights(weights)
+    got = layer(query, value, key if with_key else None, **call)
+    out, got_scores = got if scores else (got, None)
+    want, want_scores = loop_mha(
+        weights, query, value, key, heads=heads, use_bias=use_bias, use_gate=use_gate,
+        rule="zero" if scores else "even", causal=causal, window=window,
+        attention_mask=allowed if with_attention_mask else None,
+        **(dict(q_mask=q_mask, v_mask=v_mask, k_mask=v_mask if with_key else None)
+           if masked else {}))
+    assert out.shape == (3, 5, *(np.atleast_1d(output_shape) if output_shape else (3,)))
+    assert_close(out, want, FP32_SHORT, "MultiHeadAttention output")
+    if scores:
+        assert got_scores.shape == (3, heads, 5, 5)
+        assert_close(got_scores, want_scores, FP32_SHORT, "MultiHeadAttention scores")
+
+
+def test_multi_head_attention_weights_config_and_dtype():
+    rng = np.random.default_rng(6)
+    query, value, key, *_ = data(rng, vdim=4)
+    layer = L.MultiHeadAttention(2, 3, use_gate=True, output_shape=5, name="mha")
+    out = layer(query, value, key)
+    assert out.shape == (3, 4, 5)
+    assert [(w.name, w.shape) for w in layer.weights] == [
+        ("query/kernel", (3, 2, 3)), ("query/bias", (2, 3)),
+        ("key/kernel", (3, 2, 3)), ("key/bias", (2, 3)),
+        ("gate/kernel", (3, 2, 3)), ("gate/bias", (2, 3)),
+        ("value/kernel", (4, 2, 3)), ("value/bias", (2, 3)),
+        ("attention_output/kernel", (2, 3, 5)), ("attention_output/bias", (5,))]
+    assert layer.count_params() == sum(w.size for w in layer.get_weights())
+    assert not np.any(layer.get_weights()[1])  # biases start at zero
+    config = layer.get_config()
+    assert config["num_heads"] == 2
+    assert config["value_dim"] == 3
+    assert config["output_shape"] == (5,)
+    assert config["use_gate"] is True
+    again = L.MultiHeadAttention(**config)
+    again(query, value, key)
+    again.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(again(query, value, key), out)
+    # float64 computes in float64, from the same weights.
+    wide = L.MultiHeadAttention(**{**config, "dtype": "float64"})
+    wide(query, value, key)
+    wide.set_weights(layer.get_weights())
+    got = wide(query.astype(np.float64), value, key)
+    assert got.dtype == np.float64
+    assert_close(got, out, FP32_SHORT, "float64 MultiHeadAttention")
+
+
+def test_multi_head_attention_masks_in_a_model_and_eager():
+    """In a model the query's and value's masks come from their tensors, and the output
+    carries the query's; an eager call takes them as query_mask= and value_mask=."""
+    rng = np.random.default_rng(7)
+    query, value, _, q_mask, v_mask = data(rng)
+    q_in, v_in = L.Input((4, 3)), L.Input((5, 3))
+    mha = L.MultiHeadAttention(2, 2)
+    attended = mha(L.Masking()(q_in), L.Masking()(v_in))
+    pooled = L.GlobalAveragePooling1D()(attended)  # averages the unmasked query steps
+    model = Model([q_in, v_in], [attended, pooled])
+    got, got_pooled = model([np.where(q_mask[..., None], query, 0),
+                             np.where(v_mask[..., None], value, 0)])
+    masked_query = np.where(q_mask[..., None], query, 0)
+    masked_value = np.where(v_mask[..., None], value, 0)
+    want = mha(masked_query, masked_value, query_mask=q_mask, value_mask=v_mask)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    mean = (want * q_mask[..., None]).sum(1) / q_mask.sum(1, keepdims=True)
+    assert_close(got_pooled, mean, FP32_SHORT, "pooled over the query's mask")
+    # The query mask changes only the masked query steps (each averages all values).
+    unmasked_query = mha(masked_query, masked_value, value_mask=v_mask)
+    np.testing.assert_allclose(want[q_mask], unmasked_query[q_mask], rtol=1e-6, atol=1e-6)
+    assert not np.allclose(want[~q_mask], unmasked_query[~q_mask])
+    lines = []
+    model.summary(print_fn=lines.append)
+    row = next(i for i, line in enumerate(lines) if "multi_head_attention (MultiHead" in line)
+    assert "(None, 4, 3)" in lines[row]
+    assert "masking[0][0]" in lines[row]
+    assert "masking_1[0][0]" in lines[row + 1]
+
+
+def test_multi_head_attention_keras2_rules():
+    """A layer loaded from a Keras 2 file adds -1e9 to masked scores, on every path: in
+    float32 a query step with nothing to attend to weighs the values evenly, scores returned
+    or not."""
+    rng = np.random.default_rng(8)
+    query, value, _, q_mask, v_mask = data(rng)
+    layer = L.MultiHeadAttention(2, 2)
+    layer(query, value)
+    layer._keras2_masks = True
+    out, scores = layer(query, value, query_mask=q_mask, value_mask=v_mask,
+                        return_attention_scores=True)
+    nothing = ~np.broadcast_to(q_mask[:, None], scores.shape[:3])
+    assert nothing.sum() == 6  # three masked query steps, two heads
+    np.testing.assert_allclose(scores[nothing], np.full((6, 5), 0.2), rtol=1e-6)
+    np.testing.assert_allclose(layer(query, value, query_mask=q_mask, value_mask=v_mask),
+                               out, rtol=1e-6, atol=1e-6)
+
+
+def test_multi_head_attention_bad_arguments_are_named():
+    rng = np.random.default_rng(9)
+    query, value, key, q_mask, _ = data(rng)
+    for kwargs, match in [
+            (dict(num_heads=0, key_dim=2), "`num_heads`, expected a positive integer"),
+            (dict(num_heads=2, key_dim="2"), "`key_dim`"),
+            (dict(num_heads=2, key_dim=2, value_dim=-1), "`value_dim`"),
+            (dict(num_heads=2, key_dim=2, sliding_window=0), "`sliding_window`"),
+            (dict(num_heads=2, key_dim=2, output_shape=(3, 0)), "`output_shape`"),
+            (dict(num_heads=2, key_dim=2, dropout=1.5), r"dropout must be in \[0, 1\]"),
+            (dict(num_heads=2, key_dim=2, attention_axes=(2,)), "attention_axes=.*time axis"),
+            (dict(num_heads=2, key_dim=2, flash_attention=True, dropout=0.1),
+             "dropout is not supported when flash attention")]:
+        with pytest.raises(ValueError, match=match):
+            L.MultiHeadAttention(**kwargs)
+    assert L.MultiHeadAttention(2, 2, attention_axes=1).attention_axes == (1,)
+    layer = L.MultiHeadAttention(2, 2)
+    with pytest.raises(TypeError, match="called on a query and a value"):
+        layer(query)
+    with pytest.raises(ValueError, match="the query of MultiHeadAttention .* rank 3"):
+        layer(query[:, 0], value)
+    with pytest.raises(ValueError, match="key and value .* same number of steps"):
+        layer(query, value, key[:, :3])
+    with pytest.raises(ValueError, match="different batch sizes"):
+        layer(query, value[:2])
+    with pytest.raises(TypeError, match="unexpected call arguments"):
+        layer(query, value, causal=True)
+    layer(query, value)
+    with pytest.raises(ValueError, match=r"built for query, value and key feature sizes "
+                                         r"\(3, 3, 3\); got \(2, 3, 3\)"):
+        layer(query[..., :2], value)
+    with pytest.raises(ValueError, match="the query mask of MultiHeadAttention .* shape"):
+        layer(query, value, query_mask=q_mask[:, :2])
+    with pytest.raises(ValueError, match=r"attention_mask .* broadcast to \(batch, Tq, Tv\)"):
+        layer(query, value, attention_mask=np.ones((3, 5, 4), bool))
+    with pytest.raises(TypeError, match="attention_mask .* must be boolean"):
+        layer(query, value, attention_mask=np.full((4, 5), "x"))
+    with pytest.raises(ValueError, match="attention scores is not supported when flash"):
+        L.MultiHeadAttention(2, 2, flash_attention=True)(query, value,
+                                                         return_attention_scores=True)
+    q_in = L.Input((4, 3))
+    with pytest.raises(TypeError, match="the value of MultiHeadAttention .* KerasTensor"):
+        layer(q_in, value)
+    # A (Tq, Tv) attention mask applies to every batch entry.
+    both = np.ones((4, 5), bool)
+    both[:, 3:] = False
+    np.testing.assert_array_equal(
+        layer(query, value, attention_mask=both),
+        layer(query, value, value_mask=np.broadcast_to(both[0], (3, 5))))

@@ -477,7 +477,8 @@ def test_the_stand_ins_fail_where_cupy_and_the_cuda_engine_do():
 
 
 @pytest.mark.parametrize("name", ["nested", "nested_shared", "nested_time_distributed",
-                                  "attention", "operators", "keras_ops"])
+                                  "attention", "operators", "keras_ops",
+                                  "multi_head_attention"])
 def test_loaded_nested_and_attention_models_on_device_inputs(device, name):
     """Keras files whose models hold models (a masked encoder, one called twice, one in
     TimeDistributed), attention layers over masked sequences, or Keras operations (tensor
@@ -517,6 +518,30 @@ def test_attention_on_device_inputs(device, kind):
     got = layer([cp.asarray(query), cp.asarray(value)], mask=[cp.asarray(q_mask),
                                                               cp.asarray(v_mask)],
                 use_causal_mask=True, return_attention_scores=True)
+    for g, w in zip(got, want):
+        assert device.is_device_array(g)
+        assert_close(host(g), w, TOL)
+
+
+def test_multi_head_attention_on_device_inputs(device):
+    """MultiHeadAttention's projections, masks (NumPy ones too), causal and sliding-window
+    masks, gate and scores stay on the device."""
+    from fusedrnn.layers import MultiHeadAttention
+
+    rng = np.random.default_rng(32)
+    query = rng.uniform(-1, 1, (2, 4, 3)).astype(np.float32)
+    value = rng.uniform(-1, 1, (2, 5, 6)).astype(np.float32)
+    key = rng.uniform(-1, 1, (2, 5, 2)).astype(np.float32)
+    q_mask, v_mask = rng.random((2, 4)) < 0.7, rng.random((2, 5)) < 0.7
+    allowed = rng.random((4, 5)) < 0.8
+    layer = MultiHeadAttention(2, 3, value_dim=2, use_gate=True, sliding_window=3,
+                               output_shape=(2, 2))
+    call = dict(use_causal_mask=True, return_attention_scores=True, attention_mask=allowed,
+                value_mask=v_mask)
+    want = layer(query, value, key, query_mask=q_mask, **call)
+    cp = device.cp
+    got = layer(cp.asarray(query), cp.asarray(value), cp.asarray(key),
+                query_mask=cp.asarray(q_mask), **call)
     for g, w in zip(got, want):
         assert device.is_device_array(g)
         assert_close(host(g), w, TOL)
