@@ -306,6 +306,31 @@ def _multi_head_attention(layers, Sequential, Model, Input):
                  layers.Dense(2)(layers.Concatenate()([pooled, layers.Flatten()(scores)])))
 
 
+def _transformer_classifier(layers, Sequential, Model, Input):
+    # Keras's "Timeseries classification with a Transformer model" tutorial, made small: two
+    # encoder blocks (MultiHeadAttention with dropout, LayerNormalization, residual "+",
+    # kernel-size-1 Conv1D feed-forward), channels_first GlobalAveragePooling1D, a Dense head.
+    def encoder(inputs, head_size, num_heads, ff_dim, dropout=0.0):
+        x = layers.MultiHeadAttention(key_dim=head_size, num_heads=num_heads,
+                                      dropout=dropout)(inputs, inputs)
+        x = layers.Dropout(dropout)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        res = x + inputs
+        x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(res)
+        x = layers.Dropout(dropout)(x)
+        x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        return x + res
+
+    inputs = Input((8, 2))
+    x = inputs
+    for _ in range(2):
+        x = encoder(x, head_size=4, num_heads=2, ff_dim=4, dropout=0.25)
+    x = layers.GlobalAveragePooling1D(data_format="channels_first")(x)
+    x = layers.Dropout(0.4)(layers.Dense(6, activation="relu")(x))
+    return Model(inputs, layers.Dense(3, activation="softmax")(x))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -332,6 +357,7 @@ CASES = {
     "keras_ops": (_keras_ops, (6, 3)),
     "lambdas": (_lambdas, (6, 3)),
     "multi_head_attention": (_multi_head_attention, [(6, 3), (6, 4)]),
+    "transformer_classifier": (_transformer_classifier, (8, 2)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
