@@ -1,6 +1,7 @@
-"""Conv1D, MaxPooling1D, AveragePooling1D, BatchNormalization, LayerNormalization, Reshape and
-Permute against loops written from their definitions (the golden files check them against
-Keras), plus bad input."""
+"""Conv1D, MaxPooling1D, AveragePooling1D, BatchNormalization, LayerNormalization, Reshape,
+Permute and the preprocessing layers Normalization, Rescaling and Identity against loops or
+formulas written from their definitions (the golden files check them against Keras), plus bad
+input."""
 
 from __future__ import annotations
 
@@ -18,17 +19,20 @@ from fusedrnn.layers import (
     Cropping1D,
     Dense,
     Embedding,
+    Identity,
     Input,
     LayerNormalization,
     Masking,
     MaxPooling1D,
+    Normalization,
     Permute,
+    Rescaling,
     Reshape,
     UpSampling1D,
     ZeroPadding1D,
 )
 from fusedrnn.models import Sequential
-from tolerances import assert_close
+from tolerances import FP32_SHORT, assert_close
 
 rng = np.random.default_rng(0)
 
@@ -270,3 +274,89 @@ def test_upsampling_zero_padding_and_cropping():
         UpSampling1D(0)
     with pytest.raises(ValueError, match="must have rank 3"):
         Cropping1D(1)(x[:, 0])
+
+
+@pytest.mark.parametrize(("axis", "kept"), [(-1, (2,)), ([1, 2], (1, 2)), (None, ()),
+                                            (1, (1,))])
+def test_normalization_adapts_and_normalizes_as_its_formula(axis, kept):
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((6, 5, 3)) * [1.0, 3.0, 0.0] + [2.0, -1.0, 4.0]).astype(np.float32)
+    layer = Normalization(axis=axis)
+    layer.adapt([x[:2], x[2:]])  # batches, as a dataset gives them
+    reduce = tuple(d for d in range(3) if d not in kept)
+    mean, var = x.astype(np.float64).mean(reduce), x.astype(np.float64).var(reduce)
+    got_mean, got_var, count = layer.get_weights()
+    np.testing.assert_allclose(got_mean, mean, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got_var, var, rtol=1e-6, atol=1e-6)
+    assert count == 0  # as Keras 3's adapt leaves it
+    shape = [x.shape[d] if d in kept else 1 for d in range(3)]
+    std = np.maximum(np.sqrt(var), 1e-7).reshape(shape)
+    want = (x - mean.reshape(shape)) / std
+    assert_close(layer(x), want, FP32_SHORT, f"Normalization(axis={axis})")
+    assert [w.trainable for w in layer.weights] == [False, False, False]
+    inverse = Normalization(axis=axis, invert=True)
+    inverse(x)
+    inverse.set_weights(layer.get_weights())
+    assert_close(inverse(layer(x)), x, FP32_SHORT, "invert=True undoes it")
+
+
+def test_normalization_constants_rescaling_identity_and_masks():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    given = Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.0, 9.0])
+    np.testing.assert_allclose(given(x), (x - [1, 2, 3]) / [2.0, 1e-7, 3.0], rtol=1e-6)
+    assert given.get_weights() == []
+    assert given.get_config()["mean"] == [1.0, 2.0, 3.0]
+    scalar = Normalization(axis=None, mean=2.0, variance=4.0)
+    np.testing.assert_allclose(scalar(x), (x - 2.0) / 2.0, rtol=1e-6)
+    both = Normalization(axis=(1, 2), mean=[1.0, 2.0, 3.0], variance=[1.0, 1.0, 1.0])
+    np.testing.assert_allclose(both(x), x - [1, 2, 3], rtol=1e-6)  # the last axis, aligned
+    np.testing.assert_allclose(Rescaling(0.5, offset=[1.0, 0.0, -1.0])(x),
+                               x * 0.5 + [1.0, 0.0, -1.0], rtol=1e-6)
+    np.testing.assert_array_equal(Identity()(x), x)
+    # Each passes the mask: the LSTM after them skips the padded steps.
+    padded = x.copy()
+    padded[0, 2:] = 0.0
+    for layer in (Normalization(mean=0.0, variance=4.0, axis=None), Rescaling(3.0),
+                  Identity()):
+        model = Sequential([Input((4, 3)), Masking(), layer, LSTM(2)])
+        short = Sequential([Input((2, 3)), layer, model.layers[-1]])
+        np.testing.assert_allclose(model(padded)[0], short(padded[:, :2])[0], rtol=1e-6)
+    # Integer inputs are read as numbers.
+    np.testing.assert_allclose(given(np.arange(6).reshape(1, 2, 3)),
+                               given(np.arange(6.0).reshape(1, 2, 3)))
+
+
+def test_normalization_and_rescaling_bad_arguments_are_named():
+    x = np.ones((2, 4, 3), np.float32)
+    for kwargs, match in [
+            (dict(mean=1.0), "give both `mean` and `variance`"),
+            (dict(mean=[1.0, 2.0], variance=[1.0]), "same shape"),
+            (dict(mean=[[1.0]], variance=[[1.0]]), "rank 2, more than the 1 axes"),
+            (dict(mean=1.0, variance=-1.0), "must not be negative")]:
+        with pytest.raises(ValueError, match=match):
+            Normalization(**kwargs)
+    with pytest.raises(TypeError, match="`axis` must be an integer"):
+        Normalization(axis="last")
+    with pytest.raises(ValueError, match="axis 0 is not a feature axis"):
+        Normalization(axis=0)(x)
+    with pytest.raises(ValueError, match="does not fit sizes"):
+        Normalization(mean=[1.0, 2.0], variance=[1.0, 1.0])(x)
+    with pytest.raises(ValueError, match="was given its mean and variance; adapt"):
+        Normalization(mean=1.0, variance=1.0).adapt(x)
+    with pytest.raises(ValueError, match="non-empty array"):
+        Normalization().adapt(np.zeros((0, 3)))
+    layer = Normalization()
+    layer(x)
+    with pytest.raises(ValueError, match=r"built for \(3,\)"):
+        layer(np.ones((2, 4, 5), np.float32))
+    with pytest.raises(ValueError, match="must have rank 3"):
+        layer(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match="known sizes on axes"):
+        Sequential([Input((None, 3)), Normalization(axis=1)])
+    with pytest.raises(TypeError, match="`scale` must be a number or a list"):
+        Rescaling("x")
+    with pytest.raises(ValueError, match="one number per feature"):
+        Rescaling([[1.0]])
+    with pytest.raises(ValueError, match="has 2 offset values for inputs of 3 features"):
+        Rescaling(1.0, offset=[1.0, 2.0])(x)

@@ -44,8 +44,10 @@ from fusedrnn.layers import (
     LSTMCell,
     Masking,
     MaxPooling1D,
+    Normalization,
     Permute,
     RepeatVector,
+    Rescaling,
     Reshape,
     SimpleRNN,
     SimpleRNNCell,
@@ -340,8 +342,8 @@ def test_pooling_and_shape_layers_on_device_inputs(device):
 
 
 def test_conv_pooling_and_norm_layers_on_device_inputs(device):
-    """A CNN-LSTM with BatchNormalization, LayerNormalization, Reshape and Permute keeps CuPy
-    inputs on the device."""
+    """A CNN-LSTM with BatchNormalization, LayerNormalization, Normalization (weights and
+    constants), Rescaling, Reshape and Permute keeps CuPy inputs on the device."""
     rng = np.random.default_rng(22)
     x = rng.standard_normal((3, 10, 4)).astype(np.float32)
 
@@ -350,12 +352,16 @@ def test_conv_pooling_and_norm_layers_on_device_inputs(device):
             Input((10, 4)), Conv1D(6, 3, padding="same", activation="relu", groups=2),
             MaxPooling1D(2), BatchNormalization(), Conv1D(4, 2, padding="causal"),
             AveragePooling1D(2, strides=1, padding="same"), LayerNormalization(),
+            Normalization(), Rescaling(0.5, offset=[0.0, 1.0, -1.0, 0.5]),
+            Normalization(mean=[0.5, 0.0, 0.0, 1.0], variance=[2.0, 1.0, 0.5, 1.0]),
             LSTM(5, return_sequences=True, device=dev), Permute((2, 1)), Reshape((-1,)),
             Dense(2)])
 
     cpu, gpu = build(None), build("cuda")
     weights = cpu.get_weights()
     weights[5] = np.abs(weights[5]) + 0.5  # a positive moving variance
+    weights[10] = weights[10] + 1.0  # Normalization's mean, variance (positive), count
+    weights[11] = np.abs(weights[11]) + 0.5
     cpu.set_weights(weights)
     gpu.set_weights(weights)
     got = gpu(device.cp.asarray(x))

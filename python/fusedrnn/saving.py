@@ -240,7 +240,7 @@ def _layer_classes():
              "Reshape", "Permute", "Attention", "AdditiveAttention", "ReLU", "LeakyReLU",
              "ELU", "PReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout",
              "ActivityRegularization", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
-             "MultiHeadAttention")
+             "MultiHeadAttention", "Normalization", "Rescaling", "Identity")
     return {name: getattr(layers, name) for name in names}
 
 

@@ -849,6 +849,25 @@ case("func_mha_causal_gate_pooled", "Decoder-only: Dense -> MultiHeadAttention(u
             {"id": "out", "layer": L("Dense", units=2), "inputs": "pool"}],
      outputs=["out"])
 
+case("seq_normalization_rescaling_identity", "Preprocessing in the model: Normalization "
+     "(its mean and variance weights) -> Rescaling(scale, offset per feature) -> Identity -> "
+     "Masking -> LSTM -> Dense", "sequential", x_kind="masked", input=inp((7, 3)),
+     layers=[L("Normalization"), L("Rescaling", scale=0.5, offset=[0.1, 0.0, -0.2]),
+             L("Identity"), L("Masking", mask_value=0.1), L("LSTM", units=4),
+             L("Dense", units=2)])
+case("func_normalization_axes_constants_invert", "Normalization over the time and feature "
+     "axes (weights (7, 3)), over all values (axis=None), with constant mean/variance, and "
+     "invert=True -> Concatenate -> GRU", "functional", input=inp((7, 3)),
+     nodes=[{"id": "both", "layer": L("Normalization", axis=[1, 2]), "inputs": "input"},
+            {"id": "all", "layer": L("Normalization", axis=None), "inputs": "input"},
+            {"id": "given", "layer": L("Normalization", mean=[0.5, -1.0, 2.0],
+                                       variance=[4.0, 0.25, 1.0]), "inputs": "input"},
+            {"id": "back", "layer": L("Normalization", mean=1.5, variance=2.0, invert=True),
+             "inputs": "given"},
+            {"id": "cat", "layer": L("Concatenate"), "inputs": ["both", "all", "back"]},
+            {"id": "out", "layer": L("GRU", units=3), "inputs": "cat"}],
+     outputs=["out", "back"])
+
 case("seq_activation_and_noise_layers", "Masking -> LSTM seq -> ReLU(max_value, "
      "negative_slope, threshold) -> GaussianNoise -> LeakyReLU -> PReLU(shared time axis) -> "
      "ELU -> GaussianDropout -> AlphaDropout -> ActivityRegularization -> GRU (the mask passes "
@@ -911,6 +930,14 @@ def flatten(out) -> list[np.ndarray]:
     return [np.asarray(out)]
 
 
+def finalize(model):
+    """What loading weights from a file does after setting them, and set_weights does not:
+    Keras's Normalization computes with copies of its mean and variance made then."""
+    for layer in getattr(model, "layers", [model]):
+        if hasattr(layer, "finalize_state"):
+            layer.finalize_state()
+
+
 def reset_states(model):
     for layer in stateful_layers(model):
         layer.reset_states()
@@ -928,11 +955,14 @@ def run_case(keras, c: dict, floatx: str, weights, calls):
         weights = []
         for w, v in zip(model.get_weights(), model.weights):
             a = c["weight_scale"]
-            if "moving_variance" in v.name:  # BatchNormalization's: positive
+            if w.dtype.kind != "f":  # Normalization's count: Keras's own (unused)
+                weights.append(w)
+            elif "variance" in v.name:  # BatchNormalization's, Normalization's: positive
                 weights.append(rng.uniform(0.5, 1.5, size=w.shape).astype(np.float32))
             else:
                 weights.append(rng.uniform(-a, a, size=w.shape).astype(np.float32))
-    model.set_weights([w.astype(floatx) for w in weights])
+    model.set_weights([w.astype(floatx) if w.dtype.kind == "f" else w for w in weights])
+    finalize(model)
     outs = []
     for k, call in enumerate(calls):
         if k in cfg["reset_states_before"]:

@@ -69,10 +69,14 @@ def main() -> None:
             extra["ops"] = keras2_ops() if keras2 else keras.ops
         model = build(keras.layers, keras.Sequential, keras.Model, keras.Input, **extra)
         rng = np.random.default_rng(len(name))
-        model.set_weights([
-            (np.abs(rng.standard_normal(w.shape)) + 0.5 if "moving_variance" in v.name
+        model.set_weights([  # variances positive; Normalization's count: Keras's own
+            w if w.dtype.kind != "f" else
+            (np.abs(rng.standard_normal(w.shape)) + 0.5 if "variance" in v.name
              else rng.standard_normal(w.shape) * 0.4).astype(np.float32)
             for w, v in zip(model.get_weights(), model.weights)])
+        for layer in model.layers:  # as loading a file does (Normalization copies its stats)
+            if hasattr(layer, "finalize_state"):
+                layer.finalize_state()
         several = isinstance(input_shape, list)
         xs = []
         for j, shape in enumerate(input_shape if several else [input_shape]):

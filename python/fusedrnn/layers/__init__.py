@@ -43,9 +43,11 @@ from ._core import (
     GlobalAvgPool1D,
     GlobalMaxPool1D,
     GlobalMaxPooling1D,
+    Identity,
     Masking,
     Permute,
     RepeatVector,
+    Rescaling,
     Reshape,
     SpatialDropout1D,
     TimeDistributed,
@@ -68,7 +70,7 @@ from ._merge import (
     multiply,
     subtract,
 )
-from ._norm import BatchNormalization, LayerNormalization
+from ._norm import BatchNormalization, LayerNormalization, Normalization
 from ._ops import Lambda
 from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 
@@ -101,6 +103,7 @@ __all__ = [
     "GlobalAvgPool1D",
     "GlobalMaxPool1D",
     "GlobalMaxPooling1D",
+    "Identity",
     "Input",
     "InputLayer",
     "KerasTensor",
@@ -117,12 +120,14 @@ __all__ = [
     "Minimum",
     "MultiHeadAttention",
     "Multiply",
+    "Normalization",
     "PReLU",
     "Permute",
     "RNN",
     "RNNLayer",
     "ReLU",
     "RepeatVector",
+    "Rescaling",
     "Reshape",
     "SimpleRNN",
     "SimpleRNNCell",

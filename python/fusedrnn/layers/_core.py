@@ -22,9 +22,11 @@ __all__ = [
     "Flatten",
     "GlobalAveragePooling1D",
     "GlobalMaxPooling1D",
+    "Identity",
     "Masking",
     "Permute",
     "RepeatVector",
+    "Rescaling",
     "Reshape",
     "SpatialDropout1D",
     "TimeDistributed",
@@ -249,6 +251,56 @@ class Dropout(Layer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+        return config
+
+
+class Identity(Layer):
+    """Keras ``Identity``: its input, and its mask, unchanged."""
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        return self._prepare_input(inputs), mask
+
+
+def _constant(value, what: str, layer: str) -> np.ndarray:
+    """A number or a list of numbers (one per feature) given to a layer's constructor."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{layer}: `{what}` must be a number or a list of numbers, got "
+                        f"{value!r}") from exc
+    if arr.ndim > 1:
+        raise ValueError(f"{layer}: `{what}` must be a number or one number per feature, got "
+                         f"shape {arr.shape}")
+    return arr
+
+
+class Rescaling(Layer):
+    """Keras ``Rescaling`` (a preprocessing layer): ``x * scale + offset``, each a number or
+    one per feature (the last axis). The mask passes through."""
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self._scale = _constant(scale, "scale", "Rescaling")
+        self._offset = _constant(offset, "offset", "Rescaling")
+        self.scale, self.offset = scale, offset
+
+    def _check_input_shape(self, shape) -> None:
+        for what, arr in (("scale", self._scale), ("offset", self._offset)):
+            if arr.ndim and shape[-1] is not None and arr.shape[0] not in (1, shape[-1]):
+                raise ValueError(f"Rescaling layer {self.name!r} has {arr.shape[0]} {what} "
+                                 f"values for inputs of {shape[-1]} features (shape "
+                                 f"{tuple(shape)})")
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        xp = _backend.array_module(x)
+        scale = xp.asarray(self._scale.astype(x.dtype))
+        offset = xp.asarray(self._offset.astype(x.dtype))
+        return x * scale + offset, mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(scale=self.scale, offset=self.offset)
         return config
 
 

@@ -1,5 +1,6 @@
-"""BatchNormalization (inference: the moving statistics) and LayerNormalization. Plain NumPy
-(CuPy for CuPy inputs). Both support masking as Keras does: the mask passes through."""
+"""BatchNormalization (inference: the moving statistics), LayerNormalization and the
+preprocessing layer Normalization. Plain NumPy (CuPy for CuPy inputs). They support masking as
+Keras does: the mask passes through."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ._base import Layer
 from ._core import _param
 from ._initializers import get_initializer
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization", "Normalization"]
 
 
 def _axes(axis, layer: str) -> list[int]:
@@ -193,3 +194,139 @@ class LayerNormalization(_Normalization):
         if self.center:
             shift = shift + self._broadcast("beta", x)
         return x * inv + shift, mask
+
+
+# Keras's backend.epsilon(): the least standard deviation Normalization divides by.
+_EPSILON = 1e-7
+
+
+class Normalization(Layer):
+    """Keras ``Normalization`` (a preprocessing layer): ``(x - mean) / max(sqrt(variance),
+    1e-7)``, or with ``invert=True`` ``mean + x * max(sqrt(variance), 1e-7)``, with a mean and
+    variance for each index of ``axis`` (default the last, the features; a tuple of axes;
+    ``None``: one mean and variance for all values).
+
+    The statistics are the ``mean=`` and ``variance=`` given (constants: a number, or values
+    for the last of the axes or all of them), or the layer's weights mean, variance and count
+    (not trainable; count is kept for Keras's weight order) that ``adapt(data)`` computes, as
+    Keras's does, or Keras's files hold. The mask passes through.
+    """
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        # None (saved by Keras 3 as []): one mean and variance for all values
+        self.axis = () if axis is None or (isinstance(axis, (list, tuple)) and not axis) \
+            else tuple(_axes(axis, "Normalization"))
+        if (mean is None) != (variance is None):
+            raise ValueError(f"Normalization: give both `mean` and `variance` or neither; got "
+                             f"mean={mean!r}, variance={variance!r}")
+        if mean is not None:
+            mean_arr, var_arr = np.asarray(mean, np.float64), np.asarray(variance, np.float64)
+            if mean_arr.shape != var_arr.shape:
+                raise ValueError(f"Normalization: `mean` and `variance` must have the same "
+                                 f"shape; got {mean_arr.shape} and {var_arr.shape}")
+            if mean_arr.ndim > len(self.axis):
+                raise ValueError(f"Normalization: `mean` has rank {mean_arr.ndim}, more than "
+                                 f"the {len(self.axis)} axes {self.axis}")
+            if np.any(var_arr < 0):
+                raise ValueError("Normalization: `variance` must not be negative")
+        self.input_mean, self.input_variance = mean, variance
+        self.invert = bool(invert)
+        self.supports_masking = True
+        self._rank = None
+        self._stats_shape = None
+
+    def _kept_axes(self, rank: int) -> tuple[int, ...]:
+        kept = []
+        for a in self.axis:
+            if not -rank <= a < rank or a % rank == 0:
+                raise ValueError(f"Normalization layer {self.name!r}: axis {a} is not a "
+                                 f"feature axis of an input of rank {rank} (axis 0 is the "
+                                 f"batch)")
+            kept.append(a % rank)
+        return tuple(sorted(set(kept)))
+
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) < 1:
+            raise ValueError(f"input of Normalization layer {self.name!r} needs a batch axis; "
+                             f"got shape {tuple(shape)}")
+        kept = self._kept_axes(len(shape))
+        if self.built:
+            if len(shape) != self._rank:
+                raise ValueError(f"input of Normalization layer {self.name!r} must have rank "
+                                 f"{self._rank} (as when it was built); got shape "
+                                 f"{tuple(shape)}")
+            got = tuple(shape[a] for a in kept)
+            if any(g is not None and g != w for g, w in zip(got, self._stats_shape)):
+                raise ValueError(f"input of Normalization layer {self.name!r} has sizes {got} "
+                                 f"on axes {self.axis}, but the layer was built for "
+                                 f"{self._stats_shape}; got input shape {tuple(shape)}")
+        elif any(shape[a] is None for a in kept):
+            raise ValueError(f"Normalization needs known sizes on axes {self.axis}; got input "
+                             f"shape {tuple(shape)}")
+
+    def build(self, input_shape) -> None:
+        rank = len(input_shape)
+        kept = self._kept_axes(rank)
+        self._stats_shape = tuple(int(input_shape[a]) for a in kept)
+        self._broadcast_shape = tuple(int(input_shape[d]) if d in kept else 1
+                                      for d in range(rank))
+        if self.input_mean is None:
+            self._add_weight("mean", np.zeros(self._stats_shape), "mean", trainable=False)
+            self._add_weight("variance", np.ones(self._stats_shape), "variance",
+                             trainable=False)
+            self._add_weight("count", np.zeros(()), "count", trainable=False)
+        else:  # constants, aligned from the last kept axis back (as Keras 3 aligns them)
+            for key, value in (("input_mean", self.input_mean),
+                               ("input_variance", self.input_variance)):
+                arr = np.asarray(value, np.float64)
+                shape = [1] * rank
+                for i in range(1, arr.ndim + 1):
+                    shape[kept[-i]] = arr.shape[-i]
+                try:
+                    arr = np.broadcast_to(arr.reshape(shape), self._broadcast_shape)
+                except ValueError as exc:
+                    raise ValueError(f"Normalization layer {self.name!r}: `{key[6:]}` of shape "
+                                     f"{np.shape(value)} does not fit sizes "
+                                     f"{self._stats_shape} on axes {self.axis}") from exc
+                self._params[key] = np.ascontiguousarray(arr, dtype=self._compute_dtype)
+        self._rank = rank
+        self.built = True
+
+    def adapt(self, data, batch_size=None, steps=None) -> None:
+        """Set the mean and variance (over every axis but ``axis``) from ``data``, an array
+        of inputs (or a list of batches of them)."""
+        if self.input_mean is not None:
+            raise ValueError(f"Normalization layer {self.name!r} was given its mean and "
+                             f"variance; adapt() has nothing to set")
+        if isinstance(data, (list, tuple)) and data and all(hasattr(d, "shape") for d in data):
+            data = np.concatenate([_backend.to_numpy(d) for d in data])  # batches
+        x = np.asarray(_backend.to_numpy(data), dtype=np.float64)
+        if x.ndim == 0 or x.size == 0:
+            raise ValueError(f"Normalization.adapt needs a non-empty array of inputs; got "
+                             f"shape {x.shape}")
+        self._check_input_shape(x.shape)
+        self._ensure_built(x.shape)
+        reduce = tuple(d for d in range(x.ndim) if d not in self._kept_axes(x.ndim))
+        self.set_weights([x.mean(axis=reduce), x.var(axis=reduce),
+                          np.zeros((), self._compute_dtype)])
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        xp = _backend.array_module(x)
+        if self.input_mean is None:
+            mean = _param(self, "mean", x).reshape(self._broadcast_shape)
+            variance = _param(self, "variance", x).reshape(self._broadcast_shape)
+        else:
+            mean, variance = _param(self, "input_mean", x), _param(self, "input_variance", x)
+        std = xp.maximum(xp.sqrt(variance), x.dtype.type(_EPSILON))
+        if self.invert:
+            return mean + x * std, mask
+        return (x - mean) / std, mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(axis=list(self.axis), invert=self.invert,
+                      mean=np.asarray(self.input_mean).tolist(),
+                      variance=np.asarray(self.input_variance).tolist())
+        return config

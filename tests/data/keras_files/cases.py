@@ -331,6 +331,20 @@ def _transformer_classifier(layers, Sequential, Model, Input):
     return Model(inputs, layers.Dense(3, activation="softmax")(x))
 
 
+def _preprocessing(layers, Sequential, Model, Input):
+    # Preprocessing layers saved in the model: Normalization (its adapted mean and variance
+    # are weights, with Keras's int64 count), Rescaling, Identity.
+    return Sequential([
+        Input((6, 3)),
+        layers.Normalization(),
+        layers.Rescaling(2.0, offset=0.5),
+        layers.Identity(),
+        layers.LSTM(4),
+        layers.Dense(2),
+        layers.Normalization(mean=[0.5, -0.5], variance=[2.0, 0.5], invert=True),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -358,6 +372,7 @@ CASES = {
     "lambdas": (_lambdas, (6, 3)),
     "multi_head_attention": (_multi_head_attention, [(6, 3), (6, 4)]),
     "transformer_classifier": (_transformer_classifier, (8, 2)),
+    "preprocessing": (_preprocessing, (6, 3)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
