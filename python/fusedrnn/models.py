@@ -547,18 +547,12 @@ class Model(Layer):
                 x_in, mask_in = values[id(node.inputs)]
             kwargs = {k: _resolve(v, values) for k, v in node.kwargs.items()}
             if layer._consumes_input_masks:
-                graph_masks = mask_in
-                mask_in = [None if id(t) in unmasked else m for t, m in zip(node.inputs, mask_in)]
-                kwargs["mask"] = mask_in
-                outs, _ = layer._forward(x_in, training=training, **kwargs)
-                out_masks = layer._output_masks(graph_masks)  # the query's
-                if len(node.outputs) > 1:  # and the attention scores, which have none
-                    out_masks = [out_masks, None]
+                kwargs["masks_taken"] = [id(t) in unmasked for t in node.inputs]
                 if not layer._keras2_masks:
                     if id(node.inputs[0]) in unmasked:
                         unmasked.add(id(node.outputs[0]))
                     unmasked.update(id(t) for t in node.inputs)
-            elif "mask" in kwargs or node.implicit_mask:
+            if "mask" in kwargs or node.implicit_mask:
                 kwargs.setdefault("mask", mask_in)
                 outs, out_masks = layer._forward(x_in, training=training, **kwargs)
             else:  # computed without the input's mask, which its outputs carry (Keras 3)

@@ -16,13 +16,33 @@ import numpy as np
 
 from .. import _backend
 from ._base import KerasTensor, Layer, _softmax, check_mask, has_symbolic, list_inputs
-from ._core import _param
+from ._core import _initializer_args, _param
 from ._initializers import get_initializer
 
 __all__ = ["AdditiveAttention", "Attention", "MultiHeadAttention"]
 
 # What Keras subtracts from the scores of masked value steps (float32 and float64).
 _MASKED_SCORE = 1.0e9
+
+
+def _check_query_value_key(shapes, name: str):
+    """The checks every attention layer makes of its [query, value(, key)] shapes: rank 3, a
+    key as long as the value, one batch size. Returns (query, value, key) shapes, the key
+    being the value when there is none."""
+    for what, shape in zip(("query", "value", "key"), shapes):
+        if len(shape) != 3:
+            raise ValueError(f"the {what} of {name} must have rank 3 (batch, time, features); "
+                             f"got shape {tuple(shape)}")
+    query, value = shapes[0], shapes[1]
+    key = shapes[2] if len(shapes) > 2 else value
+    if key[1] is not None and value[1] is not None and key[1] != value[1]:
+        raise ValueError(f"the key and value of {name} need the same number of steps; got "
+                         f"shapes {tuple(key)} and {tuple(value)}")
+    batches = {s[0] for s in shapes} - {None}
+    if len(batches) > 1:
+        raise ValueError(f"the inputs of {name} have different batch sizes; got shapes "
+                         f"{[tuple(s) for s in shapes]}")
+    return query, value, key
 
 
 class _BaseAttention(Layer):
@@ -57,26 +77,10 @@ class _BaseAttention(Layer):
         if not isinstance(shapes, list) or len(shapes) not in (2, 3):
             raise ValueError(f"{name} must be called on a list of 2 or 3 inputs, [query, "
                              f"value] or [query, value, key]")
-        for what, shape in zip(("query", "value", "key"), shapes):
-            if len(shape) != 3:
-                raise ValueError(f"the {what} of {name} must have rank 3 (batch, time, dim); "
-                                 f"got shape {tuple(shape)}")
-        query, value = shapes[0], shapes[1]
-        key = shapes[2] if len(shapes) > 2 else value
-
-        def clash(a, b):
-            return a is not None and b is not None and a != b
-
-        if clash(key[1], value[1]):
-            raise ValueError(f"the key and value of {name} need the same number of steps; got "
-                             f"shapes {tuple(key)} and {tuple(value)}")
-        if clash(query[2], key[2]):
+        query, _, key = _check_query_value_key(shapes, name)
+        if query[2] is not None and key[2] is not None and query[2] != key[2]:
             raise ValueError(f"the query and key of {name} need the same last dimension; got "
                              f"shapes {tuple(query)} and {tuple(key)}")
-        batches = {s[0] for s in shapes} - {None}
-        if len(batches) > 1:
-            raise ValueError(f"the inputs of {name} have different batch sizes; got shapes "
-                             f"{[tuple(s) for s in shapes]}")
         if self.built and query[2] is not None and self._dim is not None and (
                 query[2] != self._dim):
             raise ValueError(f"{name} was built for inputs of dimension {self._dim}; got "
@@ -296,11 +300,7 @@ class MultiHeadAttention(Layer):
             raise ValueError("dropout is not supported when flash attention is enabled; set "
                              "dropout to 0.0 to use flash attention")
         self.use_gate = bool(use_gate)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self._kernel_init = get_initializer(kernel_initializer, "kernel_initializer")
-        self._bias_init = get_initializer(bias_initializer, "bias_initializer")
-        self.seed = seed
+        _initializer_args(self, kernel_initializer, bias_initializer, seed)
         # Keras 2 (tf_keras): its Softmax replaces masked scores by -1e9 instead of adding -1e9
         self.softmax_robust_masking = bool(softmax_robust_masking)
         self.supports_masking = True
@@ -312,23 +312,12 @@ class MultiHeadAttention(Layer):
 
     def _check_input_shape(self, shapes) -> None:
         name = f"MultiHeadAttention layer {self.name!r}"
+        query, value, key = _check_query_value_key(shapes, name)
         for what, shape in zip(("query", "value", "key"), shapes):
-            if len(shape) != 3:
-                raise ValueError(f"the {what} of {name} must have rank 3 (batch, time, "
-                                 f"features); got shape {tuple(shape)}")
             if shape[2] is None:
                 raise ValueError(f"the {what} of {name} needs a known feature size; got shape "
                                  f"{tuple(shape)}")
-        value = shapes[1]
-        key = shapes[2] if len(shapes) > 2 else value
-        if key[1] is not None and value[1] is not None and key[1] != value[1]:
-            raise ValueError(f"the key and value of {name} need the same number of steps; got "
-                             f"shapes {tuple(key)} and {tuple(value)}")
-        batches = {s[0] for s in shapes} - {None}
-        if len(batches) > 1:
-            raise ValueError(f"the inputs of {name} have different batch sizes; got shapes "
-                             f"{[tuple(s) for s in shapes]}")
-        dims = (shapes[0][2], value[2], key[2])
+        dims = (query[2], value[2], key[2])
         if self._dims is not None and dims != self._dims:
             raise ValueError(f"{name} was built for query, value and key feature sizes "
                              f"{self._dims}; got {dims} (shapes {[tuple(s) for s in shapes]})")
@@ -368,9 +357,6 @@ class MultiHeadAttention(Layer):
             query, value = input_shape[0], input_shape[1]
             return [out, (query[0], self.num_heads, query[1], value[1])]
         return [out]
-
-    def _output_masks(self, mask):
-        return None if mask is None else mask[0]
 
     # ----------------------------------------------------------- calling
     def __call__(self, query, value=None, key=None, query_mask=None, value_mask=None,
@@ -412,7 +398,10 @@ class MultiHeadAttention(Layer):
 
     def _forward(self, inputs, mask=None, training=False, query_mask=None, value_mask=None,
                  key_mask=None, attention_mask=None, return_attention_scores=False,
-                 use_causal_mask=False, **kwargs):
+                 use_causal_mask=False, masks_taken=None, **kwargs):
+        """``mask``: the masks of the query, value (and key) tensors; ``masks_taken``: for
+        each, whether an earlier call took it off (Keras 3, see models.Model._execute), so
+        that this call attends without it. The output carries the query's mask."""
         if kwargs:
             raise TypeError(f"MultiHeadAttention got unexpected call arguments "
                             f"{sorted(kwargs)}")
@@ -422,6 +411,9 @@ class MultiHeadAttention(Layer):
         key = xs[2] if len(xs) > 2 else value
         batch, tq, tv = query.shape[0], query.shape[1], value.shape[1]
         masks = list(mask) if mask is not None else [None] * len(xs)
+        out_mask = masks[0]
+        if masks_taken is not None:
+            masks = [None if taken else m for m, taken in zip(masks, masks_taken)]
         # An explicit mask argument takes the place of the tensor's own (Keras fills the
         # arguments from the tensors' masks).
         for i, explicit in enumerate((query_mask, value_mask, key_mask)):
@@ -464,8 +456,8 @@ class MultiHeadAttention(Layer):
         if self.use_bias:
             out = out + _param(self, "output_bias", query)
         if return_attention_scores:
-            return (out, weights), [masks[0], None]
-        return out, masks[0]
+            return (out, weights), [out_mask, None]
+        return out, out_mask
 
     def _project(self, x, part: str, xp):
         """``x`` (batch, T, dim) through a projection: (batch, T, heads, size)."""

@@ -46,16 +46,21 @@ def _param(layer: Layer, key: str, like):
     return w
 
 
-def _kernel_layer_args(layer: Layer, activation, use_bias, kernel_initializer,
-                       bias_initializer, seed) -> None:
-    """The arguments Dense and Conv1D share: activation, bias, initializers, seed."""
-    layer.activation = activation_name(activation)
-    layer.use_bias = bool(use_bias)
+def _initializer_args(layer: Layer, kernel_initializer, bias_initializer, seed) -> None:
+    """The kernel and bias initializers (and their seed) of a layer with kernels."""
     layer.kernel_initializer = kernel_initializer
     layer.bias_initializer = bias_initializer
     layer._kernel_init = get_initializer(kernel_initializer, "kernel_initializer")
     layer._bias_init = get_initializer(bias_initializer, "bias_initializer")
     layer.seed = seed
+
+
+def _kernel_layer_args(layer: Layer, activation, use_bias, kernel_initializer,
+                       bias_initializer, seed) -> None:
+    """The arguments Dense and Conv1D share: activation, bias, initializers, seed."""
+    layer.activation = activation_name(activation)
+    layer.use_bias = bool(use_bias)
+    _initializer_args(layer, kernel_initializer, bias_initializer, seed)
     layer.input_spec_dim = None
 
 

@@ -27,6 +27,20 @@ def _axes(axis, layer: str) -> list[int]:
     return [int(a) for a in axes]
 
 
+def _feature_axes(layer: Layer, rank: int) -> tuple[int, ...]:
+    """``layer.axis`` for an input of ``rank``: non-negative, sorted, each once; ValueError if
+    one is out of range or the batch axis."""
+    axes = []
+    for a in layer.axis:
+        if not -rank <= a < rank or (a % rank) == 0:
+            raise ValueError(
+                f"{type(layer).__name__} layer {layer.name!r}: axis {a} is not a feature axis "
+                f"of an input of rank {rank} (axis 0 is the batch)"
+            )
+        axes.append(a % rank)
+    return tuple(sorted(set(axes)))
+
+
 class _Normalization(Layer):
     """Shared: the normalized axes, epsilon, center/scale weights gamma and beta."""
 
@@ -47,15 +61,7 @@ class _Normalization(Layer):
         self._rank = None
 
     def _resolved_axes(self, rank: int) -> list[int]:
-        axes = []
-        for a in self.axis:
-            if not -rank <= a < rank or (a % rank) == 0:
-                raise ValueError(
-                    f"{type(self).__name__} layer {self.name!r}: axis {a} is not a feature axis "
-                    f"of an input of rank {rank} (axis 0 is the batch)"
-                )
-            axes.append(a % rank)
-        return sorted(set(axes))
+        return list(_feature_axes(self, rank))
 
     def _param_shape(self, input_shape) -> tuple[int, ...]:
         axes = self._resolved_axes(len(input_shape))
@@ -236,21 +242,11 @@ class Normalization(Layer):
         self._rank = None
         self._stats_shape = None
 
-    def _kept_axes(self, rank: int) -> tuple[int, ...]:
-        kept = []
-        for a in self.axis:
-            if not -rank <= a < rank or a % rank == 0:
-                raise ValueError(f"Normalization layer {self.name!r}: axis {a} is not a "
-                                 f"feature axis of an input of rank {rank} (axis 0 is the "
-                                 f"batch)")
-            kept.append(a % rank)
-        return tuple(sorted(set(kept)))
-
     def _check_input_shape(self, shape) -> None:
         if len(shape) < 1:
             raise ValueError(f"input of Normalization layer {self.name!r} needs a batch axis; "
                              f"got shape {tuple(shape)}")
-        kept = self._kept_axes(len(shape))
+        kept = _feature_axes(self, len(shape))
         if self.built:
             if len(shape) != self._rank:
                 raise ValueError(f"input of Normalization layer {self.name!r} must have rank "
@@ -267,7 +263,7 @@ class Normalization(Layer):
 
     def build(self, input_shape) -> None:
         rank = len(input_shape)
-        kept = self._kept_axes(rank)
+        kept = _feature_axes(self, rank)
         self._stats_shape = tuple(int(input_shape[a]) for a in kept)
         self._broadcast_shape = tuple(int(input_shape[d]) if d in kept else 1
                                       for d in range(rank))
@@ -307,7 +303,7 @@ class Normalization(Layer):
                              f"shape {x.shape}")
         self._check_input_shape(x.shape)
         self._ensure_built(x.shape)
-        reduce = tuple(d for d in range(x.ndim) if d not in self._kept_axes(x.ndim))
+        reduce = tuple(d for d in range(x.ndim) if d not in _feature_axes(self, x.ndim))
         self.set_weights([x.mean(axis=reduce), x.var(axis=reduce),
                           np.zeros((), self._compute_dtype)])
 
