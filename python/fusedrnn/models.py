@@ -465,6 +465,44 @@ class Model(Layer):
 
         saving.load_weights(self, filepath)
 
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Write the weights as Keras 3 does (``.weights.h5``; h5py needed): Keras 3's
+        ``load_weights`` and fusedrnn's read them. See :mod:`fusedrnn._save`."""
+        from . import _save
+
+        _save.save_weights(self, filepath, overwrite)
+
+    def save(self, filepath, overwrite: bool = True) -> None:
+        """Write the model as Keras 3 does (``.keras``: config and weights; h5py needed):
+        Keras 3's ``load_model`` and fusedrnn's rebuild it. See :mod:`fusedrnn._save`."""
+        from . import _save
+
+        _save.save_model(self, filepath, overwrite)
+
+    def get_config(self) -> dict:
+        """Keras 3's config of the model (layers, and a functional model's calls)."""
+        from . import _save
+
+        return _save.model_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> Model:
+        """The model ``get_config()`` (Keras 2's or 3's) describes, with fresh weights."""
+        from . import saving
+
+        if custom_objects:
+            raise ValueError("custom_objects are not supported: fusedrnn rebuilds its own "
+                             "layers")
+        kind = "Sequential" if issubclass(cls, Sequential) else "Functional"
+        return saving._model_from_config({"class_name": kind, "config": config})
+
+    def to_json(self, **kwargs) -> str:
+        """Keras 3's ``to_json()``: the architecture as JSON (``model_from_json`` rebuilds
+        it, in fusedrnn or Keras)."""
+        from . import _save
+
+        return _save.to_json(self, **kwargs)
+
     def set_weights(self, weights) -> None:
         """Set all weights (the order of :meth:`get_weights`); ValueError naming the expected
         count and shapes when they do not fit. Nothing changes unless all fit."""

@@ -188,7 +188,8 @@ class _Cell(Layer):
 
     def get_config(self) -> dict:
         config = self._layer.get_config()
-        for key in ("return_sequences", "return_state", "go_backwards", "stateful", "device"):
+        for key in ("return_sequences", "return_state", "go_backwards", "stateful",
+                    "zero_output_for_mask", "device"):
             config.pop(key, None)
         config.update(name=self.name, trainable=self.trainable, dtype=self.dtype)
         return config

@@ -201,6 +201,11 @@ class LayerNormalization(_Normalization):
             shift = shift + self._broadcast("beta", x)
         return x * inv + shift, mask
 
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["axis"] = list(self.axis)  # Keras 3 lists LayerNormalization's axes
+        return config
+
 
 # Keras's backend.epsilon(): the least standard deviation Normalization divides by.
 _EPSILON = 1e-7
@@ -217,6 +222,9 @@ class Normalization(Layer):
     (not trainable; count is kept for Keras's weight order) that ``adapt(data)`` computes, as
     Keras's does, or Keras's files hold. The mask passes through.
     """
+
+    # Keras keeps the count of the values adapt() saw as an integer (its saved files too).
+    _saved_dtypes = {"count": np.int64}
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)

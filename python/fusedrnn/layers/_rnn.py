@@ -339,7 +339,8 @@ class RNNLayer(Layer):
             recurrent_initializer=self.recurrent_initializer,
             bias_initializer=self.bias_initializer, seed=self.seed,
             return_sequences=self.return_sequences, return_state=self.return_state,
-            go_backwards=self.go_backwards, stateful=self.stateful, device=self.device,
+            go_backwards=self.go_backwards, stateful=self.stateful,
+            zero_output_for_mask=self.zero_output_for_mask, device=self.device,
         )
         return config
 
@@ -352,7 +353,6 @@ class RNNLayer(Layer):
     def _clone_config(self) -> dict:
         config = self.get_config()
         config.pop("trainable")
-        config["zero_output_for_mask"] = self.zero_output_for_mask
         return config
 
 

@@ -1,0 +1,434 @@
+"""Writing models in Keras 3's formats, which Keras 3 and fusedrnn load back.
+
+- ``model.to_json()`` / ``model.get_config()``: the architecture as Keras 3 serializes it (the
+  module, class name, config and build config of every layer; a functional model's calls as
+  ``inbound_nodes`` whose arguments reference tensors by ``keras_history``);
+- ``model.save_weights("x.weights.h5")``: the variables at Keras 3's paths
+  (``layers/<snake_case class>[_N]/.../vars/<i>``; an RNN layer's under ``cell``, a
+  Bidirectional's under ``forward_layer`` and ``backward_layer``, MultiHeadAttention's under
+  ``query_dense``, ...), one group per tracked object, weightless ones included;
+- ``model.save("x.keras")``: a zip of ``metadata.json``, ``config.json`` and that
+  ``model.weights.h5``.
+
+:mod:`fusedrnn.saving` reads the same layout; the tests check both against files Keras wrote.
+What Keras 3 cannot express is refused with the reason: a Lambda (Keras saves its function
+as bytecode), Keras 2's ``hard_sigmoid``, and models loaded from Keras 2 files, whose mask
+rules differ from Keras 3's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from . import _backend
+
+# The Keras whose file format these writers follow (and whose files the tests compare with).
+KERAS_VERSION = "3.15.1"
+
+# Keras 3 layers that keep no build config (their build() does nothing).
+_NO_BUILD_CONFIG = frozenset({
+    "InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
+    "AlphaDropout", "ActivityRegularization", "Activation", "ReLU", "LeakyReLU", "ELU",
+    "Softmax", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "MaxPooling1D",
+    "AveragePooling1D", "Reshape", "Identity", "Masking",
+})
+
+# Keras 3 modules of the operations that are not in keras.src.ops.numpy.
+_OPERATION_MODULES = {
+    **dict.fromkeys(("Elu", "Gelu", "HardSigmoid", "LeakyRelu", "LogSoftmax", "Relu",
+                     "Sigmoid", "Silu", "Softmax", "Softplus"), "keras.src.ops.nn"),
+    **dict.fromkeys(("Cast", "ConvertToTensor"), "keras.src.ops.core"),
+}
+
+# Config keys of fusedrnn's own, which Keras's layers do not take.
+_FUSEDRNN_ONLY = ("device",)
+# Keras 3 layers whose constructor does not take every common key.
+_KERAS_REFUSES = {"SpatialDropout1D": ("trainable",)}
+
+
+def _policy(dtype: str) -> dict:
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+            "registered_name": None}
+
+
+def _json_value(value, what: str):
+    """A config value as JSON: tuples as lists, NumPy arrays and scalars as numbers."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v, what) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v, what) for k, v in value.items()}
+    raise ValueError(f"cannot save {what}: its value {value!r} has no Keras form")
+
+
+def _shape(shape) -> list:
+    return [None if d is None else int(d) for d in shape]
+
+
+def _first_input_shape(layer):
+    """The input shape(s) a layer was built with: those of its first call."""
+    node = layer._inbound_nodes[0] if layer._inbound_nodes else None
+    if node is None:
+        return None
+
+    def shapes(value):
+        if isinstance(value, (list, tuple)):
+            return [shapes(v) for v in value]
+        return _shape(value.shape) if hasattr(value, "shape") else None
+
+    inputs = node.inputs
+    if layer._positional_inputs and len(inputs) == 1:
+        inputs = inputs[0]
+    return shapes(inputs)
+
+
+def _build_config(layer, input_shape):
+    """Keras 3's build config: the input shape, or the shapes of a build() that takes
+    several (MultiHeadAttention's, an RNN's called with initial states)."""
+    from .layers import Bidirectional, MultiHeadAttention
+    from .layers._rnn import RNNLayer
+
+    if input_shape is None or type(layer).__name__ in _NO_BUILD_CONFIG:
+        return None
+    if isinstance(layer, MultiHeadAttention):
+        names = ("query_shape", "value_shape", "key_shape")
+        return {"shapes_dict": dict(zip(names, input_shape))}
+    states = layer._inbound_nodes[0].kwargs.get("initial_state") if (
+        isinstance(layer, (RNNLayer, Bidirectional)) and layer._inbound_nodes) else None
+    if states is not None:
+        states = [_shape(s.shape) for s in _flat([states]) if hasattr(s, "shape")]
+        return {"shapes_dict": {"sequences_shape": input_shape,
+                                "initial_state_shape": states}}
+    return {"input_shape": input_shape}
+
+
+def _operation(op) -> dict:
+    return {"module": _OPERATION_MODULES.get(op.class_name, "keras.src.ops.numpy"),
+            "class_name": op.class_name,
+            "config": _json_value(op.get_config(), f"the operation {op.name!r}"),
+            "registered_name": op.class_name}
+
+
+def serialize_layer(layer, input_shape=None) -> dict:
+    """Keras 3's serialized form of one layer (or operation, or model): module, class name,
+    config, and the build config when Keras keeps one. ``input_shape``: what it was built
+    for (default: its first call's)."""
+    from .layers import Bidirectional, TimeDistributed
+    from .layers._cells import RNN, StackedRNNCells, _Cell
+    from .layers._ops import KerasOperation, Lambda
+    from .models import Model
+
+    if isinstance(layer, KerasOperation):
+        return _operation(layer)
+    if isinstance(layer, Model):
+        return _model_entry(layer)
+    if isinstance(layer, Lambda):
+        raise ValueError(
+            f"cannot save the Lambda layer {layer.name!r}: Keras saves a Lambda's function as "
+            f"Python bytecode, which fusedrnn does not write; save the weights "
+            f"(save_weights) and rebuild the model in code")
+    if input_shape is None:
+        input_shape = _first_input_shape(layer)
+    config = layer.get_config()
+    for key in _FUSEDRNN_ONLY + _KERAS_REFUSES.get(type(layer).__name__, ()):
+        config.pop(key, None)
+    if config.get("seed", 0) is None:
+        del config["seed"]  # Keras's default, which some of its layers do not take
+    for key, value in list(config.items()):
+        if key.endswith("_initializer") and not isinstance(value, (str, dict, type(None))):
+            del config[key]  # an initializer object: Keras builds its default (no effect here)
+        elif key in ("activation", "recurrent_activation") and value == "hard_sigmoid_keras2":
+            raise ValueError(
+                f"cannot save layer {layer.name!r} for Keras 3: its {key} is Keras 2's "
+                f"hard_sigmoid (clip(0.2x + 0.5, 0, 1)), which Keras 3 does not have")
+    config["dtype"] = _policy(layer.dtype)
+    # The layers a layer holds, serialized in turn with the shapes they were built for.
+    if isinstance(layer, Bidirectional):
+        config["layer"] = serialize_layer(layer.forward_layer, input_shape)
+        config["backward_layer"] = serialize_layer(layer.backward_layer, input_shape)
+    elif isinstance(layer, TimeDistributed):
+        inner = None if input_shape is None else [input_shape[0], *input_shape[2:]]
+        config["layer"] = serialize_layer(layer.layer, inner)
+    elif isinstance(layer, RNN):
+        step = None if input_shape is None else [input_shape[0], *input_shape[2:]]
+        config["cell"] = serialize_layer(layer.cell, step)
+    elif isinstance(layer, StackedRNNCells):
+        cells, shape = [], input_shape
+        for cell in layer.cells:
+            cells.append(serialize_layer(cell, shape))
+            shape = None if shape is None else [shape[0], cell.units]
+        config["cells"] = cells
+    entry = {"module": "keras.layers", "class_name": type(layer).__name__,
+             "config": _json_value(config, f"layer {layer.name!r}"), "registered_name": None}
+    if isinstance(layer, _Cell) and input_shape is not None:
+        entry["build_config"] = {"input_shape": input_shape}
+    else:
+        build = _build_config(layer, input_shape)
+        if build is not None:
+            entry["build_config"] = build
+    return entry
+
+
+def _input_entry(layer) -> dict:
+    return {"module": "keras.layers", "class_name": "InputLayer",
+            "config": {"batch_shape": _shape(layer.batch_shape), "dtype": layer.input_dtype,
+                       "sparse": False, "ragged": False, "name": layer.name,
+                       "optional": False},
+            "registered_name": None}
+
+
+def _check_keras3_rules(model) -> None:
+    """Refuse a graph that computes by Keras 2's mask rules (a model loaded from a Keras 2
+    file): Keras 3 would run it by its own."""
+    for node in model._nodes:
+        if node.layer._keras2_masks or (node.implicit_mask and node.kwargs
+                                        and any(hasattr(v, "_node")
+                                                for v in _flat(node.kwargs.values()))):
+            raise ValueError(
+                f"cannot save model {model.name!r} for Keras 3: it was loaded from a Keras 2 "
+                f"file, and its layer {node.layer.name!r} follows Keras 2's mask rules, which "
+                f"Keras 3 does not; save its weights (save_weights) into a model built in code")
+
+
+def _flat(values) -> list:
+    out = []
+    for v in values:
+        out.extend(_flat(v) if isinstance(v, (list, tuple)) else [v])
+    return out
+
+
+def model_config(model) -> dict:
+    """The ``config`` of Keras 3's serialized model (what ``get_config()`` returns)."""
+    from .models import Model, Sequential, _layers_by_depth
+
+    if isinstance(model, Sequential):
+        layers = [] if model._input_layer is None else [_input_entry(model._input_layer)]
+        layers += [serialize_layer(layer) for layer in model._stack]
+        config = {"name": model.name, "trainable": model.trainable,
+                  "dtype": _policy(model.dtype), "layers": layers}
+        if model._input_layer is not None:
+            config["build_input_shape"] = _shape(model._input_layer.batch_shape)
+        return config
+    if not isinstance(model, Model) or not model.built:
+        raise ValueError(f"model {model.name!r} has no graph to save")
+    _check_keras3_rules(model)
+    in_model = {id(node) for node in model._nodes}
+    index = {}  # node id -> its index among its layer's calls in this model
+    for layer in {id(n.layer): n.layer for n in model._nodes}.values():
+        kept = [n for n in layer._inbound_nodes if id(n) in in_model]
+        index.update((id(n), i) for i, n in enumerate(kept))
+
+    def history(t):
+        return [t._node.layer.name, index[id(t._node)], t._index]
+
+    def arg(value):
+        if hasattr(value, "_node") and hasattr(value, "shape"):  # a KerasTensor
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": _shape(value.shape), "dtype": value.dtype,
+                               "keras_history": history(value)}}
+        if isinstance(value, (list, tuple)):
+            return [arg(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): arg(v) for k, v in value.items()}
+        if isinstance(value, slice):
+            return {"class_name": "__slice__",
+                    "config": {"start": arg(value.start), "stop": arg(value.stop),
+                               "step": arg(value.step)}}
+        if value is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
+        if isinstance(value, np.ndarray):
+            return {"class_name": "__numpy__",
+                    "config": {"value": value.tolist(), "dtype": value.dtype.name}}
+        if _backend.is_cupy_array(value):
+            return arg(_backend.to_numpy(value))
+        return _json_value(value, "a call argument")
+
+    layers = []
+    for layer in _layers_by_depth(model._nodes, model._output_tensors):
+        from .layers._base import InputLayer
+
+        if isinstance(layer, InputLayer):
+            entry = _input_entry(layer)
+            nodes = []
+        else:
+            entry = serialize_layer(layer)
+            calls = [n for n in layer._inbound_nodes if id(n) in in_model]
+            nodes = [{"args": arg(n.inputs if layer._positional_inputs else [n.inputs]),
+                      "kwargs": arg(n.kwargs)} for n in calls]
+        entry["name"] = layer.name
+        entry["inbound_nodes"] = nodes
+        layers.append(entry)
+
+    def endpoints(tensors, keys, single):
+        if keys is not None:
+            return {k: history(t) for k, t in zip(keys, tensors)}
+        if single:
+            return history(tensors[0])
+        return [history(t) for t in tensors]
+
+    return {"name": model.name, "trainable": model.trainable, "layers": layers,
+            "input_layers": endpoints(model._input_tensors, model._input_keys,
+                                      len(model._input_tensors) == 1),
+            "output_layers": endpoints(model._output_tensors, model._output_keys,
+                                       model._single_output)}
+
+
+def _model_entry(model) -> dict:
+    from .models import Sequential
+
+    if isinstance(model, Sequential):
+        built = model._input_layer is not None
+        return {"module": "keras", "class_name": "Sequential", "config": model_config(model),
+                "registered_name": None,
+                "build_config": {"input_shape": _shape(model._input_layer.batch_shape)
+                                 if built else None},
+                "compile_config": None}
+    return {"module": "keras.src.models.functional", "class_name": "Functional",
+            "config": model_config(model), "registered_name": "Functional",
+            "build_config": {"input_shape": None}, "compile_config": None}
+
+
+def to_json(model, **kwargs) -> str:
+    """Keras 3's ``model.to_json()``: the serialized model as JSON."""
+    return json.dumps(_model_entry(model), **kwargs)
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def _tree(name: str, arrays=(), **children) -> dict:
+    """One tracked object of Keras's weights file: its variables and its children."""
+    return {"name": name, "vars": list(arrays), "children": children}
+
+
+def _container(children: dict) -> dict:
+    """A list of tracked objects (a model's ``layers``, a stack's ``cells``): its members'
+    groups, keyed by class, and no variables of its own."""
+    return {"name": None, "vars": None, "children": children}
+
+
+def _keyed(objects, tree) -> dict:
+    from .saving import _class_keys
+
+    return {key: tree(obj) for obj, key in zip(objects, _class_keys(objects))}
+
+
+def _layer_tree(layer) -> dict:
+    from .layers import Bidirectional, MultiHeadAttention, TimeDistributed
+    from .layers._cells import RNN
+    from .layers._rnn import RNNLayer
+    from .models import Model
+
+    if isinstance(layer, Model):
+        return _tree(layer.name, layers=_container(_keyed(layer.layers, _layer_tree)))
+    if isinstance(layer, Bidirectional):
+        return _tree(layer.name, forward_layer=_layer_tree(layer.forward_layer),
+                     backward_layer=_layer_tree(layer.backward_layer))
+    if isinstance(layer, TimeDistributed):
+        return _tree(layer.name, layer=_layer_tree(layer.layer))
+    if isinstance(layer, RNN):
+        cell = layer.cell
+        if layer._stacked:
+            cells = _keyed(cell.cells, lambda c: _tree(c.name, c.get_weights()))
+            return _tree(layer.name, cell=_tree(cell.name, cells=_container(cells)))
+        return _tree(layer.name, cell=_tree(cell.name, cell.get_weights()))
+    if isinstance(layer, RNNLayer):
+        return _tree(layer.name, cell=_tree(f"{layer._cell}_cell", layer.get_weights()))
+    if isinstance(layer, MultiHeadAttention):
+        weights = layer.get_weights()
+        per = 2 if layer.use_bias else 1
+        parts = layer._parts()
+        groups = {"query": "query_dense", "key": "key_dense", "gate": "_gate_dense",
+                  "value": "value_dense", "output": "output_dense"}
+        names = {"output": "attention_output"}
+        children = {groups[p]: _tree(names.get(p, p), weights[per * i:per * (i + 1)])
+                    for i, p in enumerate(parts)}
+        children["_softmax"] = _tree("softmax")
+        children["_dropout_layer"] = _tree("dropout")
+        return _tree(layer.name, **children)
+    return _tree(layer.name, _saved_weights(layer))
+
+
+def _saved_weights(layer) -> list[np.ndarray]:
+    """A layer's arrays, each in the dtype Keras saves it in (its compute dtype, but for the
+    few kept as integers: ``_saved_dtypes``)."""
+    dtypes = getattr(layer, "_saved_dtypes", {})
+    return [w if key not in dtypes else w.astype(dtypes[key])
+            for (key, _), w in zip(layer._param_names, layer.get_weights())]
+
+
+def _write_tree(group, tree) -> None:
+    """``tree`` into an h5py group: ``vars`` (named, arrays 0, 1, ...) and the children."""
+    for key, child in tree["children"].items():
+        _write_tree(group.create_group(key), child)
+    if tree["vars"] is None:
+        return
+    vars_group = group.create_group("vars")
+    vars_group.attrs["name"] = tree["name"]
+    for i, array in enumerate(tree["vars"]):
+        vars_group.create_dataset(str(i), data=np.asarray(_backend.to_numpy(array)))
+
+
+def _write_weights(model, target) -> None:
+    from .saving import _h5py
+
+    h5py = _h5py()
+    tree = _layer_tree(model)
+    with h5py.File(target, "w") as root:
+        _write_tree(root, tree)
+
+
+def _require_weights(model, what: str) -> None:
+    if not model.built:
+        raise ValueError(f"cannot {what} model {model.name!r}: it is not built yet (give it "
+                         f"an Input, or call it on data, first)")
+
+
+def save_weights(model, filepath, overwrite: bool = True) -> None:
+    """Keras 3's ``model.save_weights``: a ``.weights.h5`` file."""
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".weights.h5"):
+        raise ValueError(f"the filename must end in '.weights.h5' (Keras 3's weights file); "
+                         f"received {filepath!r}")
+    _require_weights(model, "save the weights of")
+    _refuse_existing(filepath, overwrite)
+    _write_weights(model, filepath)
+
+
+def save_model(model, filepath, overwrite: bool = True) -> None:
+    """Keras 3's ``model.save``: a ``.keras`` zip (metadata, config, weights)."""
+    from . import __version__
+
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"fusedrnn saves models in Keras 3's format, whose filename ends in "
+                         f"'.keras'; received {filepath!r} (for weights alone use "
+                         f"save_weights('....weights.h5'))")
+    _require_weights(model, "save")
+    config = to_json(model)  # before anything is written: it may refuse the model
+    _refuse_existing(filepath, overwrite)
+    weights = io.BytesIO()
+    _write_weights(model, weights)
+    metadata = {"keras_version": KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "saved_by": f"fusedrnn {__version__}"}
+    with zipfile.ZipFile(filepath, "w") as archive:
+        archive.writestr("metadata.json", json.dumps(metadata))
+        archive.writestr("config.json", config)
+        archive.writestr("model.weights.h5", weights.getvalue())
+
+
+def _refuse_existing(filepath: str, overwrite: bool) -> None:
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath!r} exists and overwrite=False")

@@ -1,0 +1,149 @@
+"""Check that real Keras 3 loads the files fusedrnn writes and predicts what Keras predicted.
+
+NOT run by CI and not collected by pytest. Two steps, in two environments::
+
+    python tests/golden/check_keras_loads_saved.py write DIR              # fusedrnn, h5py
+    /tmp/tfenv/bin/python tests/golden/check_keras_loads_saved.py check DIR   # Keras 3
+
+``write`` takes every case of tests/data/keras_files (cases.py) twice: the model ``load_model``
+rebuilds from Keras's ``<case>.keras`` (its graph holds the mask operations Keras saved) and
+the model built in code with fusedrnn's layers, its weights loaded from ``<case>.weights.h5``
+(its graph has none). It writes ``<case>.loaded.keras``, ``<case>.built.keras`` and
+``<case>.built.weights.h5`` with ``model.save`` / ``model.save_weights``; a model it refuses
+to save (a Lambda) is reported with the reason.
+
+``check`` loads each ``.keras`` with ``keras.saving.load_model``, and loads each weights file
+into the case built in code with Keras's layers, predicts the case's input (``<case>.npz``)
+and prints the largest difference from the prediction Keras made when it wrote the case.
+It exits with 1 if any file fails to load or differs by more than 1e-4.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
+sys.path.insert(0, DATA)
+from cases import CASES, OPS_CASES  # noqa: E402
+
+TOLERANCE = 1e-4
+
+
+def _more_layers(layers, Sequential, Model, Input):
+    """The layers the cases do not hold, in one model."""
+    a = Input((6, 4))
+    b = Input((6, 4))
+    h = layers.Masking()(a)
+    h = layers.GaussianDropout(0.2)(h)
+    h = layers.AlphaDropout(0.2)(h)
+    h = layers.ActivityRegularization(l1=0.1)(h)
+    h = layers.Activation("swish")(h)
+    h = layers.Subtract()([h, b])
+    h = layers.Average()([h, b])
+    h = layers.Permute((2, 1))(h)
+    h = layers.Reshape((6, 4))(h)
+    h = layers.AveragePooling1D(2, padding="same")(h)
+    h = layers.Conv1D(5, 2, padding="causal", dilation_rate=2)(h)
+    h = layers.RNN(layers.SimpleRNNCell(3), return_sequences=True, go_backwards=True)(h)
+    h = layers.LSTM(4, return_sequences=True)(h, initial_state=[
+        layers.Dense(4)(layers.Flatten()(b)), layers.Dense(4)(layers.Flatten()(b))])
+    h = layers.Bidirectional(layers.GRU(2, reset_after=False), merge_mode="ave")(h)
+    return Model([a, b], layers.Dense(3, activation="softmax")(h))
+
+
+# Models fusedrnn saves with its own random weights; ``write`` stores their inputs and
+# fusedrnn's predictions (``<name>.fusedrnn.npz``) for ``check`` to compare with Keras's.
+MORE = {"more_layers": (_more_layers, [(6, 4), (6, 4)])}
+
+
+def build(name, layers, Sequential, Model, Input, ops):
+    make, _ = CASES[name]
+    return make(layers, Sequential, Model, Input, **({"ops": ops} if name in OPS_CASES else {}))
+
+
+def golden(name):
+    data = np.load(os.path.join(DATA, f"{name}.npz"))
+    x = data["x"] if "x" in data else [data[f"x{j}"] for j in range(len(CASES[name][1]))]
+    return x, data["y"]
+
+
+def write(out: str) -> int:
+    from fusedrnn import layers, ops
+    from fusedrnn.models import Model, Sequential, load_model
+
+    os.makedirs(out, exist_ok=True)
+    for name in sorted(CASES):
+        built = build(name, layers, Sequential, Model, layers.Input, ops)
+        built.load_weights(os.path.join(DATA, f"{name}.weights.h5"))
+        built.save_weights(os.path.join(out, f"{name}.built.weights.h5"))
+        for kind, model in (("built", built), ("loaded", None)):
+            try:
+                if model is None:
+                    model = load_model(os.path.join(DATA, f"{name}.keras"))
+                model.save(os.path.join(out, f"{name}.{kind}.keras"))
+            except ValueError as exc:
+                print(f"{name}.{kind}: not saved: {exc}")
+    rng = np.random.default_rng(0)
+    for name, (make, shapes) in MORE.items():
+        model = make(layers, Sequential, Model, layers.Input)
+        model.set_weights([rng.standard_normal(w.shape).astype(np.float32) * 0.4
+                           for w in model.get_weights()])
+        xs = [rng.standard_normal((3, *shape)).astype(np.float32) for shape in shapes]
+        xs[0][0, :2] = 0.0  # masked steps
+        np.savez(os.path.join(out, f"{name}.fusedrnn.npz"), y=model.predict(xs, verbose=0),
+                 **{f"x{j}": x for j, x in enumerate(xs)})
+        model.save(os.path.join(out, f"{name}.built.keras"))
+    return 0
+
+
+def check(out: str) -> int:
+    import keras
+
+    failed = 0
+    for name in sorted(CASES):
+        x, y = golden(name)
+        runs = []
+        for kind in ("loaded", "built"):
+            path = os.path.join(out, f"{name}.{kind}.keras")
+            if os.path.exists(path):
+                runs.append((f"{kind}.keras", lambda p=path: keras.saving.load_model(p)))
+
+        def from_weights(name=name):
+            model = build(name, keras.layers, keras.Sequential, keras.Model, keras.Input,
+                          keras.ops)
+            model.load_weights(os.path.join(out, f"{name}.built.weights.h5"))
+            return model
+
+        runs.append(("built.weights.h5", from_weights))
+        for label, load in runs:
+            try:
+                got = load().predict(x, verbose=0)
+                diff = float(np.max(np.abs(np.asarray(got) - y)))
+                ok = diff <= TOLERANCE
+            except Exception as exc:  # report every file, then fail
+                diff, ok = f"{type(exc).__name__}: {exc}"[:300], False
+            failed += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {name}.{label}: max |diff| {diff}")
+    for name, (_, shapes) in MORE.items():
+        data = np.load(os.path.join(out, f"{name}.fusedrnn.npz"))
+        try:
+            model = keras.saving.load_model(os.path.join(out, f"{name}.built.keras"))
+            got = model.predict([data[f"x{j}"] for j in range(len(shapes))], verbose=0)
+            diff = float(np.max(np.abs(got - data["y"])))
+            ok = diff <= TOLERANCE
+        except Exception as exc:
+            diff, ok = f"{type(exc).__name__}: {exc}"[:300], False
+        failed += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {name}.built.keras (fusedrnn's prediction): "
+              f"max |diff| {diff}")
+    print(f"keras {keras.__version__}: {failed} failed")
+    return int(failed > 0)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("write", "check"):
+        sys.exit(__doc__)
+    sys.exit(write(sys.argv[2]) if sys.argv[1] == "write" else check(sys.argv[2]))
