@@ -189,8 +189,10 @@ def _input_entry(layer) -> dict:
 
 
 def _check_keras3_rules(model) -> None:
-    """Refuse a graph that computes by Keras 2's mask rules (a model loaded from a Keras 2
-    file): Keras 3 would run it by its own."""
+    """Refuse a graph that computes by Keras 2's mask rules where they differ from Keras 3's
+    (a model loaded from a Keras 2 file, with masks): Keras 3 would run it by its own."""
+    if not _makes_masks(model):
+        return
     for node in model._nodes:
         if node.layer._keras2_masks or (node.implicit_mask and node.kwargs
                                         and any(hasattr(v, "_node")
@@ -198,7 +200,17 @@ def _check_keras3_rules(model) -> None:
             raise ValueError(
                 f"cannot save model {model.name!r} for Keras 3: it was loaded from a Keras 2 "
                 f"file, and its layer {node.layer.name!r} follows Keras 2's mask rules, which "
-                f"Keras 3 does not; save its weights (save_weights) into a model built in code")
+                f"Keras 3 does not, so Keras 3 would predict otherwise from the file (its "
+                f"weights can still be saved with save_weights)")
+
+
+def _makes_masks(layer) -> bool:
+    """Whether a layer (a model: any of its layers, nested ones too) makes a mask."""
+    from .layers import Embedding, Masking
+
+    if isinstance(layer, Masking) or (isinstance(layer, Embedding) and layer.mask_zero):
+        return True
+    return any(_makes_masks(inner) for inner in getattr(layer, "layers", ()))
 
 
 def _flat(values) -> list:

@@ -33,7 +33,7 @@ from .layers._base import (
 )
 from .layers._ops import KerasOperation
 
-__all__ = ["Model", "Sequential", "load_model", "model_from_json"]
+__all__ = ["Model", "Sequential", "load_model", "model_from_json", "save_model"]
 
 
 # --------------------------------------------------------------------------- graph helpers
@@ -1162,3 +1162,9 @@ def load_model(filepath):
     from . import saving
 
     return saving.load_model(filepath)
+
+
+def save_model(model, filepath, overwrite: bool = True) -> None:
+    """``keras.models.save_model``: ``model.save(filepath)`` (a ``.keras`` file in Keras 3's
+    format). See :mod:`fusedrnn._save`."""
+    model.save(filepath, overwrite=overwrite)

@@ -18,6 +18,9 @@ files Keras writes:
 
 The model must have the architecture the file was saved from; the arrays are checked against
 every layer's expected shapes before any is set.
+
+Writing the same formats (``model.save``, ``model.save_weights``, ``model.to_json``) is
+:mod:`fusedrnn._save`.
 """
 
 from __future__ import annotations
