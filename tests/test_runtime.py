@@ -279,3 +279,41 @@ def test_concurrent_calls_while_the_thread_count_changes():
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}, timeout=90, check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.filterwarnings("ignore:Layer 'conv1d'.*destroy the mask:UserWarning")
+def test_one_model_serves_several_threads_at_once():
+    """A served model is called from several threads (a threaded web server): their first
+    calls race to pack the weights, and every call must give what it gives alone."""
+    import threading
+
+    from fusedrnn import layers
+    from fusedrnn.models import Model
+
+    rng = np.random.default_rng(5)
+    x = layers.Input((None, 6))
+    h = layers.Bidirectional(layers.LSTM(8, return_sequences=True))(layers.Masking()(x))
+    h = layers.GRU(5, return_sequences=True)(h)
+    h = layers.MultiHeadAttention(2, 3)(h, h)
+    h = layers.GlobalAveragePooling1D()(layers.Conv1D(4, 3, padding="same")(h))
+    model = Model(x, layers.Dense(2)(h))
+    model.set_weights([rng.standard_normal(w.shape).astype(np.float32) * 0.4
+                       for w in model.get_weights()])
+    batches = [rng.standard_normal((int(rng.integers(1, 6)), int(rng.integers(2, 12)), 6))
+               .astype(np.float32) for _ in range(48)]
+    for b in batches:
+        b[0, -1:] = 0.0  # a masked step
+    got: list = [None] * len(batches)
+
+    def serve(first: int) -> None:
+        for i in range(first, len(batches), 6):
+            got[i] = model.predict(batches[i], verbose=0) if i % 2 else model(batches[i])
+
+    threads = [threading.Thread(target=serve, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    for i, b in enumerate(batches):
+        np.testing.assert_array_equal(np.asarray(got[i]), model.predict(b, verbose=0))
