@@ -320,8 +320,10 @@ def to_json(model, **kwargs) -> str:
 
 
 def _tree(name: str, arrays=(), **children) -> dict:
-    """One tracked object of Keras's weights file: its variables and its children."""
-    return {"name": name, "vars": list(arrays), "children": children}
+    """One tracked object of Keras's weights file: its variables (a list, stored as 0, 1, ...,
+    or a dict of named ones) and its children."""
+    named = arrays if isinstance(arrays, dict) else {str(i): a for i, a in enumerate(arrays)}
+    return {"name": name, "vars": named, "children": children}
 
 
 def _container(children: dict) -> dict:
@@ -337,7 +339,7 @@ def _keyed(objects, tree) -> dict:
 
 
 def _layer_tree(layer) -> dict:
-    from .layers import Bidirectional, MultiHeadAttention, TimeDistributed
+    from .layers import Bidirectional, MultiHeadAttention, TextVectorization, TimeDistributed
     from .layers._cells import RNN
     from .layers._rnn import RNNLayer
     from .models import Model
@@ -357,6 +359,9 @@ def _layer_tree(layer) -> dict:
         return _tree(layer.name, cell=_tree(cell.name, cell.get_weights()))
     if isinstance(layer, RNNLayer):
         return _tree(layer.name, cell=_tree(f"{layer._cell}_cell", layer.get_weights()))
+    if isinstance(layer, TextVectorization):  # its vocabulary goes to the assets
+        named = {"idf_weights": layer._idf} if layer.output_mode == "tf_idf" else {}
+        return _tree(layer.name, named, _lookup_layer=_tree("string_lookup", named))
     if isinstance(layer, MultiHeadAttention):
         weights = layer.get_weights()
         per = 2 if layer.use_bias else 1
@@ -388,8 +393,8 @@ def _write_tree(group, tree) -> None:
         return
     vars_group = group.create_group("vars")
     vars_group.attrs["name"] = tree["name"]
-    for i, array in enumerate(tree["vars"]):
-        vars_group.create_dataset(str(i), data=np.asarray(_backend.to_numpy(array)))
+    for key, array in tree["vars"].items():
+        vars_group.create_dataset(key, data=np.asarray(_backend.to_numpy(array)))
 
 
 def _write_weights(model, target) -> None:
@@ -439,6 +444,22 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
         archive.writestr("metadata.json", json.dumps(metadata))
         archive.writestr("config.json", config)
         archive.writestr("model.weights.h5", weights.getvalue())
+        for path, text in _assets(model):
+            archive.writestr(path, text)
+
+
+def _assets(model) -> list[tuple[str, str]]:
+    """The files Keras 3 keeps beside the weights: each adapted TextVectorization's
+    vocabulary (one given in its config stays there), for the layer and its lookup."""
+    from .saving import _text_layers
+
+    files = []
+    for layer, path in _text_layers(model):
+        if layer._input_vocabulary is None and layer._has_vocabulary:
+            text = "\n".join(layer.get_vocabulary())
+            files += [(f"assets/{path}/_lookup_layer/vocabulary.txt", text),
+                      (f"assets/{path}/vocabulary.txt", text)]
+    return files
 
 
 def _refuse_existing(filepath: str, overwrite: bool) -> None:

@@ -284,6 +284,7 @@ class Model(Layer):
         self._mask_nodes: set[int] = set()  # operation nodes that only compute masks
         self._chain: list[Layer] | None = None
         self._accepted: tuple | None = None  # the input shape(s) of the last good call
+        self._takes_text = False  # an Input of dtype "string"
         if type(self) is Model or inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
 
@@ -329,6 +330,7 @@ class Model(Layer):
             raise ValueError(f"all layer names should be unique; duplicated: {dupes}")
         shown = {id(n.layer) for n in nodes if id(n) not in hidden}
         self._input_tensors = list(input_tensors)
+        self._takes_text = any(t.dtype == "string" for t in self._input_tensors)
         self._output_tensors = outputs
         self._nodes = nodes
         self._run_order = (_keras_run_order(nodes) if any(
@@ -739,19 +741,29 @@ class Model(Layer):
     def _build_for_shape(self, input_shape) -> None:
         """Hook for deferred building from an input shape (Sequential)."""
 
-    def _check_array(self, x, what: str):
-        if type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0:
+    def _check_array(self, x, what: str, strings: bool = False):
+        """``x`` as an array with a batch axis: numeric, or text for a string input."""
+        if type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0 and not strings:
             return x  # the common case, checked cheaply (streaming calls pay this per step)
-        if not _backend.is_cupy_array(x):
+        if strings:
+            x = np.asarray(x, dtype=object) if not isinstance(x, np.ndarray) else x
+            if x.dtype.kind not in "USO":
+                raise TypeError(f"{what} must be strings (its Input has dtype 'string'), got "
+                                f"an array of dtype {x.dtype}")
+        elif not _backend.is_cupy_array(x):
             try:
                 x = np.asarray(x)
             except (ValueError, TypeError) as exc:
                 raise TypeError(f"{what} must be a numeric array: {exc}") from exc
-        if x.dtype.kind not in "biuf":
+        if x.dtype.kind not in "biuf" and not strings:
             raise TypeError(f"{what} must be numeric, got an array of dtype {x.dtype}")
         if x.ndim == 0:
             raise ValueError(f"{what} must have a batch dimension; got a scalar")
         return x
+
+    def _string_inputs(self) -> list[bool]:
+        """For each input, whether it takes text (an Input of dtype "string")."""
+        return [t.dtype == "string" for t in self._input_tensors]
 
     def _from_dict(self, inputs: dict, what: str = "data") -> list:
         """A dict of input arrays (or tensors, or masks) in the order of ``inputs``: by the
@@ -778,7 +790,8 @@ class Model(Layer):
         the order of ``inputs`` (from a list or tuple, or a dict keyed by input name)."""
         x = inputs
         if (type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0
-                and len(self._input_tensors) <= 1):
+                and len(self._input_tensors) <= 1 and not self._takes_text and (
+                    not self._input_tensors or x.ndim == len(self._input_tensors[0].shape))):
             return x  # the common case, checked cheaply (streaming calls pay this per step)
         n = len(self._input_tensors)
         if n <= 1:
@@ -789,7 +802,8 @@ class Model(Layer):
                 if n == 0 and len(x) != 1:  # an unbuilt Sequential: one input, no name yet
                     raise ValueError(f"this model takes a single input; got {len(x)} inputs")
                 x = x[next(iter(x))] if n == 0 else self._from_dict(x)[0]
-            return self._check_array(x, "model input")
+            x = self._check_array(x, "model input", self._string_inputs()[:1] == [True])
+            return _adjust_rank(x, self._input_tensors[0]) if n else x
         names = self.input_names
         if isinstance(inputs, dict):
             arrays = self._from_dict(inputs)
@@ -805,8 +819,10 @@ class Model(Layer):
                 f"model {self.name!r} has {n} inputs {names}: pass a list of {n} arrays or a "
                 f"dict keyed by input name, not a single {type(inputs).__name__}"
             )
-        arrays = [self._check_array(x, f"input {name!r} of model {self.name!r}")
-                  for x, name in zip(arrays, names)]
+        arrays = [_adjust_rank(self._check_array(x, f"input {name!r} of model {self.name!r}",
+                                                 text), t)
+                  for x, name, text, t in zip(arrays, names, self._string_inputs(),
+                                              self._input_tensors)]
         sizes = [int(x.shape[0]) for x in arrays]
         if len(set(sizes)) > 1:
             raise ValueError(
@@ -1016,6 +1032,18 @@ class Model(Layer):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _adjust_rank(x, tensor: KerasTensor):
+    """An input one rank short of its Input's, whose last size is 1, gets that axis; one with
+    an extra last axis of size 1 loses it (Keras 3's Functional._adjust_input_rank): strings
+    (batch,) for ``Input((1,), dtype="string")``."""
+    rank = len(tensor.shape)
+    if x.ndim == rank - 1 and tensor.shape[-1] == 1:
+        return x[..., None]
+    if x.ndim == rank + 1 and x.shape[-1] == 1:
+        return x[..., 0]
+    return x
 
 
 def _type_name(layer: Layer) -> str:

@@ -243,7 +243,8 @@ def _layer_classes():
              "Reshape", "Permute", "Attention", "AdditiveAttention", "ReLU", "LeakyReLU",
              "ELU", "PReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout",
              "ActivityRegularization", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
-             "MultiHeadAttention", "Normalization", "Rescaling", "Identity")
+             "MultiHeadAttention", "Normalization", "Rescaling", "Identity",
+             "TextVectorization")
     return {name: getattr(layers, name) for name in names}
 
 
@@ -651,4 +652,57 @@ def load_model(filepath):
             raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc
     model = _model_from_config(_keras2_activations(config, version))
     load_weights(model, filepath)
+    _load_vocabularies(model, filepath)
     return model
+
+
+def _text_layers(model, path: str = "") -> list[tuple[object, str]]:
+    """(TextVectorization layer, its path in Keras 3's files) for each in ``model``."""
+    from .layers import TextVectorization
+    from .models import Model
+
+    found = []
+    for layer, key in zip(model.layers, _class_keys(model.layers)):
+        where = f"{path}layers/{key}"
+        if isinstance(layer, Model):
+            found += _text_layers(layer, where + "/")
+        elif isinstance(layer, TextVectorization):
+            found.append((layer, where))
+    return found
+
+
+def _load_vocabularies(model, filepath: str) -> None:
+    """Give each TextVectorization its vocabulary: Keras 3 saves an adapted one in the
+    .keras zip (``assets/<layer path>/vocabulary.txt``, its tf-idf weights in the weights
+    file); a legacy .h5 holds none, and Keras itself cannot run such a file."""
+    layers = [(layer, path) for layer, path in _text_layers(model)
+              if not layer._has_vocabulary]
+    if not layers:
+        return
+    if not zipfile.is_zipfile(filepath):
+        raise ValueError(
+            f"{filepath!r} holds no vocabulary for TextVectorization layer "
+            f"{layers[0][0].name!r} (Keras saves an adapted vocabulary only in .keras files; "
+            f"Keras cannot run this file either): load the .keras file, or set_vocabulary()")
+    h5py = _h5py()
+    with zipfile.ZipFile(filepath) as archive:
+        names = set(archive.namelist())
+        weights = io.BytesIO(archive.read("model.weights.h5")) \
+            if "model.weights.h5" in names else None
+        for layer, path in layers:
+            asset = f"assets/{path}/vocabulary.txt"
+            if asset not in names:
+                raise ValueError(f"{filepath!r} has no {asset} for TextVectorization layer "
+                                 f"{layer.name!r}")
+            lines = archive.read(asset).decode("utf-8").splitlines()
+            while lines and lines[-1] == "":
+                lines.pop()
+            idf = None
+            if layer.output_mode == "tf_idf":
+                key = f"{path}/vars/idf_weights"
+                with h5py.File(weights if weights is not None else io.BytesIO(), "a") as root:
+                    if key not in root:
+                        raise ValueError(f"{filepath!r} has no {key} for TextVectorization "
+                                         f"layer {layer.name!r}")
+                    idf = np.asarray(root[key])[:len(lines)]
+            layer.set_vocabulary(lines, idf)

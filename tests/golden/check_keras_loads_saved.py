@@ -27,7 +27,7 @@ import numpy as np
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
 sys.path.insert(0, DATA)
-from cases import CASES, OPS_CASES  # noqa: E402
+from cases import CASES, OPS_CASES, TEXT_CASES  # noqa: E402
 
 TOLERANCE = 1e-4
 
@@ -54,9 +54,18 @@ def _more_layers(layers, Sequential, Model, Input):
     return Model([a, b], layers.Dense(3, activation="softmax")(h))
 
 
+def _text_bag(layers, Sequential, Model, Input):
+    """tf-idf of ngrams, then Dense: the adapted vocabulary and idf weights saved."""
+    from cases import TEXT_CORPUS
+
+    bag = layers.TextVectorization(output_mode="tf_idf", ngrams=2, max_tokens=20)
+    bag.adapt(TEXT_CORPUS)
+    return Sequential([Input((1,), dtype="string"), bag, layers.Dense(3)])
+
+
 # Models fusedrnn saves with its own random weights; ``write`` stores their inputs and
 # fusedrnn's predictions (``<name>.fusedrnn.npz``) for ``check`` to compare with Keras's.
-MORE = {"more_layers": (_more_layers, [(6, 4), (6, 4)])}
+MORE = {"more_layers": (_more_layers, [(6, 4), (6, 4)]), "text_bag": (_text_bag, [(1,)])}
 
 
 def build(name, layers, Sequential, Model, Input, ops):
@@ -91,8 +100,13 @@ def write(out: str) -> int:
         model = make(layers, Sequential, Model, layers.Input)
         model.set_weights([rng.standard_normal(w.shape).astype(np.float32) * 0.4
                            for w in model.get_weights()])
-        xs = [rng.standard_normal((3, *shape)).astype(np.float32) for shape in shapes]
-        xs[0][0, :2] = 0.0  # masked steps
+        if name == "text_bag":
+            from cases import TEXT_INPUTS
+
+            xs = [np.array(TEXT_INPUTS)[:, None]]
+        else:
+            xs = [rng.standard_normal((3, *shape)).astype(np.float32) for shape in shapes]
+            xs[0][0, :2] = 0.0  # masked steps
         np.savez(os.path.join(out, f"{name}.fusedrnn.npz"), y=model.predict(xs, verbose=0),
                  **{f"x{j}": x for j, x in enumerate(xs)})
         model.save(os.path.join(out, f"{name}.built.keras"))
@@ -101,10 +115,13 @@ def write(out: str) -> int:
 
 def check(out: str) -> int:
     import keras
+    import tensorflow as tf
 
     failed = 0
     for name in sorted(CASES):
         x, y = golden(name)
+        if name in TEXT_CASES:  # Keras takes text as TensorFlow strings
+            x = tf.constant(x)
         runs = []
         for kind in ("loaded", "built"):
             path = os.path.join(out, f"{name}.{kind}.keras")
@@ -131,7 +148,9 @@ def check(out: str) -> int:
         data = np.load(os.path.join(out, f"{name}.fusedrnn.npz"))
         try:
             model = keras.saving.load_model(os.path.join(out, f"{name}.built.keras"))
-            got = model.predict([data[f"x{j}"] for j in range(len(shapes))], verbose=0)
+            xs = [data[f"x{j}"] for j in range(len(shapes))]
+            xs = [tf.constant(x) if x.dtype.kind == "U" else x for x in xs]
+            got = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
             diff = float(np.max(np.abs(got - data["y"])))
             ok = diff <= TOLERANCE
         except Exception as exc:

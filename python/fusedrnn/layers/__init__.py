@@ -73,6 +73,7 @@ from ._merge import (
 from ._norm import BatchNormalization, LayerNormalization, Normalization
 from ._ops import Lambda
 from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
+from ._text import TextVectorization
 
 __all__ = [
     "Activation",
@@ -130,6 +131,7 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "SimpleRNN",
+    "TextVectorization",
     "SimpleRNNCell",
     "Softmax",
     "SpatialDropout1D",

@@ -694,7 +694,8 @@ class Layer:
         self._ensure_built(input_shape)
         shapes = self._symbolic_output_shapes(input_shape, **kwargs)
         node = Node(self, inputs, kwargs, [])
-        outs = [KerasTensor(s, self.dtype, node, i) for i, s in enumerate(shapes)]
+        dtype = self._symbolic_output_dtype()
+        outs = [KerasTensor(s, dtype, node, i) for i, s in enumerate(shapes)]
         node.outputs = outs
         self._inbound_nodes.append(node)
         # Several outputs: a layer that always gives them (return_state), or a call that asked
@@ -706,6 +707,11 @@ class Layer:
         :meth:`_forward` returns them in). Needed for layers that take tensor arguments
         besides their input (see :attr:`Node.implicit_mask`)."""
         raise NotImplementedError
+
+    def _symbolic_output_dtype(self) -> str:
+        """The dtype of a symbolic call's outputs: the layer's (TextVectorization's ids are
+        int64)."""
+        return self.dtype
 
     def _symbolic_output_shapes(self, input_shape, mask=None, **kwargs) -> list[tuple]:
         if kwargs:
@@ -785,7 +791,12 @@ class InputLayer(Layer):
                 shape = (shape,)
             batch_shape = (batch_size, *tuple(shape))
         super().__init__(name=name, **kwargs)
-        self.input_dtype = "float32" if dtype is None else np.dtype(dtype).name
+        if dtype is None:
+            self.input_dtype = "float32"
+        elif dtype in ("string", str, "str"):  # raw text, for TextVectorization
+            self.input_dtype = "string"
+        else:
+            self.input_dtype = np.dtype(dtype).name
         self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.built = True
         node = Node(self, None, {}, [])

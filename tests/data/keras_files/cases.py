@@ -345,6 +345,29 @@ def _preprocessing(layers, Sequential, Model, Input):
     ])
 
 
+# The text the "text" case's TextVectorization learns its vocabulary from, and its inputs
+# (punctuation, capitals, runs of whitespace, non-ASCII letters, unknown words, empty text).
+TEXT_CORPUS = [
+    "The cat sat on the mat.", "A dog, a CAT and a bird!", "the bird sang; the dog slept",
+    "Cats and dogs... and Birds?", "ÉCOLE école straße", "the the the mat", "",
+]
+TEXT_INPUTS = ["The cat sang!", "a  dog\tand the\nMAT", "zebra école ÉCOLE", "",
+               "mat mat mat mat mat mat mat mat mat mat", "dogs, cats; birds."]
+
+
+def _text(layers, Sequential, Model, Input):
+    # Keras's end-to-end text model: raw strings in, TextVectorization inside the model.
+    vectorize = layers.TextVectorization(max_tokens=16, output_sequence_length=7)
+    vectorize.adapt(TEXT_CORPUS)
+    return Sequential([
+        Input(shape=(1,), dtype="string"),
+        vectorize,
+        layers.Embedding(16, 5, mask_zero=True),
+        layers.Bidirectional(layers.LSTM(3)),
+        layers.Dense(2),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -373,6 +396,7 @@ CASES = {
     "multi_head_attention": (_multi_head_attention, [(6, 3), (6, 4)]),
     "transformer_classifier": (_transformer_classifier, (8, 2)),
     "preprocessing": (_preprocessing, (6, 3)),
+    "text": (_text, (1,)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -384,6 +408,14 @@ LAMBDA_CASES = {"lambdas"}
 # cases whose inputs have padded (all-zero) steps, masked by Masking
 PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared", "activations",
                 "operators", "lambdas", "multi_head_attention"}
+
+# cases whose inputs are strings (TEXT_INPUTS)
+TEXT_CASES = {"text"}
+
+# cases Keras 2 cannot save (tf_keras refuses TextVectorization in .h5 files); and in Keras
+# 3's legacy .h5 file a TextVectorization loses its vocabulary (Keras cannot run it either)
+KERAS3_ONLY = TEXT_CASES
+NO_LEGACY_H5_MODEL = TEXT_CASES
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention"}

@@ -1,0 +1,172 @@
+"""TextVectorization against Keras 3 (tests/data/golden/text_vectorization.json, written by
+tests/golden/generate_text_golden.py with Keras 3.15.1 on TensorFlow 2.21): the vocabulary it
+learns from a corpus and its outputs for text with capitals, punctuation, non-ASCII letters,
+Unicode spaces, emoji and empty strings, over standardize x split, the output modes x ngrams
+x max_tokens, output lengths, padding to max_tokens and given vocabularies. Then models with
+string inputs, and the errors."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from fusedrnn import layers
+from fusedrnn.models import Model, Sequential, load_model
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "text_vectorization.json")
+with open(GOLDEN, encoding="utf-8") as _f:
+    DATA = json.load(_f)
+
+
+def _kwargs(case):
+    kwargs = dict(case["kwargs"])
+    if isinstance(kwargs.get("ngrams"), list):
+        kwargs["ngrams"] = tuple(kwargs["ngrams"])
+    return kwargs
+
+
+@pytest.mark.parametrize("case", DATA["cases"], ids=[c["name"] for c in DATA["cases"]])
+def test_vocabulary_and_outputs_are_keras(case):
+    layer = layers.TextVectorization(**_kwargs(case))
+    if "vocabulary" not in case["kwargs"]:
+        layer.adapt(DATA["corpus"])
+    assert layer.get_vocabulary() == case["vocabulary"]
+    assert layer.vocabulary_size() == len(case["vocabulary"])
+    got = layer(DATA["inputs"])
+    want = np.asarray(case["y"], dtype=case["dtype"])
+    assert got.dtype == want.dtype
+    assert got.shape == want.shape
+    if case["dtype"] == "float32":
+        np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
+    else:
+        np.testing.assert_array_equal(got, want)
+    # (batch, 1) strings, bytes and object arrays give the same
+    column = np.array(DATA["inputs"], dtype=object)[:, None]
+    np.testing.assert_array_equal(layer(column).reshape(got.shape), got)  # unsplit: (batch, 1)
+    encoded = [s.encode("utf-8") for s in DATA["inputs"]]
+    np.testing.assert_array_equal(layer(np.array(encoded, dtype=object)), got)
+
+
+def test_adapt_takes_batches_and_steps():
+    whole = layers.TextVectorization()
+    whole.adapt(DATA["corpus"])
+    batched = layers.TextVectorization()
+    batched.adapt(iter([DATA["corpus"][:5], np.array(DATA["corpus"][5:])[:, None]]))
+    assert batched.get_vocabulary() == whole.get_vocabulary()
+    first = layers.TextVectorization()
+    first.adapt(iter([DATA["corpus"][:5], DATA["corpus"][5:]]), steps=1)
+    partial = layers.TextVectorization()
+    partial.adapt(DATA["corpus"][:5])
+    assert first.get_vocabulary() == partial.get_vocabulary()
+
+
+def test_vocabulary_files_and_set_vocabulary(tmp_path):
+    path = tmp_path / "vocab.txt"
+    path.write_text("the\nfox\ndog\n", encoding="utf-8")
+    from_file = layers.TextVectorization(vocabulary=str(path))
+    given = layers.TextVectorization(vocabulary=["the", "fox", "dog"])
+    assert from_file.get_vocabulary() == given.get_vocabulary() == ["", "[UNK]", "the", "fox",
+                                                                    "dog"]
+    np.testing.assert_array_equal(from_file(["the red fox"]), [[2, 1, 3]])
+    given.set_vocabulary(["", "[UNK]", "red"])  # led by the special tokens: kept once
+    np.testing.assert_array_equal(given(["the red fox"]), [[1, 2, 1]])
+    assert given.get_vocabulary(include_special_tokens=False) == ["red"]
+
+
+def test_string_models_predict_from_raw_text(tmp_path):
+    vectorize = layers.TextVectorization(max_tokens=12, output_sequence_length=6)
+    vectorize.adapt(DATA["corpus"])
+    model = Sequential([layers.Input((1,), dtype="string"), vectorize,
+                        layers.Embedding(12, 4, mask_zero=True), layers.GRU(3)])
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.standard_normal(w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    ids = vectorize(DATA["inputs"])
+    tail = Sequential([layers.Input((6,)), layers.Embedding(12, 4, mask_zero=True),
+                       layers.GRU(3)])
+    tail.set_weights(model.get_weights())
+    want = tail.predict(ids.astype(np.float32), verbose=0)
+    # a list of strings (batch,) is given the Input's axis of 1, as Keras 3 does
+    for x in (DATA["inputs"], np.array(DATA["inputs"])[:, None],
+              np.array(DATA["inputs"], dtype=object)):
+        np.testing.assert_array_equal(model.predict(x, verbose=0), want)
+    np.testing.assert_array_equal(model(DATA["inputs"]), want)
+    np.testing.assert_array_equal(model.predict(DATA["inputs"], batch_size=3, verbose=0), want)
+    assert model.layers[0].output.dtype == "int64"
+    # saved in Keras 3's format (the adapted vocabulary in the assets) and read back
+    model.save(tmp_path / "text.keras")
+    np.testing.assert_array_equal(load_model(tmp_path / "text.keras").predict(
+        DATA["inputs"], verbose=0), want)
+    # a functional model: text and numbers side by side
+    text = layers.Input((1,), dtype="string", name="text")
+    numbers = layers.Input((2,), name="numbers")
+    bag = layers.TextVectorization(output_mode="tf_idf", max_tokens=10)
+    bag.adapt(DATA["corpus"])
+    joined = layers.Concatenate()([bag(text), numbers])
+    both = Model([text, numbers], layers.Dense(2)(joined))
+    out = both.predict({"text": DATA["inputs"], "numbers": np.ones((10, 2), np.float32)},
+                       verbose=0)
+    assert out.shape == (10, 2)
+    both.save(tmp_path / "both.keras")
+    again = load_model(tmp_path / "both.keras")
+    np.testing.assert_array_equal(
+        again.predict({"text": DATA["inputs"], "numbers": np.ones((10, 2), np.float32)},
+                      verbose=0), out)
+
+
+def test_bad_arguments_and_inputs_are_named():
+    with pytest.raises(ValueError, match="unknown standardize 'upper'"):
+        layers.TextVectorization(standardize="upper")
+    with pytest.raises(ValueError, match="unknown split 'comma'"):
+        layers.TextVectorization(split="comma")
+    with pytest.raises(ValueError, match="one_hot is not supported"):
+        layers.TextVectorization(output_mode="one_hot")
+    with pytest.raises(ValueError, match="custom standardize/split functions"):
+        layers.TextVectorization(standardize=str.lower)
+    with pytest.raises(ValueError, match="output_sequence_length.*only in 'int' mode"):
+        layers.TextVectorization(output_mode="count", output_sequence_length=3)
+    with pytest.raises(ValueError, match="max_tokens must be None or an integer above 1"):
+        layers.TextVectorization(max_tokens=1)
+    with pytest.raises(ValueError, match="ngram widths must be at least 1"):
+        layers.TextVectorization(ngrams=(0, 2))
+    with pytest.raises(ValueError, match="repeats the terms \\['a'\\]"):
+        layers.TextVectorization(vocabulary=["a", "b", "a"])
+    with pytest.raises(ValueError, match="may only lead the vocabulary"):
+        layers.TextVectorization(vocabulary=["a", "", "b"])
+    with pytest.raises(ValueError, match="larger than max_tokens=3"):
+        layers.TextVectorization(vocabulary=["a", "b"], max_tokens=3)
+    with pytest.raises(ValueError, match="idf_weights must be given"):
+        layers.TextVectorization(output_mode="tf_idf", vocabulary=["a"])
+    with pytest.raises(ValueError, match="2 idf_weights for a vocabulary of 1"):
+        layers.TextVectorization(output_mode="tf_idf", vocabulary=["a"], idf_weights=[1, 2])
+    with pytest.raises(ValueError, match="does not exist"):
+        layers.TextVectorization(vocabulary="/no/such/vocabulary.txt")
+    fresh = layers.TextVectorization()
+    with pytest.raises(ValueError, match="has no vocabulary"):
+        fresh(["some text"])
+    fresh.adapt(["some text"])
+    with pytest.raises(ValueError, match=r"shape \(batch,\) or \(batch, 1\)"):
+        fresh(np.array([["a", "b"]]))
+    with pytest.raises(TypeError, match="takes strings; got float"):
+        fresh([1.5])
+    with pytest.raises(ValueError, match="not valid utf-8"):
+        fresh([b"\xff"])
+    given = layers.TextVectorization(vocabulary=["a"])
+    with pytest.raises(ValueError, match="was given its vocabulary"):
+        given.adapt(["a"])
+    numeric = layers.Input((1,))
+    with pytest.raises(TypeError, match="takes a string input"):
+        given(numeric)
+    model = Sequential([layers.Input((1,), dtype="string"), given])
+    with pytest.raises(TypeError, match="must be strings"):
+        model.predict(np.ones((2, 1)), verbose=0)
+
+
+def test_legacy_h5_without_vocabulary_is_refused_with_the_reason():
+    path = os.path.join(os.path.dirname(__file__), "data", "keras_files", "text.h5")
+    with pytest.raises(ValueError, match="holds no vocabulary for TextVectorization layer "
+                                         "'text_vectorization'"):
+        load_model(path)
