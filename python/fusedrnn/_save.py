@@ -131,6 +131,11 @@ def serialize_layer(layer, input_shape=None) -> dict:
 
     if isinstance(layer, KerasOperation):
         return _operation(layer)
+    if layer._user_call:
+        raise ValueError(
+            f"cannot save the architecture of {layer.name!r} ({type(layer).__name__}): it is "
+            f"written by subclassing, so its architecture is its Python code; save its "
+            f"weights (save_weights) and rebuild it in code")
     if isinstance(layer, Model):
         return _model_entry(layer)
     if isinstance(layer, Lambda):
@@ -224,6 +229,8 @@ def model_config(model) -> dict:
     """The ``config`` of Keras 3's serialized model (what ``get_config()`` returns)."""
     from .models import Model, Sequential, _layers_by_depth
 
+    if model._user_call:
+        serialize_layer(model)  # refuses, with the reason
     if isinstance(model, Sequential):
         layers = [] if model._input_layer is None else [_input_entry(model._input_layer)]
         layers += [serialize_layer(layer) for layer in model._stack]
@@ -344,6 +351,8 @@ def _layer_tree(layer) -> dict:
     from .layers._rnn import RNNLayer
     from .models import Model
 
+    if layer._user_call:
+        return _user_tree(layer)
     if isinstance(layer, Model):
         return _tree(layer.name, layers=_container(_keyed(layer.layers, _layer_tree)))
     if isinstance(layer, Bidirectional):
@@ -375,6 +384,28 @@ def _layer_tree(layer) -> dict:
         children["_dropout_layer"] = _tree("dropout")
         return _tree(layer.name, **children)
     return _tree(layer.name, _saved_weights(layer))
+
+
+def _user_tree(layer) -> dict:
+    """A layer or model written by subclassing: its own variables, then a group per
+    attribute holding layers (Keras 3 names them by the attribute; a list's layers by class
+    inside it)."""
+    from .layers import _custom
+
+    own = [layer._params[key] for key in _custom.own_keys(layer)]
+    children, seen = {}, {id(layer)}
+    for attr, value in _custom.tracked(layer):
+        if isinstance(value, dict):
+            raise ValueError(f"cannot save layer {layer.name!r}: it holds layers in a dict "
+                             f"({attr!r}), whose place in Keras's files fusedrnn does not "
+                             f"write")
+        members = [m for m in _custom._layers_in(value) if id(m) not in seen]
+        seen.update(id(m) for m in members)
+        if isinstance(value, (list, tuple)):
+            children[attr] = _container(_keyed(members, _layer_tree))
+        elif members:
+            children[attr] = _layer_tree(value)
+    return _tree(layer.name, own, **children)
 
 
 def _saved_weights(layer) -> list[np.ndarray]:

@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from . import _backend
+from .layers import _custom
 from .layers._base import (
     InputLayer,
     KerasTensor,
@@ -344,14 +345,19 @@ class Model(Layer):
     # ----------------------------------------------------------- properties
     @property
     def built(self) -> bool:
+        if self._user_call:  # a subclassed model: built by its first call
+            return self.__dict__.get("_user_built", False)
         return bool(self._input_tensors)
 
     @built.setter
     def built(self, value) -> None:  # a model is built when it has a graph
-        pass
+        if self._user_call:
+            self.__dict__["_user_built"] = bool(value)
 
     @property
     def layers(self) -> list[Layer]:
+        if self._user_call:
+            return _custom.sublayers(self)
         return list(self._layers)
 
     @property
@@ -437,26 +443,36 @@ class Model(Layer):
 
     # ----------------------------------------------------------- weights
     def _weight_layers(self) -> list[Layer]:
+        if self._user_call:
+            return _custom.sublayers(self)
         return [layer for layer in self.layers if not isinstance(layer, InputLayer)]
 
     @property
     def weights(self):
+        if self._user_call:
+            return _custom.weights(self)
         return [w for layer in self._weight_layers() for w in layer.weights]
 
     @property
     def trainable_weights(self):
         if not self.trainable:
             return []
+        if self._user_call:
+            return [w for w in self.weights if w.trainable]
         return [w for layer in self._weight_layers() for w in layer.trainable_weights]
 
     @property
     def non_trainable_weights(self):
         if not self.trainable:
             return self.weights
+        if self._user_call:
+            return [w for w in self.weights if not w.trainable]
         return [w for layer in self._weight_layers() for w in layer.non_trainable_weights]
 
     def get_weights(self) -> list[np.ndarray]:
         """All weights as NumPy copies, layer by layer in ``layers`` order, Keras's layout."""
+        if self._user_call:
+            return _custom.get_weights(self)
         return [w for layer in self._weight_layers() for w in layer.get_weights()]
 
     def load_weights(self, filepath) -> None:
@@ -508,6 +524,8 @@ class Model(Layer):
     def set_weights(self, weights) -> None:
         """Set all weights (the order of :meth:`get_weights`); ValueError naming the expected
         count and shapes when they do not fit. Nothing changes unless all fit."""
+        if self._user_call:
+            return _custom.set_weights(self, weights)
         self._require_built()
         weights = list(weights)
         expected = [(layer, tuple(s)) for layer in self._weight_layers()
@@ -528,6 +546,8 @@ class Model(Layer):
         set_parts_weights(self._weight_layers(), weights)
 
     def count_params(self) -> int:
+        if self._user_call:
+            return Layer.count_params(self)
         self._require_built()
         return sum(layer.count_params() for layer in self._weight_layers())
 
@@ -613,6 +633,8 @@ class Model(Layer):
         return len(self._output_tensors) > 1 or self._output_keys is not None
 
     def _expected_weight_shapes(self) -> list[tuple[int, ...]]:
+        if self._user_call:
+            return _custom.expected_shapes(self)
         return [tuple(s) for layer in self._weight_layers()
                 for s in layer._expected_weight_shapes()]
 
@@ -861,9 +883,20 @@ class Model(Layer):
                         f"{tuple(shape)} (dimension {d})"
                     )
 
-    def __call__(self, inputs, training=False, mask=None):
+    def __call__(self, inputs, *args, training=False, mask=None, **kwargs):
         """Run the model on array(s); on Input tensors, add it to the graph of another model.
-        ``mask``: the input's mask (one per input for several), as Keras takes it."""
+        ``mask``: the input's mask (one per input for several), as Keras takes it. A
+        subclassed model runs its ``call`` with the arguments given."""
+        if self._user_call:
+            return _custom.call(self, (inputs, *args),
+                                {"training": training, "mask": mask, **kwargs})
+        if kwargs:
+            raise TypeError(f"model {self.name!r} got an unexpected keyword argument "
+                            f"{sorted(kwargs)[0]!r} (a model takes its input(s), training= "
+                            f"and mask=)")
+        if args:
+            raise TypeError(f"model {self.name!r} takes its input(s) as one argument (a list "
+                            f"or dict for several); got {len(args) + 1} positional arguments")
         if has_symbolic(inputs) or (isinstance(inputs, dict)
                                     and has_symbolic(list(inputs.values()))):
             return self._symbolic_call(inputs, mask=mask)
@@ -886,6 +919,8 @@ class Model(Layer):
         """
         if kwargs:
             raise TypeError(f"predict() got unexpected arguments {sorted(kwargs)}")
+        if self._user_call:
+            return _custom.predict(self, x, batch_size, verbose, steps)
         if batch_size is None:
             batch_size = 32
         _check_positive_int("batch_size", batch_size)
@@ -978,6 +1013,8 @@ class Model(Layer):
                 print_fn: Callable | None = None, expand_nested=False, show_trainable=False,
                 layer_range=None) -> None:
         """Print the Keras 2 summary table (layer, output shape, parameter count, totals)."""
+        if self._user_call:
+            return self._user_summary(print_fn or print)
         self._require_built()
         if print_fn is None:
             print_fn = print
@@ -1029,6 +1066,28 @@ class Model(Layer):
         print_fn(f"Trainable params: {trainable:,}")
         print_fn(f"Non-trainable params: {total - trainable:,}")
         print_fn("_" * line_length)
+
+    def _user_summary(self, print_fn) -> None:
+        """A subclassed model's table: its sublayers, no shapes (Keras shows none for a model
+        it has not traced), parameter counts."""
+        if not self.built:
+            raise ValueError(f"this model ({self.name!r}) has not yet been built; call it on "
+                             f"a batch of data first")
+        rows = _custom.summary_rows(self)
+        width = 65
+        print_fn(f'Model: "{self.name}"')
+        print_fn("_" * width)
+        _print_row(["Layer (type)", "Output Shape", "Param #"], [29, 55, 65], print_fn)
+        print_fn("=" * width)
+        for i, (name, shape, count) in enumerate(rows):
+            _print_row([name, shape, str(count)], [29, 55, 65], print_fn)
+            print_fn(("=" if i == len(rows) - 1 else "_") * width)
+        total = self.count_params()
+        trainable = int(sum(int(np.prod(w.shape)) for w in self.trainable_weights))
+        print_fn(f"Total params: {total:,}")
+        print_fn(f"Trainable params: {trainable:,}")
+        print_fn(f"Non-trainable params: {total - trainable:,}")
+        print_fn("_" * width)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
@@ -1084,6 +1143,8 @@ class Sequential(Model):
         return self.layers
 
     def _weight_layers(self) -> list[Layer]:
+        if self._user_call:
+            return _custom.sublayers(self)
         return list(self._stack)
 
     def add(self, layer) -> None:

@@ -82,7 +82,10 @@ def _keras3_arrays(model, root, path: str = "") -> list[tuple[object, list[np.nd
     (the file's root, or a nested model's group at ``path``)."""
     if "layers" not in root:
         if not path:
-            raise ValueError("not a Keras weights file: it has no 'layers' group")
+            raise ValueError(f"the file has no 'layers' group for the layers of model "
+                             f"{model.name!r}: it holds {sorted(root)} (the weights of a model "
+                             f"written by subclassing, whose groups are its attributes?), or "
+                             f"it is not a Keras weights file")
         raise ValueError(f"the file has no '{path}/layers' for the layers of model "
                          f"{model.name!r} (it holds {sorted(root)})")
     stored = root["layers"]
@@ -98,6 +101,51 @@ def _keras3_arrays(model, root, path: str = "") -> list[tuple[object, list[np.nd
                 )
             pairs.append((layer, _layer_vars(layer, stored[key], f"{where}/{key}")))
     return pairs
+
+
+def _keras3_pairs(model, root) -> list[tuple[object, list[np.ndarray]]]:
+    """(layer, its arrays) from a Keras 3 weights file: per layer of a model built from
+    layers, or the whole of a subclassed model (its groups named by its attributes)."""
+    if model._user_call:
+        return [(model, _user_vars(model, root, ""))]
+    return _keras3_arrays(model, root)
+
+
+def _user_vars(layer, group, path: str) -> list[np.ndarray]:
+    """The arrays of a layer or model written by subclassing, in its get_weights() order:
+    its own (``vars/0``, ``vars/1``, ...), then those of the layers in its attributes, which
+    Keras 3 stores under the attribute's name (a list's layers under ``<name>/<class>[_N]``)."""
+    from .layers import _custom
+
+    arrays = [np.asarray(group["vars"][k]) for k in sorted(group["vars"], key=int)] \
+        if "vars" in group else []
+    seen = {id(layer)}
+    for attr, value in _custom.tracked(layer):
+        where = f"{path}/{attr}" if path else attr
+        if isinstance(value, dict):
+            raise ValueError(f"layer {layer.name!r} holds layers in a dict ({attr!r}), whose "
+                             f"place in Keras's weights files fusedrnn does not read")
+        if attr not in group:
+            raise ValueError(f"the file has no '{where}' for the layers in attribute "
+                             f"{attr!r} of {layer.name!r} (it holds {sorted(group)})")
+        members = _custom._layers_in(value)
+        keyed = [(value, group[attr], where)] if not isinstance(value, (list, tuple)) else [
+            (m, group[attr].get(key), f"{where}/{key}")
+            for m, key in zip(members, _class_keys(members))]
+        for member, sub, sub_path in keyed:
+            if id(member) in seen:
+                continue
+            seen.add(id(member))
+            if sub is None:
+                raise ValueError(f"the file has no '{sub_path}' for layer {member.name!r}")
+            arrays += _any_layer_vars(member, sub, sub_path)
+    return arrays
+
+
+def _any_layer_vars(layer, group, path: str) -> list[np.ndarray]:
+    if layer._user_call:
+        return _user_vars(layer, group, path)
+    return _layer_vars(layer, group, path)
 
 
 def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
@@ -205,7 +253,7 @@ def load_weights(model, filepath) -> None:
                 raise ValueError(f"{filepath!r} is a zip file without model.weights.h5")
             data = io.BytesIO(archive.read("model.weights.h5"))
         with h5py.File(data, "r") as root:
-            pairs = _keras3_arrays(model, root)
+            pairs = _keras3_pairs(model, root)
     else:
         try:
             root = h5py.File(filepath, "r")
@@ -215,7 +263,7 @@ def load_weights(model, filepath) -> None:
             if "layer_names" in root.attrs or "model_weights" in root:
                 pairs = _legacy_arrays(model, root)
             else:
-                pairs = _keras3_arrays(model, root)
+                pairs = _keras3_pairs(model, root)
     _check(pairs)
     for layer, arrays in pairs:
         layer.set_weights(arrays)

@@ -463,6 +463,16 @@ class Layer:
     _consumes_input_masks = False
     # Loaded from a Keras 2 model, whose mask rules it follows where they differ from Keras 3.
     _keras2_masks = False
+    # A class written by a user (Keras's subclassing API: its own ``call``; see _custom).
+    _user_call = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        from . import _custom
+
+        cls._user_call = _custom.is_user_class(cls)
+        if cls._user_call:
+            cls._positional_inputs = True
 
     def __init__(self, *, name: str | None = None, dtype=None, trainable: bool = True,
                  input_shape=None, batch_input_shape=None, batch_size=None, input_dim=None,
@@ -491,7 +501,7 @@ class Layer:
         self.dtype = self._compute_dtype.name
         self.trainable = trainable
         self.built = False
-        self.supports_masking = True
+        self.supports_masking = not self._user_call  # Keras 3: a user layer opts in
         self._params: dict[str, np.ndarray] = {}
         self._param_names: list[tuple[str, str]] = []  # (key, Keras variable name)
         self._non_trainable_keys: set[str] = set()
@@ -522,8 +532,20 @@ class Layer:
         if not trainable:
             self._non_trainable_keys.add(key)
 
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None,
+                   **kwargs) -> Variable:
+        """Keras's ``add_weight`` for layers written by subclassing (regularizers, constraints
+        and the like are accepted and have no effect at inference)."""
+        from . import _custom
+
+        return _custom.add_weight(self, shape, initializer, dtype, trainable, name, **kwargs)
+
     @property
     def weights(self) -> list[Variable]:
+        if self._user_call:
+            from . import _custom
+
+            return _custom.weights(self)
         return [Variable(self, key, name) for key, name in self._param_names]
 
     @property
@@ -542,14 +564,26 @@ class Layer:
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights as NumPy copies, in Keras's order."""
+        if self._user_call:
+            from . import _custom
+
+            return _custom.get_weights(self)
         return [self._params[key].copy() for key, _ in self._param_names]
 
     def _expected_weight_shapes(self) -> list[tuple[int, ...]]:
+        if self._user_call:
+            from . import _custom
+
+            return _custom.expected_shapes(self)
         return [self._params[key].shape for key, _ in self._param_names]
 
     def set_weights(self, weights) -> None:
         """Set the weights from arrays in Keras's order (copied). ValueError on a wrong count
         or shape, naming the expected shapes."""
+        if self._user_call:
+            from . import _custom
+
+            return _custom.set_weights(self, weights)
         if not self.built:
             raise ValueError(
                 f"layer {self.name!r} is not built yet; call it on an input (or give it an "
@@ -657,6 +691,10 @@ class Layer:
 
     # ----------------------------------------------------------- calling
     def __call__(self, inputs, *args, **kwargs):
+        if self._user_call:
+            from . import _custom
+
+            return _custom.call(self, (inputs, *args), kwargs)
         if args:
             raise TypeError(
                 f"{type(self).__name__} takes one positional input; pass other arguments by "
@@ -675,7 +713,12 @@ class Layer:
         return mask
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        """Eager computation: returns (outputs, output_mask). Subclasses override."""
+        """Eager computation: returns (outputs, output_mask). Subclasses override (a layer
+        written by subclassing runs its ``call``)."""
+        if self._user_call:
+            from . import _custom
+
+            return _custom.forward(self, inputs, mask, training, **kwargs)
         raise NotImplementedError
 
     def _symbolic_input_shape(self, inputs):

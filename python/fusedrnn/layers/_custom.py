@@ -1,0 +1,300 @@
+"""Layers and models written by subclassing, as Keras's subclassing API writes them.
+
+A class outside fusedrnn that derives from ``Layer`` (or ``Model``) and defines ``call`` is a
+user class: ``__init__`` assigns its sublayers to attributes, ``build(input_shape)`` may
+create weights with ``add_weight``, and ``call`` computes on arrays with fusedrnn's layers,
+``fusedrnn.ops`` or NumPy. As in Keras 3:
+
+- the sublayers are the layers found in its attributes (directly, or in lists, tuples and
+  dicts), in the order they were first assigned;
+- its weights are its own (trainable ones first, each group in creation order), then each
+  sublayer's; ``get_weights``/``set_weights`` use that order;
+- it builds on its first call, from the shape of its first argument;
+- ``training``/``mask`` reach ``call`` only if its signature takes them.
+
+Called on Input tensors (a functional model), a user layer infers its outputs' shapes by
+running ``call`` on zero arrays (unknown sizes given two different values), so it needs no
+``compute_output_shape``; tensors are passed positionally. Its outputs carry no mask unless
+it sets ``supports_masking = True`` (then its first input's).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ._base import KerasTensor, Layer, Node, Variable, flatten, has_symbolic
+
+
+def is_user_class(cls) -> bool:
+    """Whether the first class of ``cls``'s MRO that defines ``call`` is not fusedrnn's."""
+    for klass in cls.__mro__:
+        if "call" in klass.__dict__:
+            return not klass.__module__.startswith("fusedrnn.")
+    return False
+
+
+def tracked(layer) -> list[tuple[str, object]]:
+    """(attribute name, value) of each attribute holding layers, in assignment order."""
+    from ..models import Model
+
+    internal = _MODEL_INTERNALS if isinstance(layer, Model) else ()
+    return [(key, value) for key, value in vars(layer).items()
+            if key not in internal and _layers_in(value)]
+
+
+_MODEL_INTERNALS = frozenset({"_layers", "_summary_rows", "_stack", "_input_layer", "_chain",
+                              "_run_order", "_nodes"})
+
+
+def _layers_in(value) -> list[Layer]:
+    if isinstance(value, Layer):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [la for v in value for la in _layers_in(v)]
+    if isinstance(value, dict):
+        return [la for v in value.values() for la in _layers_in(v)]
+    return []
+
+
+def sublayers(layer) -> list[Layer]:
+    """The layers a user layer holds, each once, in the order Keras tracks them."""
+    found, seen = [], {id(layer)}
+    for _, value in tracked(layer):
+        for sub in _layers_in(value):
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                found.append(sub)
+    return found
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def own_keys(layer) -> list[str]:
+    """The keys of a user layer's own weights: trainable ones, then the others."""
+    keys = [key for key, _ in layer._param_names]
+    return ([k for k in keys if k not in layer._non_trainable_keys]
+            + [k for k in keys if k in layer._non_trainable_keys])
+
+
+def weights(layer) -> list[Variable]:
+    names = dict(layer._param_names)
+    return ([Variable(layer, key, names[key]) for key in own_keys(layer)]
+            + [w for sub in sublayers(layer) for w in sub.weights])
+
+
+def get_weights(layer) -> list[np.ndarray]:
+    return ([layer._params[key].copy() for key in own_keys(layer)]
+            + [w for sub in sublayers(layer) for w in sub.get_weights()])
+
+
+def expected_shapes(layer) -> list[tuple]:
+    return ([layer._params[key].shape for key in own_keys(layer)]
+            + [tuple(s) for sub in sublayers(layer) for s in sub._expected_weight_shapes()])
+
+
+def set_weights(layer, values) -> None:
+    if not layer.built:
+        raise ValueError(f"layer {layer.name!r} is not built yet; call it on an input "
+                         f"before set_weights()")
+    values = list(values)
+    expected = expected_shapes(layer)
+    if len(values) != len(expected):
+        raise ValueError(f"layer {layer.name!r} expects {len(expected)} weight arrays of "
+                         f"shapes {expected}, but set_weights received {len(values)}")
+    for i, (v, shape) in enumerate(zip(values, expected)):
+        if tuple(np.shape(v)) != tuple(shape):
+            raise ValueError(f"layer {layer.name!r}: weight {i} has shape {np.shape(v)}, "
+                             f"expected {tuple(shape)}; expected shapes {expected}")
+    keys = own_keys(layer)
+    for key, v in zip(keys, values):
+        layer._params[key] = np.array(v, dtype=layer._params[key].dtype)
+    start = len(keys)
+    for sub in sublayers(layer):
+        n = len(sub._expected_weight_shapes())
+        if n:
+            sub.set_weights(values[start:start + n])
+        start += n
+    layer._weights_changed()
+
+
+def add_weight(layer, shape=None, initializer=None, dtype=None, trainable=True, name=None,
+               **ignored) -> Variable:
+    """Keras's ``add_weight``: a new weight of ``layer``, initialized (glorot_uniform by
+    default), returned as a Variable (usable as an array in ``call``)."""
+    from ._initializers import get_initializer
+
+    shape = () if shape is None else tuple(int(d) for d in shape)
+    init = get_initializer("glorot_uniform" if initializer is None else initializer,
+                           "initializer")
+    value = np.asarray(init(shape, np.random.default_rng()),
+                       dtype=layer._compute_dtype if dtype is None else np.dtype(dtype))
+    base = name or f"variable_{len(layer._param_names)}"
+    key, n = base, 1
+    while key in layer._params:
+        key, n = f"{base}_{n}", n + 1
+    layer._params[key] = value
+    layer._param_names.append((key, base))
+    if not trainable:
+        layer._non_trainable_keys.add(key)
+    return Variable(layer, key, base)
+
+
+# --------------------------------------------------------------------------- calling
+
+
+def _shape_of(value):
+    if isinstance(value, dict):
+        return {k: _shape_of(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shape_of(v) for v in value]
+    shape = getattr(value, "shape", None)
+    return None if shape is None else tuple(shape)
+
+
+def build(layer, args) -> None:
+    """Build a user layer for its first call's first argument; a model's layers get their
+    names, unique as Keras gives them (dense, dense_1, ...)."""
+    if layer.built:
+        return
+    if args and type(layer).build is not Layer.build and not _is_model_build(layer):
+        layer.build(_shape_of(args[0]))
+    layer.built = True
+    from ..models import Model, _assign_names
+
+    if isinstance(layer, Model):
+        every = _all_sublayers(layer)
+        _assign_names(every, every)
+
+
+def _all_sublayers(layer) -> list[Layer]:
+    found = []
+    for sub in sublayers(layer):
+        found.append(sub)
+        if sub._user_call:
+            found += _all_sublayers(sub)
+    return found
+
+
+def _is_model_build(layer) -> bool:
+    from ..models import Model
+
+    return isinstance(layer, Model) and type(layer).build is Model.build
+
+
+def _call_arguments(layer, kwargs: dict) -> dict:
+    """``kwargs`` without the training/mask arguments ``call`` does not take."""
+    parameters = inspect.signature(layer.call).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    return {k: v for k, v in kwargs.items()
+            if k not in ("training", "mask") or k in parameters or takes_any}
+
+
+def call(layer, args, kwargs):
+    """A user layer called: on arrays it computes, on Input tensors it joins the graph."""
+    if has_symbolic(args) or has_symbolic(list(kwargs.values())):
+        return _symbolic_call(layer, args, kwargs)
+    build(layer, args)
+    return layer.call(*args, **_call_arguments(layer, kwargs))
+
+
+def forward(layer, inputs, mask=None, training=False, **kwargs):
+    """A user layer's call in a graph (Model._execute): (outputs, their masks)."""
+    args = list(inputs) if isinstance(inputs, list) and layer._positional_inputs else [inputs]
+    masks = mask if isinstance(mask, list) else [mask]
+    first_mask = masks[0] if masks else None
+    extra = {"training": training}
+    if first_mask is not None:
+        extra["mask"] = first_mask if len(args) == 1 else masks
+    outs = layer.call(*args, **_call_arguments(layer, {**kwargs, **extra}))
+    out_mask = first_mask if layer.supports_masking else None
+    if isinstance(outs, (list, tuple)):
+        return list(outs), [out_mask] * len(outs)
+    return outs, out_mask
+
+
+def _symbolic_call(layer, args, kwargs):
+    from ._ops import _PROBE_SIZES, _probe
+
+    if has_symbolic(list(kwargs.values())):
+        raise TypeError(f"layer {layer.name!r} ({type(layer).__name__}): pass the tensors of a "
+                        f"symbolic call as positional arguments")
+    kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+    build(layer, args)
+    runs = []
+    with np.errstate(all="ignore"):
+        for sizes in _PROBE_SIZES:
+            try:
+                out = layer.call(*_probe(list(args), sizes), **_call_arguments(layer, kwargs))
+            except Exception as exc:  # the user's code: any error means it cannot run so
+                shapes = [t.shape for t in flatten(list(args)) if isinstance(t, KerasTensor)]
+                raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) cannot be "
+                                 f"called on tensors of shapes {shapes}: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+            runs.append(out)
+    several = isinstance(runs[0], (list, tuple))
+    firsts = list(runs[0]) if several else [runs[0]]
+    seconds = list(runs[1]) if several else [runs[1]]
+    node = Node(layer, list(args), kwargs, [])
+    outs = []
+    for i, (a, b) in enumerate(zip(firsts, seconds)):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.ndim != b.ndim:
+            raise ValueError(f"layer {layer.name!r} gives an output whose rank depends on the "
+                             f"unknown sizes of its inputs")
+        shape = tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
+        outs.append(KerasTensor(shape, a.dtype.name, node, i))
+    node.outputs = outs
+    layer._inbound_nodes.append(node)
+    return outs if several else outs[0]
+
+
+# --------------------------------------------------------------------------- models
+
+
+def predict(model, x, batch_size=None, verbose="auto", steps=None):
+    """A subclassed model's predict: ``call(batch, training=False)`` over batches."""
+    from ..models import _check_positive_int, _concat
+
+    if batch_size is None:
+        batch_size = 32
+    _check_positive_int("batch_size", batch_size)
+    leaves = [a for a in flatten(list(x.values()) if isinstance(x, dict) else x)]
+    if not leaves or not all(hasattr(a, "shape") and len(a.shape) for a in leaves):
+        raise ValueError("predict() takes arrays with a batch axis (an array, or a list or "
+                         "dict of them)")
+    n = leaves[0].shape[0]
+    starts = list(range(0, n, batch_size)) or [0]
+    if steps is not None:
+        _check_positive_int("steps", steps)
+        starts = starts[:int(steps)]
+
+    def cut(value, start):
+        if isinstance(value, dict):
+            return {k: cut(v, start) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(cut(v, start) for v in value)
+        return value[start:start + batch_size]
+
+    pieces = [call(model, [cut(x, s)], {"training": False}) for s in starts]
+
+    def join(parts):
+        first = parts[0]
+        if isinstance(first, dict):
+            return {k: join([p[k] for p in parts]) for k in first}
+        if isinstance(first, (list, tuple)):
+            return type(first)(join([p[i] for p in parts]) for i in range(len(first)))
+        return _concat([np.asarray(p) if not hasattr(p, "shape") else p for p in parts])
+
+    return join(pieces)
+
+
+def summary_rows(model) -> list[tuple[str, str, int]]:
+    """(name (type), "?", parameters) of each sublayer: Keras shows no shapes for layers of a
+    subclassed model it has not traced."""
+    return [(f"{layer.name} ({type(layer).__name__})", "?",
+             int(sum(int(np.prod(s)) for s in layer._expected_weight_shapes()))
+             if layer.built else 0)
+            for layer in sublayers(model)]

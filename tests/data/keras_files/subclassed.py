@@ -1,0 +1,62 @@
+"""A model written with Keras's subclassing API, once for Keras and for fusedrnn.
+
+``classes(layers, Model, ops)`` defines the classes with either package's modules; the
+generator (tests/golden/generate_subclassed.py) runs them in Keras 3 and Keras 2, the test
+(tests/test_custom.py) in fusedrnn.
+"""
+
+
+def classes(layers, Model, ops):
+    class Scale(layers.Layer):
+        """A layer of its own: a trainable and a non-trainable weight."""
+
+        def build(self, input_shape):
+            self.gain = self.add_weight(shape=(input_shape[-1],), initializer="ones",
+                                        name="gain")
+            self.shift = self.add_weight(shape=(input_shape[-1],), initializer="zeros",
+                                         name="shift", trainable=False)
+
+        def call(self, x):
+            return x * self.gain + self.shift
+
+    class Attention(layers.Layer):
+        """Bahdanau attention over the encoder's outputs, with a nested user layer."""
+
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.W1 = layers.Dense(units)
+            self.W2 = layers.Dense(units)
+            self.V = layers.Dense(1)
+            self.scale = Scale()
+
+        def call(self, query, values):
+            q = ops.expand_dims(query, 1)
+            score = self.V(ops.tanh(self.W1(q) + self.W2(values)))
+            weights = ops.softmax(score, axis=1)
+            return self.scale(ops.sum(weights * values, axis=1)), weights
+
+    class Translator(Model):
+        """Encoder GRU, attention, a stack of heads; the states in and out of call."""
+
+        def __init__(self, vocab, dim, units, **kwargs):
+            super().__init__(**kwargs)
+            self.embedding = layers.Embedding(vocab, dim)
+            self.encoder = layers.Bidirectional(layers.LSTM(units, return_sequences=True))
+            self.gru = layers.GRU(2 * units, return_sequences=True, return_state=True)
+            self.attention = Attention(units)
+            self.heads = [layers.Dense(units, activation="relu"), layers.Dense(vocab)]
+
+        def call(self, tokens, state=None, return_state=False, training=False):
+            x = self.embedding(tokens)
+            x = self.encoder(x)
+            x, state = self.gru(x, initial_state=state)
+            context, _ = self.attention(state, x)
+            y = context
+            for head in self.heads:
+                y = head(y)
+            return (y, state) if return_state else y
+
+    return Scale, Attention, Translator
+
+
+ARGS = (20, 6, 4)  # vocab, dim, units

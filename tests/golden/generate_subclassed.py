@@ -1,0 +1,62 @@
+"""Write tests/data/keras_files/subclassed.* with real Keras: the weights of the subclassed
+model in subclassed.py, saved by Keras 3 (``subclassed.weights.h5``) and by Keras 2
+(``subclassed.keras2_weights.h5``, tf_keras's HDF5 ``save_weights``), and its predictions.
+
+NOT run by CI and not collected by pytest::
+
+    /tmp/tfenv/bin/python tests/golden/generate_subclassed.py [--keras2]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
+sys.path.insert(0, OUT)
+from subclassed import ARGS, classes  # noqa: E402
+
+
+def main() -> None:
+    keras2 = "--keras2" in sys.argv
+    import tensorflow as tf
+
+    if keras2:
+        import tf_keras as keras
+
+        class _Ops:  # the TensorFlow functions a Keras 2 model calls
+            expand_dims = staticmethod(tf.expand_dims)
+            tanh = staticmethod(tf.tanh)
+            softmax = staticmethod(lambda x, axis=-1: tf.nn.softmax(x, axis=axis))
+            sum = staticmethod(lambda x, axis=None: tf.reduce_sum(x, axis=axis))
+
+        ops = _Ops
+    else:
+        import keras
+
+        ops = keras.ops
+    _, _, translator = classes(keras.layers, keras.Model, ops)
+    model = translator(*ARGS)
+    rng = np.random.default_rng(7)
+    tokens = rng.integers(0, ARGS[0], (3, 5))
+    model(tokens)  # build
+    model.set_weights([(rng.standard_normal(w.shape) * 0.4).astype(np.float32)
+                       for w in model.get_weights()])
+    state = rng.standard_normal((3, 2 * ARGS[2])).astype(np.float32)
+    y = np.asarray(model(tokens))
+    given = tf.constant(state) if keras2 else state  # Keras 2 takes tensors only
+    y_state, new_state = (np.asarray(t) for t in model(tokens, state=given, return_state=True))
+    name = "subclassed.keras2" if keras2 else "subclassed"
+    if keras2:
+        model.save_weights(os.path.join(OUT, "subclassed.keras2_weights.h5"))
+    else:
+        model.save_weights(os.path.join(OUT, "subclassed.weights.h5"))
+    np.savez(os.path.join(OUT, f"{name}.npz"), tokens=tokens, state=state, y=y,
+             y_state=y_state, new_state=new_state, keras_version=keras.__version__)
+    print(name, [w.shape for w in model.get_weights()])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Layers and models written by subclassing (fusedrnn.layers._custom).
+
+The reference is real Keras: tests/data/keras_files/subclassed.py defines a translator model
+(a user layer with its own trainable and non-trainable weights, nested in a user attention
+layer; a list of heads; Bidirectional LSTM, GRU with states in and out of ``call``) once for
+Keras and for fusedrnn; tests/golden/generate_subclassed.py saved its weights with Keras 3
+and Keras 2 and recorded its predictions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from fusedrnn import layers, ops
+from fusedrnn.models import Model, Sequential
+from tolerances import FP32_SHORT, assert_close
+
+h5py = pytest.importorskip("h5py", reason="h5py is in the test extra")
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "keras_files")
+sys.path.insert(0, DATA)
+from subclassed import ARGS, classes  # noqa: E402
+
+Scale, Attention, Translator = classes(layers, Model, ops)
+
+
+def _tree(path) -> dict:
+    found = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: found.__setitem__(
+            name, (obj.shape, obj.dtype.str, obj[()].tobytes())
+            if isinstance(obj, h5py.Dataset) else "group"))
+    return found
+
+
+@pytest.mark.parametrize(("weights", "golden"), [
+    ("subclassed.weights.h5", "subclassed.npz"),
+    ("subclassed.keras2_weights.h5", "subclassed.keras2.npz")], ids=["keras3", "keras2"])
+def test_subclassed_model_loads_keras_weights_and_predicts_as_keras(weights, golden):
+    data = np.load(os.path.join(DATA, golden))
+    model = Translator(*ARGS)
+    before = model(data["tokens"])  # builds it
+    model.load_weights(os.path.join(DATA, weights))
+    assert not np.allclose(before, data["y"], atol=1e-3)
+    assert_close(model(data["tokens"]), data["y"], FP32_SHORT, "translator")
+    y, state = model(data["tokens"], state=data["state"], return_state=True)
+    assert_close(y, data["y_state"], FP32_SHORT, "translator with a state")
+    assert_close(state, data["new_state"], FP32_SHORT, "the state it returns")
+    np.testing.assert_allclose(model.predict(data["tokens"], batch_size=2, verbose=0),
+                               model(data["tokens"]), rtol=1e-6, atol=1e-7)
+
+
+def test_subclassed_model_tracks_layers_and_weights_as_keras(tmp_path):
+    model = Translator(*ARGS)
+    model(np.zeros((2, 5), np.int64))
+    assert [layer.name for layer in model.layers] == [
+        "embedding", "bidirectional", "gru", "attention", "dense_3", "dense_4"]
+    attention = model.attention
+    assert [la.name for la in (attention.W1, attention.W2, attention.V)] == [
+        "dense", "dense_1", "dense_2"]
+    # Keras's order: a layer's own trainable weights, its non-trainable ones, its sublayers'
+    shapes = [w.shape for w in attention.weights]
+    assert shapes == [(8, 4), (4,), (8, 4), (4,), (4, 1), (1,), (8,), (8,)]
+    assert [w.trainable for w in attention.scale.weights] == [True, False]
+    assert len(model.non_trainable_weights) == 1
+    assert model.count_params() == sum(int(np.prod(s)) for s in model._expected_weight_shapes())
+    # save_weights writes Keras 3's file for it: every group and dataset, the same bytes
+    model.load_weights(os.path.join(DATA, "subclassed.weights.h5"))
+    model.save_weights(tmp_path / "t.weights.h5")
+    assert _tree(str(tmp_path / "t.weights.h5")) == _tree(
+        os.path.join(DATA, "subclassed.weights.h5"))
+    # and set_weights/get_weights round-trip in that order
+    fresh = Translator(*ARGS)
+    fresh(np.zeros((1, 3), np.int64))
+    fresh.set_weights(model.get_weights())
+    tokens = np.array([[1, 2, 3, 4, 5]])
+    np.testing.assert_array_equal(fresh(tokens), model(tokens))
+    with pytest.raises(ValueError, match="expects 22 weight arrays"):
+        fresh.set_weights(model.get_weights()[:-1])
+    with pytest.raises(ValueError, match=r"weight 0 has shape \(2, 6\), expected \(20, 6\)"):
+        fresh.set_weights([np.zeros((2, 6))] + model.get_weights()[1:])
+
+
+def test_user_layers_in_functional_models():
+    """Called on Input tensors, a user layer's output shapes come from runs on zero arrays,
+    unknown sizes included; the model runs its call."""
+    query = layers.Input((8,))
+    values = layers.Input((None, 8))
+    attention = Attention(4)
+    context, weights = attention(query, values)
+    assert context.shape == (None, 8)
+    assert weights.shape == (None, None, 1)
+    model = Model([query, values], [layers.Dense(2)(context), weights])
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.standard_normal(w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    q = rng.standard_normal((3, 8)).astype(np.float32)
+    v = rng.standard_normal((3, 6, 8)).astype(np.float32)
+    out, w = model.predict([q, v], verbose=0)
+    c, w_eager = attention(q, v)
+    np.testing.assert_allclose(out, model.layers[-1](c), rtol=1e-6)
+    np.testing.assert_allclose(w, w_eager, rtol=1e-6)
+    # against plain NumPy, from the weights
+    w1, b1, w2, b2, vk, vb, gain, shift = attention.get_weights()
+    score = np.tanh((q @ w1 + b1)[:, None, :] + v @ w2 + b2) @ vk + vb
+    e = np.exp(score - score.max(axis=1, keepdims=True))
+    a = e / e.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(c, (a * v).sum(axis=1) * gain + shift, rtol=2e-5, atol=2e-6)
+    # its architecture is Python code: saving the model says so
+    with pytest.raises(ValueError, match="written by subclassing"):
+        model.to_json()
+
+
+def test_training_and_mask_reach_call_only_if_it_takes_them():
+    seen = {}
+
+    class Plain(layers.Layer):
+        def call(self, x):
+            return x * 2.0
+
+    class Aware(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, x, training=None, mask=None):
+            seen["training"], seen["mask"] = training, mask
+            return x + 1.0
+
+    x = np.ones((2, 3, 4), np.float32)
+    np.testing.assert_array_equal(Plain()(x, training=True), x * 2)
+    aware = Aware()
+    aware(x, training=True)
+    assert seen == {"training": True, "mask": None}
+    inputs = layers.Input((3, 4))
+    h = Aware()(layers.Masking()(inputs))
+    model = Model(inputs, layers.LSTM(2)(h))
+    x[0, 1:] = 0.0
+    model.predict(x, verbose=0)
+    assert seen["training"] is False
+    np.testing.assert_array_equal(seen["mask"], [[True, False, False], [True, True, True]])
+
+
+def test_subclassed_model_predict_batches_and_structures():
+    class TwoHeads(Model):
+        def __init__(self):
+            super().__init__(name="two_heads")
+            self.rnn = layers.SimpleRNN(3)
+            self.out = {"a": layers.Dense(2), "b": layers.Dense(1)}
+
+        def call(self, inputs):
+            h = self.rnn(inputs["x"])
+            return {"a": self.out["a"](h), "b": self.out["b"](h) + inputs["bias"]}
+
+    model = TwoHeads()
+    rng = np.random.default_rng(2)
+    x = {"x": rng.standard_normal((5, 4, 2)).astype(np.float32),
+         "bias": np.ones((5, 1), np.float32)}
+    whole = model(x)
+    parts = model.predict(x, batch_size=2, verbose=0)
+    assert sorted(parts) == ["a", "b"]
+    for key in whole:
+        np.testing.assert_allclose(parts[key], whole[key], rtol=1e-5, atol=1e-6)
+    assert [la.name for la in model.layers] == ["simple_rnn", "dense", "dense_1"]
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert lines[0] == 'Model: "two_heads"'
+    assert any(line.startswith("simple_rnn (SimpleRNN)") and line.endswith("18")
+               for line in lines)
+    assert "Total params: 30" in lines
+    with pytest.raises(ValueError, match="holds layers in a dict"):
+        model.save_weights("unused.weights.h5")
+
+
+def test_unbuilt_and_misused_user_classes_are_named(tmp_path):
+    model = Translator(*ARGS)
+    with pytest.raises(ValueError, match="not yet been built"):
+        model.load_weights(os.path.join(DATA, "subclassed.weights.h5"))
+    with pytest.raises(ValueError, match="not built yet"):
+        model.set_weights([])
+
+    class Broken(layers.Layer):
+        def call(self, x):
+            return x @ np.ones((3, 3))
+
+    with pytest.raises(ValueError, match=r"cannot be called on tensors of shapes "
+                                          r"\[\(None, 4\)\]"):
+        Broken()(layers.Input((4,)))
+    wrong = Sequential([layers.Input((5,)), layers.Embedding(20, 6)])
+    with pytest.raises(ValueError, match=r"no 'layers' group .* holds \['attention', "
+                                         r"'embedding', 'encoder', .*subclassing"):
+        wrong.load_weights(os.path.join(DATA, "subclassed.weights.h5"))
