@@ -194,3 +194,23 @@ def test_unbuilt_and_misused_user_classes_are_named(tmp_path):
     with pytest.raises(ValueError, match=r"no 'layers' group .* holds \['attention', "
                                          r"'embedding', 'encoder', .*subclassing"):
         wrong.load_weights(os.path.join(DATA, "subclassed.weights.h5"))
+
+
+def test_weights_compute_like_arrays_in_call():
+    class Affine(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones")
+            self.b = self.add_weight(shape=(2,), initializer="zeros", name="b")
+
+        def call(self, x):
+            return ops.matmul(x, self.w) + self.b * 2 - (self.b + self.b) + self.w[0] ** 2
+
+    layer = Affine()
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    layer(x)
+    w = np.arange(6, dtype=np.float32).reshape(3, 2)
+    layer.set_weights([w, np.array([1.0, -1.0], np.float32)])
+    np.testing.assert_allclose(layer(x), x @ w + w[0] ** 2, rtol=1e-6)
+    assert [v.name for v in layer.weights] == ["variable_0", "b"]
+    assert (-layer.w).shape == (3, 2)
+    assert layer.w.ndim == 2

@@ -267,6 +267,33 @@ class Variable:
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
 
+    # Arithmetic on its value, as Keras's variables allow in a layer's call (x * self.w + b).
+    @property
+    def ndim(self) -> int:
+        return self.value.ndim
+
+    def __getitem__(self, key):
+        return self.value[key]
+
+    def __neg__(self):
+        return -self.value
+
+
+def _variable_operator(name: str):
+    def method(self, other):
+        if isinstance(other, Variable):
+            other = other.value
+        return getattr(self.value, name)(other)
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+              "__truediv__", "__rtruediv__", "__matmul__", "__rmatmul__", "__pow__",
+              "__rpow__"):
+    setattr(Variable, _name, _variable_operator(_name))
+
 
 # --------------------------------------------------------------------------- symbolic graph
 
