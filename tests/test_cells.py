@@ -376,9 +376,10 @@ def test_get_config_round_trip():
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match="custom cells are not supported|Custom cells"):
-        RNN(GRU(3))
-    with pytest.raises(ValueError, match="Custom cells"):
+    with pytest.raises(ValueError, match="SimpleRNNCell, GRUCell and LSTMCell .* or one cell "
+                                         "written by subclassing"):
+        RNN(GRU(3))  # a layer, not a cell
+    with pytest.raises(ValueError, match="or one cell written by subclassing"):
         RNN(object())
     with pytest.raises(ValueError, match="at least one cell"):
         RNN([])

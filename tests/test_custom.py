@@ -23,7 +23,7 @@ h5py = pytest.importorskip("h5py", reason="h5py is in the test extra")
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "keras_files")
 sys.path.insert(0, DATA)
-from subclassed import ARGS, classes  # noqa: E402
+from subclassed import ARGS, cell_model, classes  # noqa: E402
 
 Scale, Attention, Translator = classes(layers, Model, ops)
 
@@ -214,3 +214,49 @@ def test_weights_compute_like_arrays_in_call():
     assert [v.name for v in layer.weights] == ["variable_0", "b"]
     assert (-layer.w).shape == (3, 2)
     assert layer.w.ndim == 2
+
+
+def test_cells_written_by_subclassing_run_as_keras(tmp_path):
+    """Keras's MinimalRNNCell going backwards over a masked sequence, then a two-state cell
+    with a sublayer returning its states (Keras 3's file and predictions)."""
+    data = np.load(os.path.join(DATA, "subclassed_cells.npz"))
+    model = cell_model(layers, Model, ops, layers.Input)
+    assert [type(la).__name__ for la in model.layers[2:4]] == ["RNN", "RNN"]
+    before = model.predict(data["x"], verbose=0)
+    model.load_weights(os.path.join(DATA, "subclassed_cells.weights.h5"))
+    assert not np.allclose(before, data["y"], atol=1e-3)
+    assert_close(model.predict(data["x"], verbose=0), data["y"], FP32_SHORT, "custom cells")
+    model.save_weights(tmp_path / "c.weights.h5")
+    assert _tree(str(tmp_path / "c.weights.h5")) == _tree(
+        os.path.join(DATA, "subclassed_cells.weights.h5"))
+
+
+def test_custom_cell_states_and_errors():
+    class Accumulate(layers.Layer):
+        state_size = 2
+
+        def call(self, inputs, states):
+            total = states[0] + inputs
+            return total, [total]
+
+    x = np.ones((2, 3, 2), np.float32)
+    rnn = layers.RNN(Accumulate(), return_sequences=True, return_state=True)
+    seq, state = rnn(x, initial_state=[np.full((2, 2), 10.0, np.float32)])
+    np.testing.assert_array_equal(seq[:, :, 0], [[11, 12, 13], [11, 12, 13]])
+    np.testing.assert_array_equal(state, np.full((2, 2), 13.0))
+    stateful = layers.RNN(Accumulate(), stateful=True)
+    stateful(x)
+    np.testing.assert_array_equal(stateful(x), np.full((2, 2), 6.0))  # carried over
+    stateful.reset_states()
+    np.testing.assert_array_equal(stateful(x), np.full((2, 2), 3.0))
+    with pytest.raises(ValueError, match="needs 1 initial states"):
+        rnn(x, initial_state=[np.zeros((2, 2)), np.zeros((2, 2))])
+
+    class NoState(layers.Layer):
+        def call(self, inputs, states):
+            return inputs, states
+
+    with pytest.raises(ValueError, match="needs a state_size"):
+        layers.RNN(NoState())
+    with pytest.raises(ValueError, match="or one cell written by subclassing"):
+        layers.RNN([layers.GRUCell(2), Accumulate()])

@@ -99,7 +99,7 @@ def _keras3_arrays(model, root, path: str = "") -> list[tuple[object, list[np.nd
                     f"the file has no weights for layer {layer.name!r} (looked for "
                     f"'{where}/{key}'; it holds {sorted(stored)})"
                 )
-            pairs.append((layer, _layer_vars(layer, stored[key], f"{where}/{key}")))
+            pairs.append((layer, _any_layer_vars(layer, stored[key], f"{where}/{key}")))
     return pairs
 
 
@@ -165,7 +165,7 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
     if isinstance(layer, Model):
         return [a for _, arrays in _keras3_arrays(layer, group, path) for a in arrays]
     if isinstance(layer, TimeDistributed):
-        return _layer_vars(layer.layer, *child(group, path, "layer"))
+        return _any_layer_vars(layer.layer, *child(group, path, "layer"))
     if isinstance(layer, Bidirectional):
         return [a for key, sub in (("forward_layer", layer.forward_layer),
                                    ("backward_layer", layer.backward_layer))

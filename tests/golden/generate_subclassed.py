@@ -16,7 +16,7 @@ import numpy as np
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
 sys.path.insert(0, OUT)
-from subclassed import ARGS, classes  # noqa: E402
+from subclassed import ARGS, cell_model, classes  # noqa: E402
 
 
 def main() -> None:
@@ -56,6 +56,19 @@ def main() -> None:
     np.savez(os.path.join(OUT, f"{name}.npz"), tokens=tokens, state=state, y=y,
              y_state=y_state, new_state=new_state, keras_version=keras.__version__)
     print(name, [w.shape for w in model.get_weights()])
+    if keras2:
+        return
+    # the model with cells written by subclassing (Keras 3)
+    cells = cell_model(keras.layers, keras.Model, ops, keras.Input)
+    cells.set_weights([(rng.standard_normal(w.shape) * 0.5).astype(np.float32)
+                       for w in cells.get_weights()])
+    x = rng.standard_normal((3, 6, 3)).astype(np.float32)
+    x[0, :2] = 0.0  # masked steps, first and last
+    x[1, -3:] = 0.0
+    cells.save_weights(os.path.join(OUT, "subclassed_cells.weights.h5"))
+    np.savez(os.path.join(OUT, "subclassed_cells.npz"), x=x, y=cells.predict(x, verbose=0),
+             keras_version=keras.__version__)
+    print("subclassed_cells", [w.shape for w in cells.get_weights()])
 
 
 if __name__ == "__main__":

@@ -776,6 +776,11 @@ class Layer:
         """The masks of the outputs when the input's mask is ``mask`` (the structure
         :meth:`_forward` returns them in). Needed for layers that take tensor arguments
         besides their input (see :attr:`Node.implicit_mask`)."""
+        if self._user_call:
+            from . import _custom
+
+            first = mask[0] if isinstance(mask, list) else mask
+            return _custom.output_masks(self, None, first)
         raise NotImplementedError
 
     def _symbolic_output_dtype(self) -> str:

@@ -242,8 +242,9 @@ def _check_cells(cells, what: str) -> list[_Cell]:
     for cell in cells:
         if not isinstance(cell, _Cell):
             raise ValueError(
-                f"{what} runs SimpleRNNCell, GRUCell and LSTMCell (fusedrnn's kernels); "
-                f"got {cell!r}. Custom cells are not supported"
+                f"{what} runs SimpleRNNCell, GRUCell and LSTMCell (fusedrnn's kernels), or one "
+                f"cell written by subclassing (a Layer with call(inputs, states) and a "
+                f"state_size); got {cell!r}"
             )
     return cells
 
@@ -328,6 +329,13 @@ class RNN(RNNLayer):
     (or a StackedRNNCells). Arguments as Keras's: return_sequences, return_state, go_backwards,
     stateful, unroll (no effect), zero_output_for_mask; Keras 2's time_major (False only),
     input_shape, input_length/input_dim. See the module docstring for the outputs."""
+
+    def __new__(cls, cell=None, *args, **kwargs):
+        if getattr(cell, "_user_call", False):  # a cell written by subclassing: a Python loop
+            from ._custom import RNN as UserCellRNN
+
+            return UserCellRNN(cell, *args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):

@@ -209,25 +209,35 @@ def forward(layer, inputs, mask=None, training=False, **kwargs):
     if first_mask is not None:
         extra["mask"] = first_mask if len(args) == 1 else masks
     outs = layer.call(*args, **_call_arguments(layer, {**kwargs, **extra}))
-    out_mask = first_mask if layer.supports_masking else None
+    masks_out = output_masks(layer, args[0] if len(args) == 1 else args, first_mask)
     if isinstance(outs, (list, tuple)):
-        return list(outs), [out_mask] * len(outs)
-    return outs, out_mask
+        if not isinstance(masks_out, (list, tuple)):
+            masks_out = [masks_out] * len(outs)
+        return list(outs), list(masks_out)
+    return outs, masks_out
+
+
+def output_masks(layer, inputs, mask):
+    """The outputs' mask(s): the layer's own ``compute_mask`` if it has one (Keras's API),
+    else its input's mask when it ``supports_masking``, else none."""
+    if mask is None:
+        return None
+    if type(layer).compute_mask is not Layer.compute_mask:
+        return layer.compute_mask(inputs, mask)
+    return mask if layer.supports_masking else None
 
 
 def _symbolic_call(layer, args, kwargs):
     from ._ops import _PROBE_SIZES, _probe
 
-    if has_symbolic(list(kwargs.values())):
-        raise TypeError(f"layer {layer.name!r} ({type(layer).__name__}): pass the tensors of a "
-                        f"symbolic call as positional arguments")
     kwargs = {k: v for k, v in kwargs.items() if k != "training"}
     build(layer, args)
     runs = []
     with np.errstate(all="ignore"):
         for sizes in _PROBE_SIZES:
             try:
-                out = layer.call(*_probe(list(args), sizes), **_call_arguments(layer, kwargs))
+                probes = {k: _probe(v, sizes) for k, v in kwargs.items()}
+                out = layer.call(*_probe(list(args), sizes), **_call_arguments(layer, probes))
             except Exception as exc:  # the user's code: any error means it cannot run so
                 shapes = [t.shape for t in flatten(list(args)) if isinstance(t, KerasTensor)]
                 raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) cannot be "
@@ -298,3 +308,92 @@ def summary_rows(model) -> list[tuple[str, str, int]]:
              int(sum(int(np.prod(s)) for s in layer._expected_weight_shapes()))
              if layer.built else 0)
             for layer in sublayers(model)]
+
+
+# --------------------------------------------------------------------------- custom cells
+
+
+class RNN(Layer):
+    """Keras ``RNN(cell)`` for a cell written by subclassing (``layers.RNN`` makes one of these
+    when given such a cell): the cell's ``call(inputs, states)`` returns ``(output,
+    new_states)`` and it has a ``state_size`` (an int or a list); the steps run in Python,
+    one ``call`` per step over the batch. Arguments as Keras's: return_sequences,
+    return_state, go_backwards, stateful, zero_output_for_mask; ``initial_state`` and
+    ``mask`` at call. A masked step keeps the states and repeats the last output (zeros with
+    zero_output_for_mask). The weights are the cell's, saved under ``cell``."""
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        if not hasattr(cell, "state_size"):
+            raise ValueError(f"the cell {cell.name!r} ({type(cell).__name__}) of an RNN needs "
+                             f"a state_size (an int, or a list of ints)")
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.supports_masking = True
+        self._states = None  # carried between calls when stateful
+
+    def _sizes(self) -> list[int]:
+        size = self.cell.state_size
+        return [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)]
+
+    def build(self, input_shape) -> None:
+        if not self.cell.built:
+            build(self.cell, [np.zeros((1, int(input_shape[-1])), self._compute_dtype)])
+
+    def compute_mask(self, inputs, mask=None):
+        """The sequence's mask when it returns the sequence; none for states."""
+        out = mask if self.return_sequences else None
+        return [out] + [None] * len(self._sizes()) if self.return_state else out
+
+    def reset_states(self, states=None) -> None:
+        self._states = None if states is None else [np.asarray(s) for s in states]
+
+    reset_state = reset_states
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        x = np.asarray(inputs)
+        if x.ndim != 3:
+            raise ValueError(f"RNN layer {self.name!r} takes (batch, timesteps, features); got "
+                             f"shape {x.shape}")
+        batch, steps = x.shape[0], x.shape[1]
+        if initial_state is not None:
+            states = [np.asarray(s) for s in flatten(initial_state)]
+        elif self.stateful and self._states is not None:
+            states = self._states
+        else:
+            states = [np.zeros((batch, n), x.dtype) for n in self._sizes()]
+        if len(states) != len(self._sizes()):
+            raise ValueError(f"RNN layer {self.name!r} needs {len(self._sizes())} initial "
+                             f"states (its cell's state_size {self.cell.state_size}); got "
+                             f"{len(states)}")
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        keep = None if mask is None else np.asarray(mask).astype(bool)
+        kwargs = _call_arguments(self.cell, {"training": training})
+        outputs, last = [], None
+        for t in order:
+            out, new = self.cell.call(x[:, t], list(states), **kwargs)
+            new = list(new) if isinstance(new, (list, tuple)) else [new]
+            out = np.asarray(out)
+            if keep is not None:
+                m = keep[:, t][:, None]
+                previous = np.zeros_like(out) if (last is None or self.zero_output_for_mask) \
+                    else last
+                out = np.where(m, out, previous)
+                new = [np.where(m, n, s) for n, s in zip(new, states)]
+            states, last = new, out
+            outputs.append(out)
+        if last is None:
+            raise ValueError(f"RNN layer {self.name!r} got a sequence of 0 steps")
+        if self.stateful:
+            self._states = states
+        result = np.stack(outputs, axis=1) if self.return_sequences else last
+        return [result, *states] if self.return_state else result
+
+
+RNN._user_call = True  # runs as a user layer: its call, its cell's weights
+RNN._positional_inputs = True

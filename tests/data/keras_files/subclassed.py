@@ -60,3 +60,53 @@ def classes(layers, Model, ops):
 
 
 ARGS = (20, 6, 4)  # vocab, dim, units
+
+
+def cell_model(layers, Model, ops, Input):
+    """Cells written by subclassing in RNN layers: Keras's MinimalRNNCell example (one state)
+    going backwards over a masked sequence, and a cell with two states and a sublayer,
+    returning its states."""
+
+    class MinimalRNNCell(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                          initializer="uniform", name="kernel")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                    initializer="uniform",
+                                                    name="recurrent_kernel")
+
+        def call(self, inputs, states):
+            prev_output = states[0]
+            h = ops.matmul(inputs, self.kernel)
+            output = h + ops.matmul(prev_output, self.recurrent_kernel)
+            return output, [output]
+
+    class TwoStateCell(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = [units, units]
+            self.gate = layers.Dense(units, activation="sigmoid")
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+            # built here: Keras 3 does not save a sublayer first built inside its RNN loop
+            self.gate.build((None, input_shape[-1] + self.units))
+
+        def call(self, inputs, states):
+            h, c = states
+            g = self.gate(ops.concatenate([inputs, h], axis=-1))
+            c = g * c + (1.0 - g) * ops.tanh(ops.matmul(inputs, self.kernel))
+            h = ops.tanh(c)
+            return h, [h, c]
+
+    x = Input((6, 3))
+    h = layers.Masking()(x)
+    h = layers.RNN(MinimalRNNCell(4), return_sequences=True, go_backwards=True)(h)
+    out, s1, s2 = layers.RNN(TwoStateCell(3), return_state=True)(h)
+    return Model(x, layers.Concatenate()([out, s1, s2]))
