@@ -249,6 +249,11 @@ def test_custom_cell_states_and_errors():
     np.testing.assert_array_equal(stateful(x), np.full((2, 2), 6.0))  # carried over
     stateful.reset_states()
     np.testing.assert_array_equal(stateful(x), np.full((2, 2), 3.0))
+    # a stateful one in a model: building the graph leaves no state behind
+    inputs = layers.Input((3, 2))
+    model = Model(inputs, layers.RNN(Accumulate(), stateful=True)(inputs))
+    np.testing.assert_array_equal(model(x), np.full((2, 2), 3.0))
+    np.testing.assert_array_equal(model(x), np.full((2, 2), 6.0))
     with pytest.raises(ValueError, match="needs 1 initial states"):
         rnn(x, initial_state=[np.zeros((2, 2)), np.zeros((2, 2))])
 

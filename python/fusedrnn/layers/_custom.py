@@ -233,8 +233,11 @@ def _symbolic_call(layer, args, kwargs):
     kwargs = {k: v for k, v in kwargs.items() if k != "training"}
     build(layer, args)
     runs = []
+    carried = layer.__dict__.get("_states")  # a stateful RNN's: the probes neither use nor keep
     with np.errstate(all="ignore"):
         for sizes in _PROBE_SIZES:
+            if "_states" in layer.__dict__:
+                layer._states = None
             try:
                 probes = {k: _probe(v, sizes) for k, v in kwargs.items()}
                 out = layer.call(*_probe(list(args), sizes), **_call_arguments(layer, probes))
@@ -244,6 +247,8 @@ def _symbolic_call(layer, args, kwargs):
                                  f"called on tensors of shapes {shapes}: "
                                  f"{type(exc).__name__}: {exc}") from exc
             runs.append(out)
+    if "_states" in layer.__dict__:
+        layer._states = carried
     several = isinstance(runs[0], (list, tuple))
     firsts = list(runs[0]) if several else [runs[0]]
     seconds = list(runs[1]) if several else [runs[1]]
