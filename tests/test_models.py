@@ -272,3 +272,16 @@ def test_compile_is_accepted_and_fit_explains():
     model.compile(loss="mse", optimizer="adam")
     with pytest.raises(NotImplementedError, match="inference only"):
         model.fit(np.zeros((1, 3, 1)), np.zeros((1, 1)))
+
+
+def test_model_call_takes_training_and_mask_by_position_or_name():
+    model = Sequential([Input((3, 2)), Masking(), LSTM(2)])
+    x = np.ones((2, 3, 2), np.float32)
+    mask = np.array([[True, True, False], [True, False, False]])
+    np.testing.assert_array_equal(model(x, False), model(x, training=False))
+    np.testing.assert_array_equal(model(x, False, mask), model(x, mask=mask))
+    assert not np.array_equal(model(x, False, mask), model(x))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'state'"):
+        model(x, state=None)
+    with pytest.raises(TypeError, match="got 4 positional arguments"):
+        model(x, False, mask, 1)

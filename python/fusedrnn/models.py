@@ -894,9 +894,12 @@ class Model(Layer):
             raise TypeError(f"model {self.name!r} got an unexpected keyword argument "
                             f"{sorted(kwargs)[0]!r} (a model takes its input(s), training= "
                             f"and mask=)")
-        if args:
-            raise TypeError(f"model {self.name!r} takes its input(s) as one argument (a list "
-                            f"or dict for several); got {len(args) + 1} positional arguments")
+        if len(args) > 2:
+            raise TypeError(f"model {self.name!r} takes its input(s), training and mask; got "
+                            f"{len(args) + 1} positional arguments")
+        if args:  # model(x, training[, mask]), positionally as Keras's call takes them
+            training = args[0]
+            mask = args[1] if len(args) > 1 else mask
         if has_symbolic(inputs) or (isinstance(inputs, dict)
                                     and has_symbolic(list(inputs.values()))):
             return self._symbolic_call(inputs, mask=mask)
