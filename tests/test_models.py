@@ -275,7 +275,7 @@ def test_compile_is_accepted_and_fit_explains():
 
 
 def test_model_call_takes_training_and_mask_by_position_or_name():
-    model = Sequential([Input((3, 2)), Masking(), LSTM(2)])
+    model = Sequential([Input((3, 2)), LSTM(2)])
     x = np.ones((2, 3, 2), np.float32)
     mask = np.array([[True, True, False], [True, False, False]])
     np.testing.assert_array_equal(model(x, False), model(x, training=False))
