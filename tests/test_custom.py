@@ -9,6 +9,7 @@ and Keras 2 and recorded its predictions.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -16,14 +17,20 @@ import numpy as np
 import pytest
 
 from fusedrnn import layers, ops
-from fusedrnn.models import Model, Sequential
+from fusedrnn.models import Model, Sequential, load_model, model_from_json
 from tolerances import FP32_SHORT, assert_close
 
 h5py = pytest.importorskip("h5py", reason="h5py is in the test extra")
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "keras_files")
 sys.path.insert(0, DATA)
-from subclassed import ARGS, cell_model, classes  # noqa: E402
+from subclassed import (  # noqa: E402
+    ARGS,
+    cell_model,
+    classes,
+    serializable_classes,
+    serializable_functional,
+)
 
 Scale, Attention, Translator = classes(layers, Model, ops)
 
@@ -265,3 +272,50 @@ def test_custom_cell_states_and_errors():
         layers.RNN(NoState())
     with pytest.raises(ValueError, match="or one cell written by subclassing"):
         layers.RNN([layers.GRUCell(2), Accumulate()])
+
+
+GatedResidual, Tagger = serializable_classes(layers, Model, ops, lambda cls: cls)
+CUSTOM = {"GatedResidual": GatedResidual, "Tagger": Tagger}
+
+
+@pytest.mark.parametrize("name", ["functional", "tagger"])
+def test_keras_files_with_custom_classes_load_with_custom_objects(name, tmp_path):
+    """Keras 3 saved a functional model holding a registered custom layer twice, and a
+    registered subclassed model (with get_config); load_model rebuilds them from the classes
+    given as custom_objects, and saves them back as Keras 3 does."""
+    data = np.load(os.path.join(DATA, "subclassed_saved.npz"))
+    path = os.path.join(DATA, f"subclassed_{name}.keras")
+    model = load_model(path, custom_objects=CUSTOM)
+    assert_close(model.predict(data["x"], verbose=0), data[name], FP32_SHORT, name)
+    with pytest.raises(ValueError, match="custom_objects=.*'(GatedResidual|Tagger)'"):
+        load_model(path)
+    model.save(tmp_path / "again.keras")
+    again = load_model(tmp_path / "again.keras", custom_objects=CUSTOM)
+    np.testing.assert_array_equal(again.predict(data["x"], verbose=0),
+                                  model.predict(data["x"], verbose=0))
+    fresh = model_from_json(model.to_json(), custom_objects=CUSTOM)
+    fresh.set_weights(model.get_weights())
+    np.testing.assert_array_equal(fresh.predict(data["x"], verbose=0),
+                                  model.predict(data["x"], verbose=0))
+
+
+def test_custom_layer_in_a_functional_model_built_in_code_loads_keras_weights():
+    data = np.load(os.path.join(DATA, "subclassed_saved.npz"))
+    model = serializable_functional(layers, Model, layers.Input, GatedResidual)
+    model.load_weights(os.path.join(DATA, "subclassed_functional.keras"))
+    assert_close(model.predict(data["x"], verbose=0), data["functional"], FP32_SHORT, "built")
+
+
+def test_saved_config_of_a_custom_class():
+    tagger = Tagger(4, 3, name="tagger")
+    tagger(np.zeros((2, 5, 3), np.float32))
+    entry = json.loads(tagger.to_json())
+    assert entry["class_name"] == "Tagger"
+    assert entry["registered_name"] == "Custom>Tagger"
+    assert entry["config"]["units"] == 4
+    assert entry["config"]["tags"] == 3
+    assert entry["build_config"] == {"input_shape": [2, 5, 3]}
+    again = Tagger.from_config(tagger.get_config())
+    assert (again.units, again.tags, again.name) == (4, 3, "tagger")
+    with pytest.raises(ValueError, match="has no get_config\\(\\) of its own"):
+        Translator(*ARGS).to_json()

@@ -349,8 +349,10 @@ def test_model_from_json_bad_input():
         model_from_json("{not json")
     with pytest.raises(ValueError, match="is a JSON list, not an object"):
         model_from_json("[1, 2]")
-    with pytest.raises(ValueError, match="custom_objects are not supported"):
-        model_from_json(_keras_json("stack"), custom_objects={"MyLayer": object})
+    with pytest.raises(TypeError, match="custom_objects must be a dict"):
+        model_from_json(_keras_json("stack"), custom_objects=[object])
+    # classes the config does not use change nothing
+    assert model_from_json(_keras_json("stack"), custom_objects={"MyLayer": object}).layers
 
 
 def test_saved_operations_that_fusedrnn_cannot_run_are_named(tmp_path):

@@ -132,10 +132,7 @@ def serialize_layer(layer, input_shape=None) -> dict:
     if isinstance(layer, KerasOperation):
         return _operation(layer)
     if layer._user_call:
-        raise ValueError(
-            f"cannot save the architecture of {layer.name!r} ({type(layer).__name__}): it is "
-            f"written by subclassing, so its architecture is its Python code; save its "
-            f"weights (save_weights) and rebuild it in code")
+        return _user_entry(layer, input_shape)
     if isinstance(layer, Model):
         return _model_entry(layer)
     if isinstance(layer, Lambda):
@@ -185,6 +182,34 @@ def serialize_layer(layer, input_shape=None) -> dict:
     return entry
 
 
+def _user_entry(layer, input_shape=None) -> dict:
+    """A layer or model written by subclassing, as Keras 3 saves a registered custom class:
+    its module, class name and own get_config (``load_model(..., custom_objects=...)``
+    rebuilds it; Keras, with the class registered as "Custom>Name")."""
+    from .layers import Layer
+    from .models import Model
+
+    cls = type(layer)
+    base = Model if isinstance(layer, Model) else Layer
+    if cls.get_config is base.get_config or cls.__module__.startswith("fusedrnn."):
+        raise ValueError(
+            f"cannot save the architecture of {layer.name!r} ({cls.__name__}): it is written "
+            f"by subclassing and has no get_config() of its own, so its architecture is its "
+            f"Python code; define get_config() (its constructor's arguments), or save its "
+            f"weights (save_weights) and rebuild it in code")
+    config = layer.get_config()
+    config["dtype"] = _policy(layer.dtype)
+    entry = {"module": cls.__module__, "class_name": cls.__name__,
+             "config": _json_value(config, f"layer {layer.name!r}"),
+             "registered_name": f"Custom>{cls.__name__}"}
+    shape = layer.__dict__.get("_build_input_shape") if input_shape is None else input_shape
+    if shape is not None and not isinstance(shape, dict):
+        entry["build_config"] = {"input_shape": _json_value(shape, "a build shape")}
+    if isinstance(layer, Model):
+        entry["compile_config"] = None
+    return entry
+
+
 def _input_entry(layer) -> dict:
     return {"module": "keras.layers", "class_name": "InputLayer",
             "config": {"batch_shape": _shape(layer.batch_shape), "dtype": layer.input_dtype,
@@ -230,7 +255,7 @@ def model_config(model) -> dict:
     from .models import Model, Sequential, _layers_by_depth
 
     if model._user_call:
-        serialize_layer(model)  # refuses, with the reason
+        return model.get_config()
     if isinstance(model, Sequential):
         layers = [] if model._input_layer is None else [_input_entry(model._input_layer)]
         layers += [serialize_layer(layer) for layer in model._stack]
@@ -306,6 +331,8 @@ def model_config(model) -> dict:
 def _model_entry(model) -> dict:
     from .models import Sequential
 
+    if model._user_call:
+        return _user_entry(model)
     if isinstance(model, Sequential):
         built = model._input_layer is not None
         return {"module": "keras", "class_name": "Sequential", "config": model_config(model),
@@ -386,26 +413,22 @@ def _layer_tree(layer) -> dict:
     return _tree(layer.name, _saved_weights(layer))
 
 
-def _user_tree(layer) -> dict:
-    """A layer or model written by subclassing: its own variables, then a group per
-    attribute holding layers (Keras 3 names them by the attribute; a list's layers by class
-    inside it)."""
+def _user_tree(layer, plan=None) -> dict:
+    """A layer or model written by subclassing: its own variables, then its sublayers at the
+    paths Keras 3 keeps them at (layers/_custom.file_plan)."""
     from .layers import _custom
 
+    plan = _custom.file_plan(layer) if plan is None else plan
     own = [layer._params[key] for key in _custom.own_keys(layer)]
-    children, seen = {}, {id(layer)}
-    for attr, value in _custom.tracked(layer):
-        if isinstance(value, dict):
-            raise ValueError(f"cannot save layer {layer.name!r}: it holds layers in a dict "
-                             f"({attr!r}), whose place in Keras's files fusedrnn does not "
-                             f"write")
-        members = [m for m in _custom._layers_in(value) if id(m) not in seen]
-        seen.update(id(m) for m in members)
-        if isinstance(value, (list, tuple)):
-            children[attr] = _container(_keyed(members, _layer_tree))
-        elif members:
-            children[attr] = _layer_tree(value)
-    return _tree(layer.name, own, **children)
+    tree = _tree(layer.name, own)
+    for sub, path, inner in plan.values():
+        node = tree
+        *parents, leaf = path.split("/")
+        for part in parents:  # a list's or a model's layers: a group without variables
+            node = node["children"].setdefault(part, _container({}))
+        node["children"][leaf] = _user_tree(sub, inner) if inner is not None \
+            else _layer_tree(sub)
+    return tree
 
 
 def _saved_weights(layer) -> list[np.ndarray]:

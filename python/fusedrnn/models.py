@@ -269,11 +269,11 @@ class Model(Layer):
     """
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None, trainable=True,
-                 **kwargs):
+                 dtype=None, **kwargs):
         if kwargs:
             raise TypeError(f"unrecognized keyword arguments passed to Model: {sorted(kwargs)}")
         # Default names as Keras: "model" (Keras 2's name of a functional model), "sequential".
-        super().__init__(name=name, trainable=trainable)
+        super().__init__(name=name, trainable=trainable, dtype=dtype)
         self._input_tensors: list[KerasTensor] = []
         self._input_keys: list | None = None  # the keys of dict inputs
         self._output_tensors: list[KerasTensor] = []
@@ -498,21 +498,25 @@ class Model(Layer):
         _save.save_model(self, filepath, overwrite)
 
     def get_config(self) -> dict:
-        """Keras 3's config of the model (layers, and a functional model's calls)."""
+        """Keras 3's config of the model (layers, and a functional model's calls); for a
+        model written by subclassing, the base config its own get_config extends."""
+        if self._user_call:
+            return Layer.get_config(self)
         from . import _save
 
         return _save.model_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> Model:
-        """The model ``get_config()`` (Keras 2's or 3's) describes, with fresh weights."""
+        """The model ``get_config()`` (Keras 2's or 3's) describes, with fresh weights; a
+        model written by subclassing is ``cls(**config)``."""
         from . import saving
 
-        if custom_objects:
-            raise ValueError("custom_objects are not supported: fusedrnn rebuilds its own "
-                             "layers")
+        if cls._user_call:
+            return cls(**config)
         kind = "Sequential" if issubclass(cls, Sequential) else "Functional"
-        return saving._model_from_config({"class_name": kind, "config": config})
+        with saving._custom_objects(custom_objects):
+            return saving._model_from_config({"class_name": kind, "config": config})
 
     def to_json(self, **kwargs) -> str:
         """Keras 3's ``to_json()``: the architecture as JSON (``model_from_json`` rebuilds
@@ -1248,12 +1252,13 @@ def model_from_json(json_string, custom_objects=None):
     return saving.model_from_json(json_string, custom_objects)
 
 
-def load_model(filepath):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
     """Rebuild a model saved by Keras (``.keras`` or legacy ``.h5``) with fusedrnn's layers and
-    load its weights (h5py needed, TensorFlow not). See :mod:`fusedrnn.saving`."""
+    load its weights (h5py needed, TensorFlow not); ``custom_objects`` names the classes
+    written by subclassing it holds. See :mod:`fusedrnn.saving`."""
     from . import saving
 
-    return saving.load_model(filepath)
+    return saving.load_model(filepath, custom_objects, compile, safe_mode)
 
 
 def save_model(model, filepath, overwrite: bool = True) -> None:

@@ -25,6 +25,8 @@ Writing the same formats (``model.save``, ``model.save_weights``, ``model.to_jso
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import json
 import os
@@ -111,34 +113,27 @@ def _keras3_pairs(model, root) -> list[tuple[object, list[np.ndarray]]]:
     return _keras3_arrays(model, root)
 
 
-def _user_vars(layer, group, path: str) -> list[np.ndarray]:
+def _user_vars(layer, group, path: str, plan=None) -> list[np.ndarray]:
     """The arrays of a layer or model written by subclassing, in its get_weights() order:
-    its own (``vars/0``, ``vars/1``, ...), then those of the layers in its attributes, which
-    Keras 3 stores under the attribute's name (a list's layers under ``<name>/<class>[_N]``)."""
+    its own (``vars/0``, ``vars/1``, ...), then its sublayers', each from the group Keras 3
+    keeps it in (layers/_custom.file_plan)."""
     from .layers import _custom
 
+    plan = _custom.file_plan(layer) if plan is None else plan
     arrays = [np.asarray(group["vars"][k]) for k in sorted(group["vars"], key=int)] \
         if "vars" in group else []
-    seen = {id(layer)}
-    for attr, value in _custom.tracked(layer):
-        where = f"{path}/{attr}" if path else attr
-        if isinstance(value, dict):
-            raise ValueError(f"layer {layer.name!r} holds layers in a dict ({attr!r}), whose "
-                             f"place in Keras's weights files fusedrnn does not read")
-        if attr not in group:
-            raise ValueError(f"the file has no '{where}' for the layers in attribute "
-                             f"{attr!r} of {layer.name!r} (it holds {sorted(group)})")
-        members = _custom._layers_in(value)
-        keyed = [(value, group[attr], where)] if not isinstance(value, (list, tuple)) else [
-            (m, group[attr].get(key), f"{where}/{key}")
-            for m, key in zip(members, _class_keys(members))]
-        for member, sub, sub_path in keyed:
-            if id(member) in seen:
-                continue
-            seen.add(id(member))
-            if sub is None:
-                raise ValueError(f"the file has no '{sub_path}' for layer {member.name!r}")
-            arrays += _any_layer_vars(member, sub, sub_path)
+    for sub in _custom.sublayers(layer):
+        if id(sub) not in plan:
+            continue  # kept at an earlier path (a layer shared with another attribute)
+        _, where, inner = plan[id(sub)]
+        full = f"{path}/{where}" if path else where
+        if where not in group:
+            raise ValueError(f"the file has no '{full}' for layer {sub.name!r} of "
+                             f"{layer.name!r} (it holds {sorted(group)})")
+        if inner is not None:
+            arrays += _user_vars(sub, group[where], full, inner)
+        else:
+            arrays += _layer_vars(sub, group[where], full)
     return arrays
 
 
@@ -299,7 +294,55 @@ def _layer_classes():
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
+# The classes written by subclassing that load_model / model_from_json were given
+# (custom_objects), by class name or Keras's registered name ("package>Name").
+_CUSTOM_OBJECTS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "custom_objects", default=None)
+
+
+@contextlib.contextmanager
+def _custom_objects(objects):
+    if objects is not None and not isinstance(objects, dict):
+        raise TypeError(f"custom_objects must be a dict of name -> class; got "
+                        f"{type(objects).__name__}")
+    token = _CUSTOM_OBJECTS.set(dict(objects or {}))
+    try:
+        yield
+    finally:
+        _CUSTOM_OBJECTS.reset(token)
+
+
+def _custom_class(obj):
+    """The custom_objects class for a saved entry, or None."""
+    objects = _CUSTOM_OBJECTS.get() or {}
+    registered = str(obj.get("registered_name") or "")
+    for key in (registered, registered.split(">")[-1], obj.get("class_name")):
+        if key and key in objects:
+            return objects[key]
+    return None
+
+
+def _from_custom(cls, obj):
+    """A saved layer or model of a class written by subclassing, from its config; a model
+    is built for its saved input shape (Keras's build_config)."""
+    from .models import Model
+
+    config = dict(obj.get("config", {}))
+    try:
+        made = cls.from_config(config)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot rebuild the saved {obj.get('class_name')} with "
+                         f"{cls.__name__}.from_config: {exc}") from exc
+    shape = (obj.get("build_config") or {}).get("input_shape")
+    if isinstance(made, Model) and made._user_call and shape is not None:
+        made(np.zeros(tuple(1 if d is None else int(d) for d in shape), np.float32))
+    return made
+
+
 def _layer_from_config(obj):
+    custom = _custom_class(obj)
+    if custom is not None:
+        return _from_custom(custom, obj)
     classes = _layer_classes()
     name = obj.get("class_name")
     if name in _MODEL_CLASSES:  # a nested model
@@ -314,7 +357,8 @@ def _layer_from_config(obj):
     if name not in classes:
         raise ValueError(
             f"the saved model uses a {name!r} layer, which fusedrnn does not have "
-            f"(it has {', '.join(sorted(classes))}, Input, Sequential and Functional)"
+            f"(it has {', '.join(sorted(classes))}, Input, Sequential and Functional); a "
+            f"layer written by subclassing is given as custom_objects={{{name!r}: class}}"
         )
     config = {
         k: v for k, v in obj.get("config", {}).items()
@@ -581,6 +625,9 @@ def _model_from_config(obj):
     from .models import Sequential
 
     kind, config = obj.get("class_name"), obj.get("config", {})
+    custom = _custom_class(obj)
+    if custom is not None:
+        return _from_custom(custom, obj)
     if kind == "Sequential":
         saved = config.get("layers", [])
         stack = []
@@ -597,7 +644,9 @@ def _model_from_config(obj):
     elif kind in ("Functional", "Model"):
         model = _functional_from_config(config)
     else:
-        raise ValueError(f"cannot rebuild a saved {kind!r}: fusedrnn rebuilds Sequential and "
+        raise ValueError(f"cannot rebuild a saved {kind!r} (a model written by subclassing is "
+                         f"given as custom_objects={{{kind!r}: class}}): fusedrnn rebuilds "
+                         f"Sequential and "
                          f"functional models")
     model.trainable = bool(config.get("trainable", True))
     return model
@@ -658,9 +707,9 @@ def _zip_keras_version(archive, filepath: str) -> str:
 
 def model_from_json(json_string, custom_objects=None):
     """Rebuild the architecture of Keras's ``model.to_json()`` (Keras 2 or 3) with fresh
-    weights; load trained ones with ``load_weights``."""
-    if custom_objects:
-        raise ValueError("custom_objects are not supported: fusedrnn rebuilds its own layers")
+    weights; load trained ones with ``load_weights``. ``custom_objects``: the classes written
+    by subclassing that it holds (name -> class, the class with ``get_config`` and, if
+    ``cls(**config)`` is not enough, ``from_config``)."""
     try:
         config = json.loads(json_string)
     except (TypeError, ValueError) as exc:
@@ -670,12 +719,16 @@ def model_from_json(json_string, custom_objects=None):
                          f"{type(config).__name__}, not an object")
     # Keras 2 writes its version beside the model; Keras 3 does not.
     version = str(config.get("keras_version", ""))
-    return _model_from_config(_keras2_activations(config, version))
+    with _custom_objects(custom_objects):
+        return _model_from_config(_keras2_activations(config, version))
 
 
-def load_model(filepath):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
     """Rebuild a model saved by Keras (``.keras``, or legacy ``.h5`` with its config) with
-    fusedrnn's layers and load its weights; h5py is needed, TensorFlow is not."""
+    fusedrnn's layers and load its weights; h5py is needed, TensorFlow is not.
+    ``custom_objects``: the classes written by subclassing it holds (see model_from_json);
+    ``compile`` and ``safe_mode`` are accepted for Keras's signature (nothing is compiled,
+    and no code is loaded from the file)."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"no such model file: {filepath!r}")
@@ -698,7 +751,8 @@ def load_model(filepath):
                 version = _text(root.attrs.get("keras_version", ""))
         except OSError as exc:
             raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc
-    model = _model_from_config(_keras2_activations(config, version))
+    with _custom_objects(custom_objects):
+        model = _model_from_config(_keras2_activations(config, version))
     load_weights(model, filepath)
     _load_vocabularies(model, filepath)
     return model

@@ -16,7 +16,13 @@ import numpy as np
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
 sys.path.insert(0, OUT)
-from subclassed import ARGS, cell_model, classes  # noqa: E402
+from subclassed import (  # noqa: E402
+    ARGS,
+    cell_model,
+    classes,
+    serializable_classes,
+    serializable_functional,
+)
 
 
 def main() -> None:
@@ -69,6 +75,21 @@ def main() -> None:
     np.savez(os.path.join(OUT, "subclassed_cells.npz"), x=x, y=cells.predict(x, verbose=0),
              keras_version=keras.__version__)
     print("subclassed_cells", [w.shape for w in cells.get_weights()])
+    # layers and models with get_config, saved as .keras (custom objects)
+    register = keras.saving.register_keras_serializable(package="fusedrnn_tests")
+    gated, tagger_class = serializable_classes(keras.layers, keras.Model, ops, register)
+    x = rng.standard_normal((3, 5, 3)).astype(np.float32)
+    outputs = {}
+    for label, model in (("functional", serializable_functional(
+            keras.layers, keras.Model, keras.Input, gated)), ("tagger", tagger_class(4, 3))):
+        model(x)  # build
+        model.set_weights([(rng.standard_normal(w.shape) * 0.5).astype(np.float32)
+                           for w in model.get_weights()])
+        model.save(os.path.join(OUT, f"subclassed_{label}.keras"))
+        outputs[label] = np.asarray(model(x))
+    np.savez(os.path.join(OUT, "subclassed_saved.npz"), x=x, **outputs,
+             keras_version=keras.__version__)
+    print("subclassed_saved", {k: v.shape for k, v in outputs.items()})
 
 
 if __name__ == "__main__":

@@ -798,6 +798,11 @@ class Layer:
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
 
+    @classmethod
+    def from_config(cls, config: dict):
+        """The layer ``get_config()`` describes (Keras's default: ``cls(**config)``)."""
+        return cls(**config)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 

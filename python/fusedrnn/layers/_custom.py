@@ -69,6 +69,47 @@ def sublayers(layer) -> list[Layer]:
     return found
 
 
+# --------------------------------------------------------------------------- files
+
+
+def _name_key(name: str) -> str:
+    return f"~{name}" if name.startswith("_") else name  # Keras visits private names last
+
+
+def file_plan(layer, visited=None) -> dict:
+    """Where Keras 3's weights files keep a user layer's sublayers: {id(sublayer):
+    (sublayer, group path under the layer's group, its own plan or None)}.
+
+    Keras's saving walks a layer's attributes sorted by name (private ones last), a model's
+    ``layers`` list among them, depth first, and keeps each object at the first path it
+    meets it on: an attribute's name, ``<list attribute>/<class>[_N]``, or for a model's
+    layers met first through its ``layers`` list, ``layers/<class>[_N]``."""
+    from ..models import Model
+    from ..saving import _class_keys
+
+    visited = {id(layer)} if visited is None else visited
+    entries = list(tracked(layer))
+    if isinstance(layer, Model):
+        entries.append(("layers", sublayers(layer)))
+    plan = {}
+    for name, value in sorted(entries, key=lambda e: _name_key(e[0])):
+        if isinstance(value, dict):
+            raise ValueError(f"layer {layer.name!r} holds layers in a dict ({name!r}), whose "
+                             f"place in Keras's weights files fusedrnn does not know")
+        if isinstance(value, Layer):
+            placed = [(value, name)]
+        else:
+            members = _layers_in(value)
+            placed = [(m, f"{name}/{key}") for m, key in zip(members, _class_keys(members))]
+        for sub, path in placed:
+            if id(sub) in visited:
+                continue
+            visited.add(id(sub))
+            inner = file_plan(sub, visited) if sub._user_call else None
+            plan[id(sub)] = (sub, path, inner)
+    return plan
+
+
 # --------------------------------------------------------------------------- weights
 
 
@@ -159,6 +200,8 @@ def build(layer, args) -> None:
     names, unique as Keras gives them (dense, dense_1, ...)."""
     if layer.built:
         return
+    if args:
+        layer._build_input_shape = _shape_of(args[0])  # Keras's build_config
     if args and type(layer).build is not Layer.build and not _is_model_build(layer):
         layer.build(_shape_of(args[0]))
     layer.built = True

@@ -110,3 +110,53 @@ def cell_model(layers, Model, ops, Input):
     h = layers.RNN(MinimalRNNCell(4), return_sequences=True, go_backwards=True)(h)
     out, s1, s2 = layers.RNN(TwoStateCell(3), return_state=True)(h)
     return Model(x, layers.Concatenate()([out, s1, s2]))
+
+
+def serializable_classes(layers, Model, ops, register):
+    """A layer and a model written by subclassing, with get_config, so that a .keras file
+    holds them (``register`` is keras.saving.register_keras_serializable(package=...) for
+    Keras, nothing for fusedrnn, which takes them as load_model's custom_objects)."""
+
+    @register
+    class GatedResidual(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.proj = layers.Dense(units)
+            self.gate = layers.Dense(units, activation="sigmoid")
+
+        def build(self, input_shape):
+            self.alpha = self.add_weight(shape=(), initializer="ones", name="alpha")
+            self.proj.build(input_shape)
+            self.gate.build(input_shape)
+
+        def call(self, x):
+            return x + self.alpha * self.gate(x) * self.proj(x)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    @register
+    class Tagger(Model):
+        def __init__(self, units, tags, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.tags = units, tags
+            self.rnn = layers.LSTM(units, return_sequences=True)
+            self.residual = GatedResidual(units)
+            self.out = layers.Dense(tags)
+
+        def call(self, x):
+            return self.out(self.residual(self.rnn(x)))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "tags": self.tags}
+
+    return GatedResidual, Tagger
+
+
+def serializable_functional(layers, Model, Input, GatedResidual):
+    """A functional model holding the custom layer twice."""
+    x = Input((5, 3))
+    h = layers.GRU(4, return_sequences=True)(x)
+    h = GatedResidual(4)(GatedResidual(4)(h))
+    return Model(x, layers.GlobalAveragePooling1D()(h))
