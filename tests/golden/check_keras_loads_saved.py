@@ -95,6 +95,14 @@ def write(out: str) -> int:
                 model.save(os.path.join(out, f"{name}.{kind}.keras"))
             except ValueError as exc:
                 print(f"{name}.{kind}: not saved: {exc}")
+    # models holding classes written by subclassing (Keras's files, through fusedrnn)
+    from subclassed import serializable_classes
+
+    gated, tagger = serializable_classes(layers, Model, ops, lambda cls: cls)
+    for name in ("functional", "tagger"):
+        model = load_model(os.path.join(DATA, f"subclassed_{name}.keras"),
+                           custom_objects={"GatedResidual": gated, "Tagger": tagger})
+        model.save(os.path.join(out, f"subclassed_{name}.built.keras"))
     rng = np.random.default_rng(0)
     for name, (make, shapes) in MORE.items():
         model = make(layers, Sequential, Model, layers.Input)
@@ -158,6 +166,21 @@ def check(out: str) -> int:
         failed += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {name}.built.keras (fusedrnn's prediction): "
               f"max |diff| {diff}")
+    from subclassed import serializable_classes
+
+    # registered as Keras's default package names them ("Custom>Name"), as fusedrnn writes
+    serializable_classes(keras.layers, keras.Model, keras.ops,
+                         keras.saving.register_keras_serializable(package="Custom"))
+    saved = np.load(os.path.join(DATA, "subclassed_saved.npz"))
+    for name in ("functional", "tagger"):
+        try:
+            model = keras.saving.load_model(os.path.join(out, f"subclassed_{name}.built.keras"))
+            diff = float(np.max(np.abs(np.asarray(model(saved["x"])) - saved[name])))
+            ok = diff <= TOLERANCE
+        except Exception as exc:
+            diff, ok = f"{type(exc).__name__}: {exc}"[:300], False
+        failed += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} subclassed_{name}.built.keras: max |diff| {diff}")
     print(f"keras {keras.__version__}: {failed} failed")
     return int(failed > 0)
 
