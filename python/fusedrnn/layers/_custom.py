@@ -212,12 +212,15 @@ def build(layer, args) -> None:
         _assign_names(every, every)
 
 
-def _all_sublayers(layer) -> list[Layer]:
+def _all_sublayers(layer, seen=None) -> list[Layer]:
+    seen = {id(layer)} if seen is None else seen
     found = []
     for sub in sublayers(layer):
-        found.append(sub)
-        if sub._user_call:
-            found += _all_sublayers(sub)
+        if id(sub) not in seen:
+            seen.add(id(sub))
+            found.append(sub)
+            if sub._user_call:
+                found += _all_sublayers(sub, seen)
     return found
 
 
