@@ -170,3 +170,89 @@ def test_legacy_h5_without_vocabulary_is_refused_with_the_reason():
     with pytest.raises(ValueError, match="holds no vocabulary for TextVectorization layer "
                                          "'text_vectorization'"):
         load_model(path)
+
+
+# --------------------------------------------------------------------------- lookups
+
+LOOKUP_GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "lookup.json")
+with open(LOOKUP_GOLDEN, encoding="utf-8") as _f:
+    LOOKUP = json.load(_f)
+
+
+@pytest.mark.parametrize("case", LOOKUP["cases"],
+                         ids=[f"{c['kind']}-{c['name']}" for c in LOOKUP["cases"]])
+def test_lookups_are_keras(case):
+    """StringLookup and IntegerLookup against Keras 3 (tests/data/golden/lookup.json, by
+    tests/golden/generate_lookup_golden.py): vocabulary, outputs, the inverse lookup, and
+    Keras's refusal of unknown terms without an out-of-vocabulary index."""
+    string = case["kind"] == "string"
+    cls = layers.StringLookup if string else layers.IntegerLookup
+    data = LOOKUP["strings"] if string else LOOKUP["integers"]
+    inputs = LOOKUP["string_inputs"] if string else LOOKUP["integer_inputs"]
+    layer = cls(**case["kwargs"])
+    if "vocabulary" not in case["kwargs"]:
+        layer.adapt(np.array(data, dtype=object if string else np.int64))
+    assert layer.get_vocabulary() == case["vocabulary"]
+    mode = case["kwargs"].get("output_mode", "int")
+    x = [row[0] for row in inputs] if mode == "one_hot" else inputs
+    if case["error"] is not None:
+        with pytest.raises(ValueError, match="no out-of-vocabulary index"):
+            layer(x)
+        return
+    got = layer(x)
+    want = np.asarray(case["y"], dtype=case["dtype"])
+    assert got.dtype == want.dtype
+    if case["dtype"] == "float32":
+        np.testing.assert_allclose(got, want, rtol=2e-7, atol=0)
+    else:
+        np.testing.assert_array_equal(got, want)
+    if "inverse" in case:
+        inverse = cls(**{**case["kwargs"], "vocabulary": layer.get_vocabulary(),
+                         "invert": True})
+        assert inverse(got).tolist() == case["inverse"]
+
+
+def test_lookups_in_a_streaming_text_generator(tmp_path):
+    """The TF text-generation pattern: characters to ids, a stateful GRU one step at a time,
+    ids back to characters; saved in Keras 3's format and read back."""
+    chars = sorted(set("hello world"))
+    ids_from_chars = layers.StringLookup(vocabulary=chars, mask_token=None)
+    chars_from_ids = layers.StringLookup(vocabulary=ids_from_chars.get_vocabulary(),
+                                         invert=True, mask_token=None)
+    model = Sequential([layers.Input((1,), batch_size=1),
+                        layers.Embedding(ids_from_chars.vocabulary_size(), 4),
+                        layers.GRU(8, stateful=True), layers.Dense(len(chars) + 1)])
+    rng = np.random.default_rng(3)
+    model.set_weights([rng.standard_normal(w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    tokens, ids = ["h"], ids_from_chars(["h"])
+    for _ in range(10):
+        logits = model.predict(ids[None, :], verbose=0)
+        ids = np.argmax(logits, axis=-1)
+        tokens.append(str(chars_from_ids(ids)[0]))
+        assert tokens[-1] == ids_from_chars.get_vocabulary()[int(ids[0])]
+    assert len(tokens) == 11
+    assert chars_from_ids(ids_from_chars(list("world"))).tolist() == list("world")
+    # a lookup inside a saved model, adapted: its vocabulary goes to the assets
+    lookup = layers.StringLookup()
+    lookup.adapt(np.array(list("hello world")))
+    tagger = Sequential([layers.Input((5,), dtype="string"), lookup,
+                         layers.Embedding(12, 3), layers.GlobalAveragePooling1D()])
+    x = np.array([list("hello"), list("world")])
+    want = tagger.predict(x, verbose=0)
+    tagger.save(tmp_path / "lookup.keras")
+    np.testing.assert_array_equal(load_model(tmp_path / "lookup.keras").predict(x, verbose=0),
+                                  want)
+
+
+def test_lookup_arguments_are_checked():
+    with pytest.raises(ValueError, match="num_oov_indices must be 0 or 1"):
+        layers.StringLookup(num_oov_indices=2)
+    with pytest.raises(ValueError, match="invert=True needs output_mode='int'"):
+        layers.StringLookup(invert=True, output_mode="count")
+    with pytest.raises(TypeError, match="IntegerLookup takes integers"):
+        layers.IntegerLookup(vocabulary=[1.5])
+    with pytest.raises(ValueError, match="only lead the vocabulary"):
+        layers.IntegerLookup(mask_token=0, vocabulary=[3, 0, 2])
+    with pytest.raises(ValueError, match="has no vocabulary"):
+        layers.StringLookup()(["a"])

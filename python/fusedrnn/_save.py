@@ -36,7 +36,7 @@ _NO_BUILD_CONFIG = frozenset({
     "InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
     "AlphaDropout", "ActivityRegularization", "Activation", "ReLU", "LeakyReLU", "ELU",
     "Softmax", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "MaxPooling1D",
-    "AveragePooling1D", "Reshape", "Identity", "Masking",
+    "AveragePooling1D", "Reshape", "Identity", "Masking", "StringLookup", "IntegerLookup",
 })
 
 # Keras 3 modules of the operations that are not in keras.src.ops.numpy.
@@ -376,6 +376,7 @@ def _layer_tree(layer) -> dict:
     from .layers import Bidirectional, MultiHeadAttention, TextVectorization, TimeDistributed
     from .layers._cells import RNN
     from .layers._rnn import RNNLayer
+    from .layers._text import _Lookup
     from .models import Model
 
     if layer._user_call:
@@ -395,9 +396,11 @@ def _layer_tree(layer) -> dict:
         return _tree(layer.name, cell=_tree(cell.name, cell.get_weights()))
     if isinstance(layer, RNNLayer):
         return _tree(layer.name, cell=_tree(f"{layer._cell}_cell", layer.get_weights()))
-    if isinstance(layer, TextVectorization):  # its vocabulary goes to the assets
+    if isinstance(layer, _Lookup):  # its vocabulary goes to the assets
         named = {"idf_weights": layer._idf} if layer.output_mode == "tf_idf" else {}
-        return _tree(layer.name, named, _lookup_layer=_tree("string_lookup", named))
+        if isinstance(layer, TextVectorization):
+            return _tree(layer.name, named, _lookup_layer=_tree("string_lookup", named))
+        return _tree(layer.name, named)
     if isinstance(layer, MultiHeadAttention):
         weights = layer.get_weights()
         per = 2 if layer.use_bias else 1
@@ -503,16 +506,18 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
 
 
 def _assets(model) -> list[tuple[str, str]]:
-    """The files Keras 3 keeps beside the weights: each adapted TextVectorization's
-    vocabulary (one given in its config stays there), for the layer and its lookup."""
+    """The files Keras 3 keeps beside the weights: each adapted lookup layer's vocabulary
+    (one given in its config stays there); TextVectorization's also for its inner lookup."""
+    from .layers import TextVectorization
     from .saving import _text_layers
 
     files = []
     for layer, path in _text_layers(model):
         if layer._input_vocabulary is None and layer._has_vocabulary:
-            text = "\n".join(layer.get_vocabulary())
-            files += [(f"assets/{path}/_lookup_layer/vocabulary.txt", text),
-                      (f"assets/{path}/vocabulary.txt", text)]
+            text = "\n".join(str(t) for t in layer.get_vocabulary())
+            if isinstance(layer, TextVectorization):
+                files.append((f"assets/{path}/_lookup_layer/vocabulary.txt", text))
+            files.append((f"assets/{path}/vocabulary.txt", text))
     return files
 
 

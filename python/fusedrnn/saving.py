@@ -287,7 +287,7 @@ def _layer_classes():
              "ELU", "PReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout",
              "ActivityRegularization", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
              "MultiHeadAttention", "Normalization", "Rescaling", "Identity",
-             "TextVectorization")
+             "TextVectorization", "StringLookup", "IntegerLookup")
     return {name: getattr(layers, name) for name in names}
 
 
@@ -759,22 +759,24 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
 
 
 def _text_layers(model, path: str = "") -> list[tuple[object, str]]:
-    """(TextVectorization layer, its path in Keras 3's files) for each in ``model``."""
-    from .layers import TextVectorization
+    """(lookup layer: TextVectorization, StringLookup, IntegerLookup; its path in Keras 3's
+    files) for each in ``model``."""
+    from .layers._text import _Lookup
     from .models import Model
 
     found = []
     for layer, key in zip(model.layers, _class_keys(model.layers)):
         where = f"{path}layers/{key}"
-        if isinstance(layer, Model):
+        if isinstance(layer, Model) and not layer._user_call:
             found += _text_layers(layer, where + "/")
-        elif isinstance(layer, TextVectorization):
+        elif isinstance(layer, _Lookup):
             found.append((layer, where))
     return found
 
 
 def _load_vocabularies(model, filepath: str) -> None:
-    """Give each TextVectorization its vocabulary: Keras 3 saves an adapted one in the
+    """Give each lookup layer (TextVectorization, StringLookup, IntegerLookup) its
+    vocabulary: Keras 3 saves an adapted one in the
     .keras zip (``assets/<layer path>/vocabulary.txt``, its tf-idf weights in the weights
     file); a legacy .h5 holds none, and Keras itself cannot run such a file."""
     layers = [(layer, path) for layer, path in _text_layers(model)
@@ -783,7 +785,7 @@ def _load_vocabularies(model, filepath: str) -> None:
         return
     if not zipfile.is_zipfile(filepath):
         raise ValueError(
-            f"{filepath!r} holds no vocabulary for TextVectorization layer "
+            f"{filepath!r} holds no vocabulary for {type(layers[0][0]).__name__} layer "
             f"{layers[0][0].name!r} (Keras saves an adapted vocabulary only in .keras files; "
             f"Keras cannot run this file either): load the .keras file, or set_vocabulary()")
     h5py = _h5py()
@@ -794,8 +796,8 @@ def _load_vocabularies(model, filepath: str) -> None:
         for layer, path in layers:
             asset = f"assets/{path}/vocabulary.txt"
             if asset not in names:
-                raise ValueError(f"{filepath!r} has no {asset} for TextVectorization layer "
-                                 f"{layer.name!r}")
+                raise ValueError(f"{filepath!r} has no {asset} for {type(layer).__name__} "
+                                 f"layer {layer.name!r}")
             lines = archive.read(asset).decode("utf-8").splitlines()
             while lines and lines[-1] == "":
                 lines.pop()
@@ -804,7 +806,7 @@ def _load_vocabularies(model, filepath: str) -> None:
                 key = f"{path}/vars/idf_weights"
                 with h5py.File(weights if weights is not None else io.BytesIO(), "a") as root:
                     if key not in root:
-                        raise ValueError(f"{filepath!r} has no {key} for TextVectorization "
-                                         f"layer {layer.name!r}")
+                        raise ValueError(f"{filepath!r} has no {key} for "
+                                         f"{type(layer).__name__} layer {layer.name!r}")
                     idf = np.asarray(root[key])[:len(lines)]
             layer.set_vocabulary(lines, idf)

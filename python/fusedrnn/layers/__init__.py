@@ -73,7 +73,7 @@ from ._merge import (
 from ._norm import BatchNormalization, LayerNormalization, Normalization
 from ._ops import Lambda
 from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
-from ._text import TextVectorization
+from ._text import IntegerLookup, StringLookup, TextVectorization
 
 __all__ = [
     "Activation",
@@ -105,6 +105,7 @@ __all__ = [
     "GlobalMaxPool1D",
     "GlobalMaxPooling1D",
     "Identity",
+    "IntegerLookup",
     "Input",
     "InputLayer",
     "KerasTensor",
@@ -131,6 +132,7 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "SimpleRNN",
+    "StringLookup",
     "TextVectorization",
     "SimpleRNNCell",
     "Softmax",

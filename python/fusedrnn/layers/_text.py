@@ -1,5 +1,6 @@
-"""TextVectorization: raw strings to token ids (or bag-of-words vectors), as Keras 3 makes
-them, so a model saved with its text preprocessing serves raw text.
+"""TextVectorization, StringLookup and IntegerLookup: raw strings (or tokens, or integers) to
+indices (or bag-of-words vectors) and back, as Keras 3 makes them, so a model saved with its
+text preprocessing serves raw text.
 
 Keras runs the layer with TensorFlow's string ops; these are their rules, in plain Python:
 
@@ -9,12 +10,14 @@ Keras runs the layer with TensorFlow's string ops; these are their rules, in pla
 - split ``"whitespace"`` splits on runs of the ASCII whitespace `` \\t\\n\\v\\f\\r``
   (``tf.strings.split``), ``"character"`` into code points, ``None`` keeps each string whole;
 - ``ngrams`` adds, for each width in order, the space-joined runs of that many tokens;
-- the vocabulary, learnt by ``adapt`` (most frequent first, ties in reverse code-point order,
-  ``max_tokens`` counting the special indices) or given: in ``"int"`` mode index 0 is padding
-  (the empty token), 1 the out-of-vocabulary token ``[UNK]``, then the terms; in
-  ``"multi_hot"``, ``"count"`` and ``"tf_idf"`` modes index 0 is ``[UNK]`` and the empty token
-  is not counted; tf-idf weights are ``log(1 + documents / (1 + documents with the term))``,
-  ``[UNK]``'s their mean.
+- the vocabulary, learnt by ``adapt`` (most frequent first, ties in reverse order of the
+  terms, ``max_tokens`` counting the special indices) or given, starts with the special
+  indices: in ``"int"`` mode the mask token's (0, when there is one: TextVectorization's is
+  the empty string) and then the out-of-vocabulary one (``[UNK]``; IntegerLookup's -1); in
+  ``"one_hot"``, ``"multi_hot"``, ``"count"`` and ``"tf_idf"`` modes only the latter, and the
+  mask token is not counted; tf-idf weights are ``log(1 + documents / (1 + documents with the
+  term))``, the out-of-vocabulary index's their mean. A lookup with no out-of-vocabulary index
+  (``num_oov_indices=0``) refuses unknown terms, as Keras does.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy as np
 
 from ._base import KerasTensor, Layer
 
-__all__ = ["TextVectorization"]
+__all__ = ["IntegerLookup", "StringLookup", "TextVectorization"]
 
 _LOWER = {ord(c): ord(c.lower()) for c in string.ascii_uppercase}
 _PUNCTUATION = {ord(c): None for c in string.punctuation}
@@ -40,115 +43,109 @@ _MODES = {"int": "int", "multi_hot": "multi_hot", "binary": "multi_hot", "count"
 OOV_TOKEN = "[UNK]"
 
 
-class TextVectorization(Layer):
-    """Keras ``TextVectorization`` (see the module docstring for its rules).
+class _Lookup(Layer):
+    """The vocabulary of Keras's lookup layers (IndexLookup): special indices, adapt, given
+    vocabularies, idf weights, and the mapping of tokens to indices and back. Subclasses say
+    how inputs become rows of tokens (:meth:`_rows`)."""
 
-    Takes strings, shape ``(batch,)`` or ``(batch, 1)`` (NumPy ``str``/``bytes``/object arrays
-    or lists), and gives int64 ids ``(batch, length)`` in ``"int"`` mode (padded with 0 to the
-    longest row, or cut or padded to ``output_sequence_length``; unsplit strings give one id
-    each, in the input's shape); ``(batch, vocabulary size)`` otherwise (int64 counts,
-    float32 tf-idf). Custom standardize/split functions, ``"one_hot"``, sparse and ragged
-    outputs are not supported.
-    """
+    _kind = "lookup"
+    _modes = _MODES
 
-    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
-                 split="whitespace", ngrams=None, output_mode="int",
-                 output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
-                 idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
-                 vocabulary_size=None, **kwargs):
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=OOV_TOKEN,
+                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
+                 pad_to_max_tokens=False, sparse=False, vocabulary_size=None,
+                 vocabulary_dtype=None, **kwargs):
         kwargs.pop("has_input_vocabulary", None)  # Keras 2's config key
-        super().__init__(name=name, **kwargs)
-        what = f"TextVectorization layer {self.name!r}"
-        if callable(standardize) or callable(split):
-            raise ValueError(f"{what}: custom standardize/split functions are not supported "
-                             f"(fusedrnn has {_STANDARDIZE[1:]} and {_SPLIT[1:]})")
-        if standardize not in _STANDARDIZE:
-            raise ValueError(f"{what}: unknown standardize {standardize!r}; expected one of "
-                             f"{_STANDARDIZE}")
-        if split not in _SPLIT:
-            raise ValueError(f"{what}: unknown split {split!r}; expected one of {_SPLIT}")
-        if output_mode not in _MODES:
+        super().__init__(**kwargs)
+        what = self._what()
+        if output_mode not in self._modes:
             detail = (" (one_hot is not supported)" if output_mode == "one_hot" else "")
             raise ValueError(f"{what}: unknown output_mode {output_mode!r}{detail}; expected "
-                             f"one of {sorted(_MODES)}")
-        if isinstance(ngrams, list):
-            ngrams = tuple(ngrams)
-        if not (ngrams is None or _is_int(ngrams) or (
-                isinstance(ngrams, tuple) and ngrams and all(_is_int(n) for n in ngrams))):
-            raise ValueError(f"{what}: ngrams must be None, an integer or a tuple of "
-                             f"integers; got {ngrams!r}")
-        if ngrams is not None and min((ngrams,) if _is_int(ngrams) else ngrams) < 1:
-            raise ValueError(f"{what}: ngram widths must be at least 1; got {ngrams!r}")
-        mode = _MODES[output_mode]
-        if output_sequence_length is not None and (
-                mode != "int" or not _is_int(output_sequence_length)
-                or output_sequence_length < 0):
-            raise ValueError(f"{what}: output_sequence_length must be None or a non-negative "
-                             f"integer, and only in 'int' mode; got {output_sequence_length!r} "
-                             f"with output_mode={output_mode!r}")
+                             f"one of {sorted(self._modes)}")
+        mode = self._modes[output_mode]
         if max_tokens is not None and (not _is_int(max_tokens) or max_tokens <= 1):
             raise ValueError(f"{what}: max_tokens must be None or an integer above 1; got "
                              f"{max_tokens!r}")
-        if sparse or ragged:
-            raise ValueError(f"{what}: sparse and ragged outputs are not supported")
+        if num_oov_indices not in (0, 1):
+            raise ValueError(f"{what}: num_oov_indices must be 0 or 1 (Keras hashes unknown "
+                             f"terms over more, which fusedrnn does not); got "
+                             f"{num_oov_indices!r}")
+        if sparse:
+            raise ValueError(f"{what}: sparse outputs are not supported")
+        if invert and mode != "int":
+            raise ValueError(f"{what}: invert=True needs output_mode='int'")
         if idf_weights is not None and mode != "tf_idf":
             raise ValueError(f"{what}: idf_weights are only for output_mode='tf_idf'")
-        if str(encoding).lower().replace("-", "") != "utf8":
-            raise ValueError(f"{what}: only the utf-8 encoding is supported; got {encoding!r}")
         self.max_tokens = max_tokens
-        self.standardize = standardize
-        self.split = split
-        self.ngrams = ngrams
-        self._widths = tuple(range(1, ngrams + 1)) if _is_int(ngrams) else ngrams
+        self.num_oov_indices = int(num_oov_indices)
+        self.mask_token = None if mask_token is None else self._token(mask_token)
+        self.oov_token = self._token(oov_token)
+        self.invert = bool(invert)
         self.output_mode = mode
-        self.output_sequence_length = output_sequence_length
         self.pad_to_max_tokens = bool(pad_to_max_tokens)
-        self.encoding = encoding
-        self._input_vocabulary = None if vocabulary is None or isinstance(vocabulary, str) \
-            else [str(t) for t in vocabulary]
+        self._input_vocabulary = None if vocabulary is None or isinstance(
+            vocabulary, (str, os.PathLike)) else [self._token(t) for t in vocabulary]
         self._input_idf = None if idf_weights is None else [float(w) for w in idf_weights]
-        self._tokens: list[str] = []
-        self._index: dict[str, int] = {}
+        self._tokens: list = []
+        self._index: dict = {}
         self._idf = None
         self._has_vocabulary = False  # set by adapt() or a vocabulary
         # the size a saved config gives, for the output shape until the vocabulary is loaded
         self._saved_size = vocabulary_size
         self.supports_masking = False
         self.built = True
+
+    def _finish_init(self, vocabulary, idf_weights) -> None:
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
-        elif mode == "tf_idf" and idf_weights is not None:
-            raise ValueError(f"{what}: idf_weights need a vocabulary")
+        elif self.output_mode == "tf_idf" and idf_weights is not None:
+            raise ValueError(f"{self._what()}: idf_weights need a vocabulary")
+
+    def _what(self) -> str:
+        return f"{type(self).__name__} layer {self.name!r}"
+
+    def _token(self, value):
+        return _text(value, "utf-8")
 
     # ----------------------------------------------------------- vocabulary
-    def _token_start(self) -> int:
-        return 2 if self.output_mode == "int" else 1
+    def _mask_indexed(self) -> bool:
+        return self.mask_token is not None and self.output_mode == "int"
 
-    def _specials(self) -> list[str]:
-        return ["", OOV_TOKEN] if self.output_mode == "int" else [OOV_TOKEN]
+    def _specials(self) -> list:
+        return ([self.mask_token] if self._mask_indexed() else []) + \
+            [self.oov_token] * self.num_oov_indices
+
+    def _token_start(self) -> int:
+        return len(self._specials())
+
+    def _oov_index(self):
+        return (1 if self._mask_indexed() else 0) if self.num_oov_indices else None
 
     def vocabulary_size(self) -> int:
         """The number of indices, the special ones included."""
         return self._token_start() + len(self._tokens)
 
-    def get_vocabulary(self, include_special_tokens: bool = True) -> list[str]:
+    def get_vocabulary(self, include_special_tokens: bool = True) -> list:
         return (self._specials() if include_special_tokens else []) + list(self._tokens)
+
+    def _read_vocabulary_file(self, path) -> list:
+        if self.output_mode == "tf_idf":
+            raise ValueError(f"{self._what()}: output_mode 'tf_idf' does not take a "
+                             f"vocabulary file")
+        if not os.path.exists(path):
+            raise ValueError(f"{self._what()}: vocabulary file {os.fspath(path)!r} does not "
+                             f"exist")
+        with open(path, encoding="utf-8") as f:
+            return f.read().splitlines()
 
     def set_vocabulary(self, vocabulary, idf_weights=None) -> None:
         """Set the terms (a list, a 1-D array, or a text file of one term per line), led by
         the special tokens or not; ``idf_weights`` (one per entry of ``vocabulary``) in
         ``"tf_idf"`` mode."""
-        what = f"TextVectorization layer {self.name!r}"
+        what = self._what()
         if isinstance(vocabulary, (str, os.PathLike)):
-            if self.output_mode == "tf_idf":
-                raise ValueError(f"{what}: output_mode 'tf_idf' does not take a vocabulary "
-                                 f"file")
-            if not os.path.exists(vocabulary):
-                raise ValueError(f"{what}: vocabulary file {os.fspath(vocabulary)!r} does not "
-                                 f"exist")
-            with open(vocabulary, encoding="utf-8") as f:
-                vocabulary = f.read().splitlines()
-        vocabulary = [_text(t, self.encoding) for t in np.asarray(vocabulary, object).ravel()]
+            vocabulary = self._read_vocabulary_file(vocabulary)
+        vocabulary = [self._token(t) for t in np.asarray(vocabulary, object).ravel()]
         if not vocabulary:
             raise ValueError(f"{what}: cannot set an empty vocabulary")
         if (self.output_mode == "tf_idf") != (idf_weights is not None):
@@ -160,7 +157,8 @@ class TextVectorization(Layer):
         repeated = sorted(t for t, n in collections.Counter(tokens).items() if n > 1)
         if repeated:
             raise ValueError(f"{what}: the vocabulary repeats the terms {repeated[:10]}")
-        if "" in tokens or (OOV_TOKEN in tokens and self.output_mode != "int"):
+        if (self.mask_token is not None and self.mask_token in tokens) or (
+                self.invert and self.oov_token in tokens):
             raise ValueError(f"{what}: the special tokens {specials} may only lead the "
                              f"vocabulary, in that order")
         if self.max_tokens is not None and len(specials) + len(tokens) > self.max_tokens:
@@ -178,7 +176,7 @@ class TextVectorization(Layer):
             idf = weights
         self._set(tokens, idf)
 
-    def _set(self, tokens: list[str], idf) -> None:
+    def _set(self, tokens: list, idf) -> None:
         self._tokens = list(tokens)
         start = self._token_start()
         self._index = {t: start + i for i, t in enumerate(self._tokens)}
@@ -188,11 +186,11 @@ class TextVectorization(Layer):
         self._has_vocabulary = True
 
     def adapt(self, data, batch_size=None, steps=None) -> None:
-        """Learn the vocabulary (and in ``"tf_idf"`` mode the idf weights) from ``data``:
-        strings (a list, an array) or an iterable of batches of them."""
+        """Learn the vocabulary (and in ``"tf_idf"`` mode the idf weights) from ``data`` (an
+        array, a list) or an iterable of batches of it; each row is a document."""
         if self._input_vocabulary is not None:
-            raise ValueError(f"TextVectorization layer {self.name!r} was given its "
-                             f"vocabulary; adapt() has nothing to learn")
+            raise ValueError(f"{self._what()} was given its vocabulary; adapt() has nothing "
+                             f"to learn")
         if isinstance(data, (list, tuple, np.ndarray, str, bytes)) or not hasattr(
                 data, "__iter__"):
             batches = [data]
@@ -202,11 +200,11 @@ class TextVectorization(Layer):
         documents: collections.Counter = collections.Counter()
         n_docs = 0
         for batch in batches:
-            for row in self._tokenize(batch):
+            for row in self._rows(batch):
                 counts.update(row)
                 documents.update(set(row))
                 n_docs += 1
-        for special in ("", OOV_TOKEN):
+        for special in (self.mask_token, self.oov_token):
             counts.pop(special, None)
         # most frequent first, ties broken by the terms in reverse order (Keras's lexsort)
         tokens = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
@@ -222,6 +220,256 @@ class TextVectorization(Layer):
         self._set(tokens, idf)
 
     # ----------------------------------------------------------- computing
+    def _rows(self, inputs) -> list[list]:
+        """The tokens of each row (document) of ``inputs``."""
+        raise NotImplementedError
+
+    def _depth(self):
+        if self.pad_to_max_tokens and self.max_tokens is not None:
+            return self.max_tokens
+        return self.vocabulary_size() if self._has_vocabulary else self._saved_size
+
+    def _check_ready(self) -> None:
+        if not self._has_vocabulary:
+            raise ValueError(f"{self._what()} has no vocabulary: give it one (vocabulary=, "
+                             f"set_vocabulary) or adapt() it first")
+        if self.output_mode == "tf_idf" and self._idf is None:
+            raise ValueError(f"{self._what()} has no idf weights")
+
+    def _ids(self, tokens) -> list[int]:
+        """Indices of ``tokens`` (int mode): the mask token's is 0."""
+        oov = self._oov_index()
+        ids = []
+        for t in tokens:
+            if self.mask_token is not None and t == self.mask_token:
+                ids.append(0)
+                continue
+            i = self._index.get(t, oov)
+            if i is None:
+                raise ValueError(f"{self._what()} has no out-of-vocabulary index "
+                                 f"(num_oov_indices=0) and got the unknown term {t!r}")
+            ids.append(i)
+        return ids
+
+    def _counts(self, rows) -> np.ndarray:
+        """(rows, depth) counts of each index; the mask token is not counted."""
+        oov = self._oov_index()
+        out = np.zeros((len(rows), self._depth()), np.int64)
+        for r, row in enumerate(rows):
+            for t in row:
+                if self.mask_token is not None and t == self.mask_token:
+                    continue
+                i = self._index.get(t, oov)
+                if i is None:
+                    raise ValueError(f"{self._what()} has no out-of-vocabulary index "
+                                     f"(num_oov_indices=0) and got the unknown term {t!r}")
+                out[r, i] += 1
+        if self.output_mode == "multi_hot":
+            out = np.minimum(out, 1)
+        elif self.output_mode == "tf_idf":
+            out = out.astype(np.float32) * self._idf[:out.shape[1]]
+        return out
+
+    def _prepare_input(self, inputs):
+        return inputs
+
+    def _symbolic_output_dtype(self) -> str:
+        return "float32" if self.output_mode == "tf_idf" else "int64"
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        modes = {v: k for k, v in self._modes.items() if "-" not in k and k != "binary"}
+        config.update(max_tokens=self.max_tokens, output_mode=modes[self.output_mode],
+                      pad_to_max_tokens=self.pad_to_max_tokens, sparse=False,
+                      vocabulary=self._input_vocabulary, idf_weights=self._input_idf,
+                      vocabulary_size=self.vocabulary_size())
+        return config
+
+
+_LOOKUP_MODES = {**_MODES, "one_hot": "one_hot"}
+
+
+class _IndexLookup(_Lookup):
+    """StringLookup and IntegerLookup: each element of the input is a token."""
+
+    _modes = _LOOKUP_MODES
+
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=OOV_TOKEN,
+                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
+                 pad_to_max_tokens=False, sparse=False, **kwargs):
+        super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
+                         mask_token=mask_token, oov_token=oov_token, vocabulary=vocabulary,
+                         idf_weights=idf_weights, invert=invert, output_mode=output_mode,
+                         pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, **kwargs)
+        self._finish_init(vocabulary, idf_weights)
+
+    def _array(self, inputs) -> np.ndarray:
+        a = np.asarray(inputs, dtype=object) if not isinstance(inputs, np.ndarray) else inputs
+        return a.reshape(1) if a.ndim == 0 else a
+
+    def _rows(self, inputs) -> list[list]:
+        a = self._array(inputs)
+        rows = a.reshape(a.shape[0], -1) if a.ndim > 1 else a.reshape(-1, 1)
+        return [[self._token(t) for t in row] for row in rows]
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        self._check_ready()
+        a = self._array(inputs)
+        if self.invert:
+            return self._tokens_of(a), None
+        if self.output_mode == "int":
+            flat = [self._token(t) for t in a.ravel()]
+            return np.array(self._ids(flat), np.int64).reshape(a.shape), None
+        if self.output_mode == "one_hot":
+            flat = [[self._token(t)] for t in a.ravel()]
+            out = self._counts(flat)
+            return out.reshape(*(a.shape if a.ndim > 1 else a.shape[:1]), out.shape[1]), None
+        return self._counts(self._rows(a)), None
+
+    def _tokens_of(self, ids) -> np.ndarray:
+        table = self.get_vocabulary()
+        flat = np.asarray(ids).ravel()
+        out = [table[int(i)] if 0 <= int(i) < len(table) else self.oov_token for i in flat]
+        return np.array(out, dtype=self._token_dtype).reshape(np.shape(ids))
+
+    def compute_output_shape(self, input_shape):
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        if self.output_mode == "one_hot" and len(input_shape) > 1:
+            return (*input_shape, self._depth())
+        return (input_shape[0], self._depth())
+
+    def _symbolic_output_dtype(self) -> str:
+        if self.invert:
+            return self._invert_dtype
+        return super()._symbolic_output_dtype()
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(invert=self.invert, num_oov_indices=self.num_oov_indices,
+                      oov_token=self.oov_token, mask_token=self.mask_token,
+                      vocabulary_dtype=self._vocabulary_dtype)
+        return config
+
+
+class StringLookup(_IndexLookup):
+    """Keras ``StringLookup``: strings (any shape) to indices, or ``invert=True`` indices to
+    strings; ``output_mode`` int, one_hot, multi_hot, count or tf_idf. See the module
+    docstring for the indices. Default: no mask token, one out-of-vocabulary index
+    ``[UNK]``."""
+
+    _token_dtype = object
+    _invert_dtype = "string"
+    _vocabulary_dtype = "string"
+
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=OOV_TOKEN,
+                 vocabulary=None, idf_weights=None, invert=False, output_mode="int",
+                 pad_to_max_tokens=False, sparse=False, encoding="utf-8", **kwargs):
+        if str(encoding).lower().replace("-", "") != "utf8":
+            raise ValueError(f"StringLookup: only the utf-8 encoding is supported; got "
+                             f"{encoding!r}")
+        kwargs.pop("vocabulary_dtype", None)
+        self.encoding = encoding
+        super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
+                         idf_weights, invert, output_mode, pad_to_max_tokens, sparse, **kwargs)
+
+    def _symbolic_input_shape(self, inputs):
+        if isinstance(inputs, KerasTensor) and not self.invert and inputs.dtype != "string":
+            raise TypeError(f"{self._what()} takes a string input; got dtype {inputs.dtype}")
+        return super()._symbolic_input_shape(inputs)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["encoding"] = self.encoding
+        return config
+
+
+class IntegerLookup(_IndexLookup):
+    """Keras ``IntegerLookup``: integers (any shape) to indices, or ``invert=True`` back;
+    output modes as StringLookup's. Default: no mask token, one out-of-vocabulary index
+    (token -1)."""
+
+    _token_dtype = np.int64
+    _invert_dtype = "int64"
+    _vocabulary_dtype = "int64"
+
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
+                 vocabulary=None, vocabulary_dtype="int64", idf_weights=None, invert=False,
+                 output_mode="int", sparse=False, pad_to_max_tokens=False, **kwargs):
+        if np.dtype(vocabulary_dtype).kind not in "iu":
+            raise ValueError(f"IntegerLookup: vocabulary_dtype must be an integer type; got "
+                             f"{vocabulary_dtype!r}")
+        super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
+                         idf_weights, invert, output_mode, pad_to_max_tokens, sparse, **kwargs)
+
+    def _token(self, value) -> int:
+        if isinstance(value, (str, bytes)) and str(value).strip().lstrip("-").isdigit():
+            return int(value)  # a line of a vocabulary file
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+                value, (int, np.integer, float, np.floating)) or float(value) != int(value):
+            raise TypeError(f"IntegerLookup takes integers; got {type(value).__name__} "
+                            f"{value!r}")
+        return int(value)
+
+
+class TextVectorization(_Lookup):
+    """Keras ``TextVectorization`` (see the module docstring for its rules).
+
+    Takes strings, shape ``(batch,)`` or ``(batch, 1)`` (NumPy ``str``/``bytes``/object arrays
+    or lists), and gives int64 ids ``(batch, length)`` in ``"int"`` mode (padded with 0 to the
+    longest row, or cut or padded to ``output_sequence_length``; unsplit strings give one id
+    each, in the input's shape); ``(batch, vocabulary size)`` otherwise (int64 counts,
+    float32 tf-idf). Custom standardize/split functions, ``"one_hot"``, sparse and ragged
+    outputs are not supported.
+    """
+
+    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
+                 split="whitespace", ngrams=None, output_mode="int",
+                 output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
+                 idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
+                 vocabulary_size=None, **kwargs):
+        super().__init__(max_tokens=max_tokens, num_oov_indices=1, mask_token="",
+                         oov_token=OOV_TOKEN, vocabulary=None, idf_weights=idf_weights,
+                         output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens,
+                         sparse=sparse, vocabulary_size=vocabulary_size, name=name, **kwargs)
+        what = self._what()
+        if callable(standardize) or callable(split):
+            raise ValueError(f"{what}: custom standardize/split functions are not supported "
+                             f"(fusedrnn has {_STANDARDIZE[1:]} and {_SPLIT[1:]})")
+        if standardize not in _STANDARDIZE:
+            raise ValueError(f"{what}: unknown standardize {standardize!r}; expected one of "
+                             f"{_STANDARDIZE}")
+        if split not in _SPLIT:
+            raise ValueError(f"{what}: unknown split {split!r}; expected one of {_SPLIT}")
+        if isinstance(ngrams, list):
+            ngrams = tuple(ngrams)
+        if not (ngrams is None or _is_int(ngrams) or (
+                isinstance(ngrams, tuple) and ngrams and all(_is_int(n) for n in ngrams))):
+            raise ValueError(f"{what}: ngrams must be None, an integer or a tuple of "
+                             f"integers; got {ngrams!r}")
+        if ngrams is not None and min((ngrams,) if _is_int(ngrams) else ngrams) < 1:
+            raise ValueError(f"{what}: ngram widths must be at least 1; got {ngrams!r}")
+        if output_sequence_length is not None and (
+                self.output_mode != "int" or not _is_int(output_sequence_length)
+                or output_sequence_length < 0):
+            raise ValueError(f"{what}: output_sequence_length must be None or a non-negative "
+                             f"integer, and only in 'int' mode; got {output_sequence_length!r} "
+                             f"with output_mode={output_mode!r}")
+        if ragged:
+            raise ValueError(f"{what}: sparse and ragged outputs are not supported")
+        if str(encoding).lower().replace("-", "") != "utf8":
+            raise ValueError(f"{what}: only the utf-8 encoding is supported; got {encoding!r}")
+        self.standardize = standardize
+        self.split = split
+        self.ngrams = ngrams
+        self._widths = tuple(range(1, ngrams + 1)) if _is_int(ngrams) else ngrams
+        self.output_sequence_length = output_sequence_length
+        self.encoding = encoding
+        self._input_vocabulary = None if vocabulary is None or isinstance(
+            vocabulary, (str, os.PathLike)) else [str(t) for t in vocabulary]
+        self._finish_init(vocabulary, idf_weights)
+
+    # ----------------------------------------------------------- computing
     def _strings(self, inputs) -> list[str]:
         """The input strings, one per batch row."""
         a = np.asarray(inputs, dtype=object) if not isinstance(inputs, np.ndarray) else inputs
@@ -234,7 +482,7 @@ class TextVectorization(Layer):
                              f"(batch,) or (batch, 1); got shape {a.shape}")
         return [_text(s, self.encoding) for s in a]
 
-    def _tokenize(self, inputs) -> list[list[str]]:
+    def _rows(self, inputs) -> list[list[str]]:
         rows = []
         for s in self._strings(inputs):
             if self.standardize in ("lower", "lower_and_strip_punctuation"):
@@ -253,45 +501,23 @@ class TextVectorization(Layer):
             rows.append(tokens)
         return rows
 
-    def _depth(self):
-        if self.pad_to_max_tokens and self.max_tokens is not None:
-            return self.max_tokens
-        return self.vocabulary_size() if self._has_vocabulary else self._saved_size
-
-    def _check_ready(self) -> None:
-        if not self._has_vocabulary:
-            raise ValueError(f"TextVectorization layer {self.name!r} has no vocabulary: give "
-                             f"it one (vocabulary=, set_vocabulary) or adapt() it first")
-        if self.output_mode == "tf_idf" and self._idf is None:
-            raise ValueError(f"TextVectorization layer {self.name!r} has no idf weights")
-
     def _forward(self, inputs, mask=None, training=False, **kwargs):
         self._check_ready()
-        rows = self._tokenize(inputs)
-        if self.output_mode == "int":
-            ids = [[0 if t == "" else self._index.get(t, 1) for t in row] for row in rows]
-            if self.split is None and self.output_sequence_length is None:
-                column = np.ndim(inputs) == 2  # one id per string, in the input's shape
-                flat = np.array([r[0] for r in ids], np.int64)
-                return (flat[:, None] if column else flat), None
-            length = self.output_sequence_length
-            if length is None:
-                length = max((len(r) for r in ids), default=0)
-            out = np.zeros((len(ids), length), np.int64)
-            for i, r in enumerate(ids):
-                r = r[:length]
-                out[i, :len(r)] = r
-            return out, None
-        # Keras's counts are integers (its multi_hot and count outputs are int64)
-        out = np.zeros((len(rows), self._depth()), np.int64)
-        for i, row in enumerate(rows):
-            for t in row:
-                if t != "":  # the mask token is not counted
-                    out[i, self._index.get(t, 0)] += 1
-        if self.output_mode == "multi_hot":
-            out = np.minimum(out, 1)
-        elif self.output_mode == "tf_idf":
-            out = out.astype(np.float32) * self._idf[:out.shape[1]]
+        rows = self._rows(inputs)
+        if self.output_mode != "int":
+            return self._counts(rows), None
+        ids = [self._ids(row) for row in rows]
+        if self.split is None and self.output_sequence_length is None:
+            column = np.ndim(inputs) == 2  # one id per string, in the input's shape
+            flat = np.array([r[0] for r in ids], np.int64)
+            return (flat[:, None] if column else flat), None
+        length = self.output_sequence_length
+        if length is None:
+            length = max((len(r) for r in ids), default=0)
+        out = np.zeros((len(ids), length), np.int64)
+        for i, r in enumerate(ids):
+            r = r[:length]
+            out[i, :len(r)] = r
         return out, None
 
     # ----------------------------------------------------------- symbolic use
@@ -308,9 +534,6 @@ class TextVectorization(Layer):
             raise ValueError(f"TextVectorization layer {self.name!r} takes strings of shape "
                              f"(batch,) or (batch, 1); got {tuple(shape)}")
 
-    def _symbolic_output_dtype(self) -> str:
-        return "float32" if self.output_mode == "tf_idf" else "int64"
-
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
             if self.split is None and self.output_sequence_length is None:
@@ -318,19 +541,11 @@ class TextVectorization(Layer):
             return (input_shape[0], self.output_sequence_length)
         return (input_shape[0], self._depth())
 
-    def _prepare_input(self, inputs):
-        return inputs
-
     def get_config(self) -> dict:
         config = super().get_config()
-        modes = {v: k for k, v in _MODES.items() if "-" not in k and k != "binary"}
-        config.update(
-            max_tokens=self.max_tokens, standardize=self.standardize, split=self.split,
-            ngrams=self.ngrams, output_mode=modes[self.output_mode],
-            output_sequence_length=self.output_sequence_length,
-            pad_to_max_tokens=self.pad_to_max_tokens, sparse=False, ragged=False,
-            vocabulary=self._input_vocabulary, idf_weights=self._input_idf,
-            encoding=self.encoding, vocabulary_size=self.vocabulary_size())
+        config.update(standardize=self.standardize, split=self.split, ngrams=self.ngrams,
+                      output_sequence_length=self.output_sequence_length, ragged=False,
+                      encoding=self.encoding)
         return config
 
 
@@ -346,4 +561,4 @@ def _text(value, encoding: str) -> str:
             raise ValueError(f"a string is not valid {encoding}: {exc}") from exc
     if isinstance(value, str):
         return str(value)
-    raise TypeError(f"TextVectorization takes strings; got {type(value).__name__} {value!r}")
+    raise TypeError(f"a text layer takes strings; got {type(value).__name__} {value!r}")
