@@ -210,6 +210,14 @@ def test_lookups_are_keras(case):
         inverse = cls(**{**case["kwargs"], "vocabulary": layer.get_vocabulary(),
                          "invert": True})
         assert inverse(got).tolist() == case["inverse"]
+    # Keras's config of the layer rebuilds it as load_model does, and fusedrnn's has its keys
+    from fusedrnn.saving import _layer_from_config
+
+    rebuilt = _layer_from_config({"class_name": cls.__name__, "config": case["config"]})
+    if case["config"]["vocabulary"] is None:  # adapted: Keras keeps it in the assets
+        rebuilt.set_vocabulary(case["vocabulary"], layer._idf if mode == "tf_idf" else None)
+    np.testing.assert_array_equal(rebuilt(x), got)
+    assert set(case["config"]) <= set(layer.get_config())
 
 
 def test_lookups_in_a_streaming_text_generator(tmp_path):

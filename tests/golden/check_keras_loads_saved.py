@@ -63,9 +63,18 @@ def _text_bag(layers, Sequential, Model, Input):
     return Sequential([Input((1,), dtype="string"), bag, layers.Dense(3)])
 
 
+def _lookups(layers, Sequential, Model, Input):
+    """Characters through an adapted StringLookup, an Embedding and a GRU."""
+    lookup = layers.StringLookup(mask_token="")
+    lookup.adapt([list("hello world"), list("lookup")])
+    return Sequential([Input((5,), dtype="string"), lookup, layers.Embedding(16, 3),
+                       layers.GRU(2)])
+
+
 # Models fusedrnn saves with its own random weights; ``write`` stores their inputs and
 # fusedrnn's predictions (``<name>.fusedrnn.npz``) for ``check`` to compare with Keras's.
-MORE = {"more_layers": (_more_layers, [(6, 4), (6, 4)]), "text_bag": (_text_bag, [(1,)])}
+MORE = {"more_layers": (_more_layers, [(6, 4), (6, 4)]), "text_bag": (_text_bag, [(1,)]),
+        "lookups": (_lookups, [(5,)])}
 
 
 def build(name, layers, Sequential, Model, Input, ops):
@@ -112,6 +121,8 @@ def write(out: str) -> int:
             from cases import TEXT_INPUTS
 
             xs = [np.array(TEXT_INPUTS)[:, None]]
+        elif name == "lookups":
+            xs = [np.array([list("hello"), list("xyzoo"), list("look ")])]
         else:
             xs = [rng.standard_normal((3, *shape)).astype(np.float32) for shape in shapes]
             xs[0][0, :2] = 0.0  # masked steps

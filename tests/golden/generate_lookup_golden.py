@@ -69,7 +69,8 @@ def main() -> None:
             error = None
         except Exception as exc:  # Keras refuses it: the test expects an error too
             y, error = None, type(exc).__name__
-        case = {"kind": kind, "name": name, "kwargs": kwargs,
+        config = {k: v for k, v in layer.get_config().items() if k != "dtype"}
+        case = {"kind": kind, "name": name, "kwargs": kwargs, "config": config,
                 "vocabulary": [v if isinstance(v, str) else int(v)
                                for v in layer.get_vocabulary()],
                 "error": error}

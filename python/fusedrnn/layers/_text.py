@@ -296,7 +296,15 @@ class _IndexLookup(_Lookup):
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=OOV_TOKEN,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
-                 pad_to_max_tokens=False, sparse=False, **kwargs):
+                 pad_to_max_tokens=False, sparse=False, oov_method="floormod", salt=None,
+                 **kwargs):
+        if oov_method not in ("floormod", "farmhash") or (salt is not None
+                                                          and oov_method != "farmhash"):
+            raise ValueError(f"{type(self).__name__}: oov_method must be 'floormod' or "
+                             f"'farmhash' (salt only with farmhash); got {oov_method!r}, "
+                             f"salt={salt!r}")
+        # With at most one out-of-vocabulary index, how unknown terms are hashed is moot.
+        self.oov_method, self.salt = oov_method, salt
         super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
                          mask_token=mask_token, oov_token=oov_token, vocabulary=vocabulary,
                          idf_weights=idf_weights, invert=invert, output_mode=output_mode,
@@ -308,8 +316,12 @@ class _IndexLookup(_Lookup):
         return a.reshape(1) if a.ndim == 0 else a
 
     def _rows(self, inputs) -> list[list]:
-        a = self._array(inputs)
-        rows = a.reshape(a.shape[0], -1) if a.ndim > 1 else a.reshape(-1, 1)
+        if isinstance(inputs, (list, tuple)) and any(isinstance(r, (list, tuple, np.ndarray))
+                                                     for r in inputs):
+            rows = [np.ravel(np.asarray(r, dtype=object)) for r in inputs]  # ragged rows
+        else:
+            a = self._array(inputs)
+            rows = a.reshape(a.shape[0], -1) if a.ndim > 1 else a.reshape(-1, 1)
         return [[self._token(t) for t in row] for row in rows]
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
@@ -348,7 +360,8 @@ class _IndexLookup(_Lookup):
         config = super().get_config()
         config.update(invert=self.invert, num_oov_indices=self.num_oov_indices,
                       oov_token=self.oov_token, mask_token=self.mask_token,
-                      vocabulary_dtype=self._vocabulary_dtype)
+                      vocabulary_dtype=self._vocabulary_dtype, oov_method=self.oov_method,
+                      salt=self.salt)
         return config
 
 
@@ -381,6 +394,7 @@ class StringLookup(_IndexLookup):
     def get_config(self) -> dict:
         config = super().get_config()
         config["encoding"] = self.encoding
+        del config["vocabulary_dtype"]  # Keras's StringLookup sets it itself
         return config
 
 
