@@ -37,6 +37,7 @@ _NO_BUILD_CONFIG = frozenset({
     "AlphaDropout", "ActivityRegularization", "Activation", "ReLU", "LeakyReLU", "ELU",
     "Softmax", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "MaxPooling1D",
     "AveragePooling1D", "Reshape", "Identity", "Masking", "StringLookup", "IntegerLookup",
+    "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
 })
 
 # Keras 3 modules of the operations that are not in keras.src.ops.numpy.

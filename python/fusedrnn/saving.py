@@ -287,7 +287,8 @@ def _layer_classes():
              "ELU", "PReLU", "Softmax", "GaussianNoise", "GaussianDropout", "AlphaDropout",
              "ActivityRegularization", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
              "MultiHeadAttention", "Normalization", "Rescaling", "Identity",
-             "TextVectorization", "StringLookup", "IntegerLookup")
+             "TextVectorization", "StringLookup", "IntegerLookup", "Conv2D", "MaxPooling2D",
+             "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D")
     return {name: getattr(layers, name) for name in names}
 
 

@@ -33,6 +33,17 @@ from ._conv import (
     UpSampling1D,
     ZeroPadding1D,
 )
+from ._conv2d import (
+    AveragePooling2D,
+    AvgPool2D,
+    Conv2D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool2D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling2D,
+    MaxPool2D,
+    MaxPooling2D,
+)
 from ._core import (
     Activation,
     Dense,
@@ -76,6 +87,15 @@ from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 from ._text import IntegerLookup, StringLookup, TextVectorization
 
 __all__ = [
+    "MaxPool2D",
+    "GlobalMaxPool2D",
+    "GlobalAvgPool2D",
+    "AvgPool2D",
+    "MaxPooling2D",
+    "GlobalMaxPooling2D",
+    "GlobalAveragePooling2D",
+    "Conv2D",
+    "AveragePooling2D",
     "Activation",
     "ActivityRegularization",
     "Add",

@@ -80,8 +80,12 @@ def _taps(x, count: int, spacing: int, span: int, stride: int, padding: str, fil
     return [x[:, j * spacing:j * spacing + stop:stride] for j in range(count)], left, out_len
 
 
-class _Steps1D(Layer):
-    """Shared by the 1-D layers: rank-3 input, channels first or last, mask dropped."""
+class _Spatial(Layer):
+    """Shared by the 1-D and 2-D layers: an input of ``_rank`` with its channels first or
+    last (computed channels last), the mask dropped."""
+
+    _rank = 3
+    _axes = "steps"  # the spatial axes, as the rank error names them
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -89,17 +93,24 @@ class _Steps1D(Layer):
         self.supports_masking = False
 
     def _check_input_shape(self, shape) -> None:
-        order = ("(batch, steps, channels)" if self.data_format == "channels_last"
-                 else "(batch, channels, steps)")
-        _check_rank(self, shape, 3, order)
+        order = (f"(batch, {self._axes}, channels)" if self.data_format == "channels_last"
+                 else f"(batch, channels, {self._axes})")
+        _check_rank(self, shape, self._rank, order)
 
     def _channels_last(self, x):
-        return x if self.data_format == "channels_last" else x.transpose(0, 2, 1)
+        if self.data_format == "channels_last":
+            return x
+        return x.transpose(0, *range(2, self._rank), 1)
 
     def _restore(self, y):
         xp = _backend.array_module(y)
-        return xp.ascontiguousarray(y if self.data_format == "channels_last"
-                                    else y.transpose(0, 2, 1))
+        if self.data_format == "channels_last":
+            return xp.ascontiguousarray(y)
+        return xp.ascontiguousarray(y.transpose(0, self._rank - 1, *range(1, self._rank - 1)))
+
+
+class _Steps1D(_Spatial):
+    """Shared by the 1-D layers: (batch, steps, channels), or channels first."""
 
     def _shape(self, batch, steps, channels):
         return ((batch, steps, channels) if self.data_format == "channels_last"
@@ -253,16 +264,28 @@ class _Pooling1D(_Steps1D):
         return config
 
 
+def _tap_max(taps):
+    """The elementwise maximum of a window op's taps."""
+    xp = _backend.array_module(taps[0])
+    out = taps[0]
+    for tap in taps[1:]:
+        out = xp.maximum(out, tap)
+    return out
+
+
+def _tap_sum(taps):
+    """The elementwise sum of a window op's taps."""
+    total = taps[0]
+    for tap in taps[1:]:
+        total = total + tap
+    return total
+
+
 class MaxPooling1D(_Pooling1D):
     """Keras ``MaxPooling1D``: the maximum over windows of ``pool_size`` steps."""
 
     def _pool(self, x):
-        taps, _ = self._windows(x, -np.inf)
-        xp = _backend.array_module(x)
-        out = taps[0]
-        for tap in taps[1:]:
-            out = xp.maximum(out, tap)
-        return out
+        return _tap_max(self._windows(x, -np.inf)[0])
 
 
 class AveragePooling1D(_Pooling1D):
@@ -272,10 +295,7 @@ class AveragePooling1D(_Pooling1D):
     def _pool(self, x):
         taps, counts = self._windows(x, 0.0)
         xp = _backend.array_module(x)
-        total = taps[0]
-        for tap in taps[1:]:
-            total = total + tap
-        return total / xp.asarray(counts.astype(x.dtype))[None, :, None]
+        return _tap_sum(taps) / xp.asarray(counts.astype(x.dtype))[None, :, None]
 
 
 MaxPool1D = MaxPooling1D

@@ -368,6 +368,33 @@ def _text(layers, Sequential, Model, Input):
     ])
 
 
+def _crnn(layers, Sequential, Model, Input):
+    # Keras's OCR tutorial, small: an image's columns become the steps of a Bidirectional
+    # LSTM whose per-step softmax a CTC decoder reads.
+    image = Input((16, 8, 1))
+    x = layers.Conv2D(4, (3, 3), activation="relu", padding="same")(image)
+    x = layers.MaxPooling2D((2, 2))(x)
+    x = layers.Conv2D(6, (3, 3), activation="relu", padding="same")(x)
+    x = layers.MaxPooling2D((2, 2))(x)
+    x = layers.Reshape((4, 2 * 6))(x)
+    x = layers.Dense(8, activation="relu")(x)
+    x = layers.Bidirectional(layers.LSTM(5, return_sequences=True))(x)
+    return Model(image, layers.Dense(6, activation="softmax")(x))
+
+
+def _conv2d_options(layers, Sequential, Model, Input):
+    # strides, dilation, groups, valid and same padding, pooling windows that overlap or run
+    # past the edge, global poolings
+    x = Input((9, 7, 4))
+    a = layers.Conv2D(6, (2, 3), strides=(2, 1), padding="same")(x)
+    a = layers.AveragePooling2D((3, 2), strides=(2, 2), padding="same")(a)
+    b = layers.Conv2D(4, 3, dilation_rate=(2, 1), groups=2, activation="tanh")(x)
+    b = layers.MaxPooling2D(2, strides=1)(b)
+    return Model(x, layers.Concatenate()([layers.GlobalAveragePooling2D()(a),
+                                          layers.GlobalMaxPooling2D()(b),
+                                          layers.Flatten()(b)]))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -397,6 +424,8 @@ CASES = {
     "transformer_classifier": (_transformer_classifier, (8, 2)),
     "preprocessing": (_preprocessing, (6, 3)),
     "text": (_text, (1,)),
+    "crnn": (_crnn, (16, 8, 1)),
+    "conv2d_options": (_conv2d_options, (9, 7, 4)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)

@@ -1,0 +1,281 @@
+"""Conv2D, MaxPooling2D, AveragePooling2D and the global 2-D poolings: the image front ends of
+CNN-RNN models (the CRNN of Keras's OCR tutorials: Conv2D -> MaxPooling2D -> Reshape ->
+Bidirectional LSTM -> CTC). Plain NumPy (CuPy for CuPy inputs).
+
+Padding as Keras on the TensorFlow backend, per spatial axis as in the 1-D layers
+(_conv.py): ``"valid"`` none, ``"same"`` ``ceil(size / strides)`` outputs with the extra
+padding after; padded positions count as zeros for a convolution and as absent for pooling.
+Like Keras 3 these layers do not support masking.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _backend
+from ._base import get_activation
+from ._conv import _out_len, _padding, _pads, _Spatial, _tap_max, _tap_sum
+from ._core import _drop_mask, _kernel_layer_args, _param
+
+__all__ = ["AveragePooling2D", "AvgPool2D", "Conv2D", "GlobalAveragePooling2D",
+           "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "MaxPool2D",
+           "MaxPooling2D"]
+
+
+def _pair(value, argument: str, layer: str, minimum: int = 1) -> tuple[int, int]:
+    """Keras's int-or-pair arguments (kernel_size=3 or (3, 3))."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2 or any(isinstance(v, (bool, np.bool_)) or not isinstance(
+            v, numbers.Integral) or v < minimum for v in values):
+        raise ValueError(f"{layer}: `{argument}` must be an integer >= {minimum} or a pair of "
+                         f"them; got {value!r}")
+    return int(values[0]), int(values[1])
+
+
+def _windows2d(x, counts, spacing, spans, strides, padding, fill=0.0):
+    """The strided views of (padded) ``x`` (batch, rows, cols, channels) a 2-D window op
+    reads: ``taps[i][j]`` holds position (i, j) * spacing of every output window. Returns
+    (taps, (top, left) padding, (out rows, out cols))."""
+    xp = _backend.array_module(x)
+    (top, bottom), (left, right) = (_pads(x.shape[1], spans[0], strides[0], padding),
+                                    _pads(x.shape[2], spans[1], strides[1], padding))
+    out = (_out_len(x.shape[1], spans[0], strides[0], padding),
+           _out_len(x.shape[2], spans[1], strides[1], padding))
+    if top or bottom or left or right:
+        x = xp.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=fill)
+    stop = ((out[0] - 1) * strides[0] + 1, (out[1] - 1) * strides[1] + 1)
+    taps = [[x[:, i * spacing[0]:i * spacing[0] + stop[0]:strides[0],
+               j * spacing[1]:j * spacing[1] + stop[1]:strides[1]]
+             for j in range(counts[1])] for i in range(counts[0])]
+    return taps, (top, left), out
+
+
+class _Spatial2D(_Spatial):
+    """Shared by the 2-D layers: (batch, rows, cols, channels), or channels first."""
+
+    _rank = 4
+    _axes = "rows, cols"
+
+    def _split(self, shape):
+        """(batch, rows, cols, channels) of a shape in the layer's data format."""
+        if self.data_format == "channels_last":
+            return tuple(shape)
+        batch, channels, rows, cols = shape
+        return batch, rows, cols, channels
+
+    def _shape(self, batch, rows, cols, channels):
+        return ((batch, rows, cols, channels) if self.data_format == "channels_last"
+                else (batch, channels, rows, cols))
+
+    def _out_sizes(self, rows, cols, spans, strides):
+        return (_out_len(rows, spans[0], strides[0], self.padding),
+                _out_len(cols, spans[1], strides[1], self.padding))
+
+    def _check_fits(self, shape, spans, strides, what: str) -> None:
+        _, rows, cols, _ = self._split(shape)
+        for size, out in zip((rows, cols), self._out_sizes(rows, cols, spans, strides)):
+            if size is not None and out < 1:
+                raise ValueError(f"input of {type(self).__name__} layer {self.name!r} is "
+                                 f"smaller than its {what} {spans} (padding='valid'); got "
+                                 f"input shape {tuple(shape)}")
+
+
+class Conv2D(_Spatial2D):
+    """Keras ``Conv2D``: ``activation(conv(x, kernel) + bias)`` over rows and columns.
+
+    Weights: kernel (kernel rows, kernel cols, channels // groups, filters), bias (filters,).
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, seed=None,
+                 **kwargs):
+        super().__init__(data_format, **kwargs)
+        if isinstance(filters, (bool, np.bool_)) or not isinstance(
+                filters, numbers.Integral) or filters < 1:
+            raise ValueError(f"Conv2D: `filters` must be a positive integer; got {filters!r}")
+        self.filters = int(filters)
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
+        self.strides = _pair(strides, "strides", "Conv2D")
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate", "Conv2D")
+        if isinstance(groups, (bool, np.bool_)) or not isinstance(
+                groups, numbers.Integral) or groups < 1:
+            raise ValueError(f"Conv2D: `groups` must be a positive integer; got {groups!r}")
+        self.groups = int(groups)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError("Conv2D: strides > 1 is not compatible with dilation_rate > 1")
+        if self.filters % self.groups:
+            raise ValueError(f"Conv2D: filters ({self.filters}) must be a multiple of groups "
+                             f"({self.groups})")
+        self.padding = _padding(padding, ("valid", "same"), "Conv2D")
+        _kernel_layer_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           seed)
+
+    @property
+    def _spans(self) -> tuple[int, int]:
+        return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation_rate, self.kernel_size))
+
+    def build(self, input_shape) -> None:
+        channels = self._split(input_shape)[3]
+        if channels is None:
+            raise ValueError(f"Conv2D needs a known channel count; got input shape "
+                             f"{tuple(input_shape)}")
+        if channels % self.groups:
+            raise ValueError(f"Conv2D: the input's {channels} channels are not a multiple of "
+                             f"groups ({self.groups})")
+        rng = np.random.default_rng(self.seed)
+        shape = (*self.kernel_size, channels // self.groups, self.filters)
+        self._add_weight("kernel", self._kernel_init(shape, rng), "kernel")
+        if self.use_bias:
+            self._add_weight("bias", self._bias_init((self.filters,), rng), "bias")
+        self.input_spec_dim = int(channels)
+        self.built = True
+
+    def _check_input_shape(self, shape) -> None:
+        super()._check_input_shape(shape)
+        channels = self._split(shape)[3]
+        if self.built and channels is not None and channels != self.input_spec_dim:
+            raise ValueError(f"input of Conv2D layer {self.name!r} has {channels} channels, but "
+                             f"the layer was built for {self.input_spec_dim}; got input shape "
+                             f"{tuple(shape)}")
+        self._check_fits(shape, self._spans, self.strides, "kernel's span")
+
+    def compute_output_shape(self, input_shape):
+        batch, rows, cols, _ = self._split(input_shape)
+        return self._shape(batch, *self._out_sizes(rows, cols, self._spans, self.strides),
+                           self.filters)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._channels_last(self._prepare_input(inputs))
+        _drop_mask(self, mask)
+        xp = _backend.array_module(x)
+        taps, _, (rows, cols) = _windows2d(x, self.kernel_size, self.dilation_rate,
+                                           self._spans, self.strides, self.padding)
+        kernel = _param(self, "kernel", x)
+        channels = x.shape[3]
+        g, cg, fg = self.groups, channels // self.groups, self.filters // self.groups
+        y = xp.zeros((x.shape[0], rows, cols, self.filters), x.dtype)
+        for i, row in enumerate(taps):  # one matrix product per kernel tap
+            for j, tap in enumerate(row):
+                if g == 1:
+                    y += tap @ kernel[i, j]
+                else:
+                    for k in range(g):
+                        y[..., k * fg:(k + 1) * fg] += (
+                            tap[..., k * cg:(k + 1) * cg] @ kernel[i, j][:, k * fg:(k + 1) * fg])
+        if self.use_bias:
+            y = y + _param(self, "bias", x)
+        return self._restore(get_activation(self.activation)(y)), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(filters=self.filters, kernel_size=self.kernel_size,
+                      strides=self.strides, padding=self.padding,
+                      data_format=self.data_format, dilation_rate=self.dilation_rate,
+                      groups=self.groups, activation=self.activation, use_bias=self.use_bias)
+        return config
+
+
+class _Pooling2D(_Spatial2D):
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(data_format, **kwargs)
+        name = type(self).__name__
+        self.pool_size = _pair(pool_size, "pool_size", name)
+        self.strides = self.pool_size if strides is None else _pair(strides, "strides", name)
+        self.padding = _padding(padding, ("valid", "same"), name)
+
+    def _check_input_shape(self, shape) -> None:
+        super()._check_input_shape(shape)
+        self._check_fits(shape, self.pool_size, self.strides, "pool_size")
+
+    def compute_output_shape(self, input_shape):
+        batch, rows, cols, channels = self._split(input_shape)
+        return self._shape(batch, *self._out_sizes(rows, cols, self.pool_size, self.strides),
+                           channels)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._channels_last(self._prepare_input(inputs))
+        _drop_mask(self, mask)
+        return self._restore(self._pool(x)), None
+
+    def _taps(self, x, fill):
+        taps, (top, left), out = _windows2d(x, self.pool_size, (1, 1), self.pool_size,
+                                            self.strides, self.padding, fill)
+        return [t for row in taps for t in row], (top, left), out
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(pool_size=self.pool_size, padding=self.padding, strides=self.strides,
+                      data_format=self.data_format)
+        return config
+
+
+class MaxPooling2D(_Pooling2D):
+    """Keras ``MaxPooling2D``: the maximum over windows of ``pool_size``."""
+
+    def _pool(self, x):
+        return _tap_max(self._taps(x, -np.inf)[0])
+
+
+class AveragePooling2D(_Pooling2D):
+    """Keras ``AveragePooling2D``: the mean over windows of ``pool_size`` (with
+    padding="same", over the real positions of each window)."""
+
+    def _pool(self, x):
+        xp = _backend.array_module(x)
+        taps, (top, left), (rows, cols) = self._taps(x, 0.0)
+        total = _tap_sum(taps)
+        counts = []
+        for axis, (start0, out, size) in enumerate(((top, rows, x.shape[1]),
+                                                    (left, cols, x.shape[2]))):
+            starts = np.arange(out) * self.strides[axis] - start0
+            counts.append(np.minimum(starts + self.pool_size[axis], size)
+                          - np.maximum(starts, 0))
+        area = np.outer(counts[0], counts[1]).astype(x.dtype)
+        return total / xp.asarray(area)[None, :, :, None]
+
+
+class _GlobalPooling2D(_Spatial2D):
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.keepdims = bool(keepdims)
+
+    def compute_output_shape(self, input_shape):
+        batch, _, _, channels = self._split(input_shape)
+        return self._shape(batch, 1, 1, channels) if self.keepdims else (batch, channels)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._channels_last(self._prepare_input(inputs))
+        _drop_mask(self, mask)
+        y = self._reduce(x)
+        return (self._restore(y[:, None, None, :]) if self.keepdims else y), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(data_format=self.data_format, keepdims=self.keepdims)
+        return config
+
+
+class GlobalAveragePooling2D(_GlobalPooling2D):
+    """Keras ``GlobalAveragePooling2D``: the mean over rows and columns."""
+
+    def _reduce(self, x):
+        return x.mean(axis=(1, 2))
+
+
+class GlobalMaxPooling2D(_GlobalPooling2D):
+    """Keras ``GlobalMaxPooling2D``: the maximum over rows and columns."""
+
+    def _reduce(self, x):
+        return x.max(axis=(1, 2))
+
+
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D

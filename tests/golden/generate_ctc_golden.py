@@ -1,0 +1,55 @@
+"""Record Keras 3's ``keras.ops.ctc_decode`` (greedy and beam search) for tests/test_ctc.py.
+
+NOT run by CI and not collected by pytest. It needs TensorFlow and Keras 3::
+
+    /tmp/tfenv/bin/python tests/golden/generate_ctc_golden.py
+
+Writes tests/data/golden/ctc_decode.json: per case the inputs (per-step class scores, as a
+CRNN's softmax gives them, with repeats and blanks), the sequence lengths, the arguments and
+Keras's decoded paths and scores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "data", "golden", "ctc_decode.json")
+
+
+def main() -> None:
+    import keras
+
+    rng = np.random.default_rng(11)
+    cases = []
+    for i, (batch, steps, classes) in enumerate([(3, 7, 5), (2, 12, 4), (4, 5, 6)]):
+        logits = rng.standard_normal((batch, steps, classes)).astype(np.float32) * 2
+        # make runs of one class and blanks likely, as real CTC outputs are
+        favourite = rng.integers(0, classes, (batch, steps))
+        logits[np.arange(batch)[:, None], np.arange(steps)[None, :], favourite] += 3
+        probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+        lengths = rng.integers(max(steps - 3, 1), steps + 1, batch).astype(np.int32)
+        for kwargs in ({"strategy": "greedy"}, {"strategy": "greedy", "merge_repeated": False},
+                       {"strategy": "greedy", "mask_index": classes - 1},
+                       {"strategy": "beam_search", "beam_width": 4, "top_paths": 2},
+                       {"strategy": "beam_search", "beam_width": 8, "top_paths": 1}):
+            if i == 2 and kwargs["strategy"] == "greedy" and len(kwargs) == 1:
+                kwargs = {**kwargs, "mask_index": None}
+            inputs = probs if i != 1 else np.log(probs)  # softmax outputs, or log-probabilities
+            try:
+                decoded, scores = keras.ops.ctc_decode(inputs, lengths, **kwargs)
+                case = {"decoded": np.asarray(decoded).tolist(),
+                        "scores": np.asarray(scores).tolist(), "error": None}
+            except Exception as exc:
+                case = {"error": f"{type(exc).__name__}: {exc}"[:200]}
+            case.update(inputs=inputs.tolist(), lengths=lengths.tolist(), kwargs=kwargs)
+            cases.append(case)
+            print(i, kwargs, case.get("error") or np.asarray(case["decoded"]).shape)
+    with open(OUT, "w") as f:
+        json.dump({"keras_version": keras.__version__, "cases": cases}, f)
+
+
+if __name__ == "__main__":
+    main()
