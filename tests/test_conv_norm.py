@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from fusedrnn import layers
 from fusedrnn.layers import (
     LSTM,
     AveragePooling1D,
@@ -360,3 +361,44 @@ def test_normalization_and_rescaling_bad_arguments_are_named():
         Rescaling([[1.0]])
     with pytest.raises(ValueError, match="has 2 offset values for inputs of 3 features"):
         Rescaling(1.0, offset=[1.0, 2.0])(x)
+
+
+@pytest.mark.parametrize("make", [
+    lambda f: layers.Conv2D(5, (3, 2), strides=(2, 1), padding="same", data_format=f),
+    lambda f: layers.Conv2D(4, 3, dilation_rate=2, groups=2, data_format=f),
+    lambda f: layers.MaxPooling2D((2, 3), strides=1, data_format=f),
+    lambda f: layers.AveragePooling2D(3, strides=2, padding="same", data_format=f),
+    lambda f: layers.GlobalAveragePooling2D(data_format=f, keepdims=True),
+    lambda f: layers.GlobalMaxPooling2D(data_format=f),
+], ids=["conv-same-strided", "conv-dilated-grouped", "max", "avg-same", "gap", "gmp"])
+def test_2d_layers_channels_first_are_channels_last_transposed(make):
+    """Keras on TensorFlow's CPU cannot run channels_first 2-D convolutions, so the golden
+    files hold channels_last ones (keras_files crnn, conv2d_options); channels_first must be
+    the same computation on transposed data."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 9, 8, 4)).astype(np.float32)
+    last, first = make("channels_last"), make("channels_first")
+    want = last(x)
+    first(x.transpose(0, 3, 1, 2))
+    first.set_weights(last.get_weights())
+    got = first(x.transpose(0, 3, 1, 2))
+    if want.ndim == 4:
+        got = got.transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert last.compute_output_shape((None, 9, 8, 4)) == (None, *want.shape[1:])
+
+
+def test_conv2d_is_the_sum_over_its_window():
+    """Against the definition, element by element: one output of a strided, padded,
+    grouped convolution."""
+    rng = np.random.default_rng(5)
+    conv = layers.Conv2D(4, (3, 3), strides=2, padding="same", groups=2)
+    x = rng.standard_normal((1, 7, 6, 6)).astype(np.float32)
+    y = conv(x)
+    kernel, bias = conv.get_weights()
+    padded = np.pad(x, ((0, 0), (1, 1), (0, 1), (0, 0)))  # same: 7 rows -> 4, 6 cols -> 3
+    for r, c, f in [(0, 0, 0), (2, 1, 3), (3, 2, 1)]:
+        g = f // 2
+        window = padded[0, 2 * r:2 * r + 3, 2 * c:2 * c + 3, 3 * g:3 * g + 3]
+        want = (window * kernel[..., f]).sum() + bias[f]
+        np.testing.assert_allclose(y[0, r, c, f], want, rtol=1e-5, atol=1e-6)
