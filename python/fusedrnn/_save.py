@@ -27,6 +27,7 @@ import zipfile
 import numpy as np
 
 from . import _backend
+from .layers._base import flatten
 
 # The Keras whose file format these writers follow (and whose files the tests compare with).
 KERAS_VERSION = "3.15.1"
@@ -108,7 +109,7 @@ def _build_config(layer, input_shape):
     states = layer._inbound_nodes[0].kwargs.get("initial_state") if (
         isinstance(layer, (RNNLayer, Bidirectional)) and layer._inbound_nodes) else None
     if states is not None:
-        states = [_shape(s.shape) for s in _flat([states]) if hasattr(s, "shape")]
+        states = [_shape(s.shape) for s in flatten(states) if hasattr(s, "shape")]
         return {"shapes_dict": {"sequences_shape": input_shape,
                                 "initial_state_shape": states}}
     return {"input_shape": input_shape}
@@ -227,7 +228,7 @@ def _check_keras3_rules(model) -> None:
     for node in model._nodes:
         if node.layer._keras2_masks or (node.implicit_mask and node.kwargs
                                         and any(hasattr(v, "_node")
-                                                for v in _flat(node.kwargs.values()))):
+                                                for v in flatten(list(node.kwargs.values())))):
             raise ValueError(
                 f"cannot save model {model.name!r} for Keras 3: it was loaded from a Keras 2 "
                 f"file, and its layer {node.layer.name!r} follows Keras 2's mask rules, which "
@@ -242,13 +243,6 @@ def _makes_masks(layer) -> bool:
     if isinstance(layer, Masking) or (isinstance(layer, Embedding) and layer.mask_zero):
         return True
     return any(_makes_masks(inner) for inner in getattr(layer, "layers", ()))
-
-
-def _flat(values) -> list:
-    out = []
-    for v in values:
-        out.extend(_flat(v) if isinstance(v, (list, tuple)) else [v])
-    return out
 
 
 def model_config(model) -> dict:

@@ -937,11 +937,7 @@ class Model(Layer):
         self._build_for(x)
         self._ensure_input_rank(x)
         several = len(self._input_tensors) > 1
-        n = (x[0] if several else x).shape[0]
-        starts = list(range(0, n, batch_size)) or [0]
-        if steps is not None:
-            _check_positive_int("steps", steps)
-            starts = starts[:int(steps)]
+        starts = _batch_starts((x[0] if several else x).shape[0], batch_size, steps)
         if verbose == "auto":
             verbose = 1 if len(starts) > 1 else 0
         bar = _ProgressBar(len(starts), verbose) if verbose else None
@@ -952,12 +948,7 @@ class Model(Layer):
             pieces.append(self._run(batch))
             if bar is not None:
                 bar.update(i + 1)
-        first = pieces[0]
-        if isinstance(first, dict):
-            return {k: _concat([p[k] for p in pieces]) for k in first}
-        if isinstance(first, list):
-            return [_concat([p[k] for p in pieces]) for k in range(len(first))]
-        return _concat(pieces)
+        return _join_batches(pieces)
 
     def predict_on_batch(self, x):
         return self(x)
@@ -1125,6 +1116,26 @@ def _concat(pieces):
     if len(pieces) == 1:
         return pieces[0]
     return xp.concatenate(pieces, axis=0)
+
+
+def _batch_starts(n: int, batch_size: int, steps) -> list[int]:
+    """The first row of each of predict's batches (``steps`` of them at most)."""
+    starts = list(range(0, n, batch_size)) or [0]
+    if steps is not None:
+        _check_positive_int("steps", steps)
+        starts = starts[:int(steps)]
+    return starts
+
+
+def _join_batches(pieces: list):
+    """predict's per-batch outputs joined along the batch axis, in their structure (an
+    array, or dicts, lists and tuples of them)."""
+    first = pieces[0]
+    if isinstance(first, dict):
+        return {k: _join_batches([p[k] for p in pieces]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_join_batches([p[i] for p in pieces]) for i in range(len(first)))
+    return _concat([p if hasattr(p, "shape") else np.asarray(p) for p in pieces])
 
 
 # --------------------------------------------------------------------------- Sequential

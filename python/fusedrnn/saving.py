@@ -759,6 +759,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     return model
 
 
+def _zip_array(archive, member: str, key: str):
+    """The dataset ``key`` of the HDF5 file ``member`` of a zip archive, or None."""
+    if member not in archive.namelist():
+        return None
+    with _h5py().File(io.BytesIO(archive.read(member)), "r") as root:
+        return np.asarray(root[key]) if key in root else None
+
+
 def _text_layers(model, path: str = "") -> list[tuple[object, str]]:
     """(lookup layer: TextVectorization, StringLookup, IntegerLookup; its path in Keras 3's
     files) for each in ``model``."""
@@ -777,9 +785,9 @@ def _text_layers(model, path: str = "") -> list[tuple[object, str]]:
 
 def _load_vocabularies(model, filepath: str) -> None:
     """Give each lookup layer (TextVectorization, StringLookup, IntegerLookup) its
-    vocabulary: Keras 3 saves an adapted one in the
-    .keras zip (``assets/<layer path>/vocabulary.txt``, its tf-idf weights in the weights
-    file); a legacy .h5 holds none, and Keras itself cannot run such a file."""
+    vocabulary: Keras 3 saves an adapted one in the .keras zip
+    (``assets/<layer path>/vocabulary.txt``, its tf-idf weights in the weights file); a
+    legacy .h5 holds none, and Keras itself cannot run such a file."""
     layers = [(layer, path) for layer, path in _text_layers(model)
               if not layer._has_vocabulary]
     if not layers:
@@ -789,11 +797,8 @@ def _load_vocabularies(model, filepath: str) -> None:
             f"{filepath!r} holds no vocabulary for {type(layers[0][0]).__name__} layer "
             f"{layers[0][0].name!r} (Keras saves an adapted vocabulary only in .keras files; "
             f"Keras cannot run this file either): load the .keras file, or set_vocabulary()")
-    h5py = _h5py()
     with zipfile.ZipFile(filepath) as archive:
         names = set(archive.namelist())
-        weights = io.BytesIO(archive.read("model.weights.h5")) \
-            if "model.weights.h5" in names else None
         for layer, path in layers:
             asset = f"assets/{path}/vocabulary.txt"
             if asset not in names:
@@ -803,11 +808,11 @@ def _load_vocabularies(model, filepath: str) -> None:
             while lines and lines[-1] == "":
                 lines.pop()
             idf = None
-            if layer.output_mode == "tf_idf":
+            if layer.output_mode == "tf_idf":  # its idf weights are in the weights file
                 key = f"{path}/vars/idf_weights"
-                with h5py.File(weights if weights is not None else io.BytesIO(), "a") as root:
-                    if key not in root:
-                        raise ValueError(f"{filepath!r} has no {key} for "
-                                         f"{type(layer).__name__} layer {layer.name!r}")
-                    idf = np.asarray(root[key])[:len(lines)]
+                stored = _zip_array(archive, "model.weights.h5", key)
+                if stored is None:
+                    raise ValueError(f"{filepath!r} has no {key} for "
+                                     f"{type(layer).__name__} layer {layer.name!r}")
+                idf = stored[:len(lines)]
             layer.set_vocabulary(lines, idf)

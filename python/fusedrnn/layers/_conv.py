@@ -302,13 +302,14 @@ MaxPool1D = MaxPooling1D
 AvgPool1D = AveragePooling1D
 
 
-def _two_ints(value, argument: str, layer: str) -> tuple[int, int]:
-    """Keras's int-or-pair arguments (padding=1 or (1, 2)), each >= 0."""
+def _two_ints(value, argument: str, layer: str, minimum: int = 0) -> tuple[int, int]:
+    """Keras's int-or-pair arguments (padding=1 or (1, 2); kernel_size=3 or (3, 2)), each
+    >= ``minimum``."""
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2 or any(isinstance(v, (bool, np.bool_)) or not isinstance(
-            v, numbers.Integral) or v < 0 for v in pair):
-        raise ValueError(f"{layer}: `{argument}` must be an integer >= 0 or a pair of them; "
-                         f"got {value!r}")
+            v, numbers.Integral) or v < minimum for v in pair):
+        raise ValueError(f"{layer}: `{argument}` must be an integer >= {minimum} or a pair of "
+                         f"them; got {value!r}")
     return int(pair[0]), int(pair[1])
 
 

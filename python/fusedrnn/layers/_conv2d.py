@@ -10,28 +10,25 @@ Like Keras 3 these layers do not support masking.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .. import _backend
 from ._base import get_activation
-from ._conv import _out_len, _padding, _pads, _Spatial, _tap_max, _tap_sum
+from ._conv import (
+    _one_int,
+    _out_len,
+    _padding,
+    _pads,
+    _Spatial,
+    _tap_max,
+    _tap_sum,
+    _two_ints,
+)
 from ._core import _drop_mask, _kernel_layer_args, _param
 
 __all__ = ["AveragePooling2D", "AvgPool2D", "Conv2D", "GlobalAveragePooling2D",
            "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "MaxPool2D",
            "MaxPooling2D"]
-
-
-def _pair(value, argument: str, layer: str, minimum: int = 1) -> tuple[int, int]:
-    """Keras's int-or-pair arguments (kernel_size=3 or (3, 3))."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(values) != 2 or any(isinstance(v, (bool, np.bool_)) or not isinstance(
-            v, numbers.Integral) or v < minimum for v in values):
-        raise ValueError(f"{layer}: `{argument}` must be an integer >= {minimum} or a pair of "
-                         f"them; got {value!r}")
-    return int(values[0]), int(values[1])
 
 
 def _windows2d(x, counts, spacing, spans, strides, padding, fill=0.0):
@@ -95,17 +92,11 @@ class Conv2D(_Spatial2D):
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, seed=None,
                  **kwargs):
         super().__init__(data_format, **kwargs)
-        if isinstance(filters, (bool, np.bool_)) or not isinstance(
-                filters, numbers.Integral) or filters < 1:
-            raise ValueError(f"Conv2D: `filters` must be a positive integer; got {filters!r}")
-        self.filters = int(filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
-        self.strides = _pair(strides, "strides", "Conv2D")
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate", "Conv2D")
-        if isinstance(groups, (bool, np.bool_)) or not isinstance(
-                groups, numbers.Integral) or groups < 1:
-            raise ValueError(f"Conv2D: `groups` must be a positive integer; got {groups!r}")
-        self.groups = int(groups)
+        self.filters = _one_int(filters, "filters", "Conv2D")
+        self.kernel_size = _two_ints(kernel_size, "kernel_size", "Conv2D", 1)
+        self.strides = _two_ints(strides, "strides", "Conv2D", 1)
+        self.dilation_rate = _two_ints(dilation_rate, "dilation_rate", "Conv2D", 1)
+        self.groups = _one_int(groups, "groups", "Conv2D")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError("Conv2D: strides > 1 is not compatible with dilation_rate > 1")
         if self.filters % self.groups:
@@ -185,8 +176,9 @@ class _Pooling2D(_Spatial2D):
                  **kwargs):
         super().__init__(data_format, **kwargs)
         name = type(self).__name__
-        self.pool_size = _pair(pool_size, "pool_size", name)
-        self.strides = self.pool_size if strides is None else _pair(strides, "strides", name)
+        self.pool_size = _two_ints(pool_size, "pool_size", name, 1)
+        self.strides = (self.pool_size if strides is None
+                        else _two_ints(strides, "strides", name, 1))
         self.padding = _padding(padding, ("valid", "same"), name)
 
     def _check_input_shape(self, shape) -> None:

@@ -203,7 +203,7 @@ def build(layer, args) -> None:
     if args:
         layer._build_input_shape = _shape_of(args[0])  # Keras's build_config
     if args and type(layer).build is not Layer.build and not _is_model_build(layer):
-        layer.build(_shape_of(args[0]))
+        layer.build(layer._build_input_shape)
     layer.built = True
     from ..models import Model, _assign_names
 
@@ -317,7 +317,7 @@ def _symbolic_call(layer, args, kwargs):
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None):
     """A subclassed model's predict: ``call(batch, training=False)`` over batches."""
-    from ..models import _check_positive_int, _concat
+    from ..models import _batch_starts, _check_positive_int, _join_batches
 
     if batch_size is None:
         batch_size = 32
@@ -326,11 +326,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None):
     if not leaves or not all(hasattr(a, "shape") and len(a.shape) for a in leaves):
         raise ValueError("predict() takes arrays with a batch axis (an array, or a list or "
                          "dict of them)")
-    n = leaves[0].shape[0]
-    starts = list(range(0, n, batch_size)) or [0]
-    if steps is not None:
-        _check_positive_int("steps", steps)
-        starts = starts[:int(steps)]
+    starts = _batch_starts(leaves[0].shape[0], batch_size, steps)
 
     def cut(value, start):
         if isinstance(value, dict):
@@ -339,17 +335,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None):
             return type(value)(cut(v, start) for v in value)
         return value[start:start + batch_size]
 
-    pieces = [call(model, [cut(x, s)], {"training": False}) for s in starts]
-
-    def join(parts):
-        first = parts[0]
-        if isinstance(first, dict):
-            return {k: join([p[k] for p in parts]) for k in first}
-        if isinstance(first, (list, tuple)):
-            return type(first)(join([p[i] for p in parts]) for i in range(len(first)))
-        return _concat([np.asarray(p) if not hasattr(p, "shape") else p for p in parts])
-
-    return join(pieces)
+    return _join_batches([call(model, [cut(x, s)], {"training": False}) for s in starts])
 
 
 def summary_rows(model) -> list[tuple[str, str, int]]:
