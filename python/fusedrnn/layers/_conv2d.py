@@ -10,12 +10,13 @@ Like Keras 3 these layers do not support masking.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import _backend
 from ._base import get_activation
 from ._conv import (
-    _one_int,
     _out_len,
     _padding,
     _pads,
@@ -29,6 +30,14 @@ from ._core import _drop_mask, _kernel_layer_args, _param
 __all__ = ["AveragePooling2D", "AvgPool2D", "Conv2D", "GlobalAveragePooling2D",
            "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "MaxPool2D",
            "MaxPooling2D"]
+
+
+def _positive_int(value, argument: str) -> int:
+    """Conv2D's filters and groups: one integer >= 1 (no tuple, as Keras takes them)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or (
+            value < 1):
+        raise ValueError(f"Conv2D: `{argument}` must be a positive integer; got {value!r}")
+    return int(value)
 
 
 def _windows2d(x, counts, spacing, spans, strides, padding, fill=0.0):
@@ -92,11 +101,11 @@ class Conv2D(_Spatial2D):
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, seed=None,
                  **kwargs):
         super().__init__(data_format, **kwargs)
-        self.filters = _one_int(filters, "filters", "Conv2D")
+        self.filters = _positive_int(filters, "filters")
         self.kernel_size = _two_ints(kernel_size, "kernel_size", "Conv2D", 1)
         self.strides = _two_ints(strides, "strides", "Conv2D", 1)
         self.dilation_rate = _two_ints(dilation_rate, "dilation_rate", "Conv2D", 1)
-        self.groups = _one_int(groups, "groups", "Conv2D")
+        self.groups = _positive_int(groups, "groups")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError("Conv2D: strides > 1 is not compatible with dilation_rate > 1")
         if self.filters % self.groups:
