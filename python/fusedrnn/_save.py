@@ -144,7 +144,10 @@ def serialize_layer(layer, input_shape=None) -> dict:
             f"(save_weights) and rebuild the model in code")
     if input_shape is None:
         input_shape = _first_input_shape(layer)
-    config = layer.get_config()
+    from .saving import _keras3_class
+
+    saved_class = _keras3_class(layer)
+    config = layer._keras3_config() if saved_class is not type(layer) else layer.get_config()
     for key in _FUSEDRNN_ONLY + _KERAS_REFUSES.get(type(layer).__name__, ()):
         config.pop(key, None)
     if config.get("seed", 0) is None:
@@ -173,7 +176,7 @@ def serialize_layer(layer, input_shape=None) -> dict:
             cells.append(serialize_layer(cell, shape))
             shape = None if shape is None else [shape[0], cell.units]
         config["cells"] = cells
-    entry = {"module": "keras.layers", "class_name": type(layer).__name__,
+    entry = {"module": "keras.layers", "class_name": saved_class.__name__,
              "config": _json_value(config, f"layer {layer.name!r}"), "registered_name": None}
     if isinstance(layer, _Cell) and input_shape is not None:
         entry["build_config"] = {"input_shape": input_shape}
@@ -390,7 +393,8 @@ def _layer_tree(layer) -> dict:
             return _tree(layer.name, cell=_tree(cell.name, cells=_container(cells)))
         return _tree(layer.name, cell=_tree(cell.name, cell.get_weights()))
     if isinstance(layer, RNNLayer):
-        return _tree(layer.name, cell=_tree(f"{layer._cell}_cell", layer.get_weights()))
+        weights = [np.array(w) for w in layer._standard_weights()]  # Keras's layout
+        return _tree(layer.name, cell=_tree(f"{layer._cell}_cell", weights))
     if isinstance(layer, _Lookup):  # its vocabulary goes to the assets
         named = {"idf_weights": layer._idf} if layer.output_mode == "tf_idf" else {}
         if isinstance(layer, TextVectorization):

@@ -181,11 +181,19 @@ def _class_keys(objects) -> list[str]:
     keys = []
     for obj in objects:
         # Keras's class of a model built as Model(inputs, outputs) is Functional.
-        key = "functional" if type(obj) is Model else _snake_case(type(obj).__name__)
+        key = "functional" if type(obj) is Model else _snake_case(_keras3_class(obj).__name__)
         n = used.get(key, 0)
         used[key] = n + 1
         keys.append(f"{key}_{n}" if n else key)
     return keys
+
+
+def _keras3_class(obj) -> type:
+    """The class Keras 3 knows an object as: Keras 2's CuDNNLSTM and CuDNNGRU, which Keras 3
+    does not have, are saved as the LSTM and the GRU they compute."""
+    from .layers._cudnn import is_cudnn
+
+    return obj._plain if is_cudnn(obj) else type(obj)
 
 
 def _legacy_arrays(model, root) -> list[tuple[object, list[np.ndarray]]]:
@@ -259,9 +267,26 @@ def load_weights(model, filepath) -> None:
                 pairs = _legacy_arrays(model, root)
             else:
                 pairs = _keras3_pairs(model, root)
+    pairs = [(layer, _cudnn_converted(layer, arrays)) for layer, arrays in pairs]
     _check(pairs)
     for layer, arrays in pairs:
         layer.set_weights(arrays)
+
+
+def _cudnn_converted(layer, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """As Keras 2 loads files: CuDNNLSTM weights into an LSTM and CuDNNGRU weights into a
+    GRU(reset_after=True), converted (and the other way), in nested models too."""
+    from .layers._cudnn import convert_weights
+    from .models import Model
+
+    if not isinstance(layer, Model) or layer._user_call:
+        return convert_weights(layer, arrays)
+    converted, start = [], 0
+    for sub in layer._weight_layers():
+        n = len(sub._expected_weight_shapes())
+        converted += _cudnn_converted(sub, arrays[start:start + n])
+        start += n
+    return converted + arrays[start:]
 
 
 # --------------------------------------------------------------------------- load_model
@@ -288,7 +313,8 @@ def _layer_classes():
              "ActivityRegularization", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
              "MultiHeadAttention", "Normalization", "Rescaling", "Identity",
              "TextVectorization", "StringLookup", "IntegerLookup", "Conv2D", "MaxPooling2D",
-             "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D")
+             "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "CuDNNLSTM",
+             "CuDNNGRU")
     return {name: getattr(layers, name) for name in names}
 
 
@@ -610,10 +636,22 @@ def _functional_from_config(config):
                  name=config.get("name"))
 
 
+def _model_config(obj) -> dict:
+    """A saved model's config; Keras 2.0-2.2.2 saved a Sequential's as the bare list of its
+    layers (the first carrying batch_input_shape), which Keras 2 still reads."""
+    config = obj.get("config", {})
+    if obj.get("class_name") == "Sequential" and isinstance(config, list):
+        return {"layers": config}
+    if not isinstance(config, dict):
+        raise ValueError(f"the saved {obj.get('class_name')} has a config that is a JSON "
+                         f"{type(config).__name__}, not an object")
+    return config
+
+
 def _keras2_first_node(obj) -> int:
     """The index Keras 2 gives a layer's first call in a saved graph: 1 for a nested model
     built on inputs (its own node, linking its inputs to its outputs, is node 0), else 0."""
-    kind, config = obj.get("class_name"), obj.get("config", {})
+    kind, config = obj.get("class_name"), _model_config(obj)
     if kind in ("Functional", "Model"):
         return 1
     if kind == "Sequential":
@@ -625,10 +663,11 @@ def _keras2_first_node(obj) -> int:
 def _model_from_config(obj):
     from .models import Sequential
 
-    kind, config = obj.get("class_name"), obj.get("config", {})
+    kind = obj.get("class_name")
     custom = _custom_class(obj)
     if custom is not None:
         return _from_custom(custom, obj)
+    config = _model_config(obj)
     if kind == "Sequential":
         saved = config.get("layers", [])
         stack = []

@@ -8,9 +8,11 @@ NOT run by CI and not collected by pytest. Two steps, in two environments::
 ``write`` takes every case of tests/data/keras_files (cases.py) twice: the model ``load_model``
 rebuilds from Keras's ``<case>.keras`` (its graph holds the mask operations Keras saved) and
 the model built in code with fusedrnn's layers, its weights loaded from ``<case>.weights.h5``
-(its graph has none). It writes ``<case>.loaded.keras``, ``<case>.built.keras`` and
-``<case>.built.weights.h5`` with ``model.save`` / ``model.save_weights``; a model it refuses
-to save (a Lambda) is reported with the reason.
+(its graph has none); and each Keras 2 cuDNN model (``CUDNN_CASES``,
+``<case>.keras2.h5``), which fusedrnn saves as the LSTM and GRU it computes. It writes
+``<case>.loaded.keras``, ``<case>.built.keras`` and ``<case>.built.weights.h5`` with
+``model.save`` / ``model.save_weights``; a model it refuses to save (a Lambda) is reported
+with the reason.
 
 ``check`` loads each ``.keras`` with ``keras.saving.load_model``, and loads each weights file
 into the case built in code with Keras's layers, predicts the case's input (``<case>.npz``)
@@ -27,7 +29,7 @@ import numpy as np
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
 sys.path.insert(0, DATA)
-from cases import CASES, OPS_CASES, TEXT_CASES  # noqa: E402
+from cases import CASES, CUDNN_CASES, OPS_CASES, TEXT_CASES  # noqa: E402
 
 TOLERANCE = 1e-4
 
@@ -104,6 +106,10 @@ def write(out: str) -> int:
                 model.save(os.path.join(out, f"{name}.{kind}.keras"))
             except ValueError as exc:
                 print(f"{name}.{kind}: not saved: {exc}")
+    for name in sorted(CUDNN_CASES):  # saved as Keras 3's LSTM and GRU
+        model = load_model(os.path.join(DATA, f"{name}.keras2.h5"))
+        model.save(os.path.join(out, f"{name}.loaded.keras"))
+        model.save_weights(os.path.join(out, f"{name}.built.weights.h5"))
     # models holding classes written by subclassing (Keras's files, through fusedrnn)
     from subclassed import serializable_classes
 
@@ -163,6 +169,31 @@ def check(out: str) -> int:
                 diff, ok = f"{type(exc).__name__}: {exc}"[:300], False
             failed += not ok
             print(f"{'ok  ' if ok else 'FAIL'} {name}.{label}: max |diff| {diff}")
+    for name, (make, _) in sorted(CUDNN_CASES.items()):
+        data = np.load(os.path.join(DATA, f"{name}.keras2.npz"))
+        ys = [data[k] for k in sorted(k for k in data.files if k.startswith("y"))]
+
+        def twin(make=make, name=name):
+            def gru(units, **kwargs):
+                return keras.layers.GRU(units, reset_after=True, **kwargs)
+
+            model = make(keras.layers, keras.Sequential, keras.Model, keras.Input,
+                         keras.layers.LSTM, gru)
+            model.load_weights(os.path.join(out, f"{name}.built.weights.h5"))
+            return model
+
+        for label, load in (("loaded.keras", lambda name=name: keras.saving.load_model(
+                os.path.join(out, f"{name}.loaded.keras"))), ("built.weights.h5", twin)):
+            try:
+                got = load().predict(data["x"], verbose=0)
+                got = got if isinstance(got, list) else [got]
+                diff = max(float(np.max(np.abs(np.asarray(g) - y))) for g, y in zip(got, ys))
+                ok = diff <= TOLERANCE and len(got) == len(ys)
+            except Exception as exc:
+                diff, ok = f"{type(exc).__name__}: {exc}"[:300], False
+            failed += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {name}.{label} (Keras 2's cuDNN model): "
+                  f"max |diff| {diff}")
     for name, (_, shapes) in MORE.items():
         data = np.load(os.path.join(out, f"{name}.fusedrnn.npz"))
         try:

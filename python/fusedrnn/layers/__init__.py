@@ -63,6 +63,7 @@ from ._core import (
     SpatialDropout1D,
     TimeDistributed,
 )
+from ._cudnn import CuDNNGRU, CuDNNLSTM
 from ._merge import (
     Add,
     Average,
@@ -110,6 +111,8 @@ __all__ = [
     "Concatenate",
     "Conv1D",
     "Cropping1D",
+    "CuDNNGRU",
+    "CuDNNLSTM",
     "Dense",
     "Dot",
     "Dropout",

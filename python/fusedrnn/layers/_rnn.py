@@ -148,12 +148,18 @@ class RNNLayer(Layer):
     def _weights_changed(self) -> None:
         self._packed = {}
 
+    def _standard_weights(self) -> list[np.ndarray]:
+        """kernel, recurrent kernel (and bias) as Keras's SimpleRNN, GRU or LSTM lays them
+        out, which the kernels take (Keras 2's cuDNN layers keep another layout)."""
+        return [self._params[key] for key, _ in self._param_names]
+
     def _get_packed(self, device: str) -> _backend.Packed:
         packed = self._packed.get(device)
         if packed is None:
+            kernel, recurrent, *bias = self._standard_weights()
             packed = _backend.pack(
-                self._cell, self._params["kernel"], self._params["recurrent_kernel"],
-                self._params.get("bias"), activation=self.activation,
+                self._cell, kernel, recurrent, bias[0] if bias else None,
+                activation=self.activation,
                 recurrent_activation=self.recurrent_activation, reset_after=self.reset_after,
                 device=device, dtype=self._compute_dtype)
             self._packed[device] = packed

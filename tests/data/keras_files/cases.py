@@ -448,3 +448,34 @@ NO_LEGACY_H5_MODEL = TEXT_CASES
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention"}
+
+
+# --------------------------------------------------------------------------- Keras 2's cuDNN
+# Models of Keras 2's CuDNNLSTM / CuDNNGRU (tests/golden/generate_keras2_legacy.py). ``lstm``
+# and ``gru`` are the layer classes: the cuDNN ones, or for the twin that computes the same
+# with Keras's own conversion of the weights, LSTM and GRU (reset_after=True, sigmoid).
+
+
+def _cudnn_stack(layers, Sequential, Model, Input, lstm, gru):
+    return Sequential([
+        Input((7, 5)),
+        lstm(6, return_sequences=True),
+        layers.Bidirectional(gru(4, return_sequences=True)),
+        gru(5, return_sequences=True, go_backwards=True),
+        lstm(3, go_backwards=True),
+        layers.Dense(2),
+    ])
+
+
+def _cudnn_states(layers, Sequential, Model, Input, lstm, gru):
+    inputs = Input((6, 4))
+    seq, h, c = lstm(5, return_sequences=True, return_state=True)(inputs)
+    out = gru(5, return_sequences=True)(seq, initial_state=h)
+    both = layers.Bidirectional(lstm(3), merge_mode="sum")(out)
+    return Model(inputs, [layers.Dense(2)(layers.Concatenate()([both, c])), h])
+
+
+CUDNN_CASES = {
+    "cudnn_stack": (_cudnn_stack, (7, 5)),
+    "cudnn_states": (_cudnn_states, (6, 4)),
+}
