@@ -282,7 +282,7 @@ class Model(Layer):
         self._nodes: list[Node] = []
         self._layers: list[Layer] = []
         self._summary_rows: list[Layer] = []  # the layers and the operations the summary shows
-        self._mask_nodes: set[int] = set()  # operation nodes that only compute masks
+        self._mask_node_list: list[Node] = []  # operation nodes that only compute masks
         self._chain: list[Layer] | None = None
         self._accepted: tuple | None = None  # the input shape(s) of the last good call
         self._takes_text = False  # an Input of dtype "string"
@@ -336,7 +336,7 @@ class Model(Layer):
         self._nodes = nodes
         self._run_order = (_keras_run_order(nodes) if any(
             node.layer._consumes_input_masks for node in nodes) else nodes)
-        self._mask_nodes = hidden
+        self._mask_node_list = [node for node in nodes if id(node) in hidden]
         self._layers = [layer for layer in graph_layers if not isinstance(layer, KerasOperation)]
         self._summary_rows = [layer for layer in graph_layers if id(layer) in shown]
         self._chain = _chain_of(self._input_tensors, nodes, outputs)
@@ -442,6 +442,12 @@ class Model(Layer):
         )
 
     # ----------------------------------------------------------- weights
+    @property
+    def _mask_nodes(self) -> set[int]:
+        """The ids of the operation nodes that only compute masks (kept as the nodes, so
+        that a pickled or copied model's are its own)."""
+        return {id(node) for node in self._mask_node_list}
+
     def _weight_layers(self) -> list[Layer]:
         if self._user_call:
             return _custom.sublayers(self)
@@ -996,9 +1002,10 @@ class Model(Layer):
         if len(self._input_tensors) > 1:
             return False
         readers: dict[int, int] = {}
-        nodes = [n for n in self._nodes if id(n) not in self._mask_nodes]
+        hidden = self._mask_nodes
+        nodes = [n for n in self._nodes if id(n) not in hidden]
         for node in nodes:
-            parents = _layer_parents(node, self._mask_nodes)
+            parents = _layer_parents(node, hidden)
             if len(parents) > 1:
                 return False
             for p in parents:

@@ -543,6 +543,17 @@ class Layer:
         else:
             self._batch_input_shape = None
 
+    # ----------------------------------------------------------- pickling
+    def __getstate__(self) -> dict:
+        """Pickling and ``copy.deepcopy`` take the configuration, the weights and any carried
+        states; not what is derived from the weights (a recurrent layer's packed kernels, its
+        cell view), which the next call rebuilds."""
+        state = self.__dict__.copy()
+        state.pop("_cell_view", None)
+        if "_packed" in state:
+            state["_packed"] = {}
+        return state
+
     # ----------------------------------------------------------- naming
     @classmethod
     def _base_name(cls) -> str:

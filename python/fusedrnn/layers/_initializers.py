@@ -24,21 +24,25 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def _variance_scaling(scale: float, mode: str, distribution: str):
-    def init(shape, rng):
+class _VarianceScaling:
+    """Keras's VarianceScaling family (glorot_*, he_*, lecun_*). Initializers are small
+    classes, not closures, so that layers holding them pickle (and deep-copy)."""
+
+    def __init__(self, scale: float, mode: str, distribution: str):
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+
+    def __call__(self, shape, rng):
         fan_in, fan_out = _fans(shape)
-        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-        variance = scale / max(1.0, n)
-        if distribution == "uniform":
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
             return rng.uniform(-limit, limit, size=shape)
         stddev = math.sqrt(variance)
-        if distribution == "truncated_normal":
+        if self.distribution == "truncated_normal":
             # Keras: truncated at two standard deviations, std corrected by .87962566
             return _truncated_normal(shape, rng, stddev / 0.87962566103423978)
         return rng.normal(0.0, stddev, size=shape)
-
-    return init
 
 
 def _truncated_normal(shape, rng, stddev):
@@ -50,8 +54,11 @@ def _truncated_normal(shape, rng, stddev):
     return out
 
 
-def _orthogonal(gain: float = 1.0):
-    def init(shape, rng):
+class _Orthogonal:
+    def __init__(self, gain: float = 1.0):
+        self.gain = gain
+
+    def __call__(self, shape, rng):
         if len(shape) < 2:
             raise ValueError(f"the orthogonal initializer needs a shape of rank >= 2, got {shape}")
         rows = int(np.prod(shape[:-1]))
@@ -61,9 +68,39 @@ def _orthogonal(gain: float = 1.0):
         q = q * np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return gain * q.reshape(shape)
+        return self.gain * q.reshape(shape)
 
-    return init
+
+class _Random:
+    """Keras's RandomUniform(-0.05, 0.05), RandomNormal(0, 0.05), TruncatedNormal(0, 0.05)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __call__(self, shape, rng):
+        if self.kind == "uniform":
+            return rng.uniform(-0.05, 0.05, size=shape)
+        if self.kind == "normal":
+            return rng.normal(0.0, 0.05, size=shape)
+        return _truncated_normal(shape, rng, 0.05)
+
+
+class _UserInitializer:
+    """A callable given as an initializer, called as Keras calls one."""
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def __call__(self, shape, rng):
+        return np.asarray(self.spec(shape, dtype="float32"))
+
+
+def _zeros(shape, rng):
+    return np.zeros(shape)
+
+
+def _ones(shape, rng):
+    return np.ones(shape)
 
 
 def _identity(shape, rng):
@@ -73,22 +110,21 @@ def _identity(shape, rng):
 
 
 _INITIALIZERS: dict[str, Callable] = {
-    "zeros": lambda shape, rng: np.zeros(shape),
-    "ones": lambda shape, rng: np.ones(shape),
-    "glorot_uniform": _variance_scaling(1.0, "fan_avg", "uniform"),
-    "glorot_normal": _variance_scaling(1.0, "fan_avg", "truncated_normal"),
-    "he_uniform": _variance_scaling(2.0, "fan_in", "uniform"),
-    "he_normal": _variance_scaling(2.0, "fan_in", "truncated_normal"),
-    "lecun_uniform": _variance_scaling(1.0, "fan_in", "uniform"),
-    "lecun_normal": _variance_scaling(1.0, "fan_in", "truncated_normal"),
-    "orthogonal": _orthogonal(),
+    "zeros": _zeros,
+    "ones": _ones,
+    "glorot_uniform": _VarianceScaling(1.0, "fan_avg", "uniform"),
+    "glorot_normal": _VarianceScaling(1.0, "fan_avg", "truncated_normal"),
+    "he_uniform": _VarianceScaling(2.0, "fan_in", "uniform"),
+    "he_normal": _VarianceScaling(2.0, "fan_in", "truncated_normal"),
+    "lecun_uniform": _VarianceScaling(1.0, "fan_in", "uniform"),
+    "lecun_normal": _VarianceScaling(1.0, "fan_in", "truncated_normal"),
+    "orthogonal": _Orthogonal(),
     "identity": _identity,
-    # Keras: RandomUniform(-0.05, 0.05), RandomNormal(0, 0.05), TruncatedNormal(0, 0.05)
-    "uniform": lambda shape, rng: rng.uniform(-0.05, 0.05, size=shape),
-    "random_uniform": lambda shape, rng: rng.uniform(-0.05, 0.05, size=shape),
-    "normal": lambda shape, rng: rng.normal(0.0, 0.05, size=shape),
-    "random_normal": lambda shape, rng: rng.normal(0.0, 0.05, size=shape),
-    "truncated_normal": lambda shape, rng: _truncated_normal(shape, rng, 0.05),
+    "uniform": _Random("uniform"),
+    "random_uniform": _Random("uniform"),
+    "normal": _Random("normal"),
+    "random_normal": _Random("normal"),
+    "truncated_normal": _Random("truncated_normal"),
 }
 _ALIASES = {
     "Zeros": "zeros", "Ones": "ones", "GlorotUniform": "glorot_uniform",
@@ -115,5 +151,5 @@ def get_initializer(spec, argument: str) -> Callable:
             )
         return _INITIALIZERS[key]
     if callable(spec):
-        return lambda shape, rng: np.asarray(spec(shape, dtype="float32"))
+        return _UserInitializer(spec)
     raise TypeError(f"`{argument}` must be an initializer name or a callable, got {spec!r}")
