@@ -152,6 +152,28 @@ def test_training_and_mask_reach_call_only_if_it_takes_them():
     np.testing.assert_array_equal(seen["mask"], [[True, False, False], [True, True, True]])
 
 
+def test_subclassed_model_predict_shows_progress_as_a_model_does(capsys):
+    class Tiny(Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    model = Tiny()
+    x = np.ones((70, 3), np.float32)
+    model.predict(x)  # 3 batches: "auto" shows the bar
+    assert "3/3 [==============================]" in capsys.readouterr().out
+    model.predict(x[:5])  # one batch: quiet
+    model.predict(x, verbose=0)
+    assert capsys.readouterr().out == ""
+    model.predict(x, verbose=2)
+    assert capsys.readouterr().out.count("\n") == 1  # one line at the end
+    with pytest.raises(ValueError, match="verbose must be"):
+        model.predict(x, verbose=3)
+
+
 def test_subclassed_model_predict_batches_and_structures():
     class TwoHeads(Model):
         def __init__(self):

@@ -220,6 +220,18 @@ def _print_row(fields, positions, print_fn) -> None:
     print_fn(line.rstrip())
 
 
+def _check_verbose(verbose) -> None:
+    if verbose not in ("auto", 0, 1, 2):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}")
+
+
+def _progress_bar(batches: int, verbose):
+    """predict's progress: ``"auto"`` shows a bar when there are several batches."""
+    if verbose == "auto":
+        verbose = 1 if batches > 1 else 0
+    return _ProgressBar(batches, verbose) if verbose else None
+
+
 class _ProgressBar:
     """A Keras 2 style text progress bar: ``4/4 [==============================] - 0s 2ms/step``."""
 
@@ -937,16 +949,13 @@ class Model(Layer):
         if batch_size is None:
             batch_size = 32
         _check_positive_int("batch_size", batch_size)
-        if verbose not in ("auto", 0, 1, 2):
-            raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}")
+        _check_verbose(verbose)
         x = self._check_input(x)
         self._build_for(x)
         self._ensure_input_rank(x)
         several = len(self._input_tensors) > 1
         starts = _batch_starts((x[0] if several else x).shape[0], batch_size, steps)
-        if verbose == "auto":
-            verbose = 1 if len(starts) > 1 else 0
-        bar = _ProgressBar(len(starts), verbose) if verbose else None
+        bar = _progress_bar(len(starts), verbose)
         pieces = []
         for i, start in enumerate(starts):
             stop = start + batch_size

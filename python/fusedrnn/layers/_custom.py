@@ -317,11 +317,18 @@ def _symbolic_call(layer, args, kwargs):
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None):
     """A subclassed model's predict: ``call(batch, training=False)`` over batches."""
-    from ..models import _batch_starts, _check_positive_int, _join_batches
+    from ..models import (
+        _batch_starts,
+        _check_positive_int,
+        _check_verbose,
+        _join_batches,
+        _progress_bar,
+    )
 
     if batch_size is None:
         batch_size = 32
     _check_positive_int("batch_size", batch_size)
+    _check_verbose(verbose)
     leaves = [a for a in flatten(list(x.values()) if isinstance(x, dict) else x)]
     if not leaves or not all(hasattr(a, "shape") and len(a.shape) for a in leaves):
         raise ValueError("predict() takes arrays with a batch axis (an array, or a list or "
@@ -335,7 +342,13 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None):
             return type(value)(cut(v, start) for v in value)
         return value[start:start + batch_size]
 
-    return _join_batches([call(model, [cut(x, s)], {"training": False}) for s in starts])
+    bar = _progress_bar(len(starts), verbose)
+    pieces = []
+    for i, start in enumerate(starts):
+        pieces.append(call(model, [cut(x, start)], {"training": False}))
+        if bar is not None:
+            bar.update(i + 1)
+    return _join_batches(pieces)
 
 
 def summary_rows(model) -> list[tuple[str, str, int]]:
