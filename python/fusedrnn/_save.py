@@ -80,19 +80,23 @@ def _shape(shape) -> list:
 
 def _first_input_shape(layer):
     """The input shape(s) a layer was built with: those of its first call."""
+    from .layers._custom import _shape_of
+
     node = layer._inbound_nodes[0] if layer._inbound_nodes else None
     if node is None:
         return None
 
-    def shapes(value):
-        if isinstance(value, (list, tuple)):
-            return [shapes(v) for v in value]
-        return _shape(value.shape) if hasattr(value, "shape") else None
+    def listed(shapes):  # _shape_of's tuples (one shape) and lists (several), as JSON lists
+        if isinstance(shapes, tuple):
+            return _shape(shapes)
+        if isinstance(shapes, list):
+            return [listed(s) for s in shapes]
+        return shapes
 
     inputs = node.inputs
     if layer._positional_inputs and len(inputs) == 1:
         inputs = inputs[0]
-    return shapes(inputs)
+    return listed(_shape_of(inputs))
 
 
 def _build_config(layer, input_shape):
