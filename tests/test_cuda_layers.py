@@ -32,6 +32,8 @@ from fusedrnn.layers import (
     Bidirectional,
     Concatenate,
     Conv1D,
+    CuDNNGRU,
+    CuDNNLSTM,
     Dense,
     Dropout,
     Embedding,
@@ -130,9 +132,14 @@ CELLS = [
     pytest.param(lambda **k: GRU(5, reset_after=False, **k), id="gru_reset_before"),
     pytest.param(lambda **k: LSTM(5, **k), id="lstm"),
 ]
+# Keras 2's cuDNN layers (their own weight layout, converted when packed; no masks)
+CUDNN = [
+    pytest.param(lambda **k: CuDNNGRU(5, **k), id="cudnn_gru"),
+    pytest.param(lambda **k: CuDNNLSTM(5, **k), id="cudnn_lstm"),
+]
 
 
-@pytest.mark.parametrize("make", CELLS)
+@pytest.mark.parametrize("make", CELLS + CUDNN)
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_numpy_in_numpy_out(device, make, return_sequences, go_backwards):
@@ -168,7 +175,7 @@ def test_device_arrays_in_device_arrays_out(device, make):
         assert_close(host(g), w, TOL)
 
 
-@pytest.mark.parametrize("make", CELLS)
+@pytest.mark.parametrize("make", CELLS + CUDNN)
 def test_stateful_carries_device_states(device, make):
     rng = np.random.default_rng(2)
     xs = [rng.uniform(-1, 1, (2, 3, 4)).astype(np.float32) for _ in range(3)]
