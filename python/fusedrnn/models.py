@@ -225,11 +225,19 @@ def _check_verbose(verbose) -> None:
         raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}")
 
 
-def _progress_bar(batches: int, verbose):
-    """predict's progress: ``"auto"`` shows a bar when there are several batches."""
+def _predict_batches(starts: list[int], verbose, run_batch):
+    """predict's loop: ``run_batch(start)`` for each batch, its progress shown (``"auto"``:
+    a bar when there are several batches), the results joined. The callers have checked
+    ``verbose`` (_check_verbose) before the inputs."""
     if verbose == "auto":
-        verbose = 1 if batches > 1 else 0
-    return _ProgressBar(batches, verbose) if verbose else None
+        verbose = 1 if len(starts) > 1 else 0
+    bar = _ProgressBar(len(starts), verbose) if verbose else None
+    pieces = []
+    for i, start in enumerate(starts):
+        pieces.append(run_batch(start))
+        if bar is not None:
+            bar.update(i + 1)
+    return _join_batches(pieces)
 
 
 class _ProgressBar:
@@ -294,7 +302,6 @@ class Model(Layer):
         self._nodes: list[Node] = []
         self._layers: list[Layer] = []
         self._summary_rows: list[Layer] = []  # the layers and the operations the summary shows
-        self._mask_node_list: list[Node] = []  # operation nodes that only compute masks
         self._chain: list[Layer] | None = None
         self._accepted: tuple | None = None  # the input shape(s) of the last good call
         self._takes_text = False  # an Input of dtype "string"
@@ -348,7 +355,6 @@ class Model(Layer):
         self._nodes = nodes
         self._run_order = (_keras_run_order(nodes) if any(
             node.layer._consumes_input_masks for node in nodes) else nodes)
-        self._mask_node_list = [node for node in nodes if id(node) in hidden]
         self._layers = [layer for layer in graph_layers if not isinstance(layer, KerasOperation)]
         self._summary_rows = [layer for layer in graph_layers if id(layer) in shown]
         self._chain = _chain_of(self._input_tensors, nodes, outputs)
@@ -456,9 +462,9 @@ class Model(Layer):
     # ----------------------------------------------------------- weights
     @property
     def _mask_nodes(self) -> set[int]:
-        """The ids of the operation nodes that only compute masks (kept as the nodes, so
-        that a pickled or copied model's are its own)."""
-        return {id(node) for node in self._mask_node_list}
+        """The ids of the operation nodes that only compute masks, derived from the graph
+        (not stored: a pickled or copied model's nodes have other ids)."""
+        return _mask_operations(self._nodes, self._output_tensors)
 
     def _weight_layers(self) -> list[Layer]:
         if self._user_call:
@@ -955,15 +961,12 @@ class Model(Layer):
         self._ensure_input_rank(x)
         several = len(self._input_tensors) > 1
         starts = _batch_starts((x[0] if several else x).shape[0], batch_size, steps)
-        bar = _progress_bar(len(starts), verbose)
-        pieces = []
-        for i, start in enumerate(starts):
+
+        def run_batch(start):
             stop = start + batch_size
-            batch = [a[start:stop] for a in x] if several else x[start:stop]
-            pieces.append(self._run(batch))
-            if bar is not None:
-                bar.update(i + 1)
-        return _join_batches(pieces)
+            return self._run([a[start:stop] for a in x] if several else x[start:stop])
+
+        return _predict_batches(starts, verbose, run_batch)
 
     def predict_on_batch(self, x):
         return self(x)
@@ -1055,6 +1058,7 @@ class Model(Layer):
         print_fn("=" * line_length)
         layers = self._summary_layers()
         relevant = self._model_nodes()
+        hidden = self._mask_nodes
         for i, layer in enumerate(layers):
             fields = [f"{layer.name} ({_type_name(layer)})", self._layer_output_shape(layer),
                       0 if isinstance(layer, InputLayer) else layer.count_params()]
@@ -1065,7 +1069,7 @@ class Model(Layer):
                 for node in layer._inbound_nodes:
                     if id(node) not in relevant:
                         continue
-                    for t in _layer_parents(node, self._mask_nodes):
+                    for t in _layer_parents(node, hidden):
                         parent, node_index, tensor_index = t._keras_history
                         connections.append(f"{parent.name}[{node_index}][{tensor_index}]")
                 _print_row(fields + [connections[0] if connections else ""], positions, print_fn)

@@ -113,7 +113,7 @@ class _CuDNNRNN(RNNLayer):
     """What CuDNNLSTM and CuDNNGRU share. Keras 2's layers take no activations, no use_bias,
     no dropout and no masks."""
 
-    _plain: type[RNNLayer] = LSTM  # the Keras 3 layer it computes, which it is saved as
+    _plain: type[RNNLayer]  # the Keras 3 layer it computes, which it is saved as
 
     def __init__(self, units, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",

@@ -317,13 +317,7 @@ def _symbolic_call(layer, args, kwargs):
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None):
     """A subclassed model's predict: ``call(batch, training=False)`` over batches."""
-    from ..models import (
-        _batch_starts,
-        _check_positive_int,
-        _check_verbose,
-        _join_batches,
-        _progress_bar,
-    )
+    from ..models import _batch_starts, _check_positive_int, _check_verbose, _predict_batches
 
     if batch_size is None:
         batch_size = 32
@@ -342,13 +336,8 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None):
             return type(value)(cut(v, start) for v in value)
         return value[start:start + batch_size]
 
-    bar = _progress_bar(len(starts), verbose)
-    pieces = []
-    for i, start in enumerate(starts):
-        pieces.append(call(model, [cut(x, start)], {"training": False}))
-        if bar is not None:
-            bar.update(i + 1)
-    return _join_batches(pieces)
+    return _predict_batches(starts, verbose,
+                            lambda start: call(model, [cut(x, start)], {"training": False}))
 
 
 def summary_rows(model) -> list[tuple[str, str, int]]:
