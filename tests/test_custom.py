@@ -122,6 +122,27 @@ def test_user_layers_in_functional_models():
         model.to_json()
 
 
+def test_user_layer_output_shape_comes_from_its_call():
+    """compute_output_shape of a user layer without its own traces its call, as Keras 3's
+    does: TimeDistributed over it (which asks it) gives the call's shape, not the input's."""
+    class Project(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 5), name="w")
+
+        def call(self, x):
+            return x @ self.w
+
+    project = Project()
+    assert project.compute_output_shape((None, 3)) == (None, 5)
+    assert not project._inbound_nodes  # the probe leaves no call in a graph
+    x = layers.Input((4, 3))
+    h = layers.TimeDistributed(Project())(x)
+    assert h.shape == (None, 4, 5)
+    model = Model(x, layers.GRU(2)(h))
+    data = np.random.default_rng(3).standard_normal((2, 4, 3)).astype(np.float32)
+    assert model.predict(data, verbose=0).shape == (2, 2)
+
+
 def test_training_and_mask_reach_call_only_if_it_takes_them():
     seen = {}
 

@@ -14,6 +14,7 @@ outputs carry the masks its layers give them.
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 import time
@@ -34,7 +35,7 @@ from .layers._base import (
 )
 from .layers._ops import KerasOperation
 
-__all__ = ["Model", "Sequential", "load_model", "model_from_json", "save_model"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]
 
 
 # --------------------------------------------------------------------------- graph helpers
@@ -1273,6 +1274,209 @@ class Sequential(Model):
                 "build(input_shape), by calling it on a batch of data, or by giving its first "
                 "layer an input shape"
             )
+
+
+def _clone_layer(layer: Layer) -> Layer:
+    """Keras's default ``clone_function``: the layer its config describes (fresh weights)."""
+    return layer.__class__.from_config(layer.get_config())
+
+
+def _clone_operation(op: KerasOperation) -> KerasOperation:
+    return KerasOperation(op.class_name, op.get_config(), op.type_name)
+
+
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
+                recursive: bool = False, **kwargs):
+    """``keras.models.clone_model``: a model computing as ``model`` does, made of new layers
+    (each ``clone_function(layer)``, by default the layer its config describes) with newly
+    initialised weights; copy them with ``clone.set_weights(model.get_weights())``.
+
+    ``input_tensors``: ``Input(...)`` tensors to build the clone on, in the structure of
+    ``model.input`` (one for a Sequential). ``call_function(layer, *args, **kwargs)``
+    (functional models only) calls each cloned layer in the graph, e.g. to insert layers.
+    ``recursive``: clone the models nested in ``model`` with ``clone_model`` (else with
+    ``clone_function``). A layer shared between calls is cloned once and shared in the clone.
+    Keras operations in a graph (``h[:, -1]``, ``ops.mean``) have no weights and are copied
+    without ``clone_function``. The clone's input layers keep their names (as Keras 2; Keras 3
+    names them after its input tensors). A model written by subclassing is
+    ``cls.from_config(model.get_config())``."""
+    if kwargs:
+        raise ValueError(f"Unexpected keyword argument(s): {tuple(kwargs)}")
+    from . import saving
+
+    # The classes written by subclassing that the model holds, for the layers holding them
+    # (an RNN's cell, a wrapper's layer) to rebuild them from their configs.
+    classes = dict(saving._CUSTOM_OBJECTS.get() or {})
+    for layer in _held_layers(model, set()):
+        cls = type(layer)
+        if not cls.__module__.startswith("fusedrnn."):
+            classes.setdefault(cls.__name__, cls)
+    with saving._custom_objects(classes):
+        return _clone_model(model, input_tensors, clone_function, call_function, recursive,
+                            {})
+
+
+def _held_layers(obj, seen: set[int]):
+    """``obj`` if it is a layer, and the layers it holds (attributes, lists, dicts), deeply."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, Layer):
+        yield obj
+        items = vars(obj).values()
+    elif isinstance(obj, (list, tuple)):
+        items = obj
+    elif isinstance(obj, dict):
+        items = obj.values()
+    else:
+        return
+    for item in items:
+        if isinstance(item, (Layer, list, tuple, dict)):
+            yield from _held_layers(item, seen)
+
+
+def _clone_model(model, input_tensors, clone_function, call_function, recursive,
+                 cache: dict):
+    if clone_function is not None and not callable(clone_function):
+        raise ValueError(
+            f"clone_function must be a callable taking a layer; got {clone_function!r}")
+    if call_function is not None and not callable(call_function):
+        raise ValueError(
+            f"call_function must be a callable (layer, *args, **kwargs); got {call_function!r}")
+    if not isinstance(model, Layer):
+        raise TypeError(f"clone_model takes a model; got {type(model).__name__}")
+    make = clone_function or _clone_layer
+
+    def clone(layer: Layer) -> Layer:
+        if id(layer) not in cache:
+            if recursive and isinstance(layer, Model) and not layer._user_call:
+                new = _clone_model(layer, None, clone_function, call_function, True, cache)
+            else:
+                new = make(layer)
+                if not isinstance(new, Layer):
+                    raise TypeError(
+                        f"clone_function must return a layer; for {layer.name!r} it returned "
+                        f"{type(new).__name__}")
+            cache[id(layer)] = new
+        return cache[id(layer)]
+
+    if not isinstance(model, Model) or model._user_call:
+        if clone_function is not None or input_tensors is not None:
+            raise ValueError(
+                "clone_function and input_tensors are only supported for Sequential and "
+                f"functional models; got a {type(model).__name__}")
+        if call_function is not None:
+            raise ValueError("call_function is only supported for functional models; got a "
+                             f"{type(model).__name__}")
+        return _clone_layer(model)
+    if isinstance(model, Sequential):
+        if call_function is not None:
+            raise ValueError(
+                "call_function is not supported with Sequential models: their layers are "
+                "listed, not called, when the model is made; use it with functional models")
+        return _clone_sequential(model, input_tensors, clone)
+    return _clone_functional(model, input_tensors, clone, call_function)
+
+
+def _new_input(tensor: KerasTensor) -> KerasTensor:
+    """A new ``Input`` like the one that made ``tensor``."""
+    from .layers._base import Input
+
+    return Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=tensor._node.layer.name)
+
+
+def _check_input_tensor(t) -> KerasTensor:
+    if not isinstance(t, KerasTensor) or not isinstance(t._node.layer, InputLayer):
+        raise ValueError(
+            f"input_tensors must be tensors made by Input(...); got {t!r}")
+    return t
+
+
+def _clone_sequential(model: Sequential, input_tensors, clone) -> Sequential:
+    new_layers = [clone(layer) for layer in model.layers]
+    if input_tensors is not None:
+        if isinstance(input_tensors, (list, tuple)):
+            if len(input_tensors) != 1:
+                raise ValueError(
+                    "input_tensors of a Sequential model must hold a single tensor; got "
+                    f"{len(input_tensors)}")
+            input_tensors = input_tensors[0]
+        new_layers.insert(0, _check_input_tensor(input_tensors))
+    elif model._input_layer is not None:
+        new_layers.insert(0, _new_input(model._input_layer._output_tensor))
+    return Sequential(new_layers, name=model.name, trainable=model.trainable)
+
+
+def _clone_functional(model: Model, input_tensors, clone, call_function) -> Model:
+    model._require_built()
+    n = len(model._input_tensors)
+    if input_tensors is None:
+        inputs = [_new_input(t) for t in model._input_tensors]
+    else:
+        if model._input_keys is not None:
+            if not isinstance(input_tensors, dict) or set(input_tensors) != set(
+                    model._input_keys):
+                raise ValueError(
+                    "input_tensors must have the structure of model.input: a dict with the "
+                    f"keys {model._input_keys}; got {input_tensors!r}")
+            inputs = [input_tensors[k] for k in model._input_keys]
+        elif isinstance(input_tensors, (list, tuple)):
+            inputs = list(input_tensors)
+        else:
+            inputs = [input_tensors]
+        if len(inputs) != n:
+            raise ValueError(
+                f"input_tensors must have the structure of model.input ({n} tensor"
+                f"{'s' if n > 1 else ''}); got {len(inputs)}")
+        inputs = [_check_input_tensor(t) for t in inputs]
+    values: dict[int, KerasTensor] = {
+        id(old): new for old, new in zip(model._input_tensors, inputs)}
+
+    def resolve(obj):
+        if isinstance(obj, KerasTensor):
+            return values[id(obj)]
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(resolve(o) for o in obj)
+        return obj
+
+    operations: dict[int, KerasOperation] = {}
+    for node in model._nodes:
+        old = node.layer
+        if isinstance(old, InputLayer):
+            continue
+        if isinstance(old, KerasOperation):  # copied once, shared where the model shares it
+            layer = operations.setdefault(id(old), _clone_operation(old))
+        else:
+            layer = clone(old)
+            if old.__dict__.get("_keras2_masks"):  # loaded from a Keras 2 file: its rules
+                layer._keras2_masks = True
+        args = resolve(node.inputs)
+        args = list(args) if old._positional_inputs else [args]
+        kwargs = {k: resolve(v) for k, v in node.kwargs.items()}
+        calls = len(layer._inbound_nodes)
+        outs = (call_function(layer, *args, **kwargs) if call_function is not None
+                else layer(*args, **kwargs))
+        if len(layer._inbound_nodes) > calls:  # whether the call gets its input's mask
+            layer._inbound_nodes[calls].implicit_mask = node.implicit_mask
+        if isinstance(outs, dict):
+            outs = list(outs.values())
+        for t, o in zip(node.outputs, flatten(outs)):
+            values[id(t)] = o
+    outputs = [values[id(t)] for t in model._output_tensors]
+    if model._output_keys is not None:
+        outputs = dict(zip(model._output_keys, outputs))
+    elif model._single_output:
+        outputs = outputs[0]
+    if model._input_keys is not None:
+        inputs = dict(zip(model._input_keys, inputs))
+    elif n == 1:
+        inputs = inputs[0]
+    # A subclass of Model that keeps Model's constructor is cloned into its own class (Keras).
+    cls = type(model)
+    if cls is not Model and list(inspect.signature(cls.__init__).parameters)[:3] != [
+            "self", "inputs", "outputs"]:
+        cls = Model
+    return cls(inputs, outputs, name=model.name)
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -686,6 +686,10 @@ class Layer:
         return x
 
     def compute_output_shape(self, input_shape):
+        if self._user_call:  # its call decides (Keras 3 traces it): run on probe arrays
+            from . import _custom
+
+            return _custom.output_shape(self, input_shape)
         return tuple(input_shape)
 
     @property
@@ -816,6 +820,42 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def serialize_layer(layer: Layer) -> dict:
+    """A layer held in another's config (Bidirectional's ``layer``, an RNN's ``cell``) as
+    Keras 3 serializes it there: module, class name and config (a model's config is its
+    graph's, under Keras's class name for it)."""
+    from ..models import Model, Sequential
+
+    cls = type(layer)
+    own = cls.__module__.startswith("fusedrnn.")
+    name = cls.__name__
+    if isinstance(layer, Model) and not layer._user_call:
+        name = "Sequential" if isinstance(layer, Sequential) else "Functional"
+        own = True
+    return {"module": ("keras.layers" if own else cls.__module__), "class_name": name,
+            "config": layer.get_config(), "registered_name": None if own else name}
+
+
+def deserialize_layer(obj, custom_objects=None):
+    """The layer that :func:`serialize_layer`'s form (or Keras's) describes, with fresh
+    weights; a layer is returned as it is. A class written by subclassing is found in
+    ``custom_objects`` or, if its module is imported, there."""
+    if isinstance(obj, Layer) or not (isinstance(obj, dict) and "class_name" in obj):
+        return obj  # the constructor names what it takes
+    from .. import saving
+
+    known = dict(saving._CUSTOM_OBJECTS.get() or {})
+    known.update(custom_objects or {})
+    name = obj["class_name"]
+    module = sys.modules.get(str(obj.get("module")))
+    cls = getattr(module, name, None) if module is not None else None
+    if name not in known and isinstance(cls, type) and issubclass(cls, Layer) and not (
+            cls.__module__.startswith(("fusedrnn.", "keras"))):
+        known[name] = cls
+    with saving._custom_objects(known):
+        return saving._layer_from_config(obj)
 
 
 def check_parts_weights(owner: Layer, names: list[str], parts, weights) -> list:

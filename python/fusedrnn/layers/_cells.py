@@ -30,7 +30,9 @@ from ._base import (
     Layer,
     as_float_array,
     check_parts_weights,
+    deserialize_layer,
     has_symbolic,
+    serialize_layer,
     set_parts_weights,
 )
 from ._rnn import _TRAINING_ONLY, GRU, LSTM, RNNLayer, SimpleRNN
@@ -310,12 +312,14 @@ class StackedRNNCells(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config["cells"] = [_serialize(c) for c in self.cells]
+        config["cells"] = [serialize_layer(c) for c in self.cells]
         return config
 
-
-def _serialize(layer) -> dict:
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        config["cells"] = [deserialize_layer(c, custom_objects) for c in config.get("cells", [])]
+        return cls(**config)
 
 
 def _set_cell_weights(owner, cells, weights) -> None:
@@ -453,9 +457,17 @@ class RNN(RNNLayer):
         config.update(
             return_sequences=self.return_sequences, return_state=self.return_state,
             go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,
-            zero_output_for_mask=self.zero_output_for_mask, cell=_serialize(self.cell),
+            zero_output_for_mask=self.zero_output_for_mask, cell=serialize_layer(self.cell),
             device=self.device)
         return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        cell = config.get("cell")
+        config["cell"] = ([deserialize_layer(c, custom_objects) for c in cell]
+                          if isinstance(cell, list) else deserialize_layer(cell, custom_objects))
+        return cls(**config)
 
     def _clone(self, **overrides) -> RNN:
         config = self.get_config()

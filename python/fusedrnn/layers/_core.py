@@ -11,7 +11,15 @@ import warnings
 import numpy as np
 
 from .. import _backend
-from ._base import Layer, activation_name, as_float_array, check_mask, get_activation
+from ._base import (
+    Layer,
+    activation_name,
+    as_float_array,
+    check_mask,
+    deserialize_layer,
+    get_activation,
+    serialize_layer,
+)
 from ._initializers import get_initializer
 
 __all__ = [
@@ -385,8 +393,14 @@ class TimeDistributed(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(layer=self.layer.get_config())
+        config.update(layer=serialize_layer(self.layer))
         return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        config["layer"] = deserialize_layer(config.get("layer"), custom_objects)
+        return cls(**config)
 
 
 def _drop_mask(layer: Layer, mask) -> None:

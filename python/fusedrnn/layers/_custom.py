@@ -24,7 +24,16 @@ import inspect
 
 import numpy as np
 
-from ._base import KerasTensor, Layer, Node, Variable, flatten, has_symbolic
+from ._base import (
+    KerasTensor,
+    Layer,
+    Node,
+    Variable,
+    deserialize_layer,
+    flatten,
+    has_symbolic,
+    serialize_layer,
+)
 
 
 def is_user_class(cls) -> bool:
@@ -312,6 +321,21 @@ def _symbolic_call(layer, args, kwargs):
     return outs if several else outs[0]
 
 
+def output_shape(layer, input_shape):
+    """The output shape(s) of ``layer``'s call on an input of ``input_shape`` (a list of shapes
+    for a list input), from runs on probe arrays; the call leaves no node behind."""
+    several = isinstance(input_shape, list) and all(
+        isinstance(s, (list, tuple)) for s in input_shape)
+    inputs = ([KerasTensor(s) for s in input_shape] if several
+              else KerasTensor(tuple(input_shape)))
+    calls = len(layer._inbound_nodes)
+    try:
+        out = _symbolic_call(layer, [inputs], {})
+    finally:
+        del layer._inbound_nodes[calls:]
+    return [t.shape for t in out] if isinstance(out, list) else out.shape
+
+
 # --------------------------------------------------------------------------- models
 
 
@@ -375,6 +399,20 @@ class RNN(Layer):
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
         self._states = None  # carried between calls when stateful
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(return_sequences=self.return_sequences, return_state=self.return_state,
+                      go_backwards=self.go_backwards, stateful=self.stateful,
+                      zero_output_for_mask=self.zero_output_for_mask,
+                      cell=serialize_layer(self.cell))
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        config["cell"] = deserialize_layer(config.get("cell"), custom_objects)
+        return cls(**config)
 
     def _sizes(self) -> list[int]:
         size = self.cell.state_size

@@ -18,7 +18,9 @@ from ._base import (
     as_float_array,
     check_mask,
     check_parts_weights,
+    deserialize_layer,
     flatten,
+    serialize_layer,
     set_parts_weights,
 )
 from ._initializers import get_initializer
@@ -720,6 +722,15 @@ class Bidirectional(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(merge_mode=self.merge_mode, layer=self.forward_layer.get_config())
+        config.update(merge_mode=self.merge_mode, layer=serialize_layer(self.forward_layer),
+                      backward_layer=serialize_layer(self.backward_layer))
         return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        for key in ("layer", "backward_layer"):
+            if key in config:
+                config[key] = deserialize_layer(config[key], custom_objects)
+        return cls(**config)
 
