@@ -26,6 +26,7 @@ DATA = os.path.join(os.path.dirname(__file__), "data", "keras_files")
 sys.path.insert(0, DATA)
 from subclassed import (  # noqa: E402
     ARGS,
+    bidirectional_cells,
     cell_model,
     classes,
     serializable_classes,
@@ -362,3 +363,159 @@ def test_saved_config_of_a_custom_class():
     assert (again.units, again.tags, again.name) == (4, 3, "tagger")
     with pytest.raises(ValueError, match="has no get_config\\(\\) of its own"):
         Translator(*ARGS).to_json()
+
+
+def _keras_file_config(path) -> dict:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+def _without_registered_names(entry):
+    """A config with the registered names (Keras's package prefixes) left out."""
+    if isinstance(entry, dict):
+        return {k: _without_registered_names(v) for k, v in entry.items()
+                if k not in ("registered_name", "shared_object_id")}
+    if isinstance(entry, list):
+        return [_without_registered_names(v) for v in entry]
+    return entry
+
+
+def test_cells_written_by_subclassing_in_bidirectional_run_as_keras(tmp_path):
+    """Keras 3 saved Bidirectional RNNs over cells with get_config (one state, masked,
+    concat; two states with a sublayer, sum, returning states): load_model rebuilds each
+    direction's cell from its config and predicts Keras's numbers; the model built in code
+    loads the weights; both save what Keras saved."""
+    data = np.load(os.path.join(DATA, "subclassed_bidir.npz"))
+    path = os.path.join(DATA, "subclassed_bidir.keras")
+    built, cells = bidirectional_cells(layers, Model, ops, layers.Input, lambda cls: cls)
+    loaded = load_model(path, custom_objects=cells)
+    bidir = loaded.layers[2]
+    assert type(bidir.forward_layer.cell).__name__ == "SerialMinimalCell"
+    assert bidir.forward_layer.cell is not bidir.backward_layer.cell
+    assert bidir.backward_layer.go_backwards
+    assert_close(loaded.predict(data["x"], verbose=0), data["y"], FP32_SHORT, "loaded")
+    before = built.predict(data["x"], verbose=0)
+    built.load_weights(path)
+    assert not np.allclose(before, data["y"], atol=1e-3)
+    assert_close(built.predict(data["x"], verbose=0), data["y"], FP32_SHORT, "built")
+    assert loaded.count_params() == built.count_params() == 176
+    for model, name in ((loaded, "loaded"), (built, "built")):
+        model.save_weights(tmp_path / f"{name}.weights.h5")
+        model.save(tmp_path / f"{name}.keras")
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            (tmp_path / "keras.weights.h5").write_bytes(archive.read("model.weights.h5"))
+        assert _tree(str(tmp_path / f"{name}.weights.h5")) == _tree(
+            str(tmp_path / "keras.weights.h5"))
+        again = load_model(tmp_path / f"{name}.keras", custom_objects=cells)
+        np.testing.assert_array_equal(again.predict(data["x"], verbose=0),
+                                      model.predict(data["x"], verbose=0))
+    ours = _keras_file_config(tmp_path / "loaded.keras")["config"]["layers"]
+    theirs = _keras_file_config(path)["config"]["layers"]
+    bidirectional = [i for i, entry in enumerate(theirs) if entry["class_name"] ==
+                     "Bidirectional"]
+    assert len(bidirectional) == 2
+    assert [ours[i]["class_name"] for i in bidirectional] == ["Bidirectional"] * 2
+    for i in bidirectional:  # their RNNs and cells as Keras writes them
+        for key in ("layer", "backward_layer"):
+            assert _without_registered_names(ours[i]["config"][key]) == \
+                _without_registered_names(theirs[i]["config"][key])
+    assert ours[bidirectional[0]]["config"]["layer"]["config"]["cell"]["registered_name"] == \
+        "Custom>SerialMinimalCell"
+
+
+def _numpy_minimal_rnn(x, h, kernel, recurrent, keep, backwards):
+    """SerialMinimalCell (tanh) over x in NumPy from state h: outputs in input time order,
+    masked steps zero and holding the state, and the last state."""
+    batch, steps, _ = x.shape
+    out = np.zeros((batch, steps, kernel.shape[1]))
+    for t in (range(steps - 1, -1, -1) if backwards else range(steps)):
+        new = np.tanh(x[:, t] @ kernel + h @ recurrent)
+        h = np.where(keep[:, t, None], new, h)
+        out[:, t] = np.where(keep[:, t, None], new, 0.0)
+    return out, h
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_bidirectional_user_cell_against_numpy(merge_mode, go_backwards):
+    """Each direction's copy of the cell, its own weights, masks, merges, states in and out,
+    and a wrapped layer that itself goes backwards (Keras reverses the backward output
+    whatever the flags), against a direct NumPy computation."""
+    _, cells = bidirectional_cells(layers, Model, ops, layers.Input, lambda cls: cls)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 5, 2)).astype(np.float32)
+    keep = np.ones((3, 5), bool)
+    keep[0, 3:] = False
+    keep[2, :1] = False
+    layer = layers.Bidirectional(
+        layers.RNN(cells["SerialMinimalCell"](4), return_sequences=True, return_state=True,
+                   go_backwards=go_backwards), merge_mode=merge_mode)
+    init = [rng.standard_normal((3, 4)).astype(np.float32) * 0.5 for _ in range(2)]
+    layer(x, mask=keep, initial_state=init)
+    weights = [rng.standard_normal(w.shape).astype(np.float32) * 0.5
+               for w in layer.get_weights()]
+    layer.set_weights(weights)
+    got = layer(x, mask=keep, initial_state=init)
+    fw, h_fw = _numpy_minimal_rnn(x, init[0], *weights[:2], keep, go_backwards)
+    bw, h_bw = _numpy_minimal_rnn(x, init[1], *weights[2:], keep, not go_backwards)
+    if go_backwards:  # outputs in each layer's processing order, then the backward reversed
+        fw, bw = fw[:, ::-1], bw[:, ::-1]
+    merged = {"concat": [np.concatenate([fw, bw], -1)], "sum": [fw + bw], "mul": [fw * bw],
+              "ave": [(fw + bw) / 2], None: [fw, bw]}[merge_mode]
+    assert len(got) == len(merged) + 2
+    for g, want in zip(got, [*merged, h_fw, h_bw]):
+        assert_close(g, want, FP32_SHORT, f"merge {merge_mode}")
+
+
+def test_bidirectional_user_cell_states_stateful_and_errors():
+    _, cells = bidirectional_cells(layers, Model, ops, layers.Input, lambda cls: cls)
+    cell = cells["SerialTwoStateCell"]
+    x = np.random.default_rng(4).standard_normal((2, 4, 3)).astype(np.float32)
+    bidir = layers.Bidirectional(layers.RNN(cell(3), return_state=True))
+    out = bidir(x)
+    assert [np.shape(o) for o in out] == [(2, 6)] + [(2, 3)] * 4
+    given = [np.full((2, 3), 0.1 * i, np.float32) for i in range(4)]
+    started = bidir(x, initial_state=given)
+    assert not np.allclose(started[0], out[0])
+    with pytest.raises(ValueError, match="expects 4 initial states"):
+        bidir(x, initial_state=given[:2])
+    with pytest.raises(ValueError, match=r"initial state 1 of RNN layer .* shape \(2, 3\)"):
+        bidir(x, initial_state=[given[0], np.zeros((2, 5), np.float32), *given[2:]])
+    # stateful: both directions carry their states between calls
+    stateful = layers.Bidirectional(layers.RNN(cell(3), stateful=True))
+    first = stateful(x)
+    stateful.set_weights(bidir.get_weights())
+    stateful.reset_states()
+    np.testing.assert_array_equal(stateful(x), bidir(x)[0])
+    assert not np.allclose(stateful(x), first)
+    stateful.reset_states()
+    np.testing.assert_array_equal(stateful(x), bidir(x)[0])
+    # a symbolic call checks the states too
+    inputs = layers.Input((4, 3))
+    with pytest.raises(ValueError, match="initial state 0 of RNN layer"):
+        bidir(inputs, initial_state=[layers.Input((5,)), *[layers.Input((3,))] * 3])
+
+    class NoConfig(layers.Layer):  # its get_config lacks units: no copy can be made
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.state_size = units
+
+        def call(self, inputs, states):
+            return states[0], states
+
+    with pytest.raises(ValueError, match="rebuilds the cell of RNN layer .*get_config"):
+        layers.Bidirectional(layers.RNN(NoConfig(2)))
+    fw = layers.RNN(cell(3), return_sequences=True)
+    with pytest.raises(ValueError, match="different go_backwards"):
+        layers.Bidirectional(fw, backward_layer=layers.RNN(cell(3), return_sequences=True))
+    back = layers.RNN(cell(3), return_sequences=True, go_backwards=True)
+    pair = layers.Bidirectional(fw, backward_layer=back)
+    assert pair.backward_layer is back
+    assert pair(x).shape == (2, 4, 6)
+    with pytest.raises(ValueError, match=r"weight 1 \(forward dense/kernel\) has shape "
+                                         r"\(3, 3\), expected \(6, 3\)"):
+        pair.set_weights([np.zeros(s) for s in ([(3, 3)] * 6)])

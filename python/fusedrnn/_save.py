@@ -132,11 +132,14 @@ def serialize_layer(layer, input_shape=None) -> dict:
     for (default: its first call's)."""
     from .layers import Bidirectional, TimeDistributed
     from .layers._cells import RNN, StackedRNNCells, _Cell
+    from .layers._custom import RNN as UserCellRNN
     from .layers._ops import KerasOperation, Lambda
     from .models import Model
 
     if isinstance(layer, KerasOperation):
         return _operation(layer)
+    if isinstance(layer, UserCellRNN):
+        return _user_cell_rnn_entry(layer, input_shape)
     if layer._user_call:
         return _user_entry(layer, input_shape)
     if isinstance(layer, Model):
@@ -188,6 +191,21 @@ def serialize_layer(layer, input_shape=None) -> dict:
         build = _build_config(layer, input_shape)
         if build is not None:
             entry["build_config"] = build
+    return entry
+
+
+def _user_cell_rnn_entry(layer, input_shape=None) -> dict:
+    """Keras's ``RNN`` over a cell written by subclassing: the cell as a custom class."""
+    if input_shape is None:
+        input_shape = _first_input_shape(layer)
+    config = layer.get_config()
+    config["dtype"] = _policy(layer.dtype)
+    step = None if input_shape is None else [input_shape[0], *input_shape[2:]]
+    config["cell"] = _user_entry(layer.cell, step)
+    entry = {"module": "keras.layers", "class_name": "RNN",
+             "config": _json_value(config, f"layer {layer.name!r}"), "registered_name": None}
+    if input_shape is not None:
+        entry["build_config"] = {"input_shape": _json_value(list(input_shape), "a build shape")}
     return entry
 
 

@@ -32,6 +32,7 @@ from .layers._base import (
     flatten,
     has_symbolic,
     set_parts_weights,
+    user_classes,
 )
 from .layers._ops import KerasOperation
 
@@ -1306,33 +1307,10 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
 
     # The classes written by subclassing that the model holds, for the layers holding them
     # (an RNN's cell, a wrapper's layer) to rebuild them from their configs.
-    classes = dict(saving._CUSTOM_OBJECTS.get() or {})
-    for layer in _held_layers(model, set()):
-        cls = type(layer)
-        if not cls.__module__.startswith("fusedrnn."):
-            classes.setdefault(cls.__name__, cls)
+    classes = {**user_classes(model), **(saving._CUSTOM_OBJECTS.get() or {})}
     with saving._custom_objects(classes):
         return _clone_model(model, input_tensors, clone_function, call_function, recursive,
                             {})
-
-
-def _held_layers(obj, seen: set[int]):
-    """``obj`` if it is a layer, and the layers it holds (attributes, lists, dicts), deeply."""
-    if id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if isinstance(obj, Layer):
-        yield obj
-        items = vars(obj).values()
-    elif isinstance(obj, (list, tuple)):
-        items = obj
-    elif isinstance(obj, dict):
-        items = obj.values()
-    else:
-        return
-    for item in items:
-        if isinstance(item, (Layer, list, tuple, dict)):
-            yield from _held_layers(item, seen)
 
 
 def _clone_model(model, input_tensors, clone_function, call_function, recursive,

@@ -111,13 +111,16 @@ def write(out: str) -> int:
         model.save(os.path.join(out, f"{name}.loaded.keras"))
         model.save_weights(os.path.join(out, f"{name}.built.weights.h5"))
     # models holding classes written by subclassing (Keras's files, through fusedrnn)
-    from subclassed import serializable_classes
+    from subclassed import bidirectional_cells, serializable_classes
 
     gated, tagger = serializable_classes(layers, Model, ops, lambda cls: cls)
     for name in ("functional", "tagger"):
         model = load_model(os.path.join(DATA, f"subclassed_{name}.keras"),
                            custom_objects={"GatedResidual": gated, "Tagger": tagger})
         model.save(os.path.join(out, f"subclassed_{name}.built.keras"))
+    _, cells = bidirectional_cells(layers, Model, ops, layers.Input, lambda cls: cls)
+    model = load_model(os.path.join(DATA, "subclassed_bidir.keras"), custom_objects=cells)
+    model.save(os.path.join(out, "subclassed_bidir.built.keras"))
     rng = np.random.default_rng(0)
     for name, (make, shapes) in MORE.items():
         model = make(layers, Sequential, Model, layers.Input)
@@ -208,16 +211,19 @@ def check(out: str) -> int:
         failed += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {name}.built.keras (fusedrnn's prediction): "
               f"max |diff| {diff}")
-    from subclassed import serializable_classes
+    from subclassed import bidirectional_cells, serializable_classes
 
     # registered as Keras's default package names them ("Custom>Name"), as fusedrnn writes
-    serializable_classes(keras.layers, keras.Model, keras.ops,
-                         keras.saving.register_keras_serializable(package="Custom"))
-    saved = np.load(os.path.join(DATA, "subclassed_saved.npz"))
-    for name in ("functional", "tagger"):
+    register = keras.saving.register_keras_serializable(package="Custom")
+    serializable_classes(keras.layers, keras.Model, keras.ops, register)
+    bidirectional_cells(keras.layers, keras.Model, keras.ops, keras.Input, register)
+    saved = dict(np.load(os.path.join(DATA, "subclassed_saved.npz")))
+    bidir = np.load(os.path.join(DATA, "subclassed_bidir.npz"))
+    for name in ("functional", "tagger", "bidir"):
+        x, y = (bidir["x"], bidir["y"]) if name == "bidir" else (saved["x"], saved[name])
         try:
             model = keras.saving.load_model(os.path.join(out, f"subclassed_{name}.built.keras"))
-            diff = float(np.max(np.abs(np.asarray(model(saved["x"])) - saved[name])))
+            diff = float(np.max(np.abs(np.asarray(model(x)) - y)))
             ok = diff <= TOLERANCE
         except Exception as exc:
             diff, ok = f"{type(exc).__name__}: {exc}"[:300], False

@@ -5,6 +5,10 @@ model in subclassed.py, saved by Keras 3 (``subclassed.weights.h5``) and by Kera
 NOT run by CI and not collected by pytest::
 
     /tmp/tfenv/bin/python tests/golden/generate_subclassed.py [--keras2]
+    /tmp/tfenv/bin/python tests/golden/generate_subclassed.py --bidirectional
+
+(``--bidirectional`` writes only ``subclassed_bidir.*``: cells written by subclassing in
+Bidirectional layers, saved as .keras.)
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "data", "keras_files")
 sys.path.insert(0, OUT)
 from subclassed import (  # noqa: E402
     ARGS,
+    bidirectional_cells,
     cell_model,
     classes,
     serializable_classes,
@@ -25,7 +30,27 @@ from subclassed import (  # noqa: E402
 )
 
 
+def bidirectional() -> None:
+    import keras
+
+    register = keras.saving.register_keras_serializable(package="fusedrnn_tests")
+    model, _ = bidirectional_cells(keras.layers, keras.Model, keras.ops, keras.Input, register)
+    rng = np.random.default_rng(11)
+    model.set_weights([(rng.standard_normal(w.shape) * 0.5).astype(np.float32)
+                       for w in model.get_weights()])
+    x = rng.standard_normal((3, 6, 3)).astype(np.float32)
+    x[0, :2] = 0.0  # masked steps, first and last
+    x[1, -3:] = 0.0
+    model.save(os.path.join(OUT, "subclassed_bidir.keras"))
+    np.savez(os.path.join(OUT, "subclassed_bidir.npz"), x=x, y=model.predict(x, verbose=0),
+             keras_version=keras.__version__)
+    print("subclassed_bidir", [w.shape for w in model.get_weights()])
+
+
 def main() -> None:
+    if "--bidirectional" in sys.argv:
+        bidirectional()
+        return
     keras2 = "--keras2" in sys.argv
     import tensorflow as tf
 

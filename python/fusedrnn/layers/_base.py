@@ -858,6 +858,31 @@ def deserialize_layer(obj, custom_objects=None):
         return saving._layer_from_config(obj)
 
 
+def user_classes(obj) -> dict:
+    """The classes written by subclassing among ``obj`` and the layers it holds (attributes,
+    lists, dicts, deeply), by name: what rebuilding its layers from their configs needs."""
+    return {type(layer).__name__: type(layer) for layer in _held_layers(obj, set())
+            if not type(layer).__module__.startswith("fusedrnn.")}
+
+
+def _held_layers(obj, seen: set[int]):
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, Layer):
+        yield obj
+        items = vars(obj).values()
+    elif isinstance(obj, (list, tuple)):
+        items = obj
+    elif isinstance(obj, dict):
+        items = obj.values()
+    else:
+        return
+    for item in items:
+        if isinstance(item, (Layer, list, tuple, dict)):
+            yield from _held_layers(item, seen)
+
+
 def check_parts_weights(owner: Layer, names: list[str], parts, weights) -> list:
     """``weights`` as a list, checked against the shapes of ``parts`` (the layers or cells a
     composite layer holds, in order; ``names`` one per array): ValueError naming every expected

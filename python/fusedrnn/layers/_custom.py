@@ -33,6 +33,7 @@ from ._base import (
     flatten,
     has_symbolic,
     serialize_layer,
+    user_classes,
 )
 
 
@@ -383,7 +384,11 @@ class RNN(Layer):
     one ``call`` per step over the batch. Arguments as Keras's: return_sequences,
     return_state, go_backwards, stateful, zero_output_for_mask; ``initial_state`` and
     ``mask`` at call. A masked step keeps the states and repeats the last output (zeros with
-    zero_output_for_mask). The weights are the cell's, saved under ``cell``."""
+    zero_output_for_mask). The weights are the cell's, saved under ``cell``. Bidirectional
+    wraps it as Keras 3 does: its copies rebuild the cell from the cell's ``get_config``."""
+
+    device = None  # the steps run in Python on NumPy arrays
+    _one_kernel = False
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
@@ -403,7 +408,7 @@ class RNN(Layer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(return_sequences=self.return_sequences, return_state=self.return_state,
-                      go_backwards=self.go_backwards, stateful=self.stateful,
+                      go_backwards=self.go_backwards, stateful=self.stateful, unroll=False,
                       zero_output_for_mask=self.zero_output_for_mask,
                       cell=serialize_layer(self.cell))
         return config
@@ -417,6 +422,45 @@ class RNN(Layer):
     def _sizes(self) -> list[int]:
         size = self.cell.state_size
         return [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)]
+
+    @property
+    def _num_states(self) -> int:
+        return len(self._sizes())
+
+    def _clone(self, **overrides) -> RNN:
+        """A fresh copy with ``overrides`` (Bidirectional's forward and backward layers): the
+        cell rebuilt from its config, as Keras 3's Bidirectional rebuilds it."""
+        config = {**self.get_config(), **overrides}
+        try:
+            return type(self).from_config(config, custom_objects=user_classes(self.cell))
+        except Exception as exc:
+            raise ValueError(
+                f"Bidirectional rebuilds the cell of RNN layer {self.name!r} from its config, "
+                f"and {type(self.cell).__name__}.from_config(get_config()) failed ({exc}); "
+                "give the cell a get_config returning its constructor's arguments"
+            ) from exc
+
+    def _check_state_shapes(self, shapes, batch) -> None:
+        """Raise ValueError unless ``shapes`` are the states of this layer's cell."""
+        sizes = self._sizes()
+        if len(shapes) != len(sizes):
+            raise ValueError(f"RNN layer {self.name!r} needs {len(sizes)} initial states (its "
+                             f"cell's state_size {self.cell.state_size}); got {len(shapes)}")
+        for i, (shape, size) in enumerate(zip(shapes, sizes)):
+            shape = tuple(shape)
+            if len(shape) != 2 or shape[-1] != size or (
+                    batch is not None and shape[0] is not None and shape[0] != batch):
+                raise ValueError(f"initial state {i} of RNN layer {self.name!r} must have "
+                                 f"shape ({batch}, {size}); got {shape}")
+
+    def _initial_state_arrays(self, states, batch):
+        """Given initial states as arrays (checked), or None (zeros, or the carried states of
+        a stateful layer)."""
+        if states is None:
+            return None
+        states = [np.asarray(s) for s in states]
+        self._check_state_shapes([s.shape for s in states], batch)
+        return states
 
     def build(self, input_shape) -> None:
         if not self.cell.built:
@@ -437,11 +481,25 @@ class RNN(Layer):
         if x.ndim != 3:
             raise ValueError(f"RNN layer {self.name!r} takes (batch, timesteps, features); got "
                              f"shape {x.shape}")
+        states = None
+        if initial_state is not None:
+            states = self._initial_state_arrays(flatten(initial_state), x.shape[0])
+        result, states = self._run(x, mask, states, "cpu", training)
+        if self.stateful:
+            self._states = states
+        return [result, *states] if self.return_state else result
+
+    def _run(self, x, mask, initial_state, device, training=None):
+        """(outputs, final states): the outputs in processing order (the last one without
+        return_sequences); ``initial_state`` None starts from zeros or the carried states."""
+        if device != "cpu":
+            raise ValueError(f"RNN layer {self.name!r} runs its cell "
+                             f"{type(self.cell).__name__} in Python, on the CPU only")
         batch, steps = x.shape[0], x.shape[1]
         if initial_state is not None:
-            states = [np.asarray(s) for s in flatten(initial_state)]
+            states = list(initial_state)
         elif self.stateful and self._states is not None:
-            states = self._states
+            states = list(self._states)
         else:
             states = [np.zeros((batch, n), x.dtype) for n in self._sizes()]
         if len(states) != len(self._sizes()):
@@ -466,10 +524,7 @@ class RNN(Layer):
             outputs.append(out)
         if last is None:
             raise ValueError(f"RNN layer {self.name!r} got a sequence of 0 steps")
-        if self.stateful:
-            self._states = states
-        result = np.stack(outputs, axis=1) if self.return_sequences else last
-        return [result, *states] if self.return_state else result
+        return (np.stack(outputs, axis=1) if self.return_sequences else last), states
 
 
 RNN._user_call = True  # runs as a user layer: its call, its cell's weights

@@ -23,6 +23,7 @@ from ._base import (
     serialize_layer,
     set_parts_weights,
 )
+from ._custom import RNN as UserCellRNN
 from ._initializers import get_initializer
 
 __all__ = ["GRU", "LSTM", "RNNLayer", "Bidirectional", "SimpleRNN"]
@@ -503,7 +504,7 @@ class Bidirectional(Layer):
     """
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
-        if not isinstance(layer, RNNLayer):
+        if not isinstance(layer, (RNNLayer, UserCellRNN)):
             raise ValueError(
                 "Bidirectional needs a SimpleRNN, GRU, LSTM or RNN layer instance; got "
                 f"{layer!r}"
@@ -527,7 +528,7 @@ class Bidirectional(Layer):
                 name="backward_" + base, go_backwards=not layer.go_backwards,
                 zero_output_for_mask=zero)
         else:
-            if not isinstance(backward_layer, RNNLayer):
+            if not isinstance(backward_layer, (RNNLayer, UserCellRNN)):
                 raise ValueError(f"backward_layer must be an RNN layer, got {backward_layer!r}")
             if backward_layer.go_backwards == layer.go_backwards:
                 raise ValueError(
@@ -550,7 +551,7 @@ class Bidirectional(Layer):
             self._batch_input_shape = layer._batch_input_shape
 
     @property
-    def layer(self) -> RNNLayer:
+    def layer(self) -> RNNLayer | UserCellRNN:
         return self.forward_layer
 
     def build(self, input_shape) -> None:
@@ -574,9 +575,10 @@ class Bidirectional(Layer):
                 + self.backward_layer._expected_weight_shapes())
 
     def set_weights(self, weights) -> None:
-        names = ([f"forward {n}" for _, n in self.forward_layer._param_names]
-                 + [f"backward {n}" for _, n in self.backward_layer._param_names])
         parts = [self.forward_layer, self.backward_layer]
+        names = [f"{side} {n}" for side, part in zip(("forward", "backward"), parts)
+                 for n in ([n for _, n in part._param_names]
+                           or [w.path for w in part.weights])]
         set_parts_weights(parts, check_parts_weights(self, names, parts, weights))
 
     def count_params(self) -> int:

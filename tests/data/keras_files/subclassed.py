@@ -112,6 +112,64 @@ def cell_model(layers, Model, ops, Input):
     return Model(x, layers.Concatenate()([out, s1, s2]))
 
 
+def bidirectional_cells(layers, Model, ops, Input, register):
+    """Cells written by subclassing, with get_config, in Bidirectional RNNs (Keras 3 rebuilds
+    each direction's cell from its config): a one-state cell over a masked sequence, merged by
+    concat, then a two-state cell with a sublayer, merged by sum, returning its states. Returns
+    (model, {class name: class})."""
+
+    @register
+    class SerialMinimalCell(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                    name="recurrent_kernel")
+
+        def call(self, inputs, states):
+            h = ops.tanh(ops.matmul(inputs, self.kernel)
+                         + ops.matmul(states[0], self.recurrent_kernel))
+            return h, [h]
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    @register
+    class SerialTwoStateCell(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = [units, units]
+            self.gate = layers.Dense(units, activation="sigmoid")
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+            self.gate.build((None, input_shape[-1] + self.units))
+
+        def call(self, inputs, states):
+            h, c = states
+            g = self.gate(ops.concatenate([inputs, h], axis=-1))
+            c = g * c + (1.0 - g) * ops.tanh(ops.matmul(inputs, self.kernel))
+            h = ops.tanh(c)
+            return h, [h, c]
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    x = Input((6, 3))
+    h = layers.Masking()(x)
+    h = layers.Bidirectional(layers.RNN(SerialMinimalCell(4), return_sequences=True))(h)
+    out, *states = layers.Bidirectional(
+        layers.RNN(SerialTwoStateCell(3), return_state=True), merge_mode="sum")(h)
+    model = Model(x, layers.Concatenate()([out, *states]))
+    return model, {"SerialMinimalCell": SerialMinimalCell,
+                   "SerialTwoStateCell": SerialTwoStateCell}
+
+
 def serializable_classes(layers, Model, ops, register):
     """A layer and a model written by subclassing, with get_config, so that a .keras file
     holds them (``register`` is keras.saving.register_keras_serializable(package=...) for
