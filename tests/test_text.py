@@ -3,18 +3,22 @@ tests/golden/generate_text_golden.py with Keras 3.15.1 on TensorFlow 2.21): the 
 learns from a corpus and its outputs for text with capitals, punctuation, non-ASCII letters,
 Unicode spaces, emoji and empty strings, over standardize x split, the output modes x ngrams
 x max_tokens, output lengths, padding to max_tokens and given vocabularies. Then models with
-string inputs, and the errors."""
+string inputs, custom standardize/split functions (a Keras 3 file written by
+tests/golden/generate_text_custom.py), and the errors."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import string
+import sys
 
 import numpy as np
 import pytest
 
 from fusedrnn import layers
-from fusedrnn.models import Model, Sequential, load_model
+from fusedrnn.models import Model, Sequential, clone_model, load_model, model_from_json
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "text_vectorization.json")
 with open(GOLDEN, encoding="utf-8") as _f:
@@ -124,8 +128,6 @@ def test_bad_arguments_and_inputs_are_named():
         layers.TextVectorization(split="comma")
     with pytest.raises(ValueError, match="one_hot is not supported"):
         layers.TextVectorization(output_mode="one_hot")
-    with pytest.raises(ValueError, match="custom standardize/split functions"):
-        layers.TextVectorization(standardize=str.lower)
     with pytest.raises(ValueError, match="output_sequence_length.*only in 'int' mode"):
         layers.TextVectorization(output_mode="count", output_sequence_length=3)
     with pytest.raises(ValueError, match="max_tokens must be None or an integer above 1"):
@@ -264,3 +266,109 @@ def test_lookup_arguments_are_checked():
         layers.IntegerLookup(mask_token=0, vocabulary=[3, 0, 2])
     with pytest.raises(ValueError, match="has no vocabulary"):
         layers.StringLookup()(["a"])
+
+
+KERAS_FILES = os.path.join(os.path.dirname(__file__), "data", "keras_files")
+sys.path.insert(0, KERAS_FILES)
+from text_functions import PYTHON as CUSTOM  # noqa: E402
+from text_functions import comma_split, custom_standardization  # noqa: E402
+
+TEXT_CUSTOM = os.path.join(KERAS_FILES, "text_custom")
+
+
+def test_custom_functions_in_a_keras_file(tmp_path):
+    """Keras's text-classification example: an end-to-end model whose TextVectorization
+    layers use a custom standardization and a custom split. Given Python versions of the
+    functions, load_model learns nothing and predicts Keras's numbers; saved, it names the
+    functions as Keras does."""
+    data = np.load(TEXT_CUSTOM + ".npz")
+    model = load_model(TEXT_CUSTOM + ".keras", custom_objects=CUSTOM)
+    reviews, tags = data["reviews"], data["tags"]
+    review_layer, tag_layer = (la for la in model.layers
+                               if isinstance(la, layers.TextVectorization))
+    assert review_layer.standardize is custom_standardization
+    assert tag_layer.split is comma_split
+    assert review_layer.get_vocabulary() == list(data["review_vocabulary"])
+    assert tag_layer.get_vocabulary() == list(data["tag_vocabulary"])
+    np.testing.assert_array_equal(review_layer(reviews), data["review_ids"])
+    np.testing.assert_array_equal(tag_layer(tags), data["tag_hot"])
+    y = model.predict([reviews[:, None], tags], verbose=0)
+    np.testing.assert_allclose(y, data["y"], rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="custom standardize function "
+                       "'Custom>custom_standardization'.*custom_objects="
+                       "{'custom_standardization': function}"):
+        load_model(TEXT_CUSTOM + ".keras")
+    with pytest.raises(ValueError, match="must be a function"):
+        load_model(TEXT_CUSTOM + ".keras", custom_objects={**CUSTOM, "comma_split": 3})
+    model.save(tmp_path / "again.keras")
+    again = load_model(tmp_path / "again.keras", custom_objects=CUSTOM)
+    np.testing.assert_array_equal(again.predict([reviews[:, None], tags], verbose=0), y)
+    entry = json.loads(model.to_json())["config"]["layers"]
+    saved = [la["config"] for la in entry if la["class_name"] == "TextVectorization"]
+    assert saved[0]["standardize"] == {"module": "builtins", "class_name": "function",
+                                       "config": "custom_standardization",
+                                       "registered_name": "function"}
+    assert saved[1]["split"]["config"] == "comma_split"
+    fresh = model_from_json(model.to_json(), custom_objects=CUSTOM)
+    assert any(getattr(la, "standardize", None) is custom_standardization
+               for la in fresh.layers)
+    clone = clone_model(model)
+    clone.set_weights(model.get_weights())
+    for la in clone.layers:  # a clone's vocabulary is not in its config, as in Keras
+        if isinstance(la, layers.TextVectorization):
+            source = model.get_layer(la.name)
+            la.set_vocabulary(source.get_vocabulary())
+    np.testing.assert_array_equal(clone.predict([reviews[:, None], tags], verbose=0), y)
+
+
+def _ascii_lower_strip(texts):
+    lower = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+    return [t.translate(lower).translate({ord(c): None for c in string.punctuation})
+            for t in texts]
+
+
+def _whitespace_split(texts):
+    return [[t for t in re.split("[ \t\n\v\f\r]+", s) if t] for s in np.asarray(texts)]
+
+
+@pytest.mark.parametrize("output_mode", ["int", "multi_hot", "count", "tf_idf"])
+@pytest.mark.parametrize("ngrams", [None, 2])
+def test_custom_functions_equal_to_the_built_in_modes_give_their_results(output_mode, ngrams):
+    """Functions computing the default standardize and split, given as functions, learn the
+    vocabulary and give the outputs of the built-in modes (Keras's recorded corpus)."""
+    corpus, inputs = DATA["corpus"], DATA["inputs"]
+    built_in = layers.TextVectorization(output_mode=output_mode, ngrams=ngrams)
+    custom = layers.TextVectorization(output_mode=output_mode, ngrams=ngrams,
+                                      standardize=_ascii_lower_strip, split=_whitespace_split)
+    built_in.adapt(corpus)
+    custom.adapt(corpus)
+    assert custom.get_vocabulary() == built_in.get_vocabulary()
+    np.testing.assert_array_equal(custom(inputs), built_in(inputs))
+
+
+def test_custom_function_errors_are_named(tmp_path):
+    def two(texts):
+        return ["a", "b"]
+
+    def numbers(texts):
+        return [1.0 for _ in texts]
+
+    def joined(texts):
+        return list(texts)  # a string per row, not its tokens
+
+    cases = [({"standardize": two}, ValueError, "standardize function 'two' returned 2 "
+              "results for 3 strings"),
+             ({"standardize": numbers}, TypeError, "standardize function must give strings; "
+              "got float"),
+             ({"split": joined}, TypeError, "split function must give a list of tokens per "
+              "string; got str_"),
+             ({"standardize": lambda texts: "x"}, TypeError, "one result per string")]
+    for kwargs, error, message in cases:
+        layer = layers.TextVectorization(**kwargs)
+        with pytest.raises(error, match=re.escape(message)):
+            layer.adapt(["a b", "c", "d"])
+    layer = layers.TextVectorization(standardize=lambda texts: texts)
+    layer.adapt(["a b"])
+    model = Sequential([layers.Input((1,), dtype="string"), layer])
+    with pytest.raises(ValueError, match="holds a lambda, and Keras saves functions by name"):
+        model.save(tmp_path / "lambda.keras")

@@ -19,6 +19,7 @@ rules differ from Keras 3's.
 from __future__ import annotations
 
 import datetime
+import inspect
 import io
 import json
 import os
@@ -71,6 +72,14 @@ def _json_value(value, what: str):
         return [_json_value(v, what) for v in value]
     if isinstance(value, dict):
         return {str(k): _json_value(v, what) for k, v in value.items()}
+    if inspect.isfunction(value):  # by name, as Keras 3 saves a function (custom_objects)
+        if value.__name__ == "<lambda>":
+            raise ValueError(
+                f"cannot save {what}: it holds a lambda, and Keras saves functions by name; "
+                f"define it with def (load_model then takes it as custom_objects={{name: "
+                f"function}})")
+        return {"module": "builtins", "class_name": "function", "config": value.__name__,
+                "registered_name": "function"}
     raise ValueError(f"cannot save {what}: its value {value!r} has no Keras form")
 
 

@@ -406,10 +406,44 @@ def _layer_from_config(obj):
     for key in ("activation", "recurrent_activation"):
         if key in config:
             config[key] = _activation_from_config(config[key])
+    if name == "TextVectorization":
+        for key in ("standardize", "split"):
+            if key in config:
+                config[key] = _text_function(config[key], key, config.get("name"))
     try:
         return classes[name](**config)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"cannot rebuild the saved {name} layer: {exc}") from exc
+
+
+def _text_function(value, key: str, layer):
+    """A TextVectorization's saved standardize or split: a mode, or the Python function that
+    custom_objects gives for the function Keras saved by name (Keras 3 as {"class_name":
+    "function", "config": name}, Keras 2 as the bare name)."""
+    from .layers._text import _SPLIT, _STANDARDIZE
+
+    if isinstance(value, dict) and value.get("class_name") == "function":
+        name = str(value.get("config"))
+    elif isinstance(value, str) and value not in (_STANDARDIZE if key == "standardize"
+                                                  else _SPLIT):
+        name = value
+    else:
+        return value
+    objects = _CUSTOM_OBJECTS.get() or {}
+    short = name.split(">")[-1]
+    for candidate in (name, short):
+        if candidate in objects:
+            if not callable(objects[candidate]):
+                raise ValueError(f"custom_objects[{candidate!r}] must be a function (the "
+                                 f"{key} of TextVectorization layer {layer!r}); got "
+                                 f"{objects[candidate]!r}")
+            return objects[candidate]
+    raise ValueError(
+        f"the saved TextVectorization layer {layer!r} uses a custom {key} function {name!r}, "
+        f"which Keras saves by name only: give a Python version of it as "
+        f"custom_objects={{{short!r}: function}} (it takes a 1-D NumPy array of str and "
+        f"returns " + ("the standardized strings)" if key == "standardize" else
+                       "each string's list of tokens)"))
 
 
 def _input_from_config(obj):

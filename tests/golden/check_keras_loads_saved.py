@@ -121,6 +121,10 @@ def write(out: str) -> int:
     _, cells = bidirectional_cells(layers, Model, ops, layers.Input, lambda cls: cls)
     model = load_model(os.path.join(DATA, "subclassed_bidir.keras"), custom_objects=cells)
     model.save(os.path.join(out, "subclassed_bidir.built.keras"))
+    from text_functions import PYTHON  # custom TextVectorization functions
+
+    model = load_model(os.path.join(DATA, "text_custom.keras"), custom_objects=PYTHON)
+    model.save(os.path.join(out, "text_custom.built.keras"))
     rng = np.random.default_rng(0)
     for name, (make, shapes) in MORE.items():
         model = make(layers, Sequential, Model, layers.Input)
@@ -229,6 +233,21 @@ def check(out: str) -> int:
             diff, ok = f"{type(exc).__name__}: {exc}"[:300], False
         failed += not ok
         print(f"{'ok  ' if ok else 'FAIL'} subclassed_{name}.built.keras: max |diff| {diff}")
+    from text_functions import keras_functions
+
+    functions = keras_functions(keras, tf)
+    text = np.load(os.path.join(DATA, "text_custom.npz"))
+    try:
+        model = keras.saving.load_model(os.path.join(out, "text_custom.built.keras"),
+                                        custom_objects=functions)
+        got = model.predict([tf.constant(text["reviews"][:, None]), tf.constant(text["tags"])],
+                            verbose=0)
+        diff = float(np.max(np.abs(got - text["y"])))
+        ok = diff <= TOLERANCE
+    except Exception as exc:
+        diff, ok = f"{type(exc).__name__}: {exc}"[:300], False
+    failed += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} text_custom.built.keras: max |diff| {diff}")
     print(f"keras {keras.__version__}: {failed} failed")
     return int(failed > 0)
 

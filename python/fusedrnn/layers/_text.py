@@ -9,6 +9,13 @@ Keras runs the layer with TensorFlow's string ops; these are their rules, in pla
   [\\]^_`{|}~``, ``"lower_and_strip_punctuation"`` (the default) does both;
 - split ``"whitespace"`` splits on runs of the ASCII whitespace `` \\t\\n\\v\\f\\r``
   (``tf.strings.split``), ``"character"`` into code points, ``None`` keeps each string whole;
+- a custom ``standardize`` or ``split`` is a Python function (Keras's take TensorFlow string
+  tensors; fusedrnn's twin of one takes a 1-D NumPy array of ``str``): ``standardize``
+  returns the strings standardized, one per input string; ``split`` returns each string's
+  tokens (a list of ``str`` per string, empty tokens kept as ``tf.strings.split(sep=...)``
+  keeps them). Note that ``tf.strings.lower`` lowercases ASCII only, ``str.lower`` all of
+  Unicode. A saved model names its functions; ``load_model(..., custom_objects={name:
+  function})`` gives them;
 - ``ngrams`` adds, for each width in order, the space-joined runs of that many tokens;
 - the vocabulary, learnt by ``adapt`` (most frequent first, ties in reverse order of the
   terms, ``max_tokens`` counting the special indices) or given, starts with the special
@@ -433,8 +440,8 @@ class TextVectorization(_Lookup):
     or lists), and gives int64 ids ``(batch, length)`` in ``"int"`` mode (padded with 0 to the
     longest row, or cut or padded to ``output_sequence_length``; unsplit strings give one id
     each, in the input's shape); ``(batch, vocabulary size)`` otherwise (int64 counts,
-    float32 tf-idf). Custom standardize/split functions, ``"one_hot"``, sparse and ragged
-    outputs are not supported.
+    float32 tf-idf). ``standardize`` and ``split`` may be Python functions (see the module
+    docstring). ``"one_hot"``, sparse and ragged outputs are not supported.
     """
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
@@ -447,14 +454,12 @@ class TextVectorization(_Lookup):
                          output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens,
                          sparse=sparse, vocabulary_size=vocabulary_size, name=name, **kwargs)
         what = self._what()
-        if callable(standardize) or callable(split):
-            raise ValueError(f"{what}: custom standardize/split functions are not supported "
-                             f"(fusedrnn has {_STANDARDIZE[1:]} and {_SPLIT[1:]})")
-        if standardize not in _STANDARDIZE:
+        if not callable(standardize) and standardize not in _STANDARDIZE:
             raise ValueError(f"{what}: unknown standardize {standardize!r}; expected one of "
-                             f"{_STANDARDIZE}")
-        if split not in _SPLIT:
-            raise ValueError(f"{what}: unknown split {split!r}; expected one of {_SPLIT}")
+                             f"{_STANDARDIZE} or a function")
+        if not callable(split) and split not in _SPLIT:
+            raise ValueError(f"{what}: unknown split {split!r}; expected one of {_SPLIT} or a "
+                             f"function")
         if isinstance(ngrams, list):
             ngrams = tuple(ngrams)
         if not (ngrams is None or _is_int(ngrams) or (
@@ -497,13 +502,21 @@ class TextVectorization(_Lookup):
         return [_text(s, self.encoding) for s in a]
 
     def _rows(self, inputs) -> list[list[str]]:
+        strings = self._strings(inputs)
+        if callable(self.standardize):
+            strings = [self._function_string(s, "standardize") for s in
+                       self._apply(self.standardize, "standardize", strings)]
+        if callable(self.split):
+            split = [self._function_tokens(t) for t in self._apply(self.split, "split", strings)]
         rows = []
-        for s in self._strings(inputs):
+        for i, s in enumerate(strings):
             if self.standardize in ("lower", "lower_and_strip_punctuation"):
                 s = s.translate(_LOWER)
             if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
                 s = s.translate(_PUNCTUATION)
-            if self.split == "whitespace":
+            if callable(self.split):
+                tokens = split[i]
+            elif self.split == "whitespace":
                 tokens = [t for t in _WHITESPACE.split(s) if t]
             elif self.split == "character":
                 tokens = list(s)
@@ -514,6 +527,35 @@ class TextVectorization(_Lookup):
                           for i in range(len(tokens) - w + 1)]
             rows.append(tokens)
         return rows
+
+    def _apply(self, function, key: str, strings: list[str]) -> list:
+        """``function`` (the layer's custom standardize or split) on the strings as a 1-D
+        NumPy array of str: one result per string, checked."""
+        name = getattr(function, "__name__", type(function).__name__)
+        out = function(np.array(strings, dtype=str).reshape(len(strings)))
+        if isinstance(out, (str, bytes)) or not hasattr(out, "__len__"):
+            raise TypeError(f"TextVectorization layer {self.name!r}: its {key} function "
+                            f"{name!r} must return one result per string (a list or array); "
+                            f"got {type(out).__name__}")
+        out = list(out)
+        if len(out) != len(strings):
+            raise ValueError(f"TextVectorization layer {self.name!r}: its {key} function "
+                             f"{name!r} returned {len(out)} results for {len(strings)} "
+                             f"strings")
+        return out
+
+    def _function_string(self, value, key: str) -> str:
+        if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+            return _text(value, self.encoding)
+        raise TypeError(f"TextVectorization layer {self.name!r}: its {key} function must give "
+                        f"strings; got {type(value).__name__} {value!r}")
+
+    def _function_tokens(self, value) -> list[str]:
+        if isinstance(value, (str, bytes, np.str_, np.bytes_)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"TextVectorization layer {self.name!r}: its split function must "
+                            f"give a list of tokens per string; got {type(value).__name__} "
+                            f"{value!r}")
+        return [self._function_string(t, "split") for t in value]
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
         self._check_ready()
