@@ -312,6 +312,15 @@ def test_custom_functions_in_a_keras_file(tmp_path):
     fresh = model_from_json(model.to_json(), custom_objects=CUSTOM)
     assert any(getattr(la, "standardize", None) is custom_standardization
                for la in fresh.layers)
+    # Keras 2 saved a function by its bare name
+    keras2 = model.to_json().replace(json.dumps(saved[0]["standardize"]),
+                                     '"custom_standardization"')
+    assert '"standardize": "custom_standardization"' in keras2
+    fresh = model_from_json(keras2, custom_objects=CUSTOM)
+    assert any(getattr(la, "standardize", None) is custom_standardization
+               for la in fresh.layers)
+    with pytest.raises(ValueError, match="custom standardize function 'custom_standardization'"):
+        model_from_json(keras2)
     clone = clone_model(model)
     clone.set_weights(model.get_weights())
     for la in clone.layers:  # a clone's vocabulary is not in its config, as in Keras
