@@ -157,21 +157,39 @@ def test_an_input_the_outputs_do_not_use_stays_an_input():
 
 
 def test_dict_inputs_and_outputs():
+    """As Keras 3 (tree.flatten): the flat lists (inputs, outputs, output_names, the shapes, a
+    list of inputs) follow the keys in sorted order; the dicts a call returns keep the order
+    the keys were given in."""
     a, b = Input((3, 2), name="a"), Input((4,), name="b")
-    dense, lstm = Dense(1), LSTM(2)
-    model = Model({"x": a, "y": b}, {"o1": dense(b), "o2": lstm(a)})
-    assert model.input == {"x": a, "y": b}
-    assert model.output_shape == {"o1": (None, 1), "o2": (None, 2)}
+    dense, lstm = Dense(1, name="dense"), LSTM(2, name="lstm")
+    model = Model({"y": b, "x": a}, {"o2": lstm(a), "o1": dense(b)})
+    assert list(model.input) == ["y", "x"]
+    assert model.input["x"] is a
+    assert [t is s for t, s in zip(model.inputs, [a, b])] == [True, True]  # x, y
+    assert model.input_names == ["a", "b"]
+    assert model.input_shape == [(None, 3, 2), (None, 4)]
+    assert list(model.output) == ["o2", "o1"]
+    assert model.output_shape == [(None, 1), (None, 2)]  # o1, o2
+    assert model.output_names == ["dense", "lstm"]
     xa, xb = data(5, 3, 2), data(5, 4)
     for inputs in ({"x": xa, "y": xb}, {"a": xa, "b": xb}, [xa, xb]):
         out = model(inputs)
-        assert list(out) == ["o1", "o2"]
+        assert list(out) == ["o2", "o1"]
         np.testing.assert_array_equal(out["o1"], dense(xb))
         np.testing.assert_array_equal(out["o2"], lstm(xa))
+    with pytest.raises(ValueError, match=r"input 0 \('a'\) .* must have rank 3"):
+        model([xb, xa])  # a list follows the flat order
     out = model.predict({"x": xa, "y": xb}, batch_size=2, verbose=0)
-    assert list(out) == ["o1", "o2"]
+    assert list(out) == ["o2", "o1"]
     np.testing.assert_allclose(out["o2"], lstm(xa), rtol=1e-6, atol=1e-6)
-    assert model.output_names == ["o1", "o2"]
+    # nested, its dict outputs reach the outer graph by their keys
+    outer_a, outer_b = Input((3, 2)), Input((4,))
+    got = model({"x": outer_a, "y": outer_b})
+    assert list(got) == ["o2", "o1"]
+    outer = Model([outer_a, outer_b], [got["o1"], got["o2"]])
+    first, second = outer.predict([xa, xb], verbose=0)
+    np.testing.assert_array_equal(first, dense(xb))
+    np.testing.assert_allclose(second, lstm(xa), rtol=1e-6, atol=1e-6)
 
 
 def test_a_list_of_one_output_gives_an_array_as_keras_does():

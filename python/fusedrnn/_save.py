@@ -337,24 +337,35 @@ def model_config(model) -> dict:
         else:
             entry = serialize_layer(layer)
             calls = [n for n in layer._inbound_nodes if id(n) in in_model]
-            nodes = [{"args": arg(n.inputs if layer._positional_inputs else [n.inputs]),
+            nodes = [{"args": arg([n.input_dict] if n.input_dict is not None else
+                                  n.inputs if layer._positional_inputs else [n.inputs]),
                       "kwargs": arg(n.kwargs)} for n in calls]
         entry["name"] = layer.name
         entry["inbound_nodes"] = nodes
         layers.append(entry)
 
-    def endpoints(tensors, keys, single):
-        if keys is not None:
-            return {k: history(t) for k, t in zip(keys, tensors)}
+    def endpoint(t):
+        """Keras 3 counts a nested functional model's node here from its own first node
+        (linking its inputs to its outputs), which inbound_nodes do not count."""
+        ref = history(t)
+        layer = t._node.layer
+        if isinstance(layer, Model) and not isinstance(layer, Sequential) and \
+                not layer._user_call:
+            ref[1] += 1
+        return ref
+
+    def endpoints(tensors, keys, order, single):
+        if keys is not None:  # the dict as the model was given it
+            return {k: endpoint(t) for k, t in model._structured(tensors, keys, order).items()}
         if single:
-            return history(tensors[0])
-        return [history(t) for t in tensors]
+            return endpoint(tensors[0])
+        return [endpoint(t) for t in tensors]
 
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
             "input_layers": endpoints(model._input_tensors, model._input_keys,
-                                      len(model._input_tensors) == 1),
+                                      model._input_order, len(model._input_tensors) == 1),
             "output_layers": endpoints(model._output_tensors, model._output_keys,
-                                       model._single_output)}
+                                       model._output_order, model._single_output)}
 
 
 def _model_entry(model) -> dict:

@@ -29,6 +29,8 @@ from .layers._base import (
     KerasTensor,
     Layer,
     Node,
+    flat_keys,
+    flat_values,
     flatten,
     has_symbolic,
     set_parts_weights,
@@ -297,9 +299,13 @@ class Model(Layer):
         # Default names as Keras: "model" (Keras 2's name of a functional model), "sequential".
         super().__init__(name=name, trainable=trainable, dtype=dtype)
         self._input_tensors: list[KerasTensor] = []
-        self._input_keys: list | None = None  # the keys of dict inputs
+        # Dict inputs and outputs: the model's flat lists follow Keras's order of their keys
+        # (sorted, as tree.flatten); the dicts it returns keep the order they were given in.
+        self._input_keys: list | None = None  # the keys of dict inputs, in the flat order
+        self._input_order: list | None = None  # and as given
         self._output_tensors: list[KerasTensor] = []
-        self._output_keys: list | None = None  # the keys of dict outputs
+        self._output_keys: list | None = None
+        self._output_order: list | None = None
         self._single_output = True
         self._nodes: list[Node] = []
         self._layers: list[Layer] = []
@@ -314,9 +320,10 @@ class Model(Layer):
     def _init_graph(self, inputs, outputs) -> None:
         if inputs is None or outputs is None:
             raise ValueError("Model needs inputs= (Input tensors) and outputs=")
-        keys = None
+        keys = order = None
         if isinstance(inputs, dict):
-            keys, inputs = list(inputs), list(inputs.values())
+            keys, order = flat_keys(inputs), list(inputs)
+            inputs = [inputs[k] for k in keys]
         elif isinstance(inputs, (list, tuple)):
             inputs = list(inputs)  # a list of one counts as that input (Keras 2)
         else:
@@ -328,10 +335,11 @@ class Model(Layer):
                 raise TypeError(f"Model inputs must be tensors made by Input(...), got {t!r}")
         if len({id(t) for t in inputs}) != len(inputs):
             raise ValueError("Model inputs list the same Input twice")
-        self._input_keys = keys
-        self._output_keys = None
+        self._input_keys, self._input_order = keys, order
+        self._output_keys = self._output_order = None
         if isinstance(outputs, dict):
-            self._output_keys, outputs = list(outputs), list(outputs.values())
+            self._output_keys, self._output_order = flat_keys(outputs), list(outputs)
+            outputs = flat_values(outputs)
         self._single_output = isinstance(outputs, KerasTensor)
         outputs = [outputs] if self._single_output else list(flatten(outputs))
         if not outputs:
@@ -394,20 +402,24 @@ class Model(Layer):
 
     @property
     def output_names(self) -> list[str]:
-        if self._output_keys is not None:
-            return list(self._output_keys)
+        """The names of the layers making the outputs, in the flat order (Keras 3)."""
         return [t._node.layer.name for t in self._output_tensors]
 
-    def _structured(self, items: list, keys):
-        """``items`` (one per input or output) in the structure the model was given."""
+    def _structured(self, items: list, keys, order=None):
+        """``items`` (one per input or output, in the flat order of ``keys``) in the structure
+        the model was given: a dict in the ``order`` its keys were given in."""
         if keys is not None:
-            return dict(zip(keys, items))
+            by_key = dict(zip(keys, items))
+            return {k: by_key[k] for k in (order or keys)}
         return items[0] if len(items) == 1 else list(items)
+
+    def _structured_outputs(self, items: list):
+        return self._structured(items, self._output_keys, self._output_order)
 
     @property
     def input(self):
         self._require_built()
-        return self._structured(self._input_tensors, self._input_keys)
+        return self._structured(self._input_tensors, self._input_keys, self._input_order)
 
     @property
     def output(self):
@@ -415,22 +427,22 @@ class Model(Layer):
         if self._single_output:
             return self._output_tensors[0]
         if self._output_keys is not None:
-            return dict(zip(self._output_keys, self._output_tensors))
+            return self._structured_outputs(self._output_tensors)
         return list(self._output_tensors)
 
     @property
     def input_shape(self):
+        """The inputs' shapes in the flat order (Keras 3: a list for dict inputs too)."""
         self._require_built()
-        return self._structured([t.shape for t in self._input_tensors], self._input_keys)
+        shapes = [t.shape for t in self._input_tensors]
+        return shapes[0] if len(shapes) == 1 else shapes
 
     @property
     def output_shape(self):
         out = self.output
-        if isinstance(out, dict):
-            return {k: t.shape for k, t in out.items()}
         if isinstance(out, KerasTensor):
             return out.shape
-        shapes = [t.shape for t in out]
+        shapes = [t.shape for t in self._output_tensors]
         return shapes[0] if len(shapes) == 1 else shapes  # outputs=[t]: as Keras, t's shape
 
     def _require_built(self) -> None:
@@ -601,9 +613,9 @@ class Model(Layer):
             mask = None
             for layer in chain:
                 x, mask = layer._forward(x, training=training, mask=mask)
-            return x if self._output_keys is None else self._structured([x], self._output_keys)
+            return x if self._output_keys is None else self._structured_outputs([x])
         outputs, _ = self._execute(x, masks, training)
-        return self._structured(outputs, self._output_keys)
+        return self._structured_outputs(outputs)
 
     def _execute(self, x, masks, training) -> tuple[list, list]:
         """Run the graph on checked input(s) with their masks (None, or one per input):
@@ -650,7 +662,7 @@ class Model(Layer):
                 out_masks = layer._output_masks(mask_in)
             if len(node.outputs) > 1 or layer._multi_output():
                 if isinstance(outs, dict):  # a nested model's dict outputs
-                    outs, out_masks = list(outs.values()), list(out_masks.values())
+                    outs, out_masks = flat_values(outs), flat_values(out_masks)
                 for t, o, m in zip(node.outputs, outs, out_masks):
                     values[id(t)] = (o, m)
             else:
@@ -695,8 +707,7 @@ class Model(Layer):
         self._build_for(x)
         self._ensure_input_rank(x)
         outputs, masks = self._execute(x, self._input_masks(mask), training)
-        return (self._structured(outputs, self._output_keys),
-                self._structured(masks, self._output_keys))
+        return self._structured_outputs(outputs), self._structured_outputs(masks)
 
     def _symbolic_inputs(self, inputs) -> list[KerasTensor]:
         """A symbolic call's inputs as a list in the order of ``inputs``."""
@@ -734,10 +745,12 @@ class Model(Layer):
         out_shapes = self._output_shapes_for(shapes)
         node = Node(self, tensors[0] if len(tensors) == 1 else tensors,
                     {} if mask is None else {"mask": mask}, [])
+        if isinstance(inputs, dict):
+            node.input_dict = dict(inputs)
         node.outputs = [KerasTensor(s, t.dtype, node, i)
                         for i, (s, t) in enumerate(zip(out_shapes, self._output_tensors))]
         self._inbound_nodes.append(node)
-        return self._structured(node.outputs, self._output_keys)
+        return self._structured_outputs(node.outputs)
 
     def _output_shapes_for(self, input_shapes: list[tuple]) -> list[tuple]:
         """The output shapes for inputs of ``input_shapes`` (batch first): the model's own, or,
@@ -767,7 +780,7 @@ class Model(Layer):
                 else:
                     outs = node.layer(resolve(node.inputs), **kwargs)
                 if isinstance(outs, dict):
-                    outs = list(outs.values())
+                    outs = flat_values(outs)
                 for t, o in zip(node.outputs, flatten(outs)):
                     values[id(t)] = o
         finally:
@@ -993,7 +1006,7 @@ class Model(Layer):
     def _layer_output_shape(self, layer: Layer) -> str:
         if isinstance(layer, Model):  # Keras 2 shows a nested model's own output shape
             shape = layer.output_shape
-            return _shape_text(list(shape.values()) if isinstance(shape, dict) else shape)
+            return _shape_text(shape)
         relevant = self._model_nodes()
         shapes = []
         for node in layer._inbound_nodes:
@@ -1415,6 +1428,8 @@ def _clone_functional(model: Model, input_tensors, clone, call_function) -> Mode
             return values[id(obj)]
         if isinstance(obj, (list, tuple)):
             return type(obj)(resolve(o) for o in obj)
+        if isinstance(obj, dict):
+            return {k: resolve(v) for k, v in obj.items()}
         return obj
 
     operations: dict[int, KerasOperation] = {}
@@ -1428,7 +1443,7 @@ def _clone_functional(model: Model, input_tensors, clone, call_function) -> Mode
             layer = clone(old)
             if old.__dict__.get("_keras2_masks"):  # loaded from a Keras 2 file: its rules
                 layer._keras2_masks = True
-        args = resolve(node.inputs)
+        args = resolve(node.inputs if node.input_dict is None else node.input_dict)
         args = list(args) if old._positional_inputs else [args]
         kwargs = {k: resolve(v) for k, v in node.kwargs.items()}
         calls = len(layer._inbound_nodes)
@@ -1437,16 +1452,16 @@ def _clone_functional(model: Model, input_tensors, clone, call_function) -> Mode
         if len(layer._inbound_nodes) > calls:  # whether the call gets its input's mask
             layer._inbound_nodes[calls].implicit_mask = node.implicit_mask
         if isinstance(outs, dict):
-            outs = list(outs.values())
+            outs = flat_values(outs)
         for t, o in zip(node.outputs, flatten(outs)):
             values[id(t)] = o
     outputs = [values[id(t)] for t in model._output_tensors]
     if model._output_keys is not None:
-        outputs = dict(zip(model._output_keys, outputs))
+        outputs = model._structured_outputs(outputs)
     elif model._single_output:
         outputs = outputs[0]
     if model._input_keys is not None:
-        inputs = dict(zip(model._input_keys, inputs))
+        inputs = model._structured(inputs, model._input_keys, model._input_order)
     elif n == 1:
         inputs = inputs[0]
     # A subclass of Model that keeps Model's constructor is cloned into its own class (Keras).

@@ -519,11 +519,23 @@ def _node_refs(node) -> list[tuple]:
     return found
 
 
+class _Keras2DictCall(list):
+    """A Keras 2 call on a dict of tensors ({input name: reference}; a model with dict
+    inputs), as the list of its references, with their keys."""
+
+    def __init__(self, node: dict):
+        super().__init__(node.values())
+        self.keys = list(node)
+
+
 def _keras2_node(node):
     """A saved call as a list of its inputs: Keras 2 saves a TFOpLambda's call on one tensor
-    as that tensor's reference alone."""
+    as that tensor's reference alone, and a call on a dict as {key: reference}."""
     if isinstance(node, list) and node and isinstance(node[0], str):
         return [node]
+    if isinstance(node, dict) and "args" not in node and node and all(
+            _is_keras2_ref(v) for v in node.values()):
+        return _Keras2DictCall(node)
     return node
 
 
@@ -551,7 +563,7 @@ def _keras2_refs(value) -> list:
 
 def _functional_from_config(config):
     from .layers import Bidirectional, MultiHeadAttention
-    from .layers._base import flatten
+    from .layers._base import flat_values, flatten
     from .layers._merge import _Merge
     from .layers._ops import KerasOperation, from_keras2
     from .layers._rnn import RNNLayer
@@ -566,6 +578,8 @@ def _functional_from_config(config):
             return [resolve(v) for v in value]
         if isinstance(value, dict) and value.get("class_name") in _SAVED_CONSTANTS:
             return _SAVED_CONSTANTS[value["class_name"]](value.get("config") or {}, resolve)
+        if isinstance(value, dict) and "class_name" not in value:  # e.g. a model's dict input
+            return {k: resolve(v) for k, v in value.items()}
         return value
 
     def keras2_value(v):
@@ -608,7 +622,9 @@ def _functional_from_config(config):
             else:  # (MultiHeadAttention's value, key and attention_mask are among them)
                 kwargs = {k: keras2_value(v) for k, v in call_kwargs.items()
                           if k != "training" and v is not None}
-                if len(refs) > 1 and isinstance(layer, (RNNLayer, Bidirectional)):
+                if isinstance(node, _Keras2DictCall):
+                    args = [dict(zip(node.keys, refs))]
+                elif len(refs) > 1 and isinstance(layer, (RNNLayer, Bidirectional)):
                     # Keras 2 stores an RNN's initial_state as inputs after the sequence.
                     args = [refs[0]]
                     kwargs["initial_state"] = refs[1:]
@@ -620,8 +636,8 @@ def _functional_from_config(config):
             if isinstance(layer, (_Merge, MultiHeadAttention)):
                 layer._keras2_masks = True
             index += _keras2_first_node(obj_of[name])
-        if isinstance(outputs, dict):  # a nested model's dict outputs
-            outputs = list(outputs.values())
+        if isinstance(outputs, dict):  # a nested model's dict outputs, in Keras's flat order
+            outputs = flat_values(outputs)
         for i, t in enumerate(flatten(outputs)):  # saved indices count nested outputs flat
             tensors[(name, index, i)] = t
 
@@ -659,11 +675,19 @@ def _functional_from_config(config):
         pending = waiting
 
     def endpoints(refs):
-        """The saved tensors: one (a flat reference), a list, or a dict of them."""
+        """The saved tensors: one (a flat reference), a list, or a dict of them. Keras 3
+        counts a nested functional model's node here from its own first node (the one
+        linking its inputs to its outputs), as Keras 2 does everywhere, and does not count
+        it in inbound_nodes."""
         if isinstance(refs, dict):
             return {key: endpoints(ref) for key, ref in refs.items()}
         if refs and not isinstance(refs[0], list):
-            return tensors[tuple(refs[:3])]
+            name, index = refs[0], refs[1]
+            obj = obj_of.get(name, {})
+            if obj.get("class_name") == "Functional" and all(
+                    isinstance(n, dict) for n in obj.get("inbound_nodes", [])):
+                index -= 1
+            return tensors[(name, index, refs[2])]
         return [endpoints(r) for r in refs]
 
     return Model(endpoints(config["input_layers"]), endpoints(config["output_layers"]),

@@ -444,6 +444,7 @@ class Node:
         # argument: an RNN called with initial_state tensors computes without it (its outputs
         # still carry it). Keras 2 handed it over; its saved models set this back to True.
         self.implicit_mask = not has_symbolic(list(kwargs.values()))
+        self.input_dict: dict | None = None  # a model called on a dict: the dict as given
 
     @property
     def parent_tensors(self) -> list[KerasTensor]:
@@ -458,6 +459,20 @@ def flatten(obj) -> list:
             out.extend(flatten(o))
         return out
     return [obj]
+
+
+def flat_keys(d: dict) -> list:
+    """A dict's keys in the order Keras flattens it (``tree.flatten``): sorted, or as given
+    when they do not sort."""
+    try:
+        return sorted(d)
+    except TypeError:
+        return list(d)
+
+
+def flat_values(d: dict) -> list:
+    """A dict's values in Keras's flat order (a model's dict inputs and outputs)."""
+    return [d[k] for k in flat_keys(d)]
 
 
 def has_symbolic(obj) -> bool:

@@ -193,6 +193,35 @@ def _nested_shared(layers, Sequential, Model, Input):
     return Model([left, right], layers.Dense(2)(layers.Concatenate()([g, ha, hb, cb])))
 
 
+def _nested_outputs(layers, Sequential, Model, Input):
+    # The model's output is a nested functional model's second call (Keras 3 counts such a
+    # model's calls from its own first node in output_layers, not in inbound_nodes), and an
+    # encoder model called on two inputs returns its sequence and its state.
+    x = Input((6, 3))
+    seq, h = layers.GRU(4, return_sequences=True, return_state=True)(x)
+    encoder = Model(x, [seq, h], name="encoder")
+    q = Input((4,))
+    head = Model(q, layers.Dense(4, activation="tanh")(q), name="head")
+    a, b = Input((6, 3), name="a"), Input((6, 3), name="b")
+    sa, ha = encoder(a)
+    sb, hb = encoder(b)
+    g = layers.GRU(4)(layers.Concatenate()([sa, sb]))
+    return Model([a, b], head(layers.Add()([head(ha), g, hb])))
+
+
+def _nested_dicts(layers, Sequential, Model, Input):
+    # A model with dict inputs and outputs, keys not in sorted order, called as a layer: Keras
+    # flattens dicts in sorted key order, and saved graphs count its outputs in that order.
+    q, k = Input((5, 3), name="query"), Input((4,), name="context")
+    seq, h = layers.GRU(4, return_sequences=True, return_state=True)(q)
+    state = layers.Add()([h, layers.Dense(4)(k)])
+    inner = Model({"query": q, "context": k}, {"z_seq": seq, "a_state": state}, name="inner")
+    x, c = Input((5, 3)), Input((4,))
+    out = inner({"query": x, "context": c})
+    g = layers.GRU(3)(out["z_seq"])
+    return Model([x, c], layers.Dense(2)(layers.Concatenate()([g, out["a_state"]])))
+
+
 def _nested_time_distributed(layers, Sequential, Model, Input):
     # A model applied to every step of (batch, steps, 5, 3).
     frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
@@ -414,6 +443,8 @@ CASES = {
     "nested_frozen": (_nested_frozen, (6, 3)),
     "nested_shared": (_nested_shared, [(6, 3), (6, 3)]),
     "nested_time_distributed": (_nested_time_distributed, (4, 5, 3)),
+    "nested_outputs": (_nested_outputs, [(6, 3), (6, 3)]),
+    "nested_dicts": (_nested_dicts, [(5, 3), (4,)]),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
