@@ -403,6 +403,63 @@ def test_zero_output_for_mask_option():
     assert_close(out[mask], want[mask], "unmasked steps")
 
 
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_unroll_zeroes_masked_outputs_as_keras_tensorflow_backend(cell, go_backwards):
+    """Keras's TensorFlow backend, unrolled, with zero_output_for_mask: its loop repeats the
+    last output at masked steps, then ``tf.where(mask, outputs, 0)`` with the mask in input
+    order and the outputs in processing order (keras/src/backend/tensorflow/rnn.py). Going
+    forwards that is the loop's result; going backwards it is not. Bidirectional's backward
+    copy and an RNN over a cell written by subclassing do the same."""
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((3, 6, 2)).astype(np.float32)
+    mask = np.ones((3, 6), bool)
+    mask[0, :2] = mask[1, -3:] = mask[2, 2:4] = False
+    kwargs = {"return_sequences": True, "go_backwards": go_backwards}
+    repeat = CELLS[cell](3, **kwargs)
+    repeat(x)
+    weights = [rng.standard_normal(w.shape).astype(np.float32) * 0.5
+               for w in repeat.get_weights()]
+    repeat.set_weights(weights)
+    keras_tf = np.where(mask[:, :, None], repeat(x, mask=mask), 0.0)  # the TF backend's rule
+    loop = np.where((mask[:, ::-1] if go_backwards else mask)[:, :, None],
+                    repeat(x, mask=mask), 0.0)  # the loop's (and JAX's) rule
+    for unroll, want in ((True, keras_tf), (False, loop)):
+        layer = CELLS[cell](3, zero_output_for_mask=True, unroll=unroll, **kwargs)
+        layer(x)
+        layer.set_weights(weights)
+        np.testing.assert_array_equal(layer(x, mask=mask), want)
+        assert layer.get_config()["unroll"] is unroll
+    if go_backwards:
+        assert not np.allclose(keras_tf, loop)
+        bidir = Bidirectional(CELLS[cell](3, return_sequences=True, unroll=True),
+                              merge_mode=None)
+        bidir(x)
+        bidir.set_weights(weights + weights)
+        np.testing.assert_array_equal(bidir(x, mask=mask)[1], keras_tf[:, ::-1])
+
+
+def test_unroll_in_an_rnn_over_a_user_cell():
+    from fusedrnn.layers import RNN, Layer
+
+    class Minimal(Layer):
+        state_size = 2
+
+        def call(self, inputs, states):
+            h = np.tanh(inputs[:, :2] + 0.5 * states[0])
+            return h, [h]
+
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    mask = np.array([[True, True, False, True, False], [False, True, True, True, True]])
+    repeat = RNN(Minimal(), return_sequences=True, go_backwards=True)(x, mask=mask)
+    for unroll, m in ((True, mask), (False, mask[:, ::-1])):
+        layer = RNN(Minimal(), return_sequences=True, go_backwards=True, unroll=unroll,
+                    zero_output_for_mask=True)
+        np.testing.assert_array_equal(layer(x, mask=mask),
+                                      np.where(m[:, :, None], repeat, 0.0))
+
+
 # --------------------------------------------------------------------------- stateful
 
 

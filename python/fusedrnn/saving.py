@@ -294,7 +294,7 @@ def _cudnn_converted(layer, arrays: list[np.ndarray]) -> list[np.ndarray]:
 # Config keys that only matter for training or for building fresh weights: the weights are
 # loaded right after. Anything else fusedrnn does not take is an error, not silently dropped.
 _TRAINING_ONLY_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
-_TRAINING_ONLY = {"activity_regularizer", "seed", "unroll", "noise_shape"}
+_TRAINING_ONLY = {"activity_regularizer", "seed", "noise_shape"}
 # Keras 3 features fusedrnn does not have; their configs carry them as None when unused.
 _ABSENT_FEATURES = ("quantization_config", "lora_rank", "lora_alpha")
 

@@ -214,6 +214,28 @@ def check_mask(mask, batch: int, timesteps: int, what: str = "mask"):
     return m.astype(bool)
 
 
+def zero_masked_outputs(out, mask, go_backwards: bool, unroll: bool):
+    """The outputs of a sequence (batch, steps, units; in the order the layer processed the
+    steps, its masked steps repeating the last output) with ``zero_output_for_mask``: zeros at
+    the masked steps. Keras's TensorFlow backend (Keras 2 and 3) does it otherwise when the
+    layer is unrolled and goes backwards: its unrolled loop repeats the last output at a
+    masked step (zeros before the first real one) and then zeroes the outputs, still in
+    processing order, where the mask *in input order* is False
+    (``keras/src/backend/tensorflow/rnn.py``; its loop for unroll=False, and JAX's backend,
+    zero the masked steps themselves). Models trained that way get those outputs here too."""
+    xp = _backend.array_module(out)
+    m = xp.asarray(mask)
+    processed = m[:, ::-1] if go_backwards else m
+    out = out * processed[:, :, None].astype(out.dtype)
+    if not (unroll and go_backwards):
+        return out
+    steps = xp.arange(m.shape[1])
+    last = xp.maximum.accumulate(xp.where(processed, steps, -1), axis=1)  # last real step
+    rows = xp.arange(m.shape[0])[:, None]
+    repeated = xp.where((last >= 0)[:, :, None], out[rows, xp.maximum(last, 0)], 0)
+    return repeated * m[:, :, None].astype(out.dtype)
+
+
 def shape_str(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 

@@ -190,7 +190,7 @@ class _Cell(Layer):
 
     def get_config(self) -> dict:
         config = self._layer.get_config()
-        for key in ("return_sequences", "return_state", "go_backwards", "stateful",
+        for key in ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
                     "zero_output_for_mask", "device"):
             config.pop(key, None)
         config.update(name=self.name, trainable=self.trainable, dtype=self.dtype)
@@ -331,8 +331,8 @@ def _set_cell_weights(owner, cells, weights) -> None:
 class RNN(RNNLayer):
     """Keras ``RNN(cell)``: ``cell`` is a SimpleRNNCell, GRUCell or LSTMCell, or a list of them
     (or a StackedRNNCells). Arguments as Keras's: return_sequences, return_state, go_backwards,
-    stateful, unroll (no effect), zero_output_for_mask; Keras 2's time_major (False only),
-    input_shape, input_length/input_dim. See the module docstring for the outputs."""
+    stateful, unroll (see _rnn's docstring), zero_output_for_mask; Keras 2's time_major (False
+    only), input_shape, input_length/input_dim. See the module docstring for the outputs."""
 
     def __new__(cls, cell=None, *args, **kwargs):
         if getattr(cell, "_user_call", False):  # a cell written by subclassing: a Python loop
@@ -362,7 +362,7 @@ class RNN(RNNLayer):
         super().__init__(cells[-1].units, return_sequences=return_sequences,
                          return_state=return_state, go_backwards=go_backwards,
                          stateful=stateful, zero_output_for_mask=zero_output_for_mask,
-                         training_only={"unroll": unroll}, **kwargs)
+                         unroll=unroll, **kwargs)
         self._num_states = sum(c._num_states for c in cells)
 
     @property

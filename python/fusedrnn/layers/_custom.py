@@ -34,6 +34,7 @@ from ._base import (
     has_symbolic,
     serialize_layer,
     user_classes,
+    zero_masked_outputs,
 )
 
 
@@ -402,13 +403,15 @@ class RNN(Layer):
         self.go_backwards = bool(go_backwards)
         self.stateful = bool(stateful)
         self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.unroll = bool(unroll)  # see zero_masked_outputs
         self.supports_masking = True
         self._states = None  # carried between calls when stateful
 
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(return_sequences=self.return_sequences, return_state=self.return_state,
-                      go_backwards=self.go_backwards, stateful=self.stateful, unroll=False,
+                      go_backwards=self.go_backwards, stateful=self.stateful,
+                      unroll=self.unroll,
                       zero_output_for_mask=self.zero_output_for_mask,
                       cell=serialize_layer(self.cell))
         return config
@@ -516,14 +519,17 @@ class RNN(Layer):
             out = np.asarray(out)
             if keep is not None:
                 m = keep[:, t][:, None]
-                previous = np.zeros_like(out) if (last is None or self.zero_output_for_mask) \
-                    else last
-                out = np.where(m, out, previous)
+                out = np.where(m, out, np.zeros_like(out) if last is None else last)
                 new = [np.where(m, n, s) for n, s in zip(new, states)]
             states, last = new, out
             outputs.append(out)
         if last is None:
             raise ValueError(f"RNN layer {self.name!r} got a sequence of 0 steps")
+        if keep is not None and self.zero_output_for_mask:
+            last = last * keep[:, order[-1]][:, None].astype(last.dtype)
+            if self.return_sequences:
+                return zero_masked_outputs(np.stack(outputs, axis=1), keep, self.go_backwards,
+                                           self.unroll), states
         return (np.stack(outputs, axis=1) if self.return_sequences else last), states
 
 

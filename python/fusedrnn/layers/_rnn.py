@@ -1,8 +1,10 @@
 """SimpleRNN, GRU, LSTM and Bidirectional, computed by fusedrnn's kernels (via _backend).
 
-Training-only arguments (dropout, recurrent_dropout, regularizers, constraints, unroll,
-use_cudnn, implementation) are accepted for Keras compatibility and have no effect: fusedrnn
-only runs inference, where Keras ignores them too. ``seed`` seeds the weight initializers.
+Training-only arguments (dropout, recurrent_dropout, regularizers, constraints, use_cudnn,
+implementation) are accepted for Keras compatibility and have no effect: fusedrnn only runs
+inference, where Keras ignores them too. ``seed`` seeds the weight initializers. ``unroll``
+changes only what Keras's TensorFlow backend changes with it: the masked outputs of a layer
+going backwards with zero_output_for_mask (see ``zero_masked_outputs``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ._base import (
     flatten,
     serialize_layer,
     set_parts_weights,
+    zero_masked_outputs,
 )
 from ._custom import RNN as UserCellRNN
 from ._initializers import get_initializer
@@ -35,7 +38,7 @@ _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 _TRAINING_ONLY = (
     "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
     "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
-    "recurrent_dropout", "unroll", "use_cudnn", "implementation",
+    "recurrent_dropout", "use_cudnn", "implementation",
 )
 
 
@@ -61,7 +64,8 @@ class RNNLayer(Layer):
                  unit_forget_bias=False, reset_after=True, seed=None,
                  return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, time_major=False, zero_output_for_mask=False, device=None,
-                 input_length=None, input_dim=None, training_only=None, **kwargs):
+                 unroll=False, input_length=None, input_dim=None, training_only=None,
+                 **kwargs):
         if "input_shape" not in kwargs and "batch_input_shape" not in kwargs and (
                 input_length is not None or input_dim is not None):
             kwargs["input_shape"] = (input_length, input_dim)  # Keras 2 legacy form
@@ -87,6 +91,7 @@ class RNNLayer(Layer):
         if time_major:
             raise ValueError("time_major=True is not supported; pass (batch, timesteps, features)")
         self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.unroll = bool(unroll)  # only the masked outputs of Keras's TensorFlow backend
         _backend.resolve_device(device, None)
         self.device = device
         for key, value in (training_only or {}).items():
@@ -261,8 +266,7 @@ class RNNLayer(Layer):
         init = self._initial_state_arrays(initial_state, x.shape[0])
         out, states = self._run(x, mask, init, device)
         if self.return_sequences and mask is not None and self.zero_output_for_mask:
-            m = mask[:, ::-1] if self.go_backwards else mask
-            out = out * _backend.array_module(out).asarray(m)[:, :, None].astype(out.dtype)
+            out = zero_masked_outputs(out, mask, self.go_backwards, self.unroll)
         if self.stateful:
             # The C++ engine returns fresh arrays, kept as they are (a streaming call paid two
             # copies). A copy is still taken when the caller gets the states too (return_state)
@@ -348,7 +352,7 @@ class RNNLayer(Layer):
             recurrent_initializer=self.recurrent_initializer,
             bias_initializer=self.bias_initializer, seed=self.seed,
             return_sequences=self.return_sequences, return_state=self.return_state,
-            go_backwards=self.go_backwards, stateful=self.stateful,
+            go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,
             zero_output_for_mask=self.zero_output_for_mask, device=self.device,
         )
         return config
@@ -397,13 +401,14 @@ class SimpleRNN(RNNLayer):
             bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
             kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
             bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, unroll=unroll)
+            recurrent_dropout=recurrent_dropout)
         training_only.update(_split_training_only(kwargs))
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
             bias_initializer=bias_initializer, seed=seed, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+            unroll=unroll,
             training_only=training_only, **kwargs)
 
 
@@ -428,7 +433,7 @@ class GRU(RNNLayer):
             bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
             kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
             bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, unroll=unroll, use_cudnn=use_cudnn)
+            recurrent_dropout=recurrent_dropout, use_cudnn=use_cudnn)
         training_only.update(_split_training_only(kwargs))
         super().__init__(
             units, activation=activation, recurrent_activation=recurrent_activation,
@@ -436,7 +441,7 @@ class GRU(RNNLayer):
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
             seed=seed, return_sequences=return_sequences, return_state=return_state,
             go_backwards=go_backwards, stateful=stateful, reset_after=reset_after,
-            training_only=training_only, **kwargs)
+            unroll=unroll, training_only=training_only, **kwargs)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -466,7 +471,7 @@ class LSTM(RNNLayer):
             bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
             kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
             bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, unroll=unroll, use_cudnn=use_cudnn)
+            recurrent_dropout=recurrent_dropout, use_cudnn=use_cudnn)
         training_only.update(_split_training_only(kwargs))
         super().__init__(
             units, activation=activation, recurrent_activation=recurrent_activation,
@@ -474,6 +479,7 @@ class LSTM(RNNLayer):
             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
             unit_forget_bias=unit_forget_bias, seed=seed, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+            unroll=unroll,
             training_only=training_only, **kwargs)
 
     def _initial_bias(self, rng) -> np.ndarray:
@@ -669,9 +675,8 @@ class Bidirectional(Layer):
             # come out in input time order for the usual pair, reversed when the wrapped layer
             # itself has go_backwards=True.
             if mask is not None:
-                m = xp.asarray(mask)[:, :, None].astype(y_fw.dtype)
-                y_fw = y_fw * (m[:, ::-1] if fw.go_backwards else m)
-                y_bw = y_bw * (m[:, ::-1] if bw.go_backwards else m)
+                y_fw = zero_masked_outputs(y_fw, mask, fw.go_backwards, fw.unroll)
+                y_bw = zero_masked_outputs(y_bw, mask, bw.go_backwards, bw.unroll)
             y_bw = y_bw[:, ::-1]
             y_fw = xp.ascontiguousarray(y_fw)
             y_bw = xp.ascontiguousarray(y_bw)

@@ -222,6 +222,19 @@ def _nested_dicts(layers, Sequential, Model, Input):
     return Model([x, c], layers.Dense(2)(layers.Concatenate()([g, out["a_state"]])))
 
 
+def _unrolled_masks(layers, Sequential, Model, Input):
+    # unroll=True with masks: Keras's TensorFlow backend zeroes an unrolled layer's masked
+    # outputs by the mask in input order while the layer goes backwards, as Bidirectional's
+    # backward copies do.
+    x = Input((6, 3))
+    h = layers.Masking()(x)
+    h = layers.Bidirectional(layers.LSTM(4, return_sequences=True, unroll=True))(h)
+    h = layers.Bidirectional(layers.GRU(3, return_sequences=True, unroll=True),
+                             merge_mode="sum")(h)
+    h = layers.Bidirectional(layers.SimpleRNN(2, return_sequences=True), merge_mode="ave")(h)
+    return Model(x, layers.TimeDistributed(layers.Dense(2))(h))
+
+
 def _nested_time_distributed(layers, Sequential, Model, Input):
     # A model applied to every step of (batch, steps, 5, 3).
     frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
@@ -445,6 +458,7 @@ CASES = {
     "nested_time_distributed": (_nested_time_distributed, (4, 5, 3)),
     "nested_outputs": (_nested_outputs, [(6, 3), (6, 3)]),
     "nested_dicts": (_nested_dicts, [(5, 3), (4,)]),
+    "unrolled_masks": (_unrolled_masks, (6, 3)),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
@@ -467,7 +481,7 @@ LAMBDA_CASES = {"lambdas"}
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
 PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared", "activations",
-                "operators", "lambdas", "multi_head_attention"}
+                "operators", "lambdas", "multi_head_attention", "unrolled_masks"}
 
 # cases whose inputs are strings (TEXT_INPUTS)
 TEXT_CASES = {"text"}
