@@ -256,8 +256,14 @@ def test_lookups_in_a_streaming_text_generator(tmp_path):
 
 
 def test_lookup_arguments_are_checked():
-    with pytest.raises(ValueError, match="num_oov_indices must be 0 or 1"):
-        layers.StringLookup(num_oov_indices=2)
+    with pytest.raises(ValueError, match="num_oov_indices must be a non-negative integer"):
+        layers.StringLookup(num_oov_indices=-1)
+    with pytest.raises(ValueError, match="salt can only be used with oov_method='farmhash'"):
+        layers.IntegerLookup(num_oov_indices=2, salt=3)
+    with pytest.raises(ValueError, match="salt must be an integer or a pair"):
+        layers.StringLookup(num_oov_indices=2, salt=[1, 2, 3])
+    with pytest.raises(ValueError, match="oov_method must be 'floormod' or 'farmhash'"):
+        layers.StringLookup(oov_method="md5")
     with pytest.raises(ValueError, match="invert=True needs output_mode='int'"):
         layers.StringLookup(invert=True, output_mode="count")
     with pytest.raises(TypeError, match="IntegerLookup takes integers"):

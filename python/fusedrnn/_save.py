@@ -38,7 +38,7 @@ _NO_BUILD_CONFIG = frozenset({
     "InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
     "AlphaDropout", "ActivityRegularization", "Activation", "ReLU", "LeakyReLU", "ELU",
     "Softmax", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "MaxPooling1D",
-    "AveragePooling1D", "Reshape", "Identity", "Masking", "StringLookup", "IntegerLookup",
+    "AveragePooling1D", "Reshape", "Identity", "Masking",
     "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
 })
 
@@ -52,7 +52,9 @@ _OPERATION_MODULES = {
 # Config keys of fusedrnn's own, which Keras's layers do not take.
 _FUSEDRNN_ONLY = ("device",)
 # Keras 3 layers whose constructor does not take every common key.
-_KERAS_REFUSES = {"SpatialDropout1D": ("trainable",)}
+_KERAS_REFUSES = {"SpatialDropout1D": ("trainable",),
+                  # Keras's config of these lists its own keys only
+                  "Discretization": ("trainable",), "CategoryEncoding": ("sparse",)}
 
 
 def _policy(dtype: str) -> dict:
@@ -114,6 +116,8 @@ def _build_config(layer, input_shape):
     from .layers import Bidirectional, MultiHeadAttention
     from .layers._rnn import RNNLayer
 
+    if type(layer).__name__ in ("StringLookup", "IntegerLookup"):
+        return {}  # Keras 3.15's IndexLookup keeps an empty one
     if input_shape is None or type(layer).__name__ in _NO_BUILD_CONFIG:
         return None
     if isinstance(layer, MultiHeadAttention):

@@ -314,7 +314,7 @@ def _layer_classes():
              "MultiHeadAttention", "Normalization", "Rescaling", "Identity",
              "TextVectorization", "StringLookup", "IntegerLookup", "Conv2D", "MaxPooling2D",
              "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "CuDNNLSTM",
-             "CuDNNGRU")
+             "CuDNNGRU", "Hashing", "CategoryEncoding", "Discretization")
     return {name: getattr(layers, name) for name in names}
 
 

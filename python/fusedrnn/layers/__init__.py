@@ -22,6 +22,7 @@ from ._activations import (
 )
 from ._attention import AdditiveAttention, Attention, MultiHeadAttention
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
+from ._categorical import CategoryEncoding, Discretization, Hashing
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ._conv import (
     AveragePooling1D,
@@ -88,6 +89,9 @@ from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 from ._text import IntegerLookup, StringLookup, TextVectorization
 
 __all__ = [
+    "CategoryEncoding",
+    "Discretization",
+    "Hashing",
     "MaxPool2D",
     "GlobalMaxPool2D",
     "GlobalAvgPool2D",

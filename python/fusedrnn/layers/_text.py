@@ -36,6 +36,7 @@ import string
 
 import numpy as np
 
+from .. import _hashing
 from ._base import KerasTensor, Layer
 
 __all__ = ["IntegerLookup", "StringLookup", "TextVectorization"]
@@ -57,12 +58,18 @@ class _Lookup(Layer):
 
     _kind = "lookup"
     _modes = _MODES
+    salt = None  # the key of the strong hash of out-of-vocabulary terms (lookups)
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=OOV_TOKEN,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
                  pad_to_max_tokens=False, sparse=False, vocabulary_size=None,
                  vocabulary_dtype=None, **kwargs):
         kwargs.pop("has_input_vocabulary", None)  # Keras 2's config key
+        dtype = kwargs.get("dtype")
+        if isinstance(dtype, dict):
+            dtype = dtype.get("config", {}).get("name")
+        if dtype is not None and "float" not in str(dtype):
+            del kwargs["dtype"]  # Keras 2 keeps the indices' dtype (int64) as the layer's
         super().__init__(**kwargs)
         what = self._what()
         if output_mode not in self._modes:
@@ -73,9 +80,8 @@ class _Lookup(Layer):
         if max_tokens is not None and (not _is_int(max_tokens) or max_tokens <= 1):
             raise ValueError(f"{what}: max_tokens must be None or an integer above 1; got "
                              f"{max_tokens!r}")
-        if num_oov_indices not in (0, 1):
-            raise ValueError(f"{what}: num_oov_indices must be 0 or 1 (Keras hashes unknown "
-                             f"terms over more, which fusedrnn does not); got "
+        if not _is_int(num_oov_indices) or num_oov_indices < 0:
+            raise ValueError(f"{what}: num_oov_indices must be a non-negative integer; got "
                              f"{num_oov_indices!r}")
         if sparse:
             raise ValueError(f"{what}: sparse outputs are not supported")
@@ -125,8 +131,20 @@ class _Lookup(Layer):
     def _token_start(self) -> int:
         return len(self._specials())
 
-    def _oov_index(self):
-        return (1 if self._mask_indexed() else 0) if self.num_oov_indices else None
+    def _oov_index(self, term):
+        """The out-of-vocabulary index of ``term``: None without one; with several, the
+        bucket Keras hashes it to (see :meth:`_oov_bucket`)."""
+        if not self.num_oov_indices:
+            return None
+        start = 1 if self._mask_indexed() else 0
+        if self.num_oov_indices == 1:
+            return start
+        return start + self._oov_bucket(term, self.num_oov_indices)
+
+    def _oov_bucket(self, term, buckets: int) -> int:
+        """Strings: FarmHash64 of their UTF-8 (SipHash with a salt), as
+        ``tf.strings.to_hash_bucket_fast`` / ``_strong``."""
+        return _hashing.hash_bucket(term, buckets, self.salt)
 
     def vocabulary_size(self) -> int:
         """The number of indices, the special ones included."""
@@ -245,13 +263,14 @@ class _Lookup(Layer):
 
     def _ids(self, tokens) -> list[int]:
         """Indices of ``tokens`` (int mode): the mask token's is 0."""
-        oov = self._oov_index()
         ids = []
         for t in tokens:
             if self.mask_token is not None and t == self.mask_token:
                 ids.append(0)
                 continue
-            i = self._index.get(t, oov)
+            i = self._index.get(t)
+            if i is None:
+                i = self._oov_index(t)
             if i is None:
                 raise ValueError(f"{self._what()} has no out-of-vocabulary index "
                                  f"(num_oov_indices=0) and got the unknown term {t!r}")
@@ -260,13 +279,14 @@ class _Lookup(Layer):
 
     def _counts(self, rows) -> np.ndarray:
         """(rows, depth) counts of each index; the mask token is not counted."""
-        oov = self._oov_index()
         out = np.zeros((len(rows), self._depth()), np.int64)
         for r, row in enumerate(rows):
             for t in row:
                 if self.mask_token is not None and t == self.mask_token:
                     continue
-                i = self._index.get(t, oov)
+                i = self._index.get(t)
+                if i is None:
+                    i = self._oov_index(t)
                 if i is None:
                     raise ValueError(f"{self._what()} has no out-of-vocabulary index "
                                      f"(num_oov_indices=0) and got the unknown term {t!r}")
@@ -300,18 +320,19 @@ class _IndexLookup(_Lookup):
     """StringLookup and IntegerLookup: each element of the input is a token."""
 
     _modes = _LOOKUP_MODES
+    _integers = False  # IntegerLookup's terms
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=OOV_TOKEN,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
                  pad_to_max_tokens=False, sparse=False, oov_method="floormod", salt=None,
                  **kwargs):
-        if oov_method not in ("floormod", "farmhash") or (salt is not None
-                                                          and oov_method != "farmhash"):
+        if oov_method not in ("floormod", "farmhash"):
             raise ValueError(f"{type(self).__name__}: oov_method must be 'floormod' or "
-                             f"'farmhash' (salt only with farmhash); got {oov_method!r}, "
-                             f"salt={salt!r}")
-        # With at most one out-of-vocabulary index, how unknown terms are hashed is moot.
-        self.oov_method, self.salt = oov_method, salt
+                             f"'farmhash'; got {oov_method!r}")
+        if salt is not None and self._integers and oov_method != "farmhash":
+            raise ValueError(f"{type(self).__name__}: salt can only be used with "
+                             f"oov_method='farmhash'; got oov_method={oov_method!r}")
+        self.oov_method, self.salt = oov_method, _salt(salt, type(self).__name__)
         super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
                          mask_token=mask_token, oov_token=oov_token, vocabulary=vocabulary,
                          idf_weights=idf_weights, invert=invert, output_mode=output_mode,
@@ -413,6 +434,7 @@ class IntegerLookup(_IndexLookup):
     _token_dtype = np.int64
     _invert_dtype = "int64"
     _vocabulary_dtype = "int64"
+    _integers = True
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
                  vocabulary=None, vocabulary_dtype="int64", idf_weights=None, invert=False,
@@ -422,6 +444,13 @@ class IntegerLookup(_IndexLookup):
                              f"{vocabulary_dtype!r}")
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
                          idf_weights, invert, output_mode, pad_to_max_tokens, sparse, **kwargs)
+
+    def _oov_bucket(self, term, buckets: int) -> int:
+        """Integers: ``term % buckets`` (floor), or with oov_method="farmhash" the hash of
+        their decimal text (``tf.strings.as_string``)."""
+        if self.oov_method == "floormod":
+            return int(term) % buckets
+        return _hashing.hash_bucket(int(term), buckets, self.salt)
 
     def _token(self, value) -> int:
         if isinstance(value, (str, bytes)) and str(value).strip().lstrip("-").isdigit():
@@ -603,6 +632,17 @@ class TextVectorization(_Lookup):
                       output_sequence_length=self.output_sequence_length, ragged=False,
                       encoding=self.encoding)
         return config
+
+
+def _salt(salt, what: str):
+    """Keras's salt of a strong hash: None, or [k0, k1] (one integer k means [k, k])."""
+    if salt is None:
+        return None
+    if isinstance(salt, (list, tuple)) and len(salt) == 2 and all(_is_int(k) for k in salt):
+        return [int(k) for k in salt]
+    if _is_int(salt):
+        return [int(salt), int(salt)]
+    raise ValueError(f"{what}: salt must be an integer or a pair of integers; got {salt!r}")
 
 
 def _is_int(value) -> bool:

@@ -235,6 +235,21 @@ def _unrolled_masks(layers, Sequential, Model, Input):
     return Model(x, layers.TimeDistributed(layers.Dense(2))(h))
 
 
+def _categorical(layers, Sequential, Model, Input):
+    # Item ids bucketed before their Embedding and GRU (a session model): Hashing with a mask
+    # value; an IntegerLookup hashing unknown ids over several out-of-vocabulary indices,
+    # counted by CategoryEncoding; numbers binned by Discretization, one-hot.
+    tokens, values = Input((6,), dtype="int64"), Input((1,))
+    h = layers.Embedding(16, 4, mask_zero=True)(layers.Hashing(num_bins=16, mask_value=0)(tokens))
+    g = layers.GRU(5)(h)
+    ids = layers.IntegerLookup(vocabulary=[1, 2, 3, 5, 8], num_oov_indices=3)(tokens)
+    bag = layers.CategoryEncoding(num_tokens=8, output_mode="count")(ids)
+    bins = layers.Discretization(bin_boundaries=[3.0, 7.0, 12.0], output_mode="one_hot")(values)
+    salted = layers.Hashing(num_bins=5, salt=[7, 9], output_mode="multi_hot")(tokens)
+    features = layers.Concatenate()([g, bag, bins, salted])
+    return Model([tokens, values], layers.Dense(2)(features))
+
+
 def _nested_time_distributed(layers, Sequential, Model, Input):
     # A model applied to every step of (batch, steps, 5, 3).
     frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
@@ -459,6 +474,7 @@ CASES = {
     "nested_outputs": (_nested_outputs, [(6, 3), (6, 3)]),
     "nested_dicts": (_nested_dicts, [(5, 3), (4,)]),
     "unrolled_masks": (_unrolled_masks, (6, 3)),
+    "categorical": (_categorical, [(6,), (1,)]),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
@@ -492,7 +508,8 @@ KERAS3_ONLY = TEXT_CASES
 NO_LEGACY_H5_MODEL = TEXT_CASES
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
-TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention"}
+TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention",
+               "categorical"}
 
 
 # --------------------------------------------------------------------------- Keras 2's cuDNN
