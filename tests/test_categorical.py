@@ -1,10 +1,10 @@
-"""Hashing, CategoryEncoding, Discretization and lookups with several out-of-vocabulary
-indices, against Keras 3 (tests/data/golden/categorical.json, written by
+"""Hashing, CategoryEncoding, Discretization (and its adapt) and lookups with several
+out-of-vocabulary indices, against Keras 3 (tests/data/golden/categorical.json, written by
 tests/golden/generate_categorical_golden.py with Keras 3.15.1 on TensorFlow 2.21): each
-layer's output, dtype and shape for strings, integers and floats of several ranks, and
-TensorFlow's FarmHash64 / SipHash buckets of byte strings of every length up to 130 and a
-few longer. Models holding these layers: keras_files case ``categorical`` (test_saving and
-test_save)."""
+layer's output, dtype and shape for strings, integers and floats of several ranks, the
+boundaries adapt learns, and TensorFlow's FarmHash64 / SipHash buckets of byte strings of
+every length up to 130 and a few longer. Models holding these layers: keras_files case
+``categorical`` (test_saving and test_save)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,22 @@ def test_hashes_are_tensorflow_own(buckets):
     strong = [_hashing.hash_bucket(d, buckets, hashes["salt"]) for d in data]
     assert fast == hashes[f"fast_{buckets}"]
     assert strong == hashes[f"strong_{buckets}"]
+
+
+@pytest.mark.parametrize("case", DATA["adapt"],
+                         ids=[f"{a['num_bins']}-{a['epsilon']}-{a['batches']}"
+                              for a in DATA["adapt"]])
+def test_discretization_adapt_learns_keras_boundaries(case):
+    """Keras's approximate quantiles: one array, or several batches merged, small and large
+    epsilon, fewer values than the summary holds."""
+    data = np.array(case["data"], np.float32)
+    layer = layers.Discretization(num_bins=case["num_bins"], epsilon=case["epsilon"])
+    if case["batches"] == 1:
+        layer.adapt(data)
+    else:
+        layer.adapt([part[:, None] for part in np.array_split(data, case["batches"])])
+    assert layer.bin_boundaries == case["bin_boundaries"]
+    assert layer(data).max() <= case["num_bins"] - 1
 
 
 def test_lookup_oov_buckets_follow_the_method():
@@ -115,9 +131,11 @@ def test_bad_arguments_and_inputs_are_named():
     with pytest.raises(ValueError, match="bin_boundaries must be sorted"):
         layers.Discretization(bin_boundaries=[2.0, 1.0])
     adapted = layers.Discretization(num_bins=4)
-    with pytest.raises(NotImplementedError, match="does not learn bin boundaries"):
-        adapted.adapt(np.arange(10.0))
-    with pytest.raises(ValueError, match="has no bin_boundaries"):
+    with pytest.raises(ValueError, match="has no bin_boundaries: adapt"):
         adapted(np.arange(3.0))
-    with pytest.raises(ValueError, match="give bin_boundaries"):
+    with pytest.raises(ValueError, match="adapt\\(\\) got no data"):
+        adapted.adapt([])
+    with pytest.raises(ValueError, match="was given bin_boundaries"):
+        layers.Discretization(bin_boundaries=[1.0]).adapt(np.arange(3.0))
+    with pytest.raises(ValueError, match="give bin_boundaries, or num_bins"):
         layers.Discretization()

@@ -1,7 +1,8 @@
 """Record what Keras 3's categorical preprocessing layers make of some inputs, for
 tests/test_categorical.py: Hashing (FarmHash64, SipHash with a salt, mask_value, output
 modes), StringLookup/IntegerLookup with several out-of-vocabulary indices (floormod, farmhash,
-salt), CategoryEncoding and Discretization (output modes, input ranks, count weights); and
+salt), CategoryEncoding and Discretization (output modes, input ranks, count weights; the
+boundaries adapt learns from data in one or several batches); and
 ``tf.strings.to_hash_bucket_fast`` / ``_strong`` of byte strings of every length.
 
 NOT run by CI and not collected by pytest. It needs TensorFlow and Keras 3::
@@ -117,6 +118,17 @@ def main() -> None:
                     "kwargs": {"num_tokens": 4, "output_mode": "count"}, "input": tokens,
                     "dtype": "int64", "count_weights": weights, "output": y.tolist(),
                     "output_dtype": str(y.dtype), "output_shape": list(y.shape)})
+    # Discretization.adapt: Keras's approximate quantiles
+    rng = np.random.default_rng(3)
+    adapts = []
+    for n, bins, epsilon, batches in ((100, 4, 0.01, 1), (1000, 5, 0.01, 1), (37, 3, 0.1, 1),
+                                      (5000, 8, 0.001, 4), (250, 6, 0.05, 3), (12, 10, 0.01, 1)):
+        data = np.round(rng.standard_normal(n) * 3, 1).astype(np.float32)
+        parts = np.array_split(data, batches)
+        layer = keras.layers.Discretization(num_bins=bins, epsilon=epsilon)
+        layer.adapt(data if batches == 1 else [p[:, None] for p in parts])
+        adapts.append({"data": data.tolist(), "batches": batches, "num_bins": bins,
+                       "epsilon": epsilon, "bin_boundaries": list(layer.bin_boundaries)})
     # the hashes themselves, over byte strings of every length through FarmHash's branches
     rng = np.random.default_rng(0)
     data = [b""] + [bytes(rng.integers(0, 256, n, dtype=np.uint8))
@@ -128,8 +140,8 @@ def main() -> None:
         hashes[f"strong_{buckets}"] = tf.strings.to_hash_bucket_strong(
             t, buckets, key=hashes["salt"]).numpy().tolist()
     with open(OUT, "w", encoding="utf-8") as f:
-        json.dump({"keras_version": keras.__version__, "cases": records, "hashes": hashes}, f,
-                  indent=1, ensure_ascii=False)
+        json.dump({"keras_version": keras.__version__, "cases": records, "hashes": hashes,
+                   "adapt": adapts}, f, indent=1, ensure_ascii=False)
     print(len(records), "cases")
 
 

@@ -211,11 +211,38 @@ class CategoryEncoding(_Categorical):
         return config
 
 
+def _summary(values, epsilon: float) -> np.ndarray:
+    """(2, k): every step-th of the sorted values (step = their count / (1 / epsilon), at
+    least 1, from index step - 1) and the weight (step) each stands for."""
+    v = np.sort(np.asarray(values, np.float32).ravel())
+    step = max(v.size / (1.0 / epsilon), 1)
+    picked = v[int(step - 1)::int(step)]
+    return np.stack([picked, np.full_like(picked, step)])
+
+
+def _merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    both = np.concatenate((a, b), axis=1)
+    return np.take(both, np.argsort(both[0]), axis=1)
+
+
+def _compress(summary: np.ndarray, epsilon: float) -> np.ndarray:
+    """At most 1 / epsilon points: values and weights interpolated at the cumulative-weight
+    fractions epsilon, 2 epsilon, ..., 1."""
+    if summary.shape[1] * epsilon < 1:
+        return summary
+    fractions = epsilon + np.arange(0.0, 1.0, epsilon)
+    cumulative = summary[1].cumsum()
+    at = cumulative / cumulative[-1]
+    values = np.interp(fractions, at, summary[0])
+    cumulative = np.interp(fractions, at, cumulative)
+    weights = np.diff(cumulative, prepend=0.0)
+    return np.stack((values, weights)).astype(np.float32)
+
+
 class Discretization(_Categorical):
     """Keras ``Discretization``: numbers to the index of their bin between
-    ``bin_boundaries`` (sorted), as ``int`` (int32), ``one_hot``, ``multi_hot`` or ``count``.
-    A layer saved after ``adapt`` carries its boundaries; fusedrnn does not learn them
-    (``adapt`` raises: give ``bin_boundaries``)."""
+    ``bin_boundaries`` (sorted; or ``num_bins`` learnt by :meth:`adapt` as Keras learns
+    them), as ``int`` (int32), ``one_hot``, ``multi_hot`` or ``count``."""
 
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
                  sparse=False, **kwargs):
@@ -225,8 +252,7 @@ class Discretization(_Categorical):
         what = self._what()
         self.output_mode = _check_mode(output_mode, ("int", *_ENCODINGS), what)
         if bin_boundaries is None and num_bins is None:
-            raise ValueError(f"{what}: give bin_boundaries (or num_bins and adapt(), which "
-                             f"fusedrnn does not run)")
+            raise ValueError(f"{what}: give bin_boundaries, or num_bins and adapt() it")
         if bin_boundaries is not None:
             bounds = np.asarray(bin_boundaries, np.float64).ravel()
             if np.any(np.diff(bounds) < 0):
@@ -238,16 +264,32 @@ class Discretization(_Categorical):
         self.epsilon = epsilon
 
     def adapt(self, data, steps=None):
-        raise NotImplementedError(
-            f"{self._what()}: fusedrnn does not learn bin boundaries (Keras's approximate "
-            f"quantiles); give bin_boundaries, or load the layer Keras adapted")
+        """Learn ``num_bins`` boundaries from ``data`` (an array, or an iterable of batches,
+        ``steps`` of them at most) by Keras's approximate quantiles: each batch is summarized
+        by every ``len / (1 / epsilon)``-th sorted value, weighted by that spacing; summaries
+        merge and compress to ``epsilon``; the boundaries are the summary compressed to
+        ``1 / num_bins`` (its last value dropped)."""
+        if self.num_bins is None:
+            raise ValueError(f"{self._what()} was given bin_boundaries; adapt() learns them for "
+                             f"a layer made with num_bins")
+        summary = np.zeros((2, 0), np.float32)
+        if isinstance(data, np.ndarray) or not hasattr(data, "__iter__"):
+            batches = [data]
+        else:
+            batches = data
+        for i, batch in enumerate(batches):
+            if steps is not None and i >= steps:
+                break
+            summary = _compress(_merged(_summary(batch, self.epsilon), summary), self.epsilon)
+        if summary.shape[1] == 0:
+            raise ValueError(f"{self._what()}: adapt() got no data")
+        self.bin_boundaries = _compress(summary, 1.0 / self.num_bins)[0, :-1].tolist()
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
         if kwargs:
             raise TypeError(f"Discretization got unexpected call arguments {sorted(kwargs)}")
         if self.bin_boundaries is None:
-            raise ValueError(f"{self._what()} has no bin_boundaries (Keras learns them with "
-                             f"adapt(), which fusedrnn does not run)")
+            raise ValueError(f"{self._what()} has no bin_boundaries: adapt() it first")
         x = np.asarray(inputs)
         if x.dtype.kind not in "iuf":
             raise TypeError(f"{self._what()} takes numbers; got dtype {x.dtype}")
