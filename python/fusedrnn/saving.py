@@ -690,7 +690,13 @@ def _functional_from_config(config):
             return tensors[(name, index, refs[2])]
         return [endpoints(r) for r in refs]
 
-    return Model(endpoints(config["input_layers"]), endpoints(config["output_layers"]),
+    outputs = config["output_layers"]
+    keras2 = any(not isinstance(node, dict) for obj in config["layers"]
+                 for node in obj.get("inbound_nodes", []))
+    if keras2 and isinstance(outputs, list) and len(outputs) == 1 and \
+            isinstance(outputs[0], list):
+        outputs = outputs[0]  # Keras 2 lists even one output: it is the model's only one
+    return Model(endpoints(config["input_layers"]), endpoints(outputs),
                  name=config.get("name"))
 
 

@@ -250,6 +250,15 @@ def _categorical(layers, Sequential, Model, Input):
     return Model([tokens, values], layers.Dense(2)(features))
 
 
+def _time_distributed_functional(layers, Sequential, Model, Input):
+    # A functional model applied to every step (Keras 2 lists its one output; Keras 3 reads
+    # a list as a list, which TimeDistributed cannot take).
+    step = Input((2,))
+    frame = Model(step, layers.Dense(3, activation="tanh")(step), name="frame")
+    x = Input((6, 2))
+    return Model(x, layers.Dense(2)(layers.GRU(3)(layers.TimeDistributed(frame)(x))))
+
+
 def _nested_time_distributed(layers, Sequential, Model, Input):
     # A model applied to every step of (batch, steps, 5, 3).
     frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
@@ -475,6 +484,7 @@ CASES = {
     "nested_dicts": (_nested_dicts, [(5, 3), (4,)]),
     "unrolled_masks": (_unrolled_masks, (6, 3)),
     "categorical": (_categorical, [(6,), (1,)]),
+    "time_distributed_functional": (_time_distributed_functional, (6, 2)),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
