@@ -1,5 +1,6 @@
 """Files and layers of Keras 2's older days: CuDNNLSTM / CuDNNGRU models (which TensorFlow
-runs only on a GPU) and a Sequential config saved as a bare list of layers (Keras <= 2.2.2).
+runs only on a GPU), a Sequential config saved as a bare list of layers (Keras <= 2.2.2) and
+RNNs with time_major=True.
 
 The files were written by tf_keras 2.21 (tests/golden/generate_keras2_legacy.py); Keras's
 numbers for a cuDNN model are its twin's (LSTM / GRU(reset_after=True)) after Keras's legacy
@@ -225,8 +226,9 @@ def test_cudnn_refuses_masks_and_wrong_weights():
     layer(x)
     with pytest.raises(ValueError, match=r"\(24,\)"):
         layer.set_weights([np.zeros((3, 12)), np.zeros((4, 12)), np.zeros((2, 12))])
-    with pytest.raises(ValueError, match="time_major"):
-        L.CuDNNLSTM(4, time_major=True)
+    time_major = L.CuDNNLSTM(4, time_major=True, return_sequences=True)
+    assert time_major(x.swapaxes(0, 1)).shape == (x.shape[1], x.shape[0], 4)
+    assert time_major.get_config()["time_major"] is True
 
 
 def test_gru_without_reset_after_refuses_cudnn_weights():
@@ -311,3 +313,57 @@ def test_sequential_saved_as_a_list_of_layers_loads():
 def test_model_config_that_is_not_an_object_is_refused():
     with pytest.raises(ValueError, match="config that is a JSON list"):
         model_from_json(json.dumps({"class_name": "Functional", "config": []}))
+
+
+def test_time_major_model_loads_and_predicts_like_keras(tmp_path):
+    """Keras 2's time_major=True (tests/golden/generate_keras2_legacy.py): (timesteps, batch,
+    features) in, masks (timesteps, batch), sequences out time-major, states (batch, units);
+    Masking, a Bidirectional LSTM and a GRU returning its state."""
+    data = np.load(os.path.join(DATA, "time_major.keras2.npz"))
+    model = load_model(os.path.join(DATA, "time_major.keras2.h5"))
+    y, state = model.predict(data["x"], verbose=0)
+    assert_close(y, data["y"], FP32_KERAS, "time-major sequence")
+    assert_close(state, data["state"], FP32_KERAS, "its state")
+    assert model.layers[3].compute_output_shape((None, 3, 4)) == [(None, 3, 3), (3, 3)]
+    with pytest.raises(ValueError, match="time-major .* which Keras 3 does not have"):
+        model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")  # the weights still save
+    fresh = load_model(os.path.join(DATA, "time_major.keras2.h5"))
+    fresh.set_weights([np.zeros_like(w) for w in fresh.get_weights()])
+    fresh.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(fresh.predict(data["x"], verbose=0)[0], y)
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "GRU", "LSTM"])
+def test_time_major_is_batch_major_transposed(kind):
+    """Each layer and Bidirectional: time-major output = batch-major output of the transposed
+    input (and mask), transposed back; states unchanged; stateful carries them."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 2, 3)).astype(np.float32)  # (timesteps, batch, features)
+    mask = np.ones((6, 2), bool)
+    mask[4:, 1] = False
+    cls = getattr(L, kind)
+    tm = cls(4, return_sequences=True, return_state=True, time_major=True)
+    bm = cls(4, return_sequences=True, return_state=True)
+    tm(x)
+    bm(x.swapaxes(0, 1))
+    bm.set_weights(tm.get_weights())
+    got, want = tm(x, mask=mask), bm(x.swapaxes(0, 1), mask=mask.T)
+    np.testing.assert_array_equal(got[0], want[0].swapaxes(0, 1))
+    for g, w in zip(got[1:], want[1:]):
+        np.testing.assert_array_equal(g, w)
+    assert tm.get_config()["time_major"] is True
+    assert "time_major" not in bm.get_config()
+    bi_tm = L.Bidirectional(cls(4, return_sequences=True, time_major=True), merge_mode=None)
+    bi_bm = L.Bidirectional(cls(4, return_sequences=True), merge_mode=None)
+    bi_tm(x)
+    bi_bm(x.swapaxes(0, 1))
+    bi_bm.set_weights(bi_tm.get_weights())
+    for g, w in zip(bi_tm(x, mask=mask), bi_bm(x.swapaxes(0, 1), mask=mask.T)):
+        np.testing.assert_array_equal(g, w.swapaxes(0, 1))
+    stateful = cls(4, time_major=True, stateful=True)
+    stateful(x[:3])
+    stateful.set_weights(tm.get_weights())
+    stateful.reset_states()
+    stateful(x[:3])
+    np.testing.assert_array_equal(stateful(x[3:]), bm(x.swapaxes(0, 1))[1])  # h at the end

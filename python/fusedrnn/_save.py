@@ -179,6 +179,11 @@ def serialize_layer(layer, input_shape=None) -> dict:
             raise ValueError(
                 f"cannot save layer {layer.name!r} for Keras 3: its {key} is Keras 2's "
                 f"hard_sigmoid (clip(0.2x + 0.5, 0, 1)), which Keras 3 does not have")
+    if config.pop("time_major", False):
+        raise ValueError(
+            f"cannot save layer {layer.name!r} for Keras 3: it is time-major (Keras 2's "
+            f"time_major=True), which Keras 3 does not have; save the weights (save_weights) "
+            f"and rebuild it batch-major")
     config["dtype"] = _policy(layer.dtype)
     # The layers a layer holds, serialized in turn with the shapes they were built for.
     if isinstance(layer, Bidirectional):

@@ -17,6 +17,8 @@ NOT run by CI and not collected by pytest. It needs TensorFlow, tf_keras and h5p
    by tf_keras, then its config rewritten into that form; tf_keras still reads the form
    (``Sequential.from_config``), and the npz holds what tf_keras predicts from the rewritten
    file.
+3. ``time_major.keras2.h5``: RNNs with Keras 2's ``time_major=True`` (``--time-major`` writes
+   only this one).
 """
 
 from __future__ import annotations
@@ -100,12 +102,42 @@ def old_sequential(keras) -> None:
     print("old_sequential", [w.shape for w in loaded.get_weights()])
 
 
+def time_major(keras) -> None:
+    """``time_major.keras2.h5``: RNNs with Keras 2's time_major=True, (timesteps, batch,
+    features) in and out, masked: Masking, Bidirectional LSTM (concat), GRU returning its
+    sequence and state, Dense on every step."""
+    keras.utils.set_random_seed(11)
+    rng = np.random.default_rng(11)
+    x = keras.Input((3, 2))  # time-major: (timesteps, batch=3, features=2)
+    h = keras.layers.Masking()(x)
+    h = keras.layers.Bidirectional(
+        keras.layers.LSTM(4, return_sequences=True, time_major=True))(h)
+    seq, state = keras.layers.GRU(3, return_sequences=True, return_state=True,
+                                  time_major=True)(h)
+    model = keras.Model(x, [keras.layers.Dense(2)(seq), state])
+    model.set_weights([(rng.standard_normal(w.shape) * 0.5).astype(np.float32)
+                       for w in model.get_weights()])
+    data = rng.standard_normal((6, 3, 2)).astype(np.float32)
+    data[:2, 0] = 0.0  # sequence 0 masked at its first two steps
+    data[-3:, 1] = 0.0  # sequence 1 at its last three
+    y, h_last = model.predict(data, verbose=0)
+    path = os.path.join(OUT, "time_major.keras2.h5")
+    model.save(path)
+    np.savez(os.path.join(OUT, "time_major.keras2.npz"), x=data, y=y, state=h_last,
+             keras_version=keras.__version__)
+    print("time_major", y.shape, h_last.shape)
+
+
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tf_keras as keras
 
+    if "--time-major" in sys.argv:
+        time_major(keras)
+        return
     cudnn_cases(keras)
     old_sequential(keras)
+    time_major(keras)
 
 
 if __name__ == "__main__":

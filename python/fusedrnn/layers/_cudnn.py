@@ -153,7 +153,7 @@ class _CuDNNRNN(RNNLayer):
         config = Layer.get_config(self)
         config.update(
             return_sequences=self.return_sequences, return_state=self.return_state,
-            go_backwards=self.go_backwards, stateful=self.stateful, time_major=False,
+            go_backwards=self.go_backwards, stateful=self.stateful, time_major=self.time_major,
             units=self.units, kernel_initializer=self.kernel_initializer,
             recurrent_initializer=self.recurrent_initializer,
             bias_initializer=self.bias_initializer, device=self.device)
@@ -162,7 +162,8 @@ class _CuDNNRNN(RNNLayer):
     def _keras3_config(self) -> dict:
         """The config of the Keras 3 layer that computes the same, which saving writes."""
         config = self.get_config()
-        del config["time_major"]
+        if not config["time_major"]:  # else kept, for saving to refuse
+            del config["time_major"]
         config.update(recurrent_activation="sigmoid", activation="tanh")
         if self._cell == "gru":
             config["reset_after"] = True

@@ -88,8 +88,7 @@ class RNNLayer(Layer):
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
         self.stateful = bool(stateful)
-        if time_major:
-            raise ValueError("time_major=True is not supported; pass (batch, timesteps, features)")
+        self.time_major = bool(time_major)  # Keras 2's (timesteps, batch, ...) layout
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.unroll = bool(unroll)  # only the masked outputs of Keras's TensorFlow backend
         _backend.resolve_device(device, None)
@@ -188,8 +187,10 @@ class RNNLayer(Layer):
             )
 
     def compute_output_shape(self, input_shape):
-        batch, timesteps = input_shape[0], input_shape[1]
+        batch, timesteps = input_shape[self._batch_axis], input_shape[1 - self._batch_axis]
         out = (batch, timesteps, self.units) if self.return_sequences else (batch, self.units)
+        if self.return_sequences and self.time_major:
+            out = (timesteps, batch, self.units)
         if self.return_state:
             return [out] + [(batch, w) for w in self._state_widths()]
         return out
@@ -203,9 +204,16 @@ class RNNLayer(Layer):
         if initial_state is not None:
             self._check_state_shapes(
                 [s.shape if isinstance(s, KerasTensor) else np.shape(s)
-                 for s in _as_state_list(initial_state)], input_shape[0])
+                 for s in _as_state_list(initial_state)], input_shape[self._batch_axis])
         out = self.compute_output_shape(input_shape)
         return out if self.return_state else [out]
+
+    @property
+    def _batch_axis(self) -> int:
+        return 1 if self.time_major else 0
+
+    def _num_state_outputs(self) -> int:
+        return self._num_states
 
     def _check_state_shapes(self, shapes, batch) -> None:
         widths = self._state_widths()
@@ -254,6 +262,13 @@ class RNNLayer(Layer):
         return out, states
 
     def _forward(self, inputs, mask=None, training=False, initial_state=None, **kwargs):
+        if self.time_major:
+            return _time_major(self, self._batch_major_forward, inputs, mask,
+                               training=training, initial_state=initial_state, **kwargs)
+        return self._batch_major_forward(inputs, mask, training, initial_state, **kwargs)
+
+    def _batch_major_forward(self, inputs, mask=None, training=False, initial_state=None,
+                             **kwargs):
         if mask is None and initial_state is None and not kwargs:
             result = self._fast_forward(inputs)
             if result is not None:
@@ -355,6 +370,8 @@ class RNNLayer(Layer):
             go_backwards=self.go_backwards, stateful=self.stateful, unroll=self.unroll,
             zero_output_for_mask=self.zero_output_for_mask, device=self.device,
         )
+        if self.time_major:  # Keras 2's; Keras 3 has no such argument
+            config["time_major"] = True
         return config
 
     def _clone(self, **overrides) -> RNNLayer:
@@ -367,6 +384,28 @@ class RNNLayer(Layer):
         config = self.get_config()
         config.pop("trainable")
         return config
+
+
+def _time_major(layer, forward, inputs, mask, **kwargs):
+    """Keras 2's ``time_major=True``: the input, its mask and the sequence outputs are
+    (timesteps, batch, ...); ``forward`` runs the layer batch-major between transposes (the
+    states stay (batch, units))."""
+    x = as_float_array(inputs, f"input of {type(layer).__name__} layer {layer.name!r}",
+                       layer._compute_dtype)
+    layer._check_input_shape(x.shape)
+    xp = _backend.array_module(x)
+    outs, _ = forward(xp.ascontiguousarray(xp.swapaxes(x, 0, 1)),
+                      None if mask is None else xp.asarray(mask).T, **kwargs)
+    if layer.return_sequences:
+        def swap(y):
+            return xp.ascontiguousarray(xp.swapaxes(y, 0, 1))
+
+        if isinstance(outs, list):
+            merged = len(outs) - (layer._num_state_outputs() if layer.return_state else 0)
+            outs = [swap(y) if i < merged else y for i, y in enumerate(outs)]
+        else:
+            outs = swap(outs)
+    return outs, layer._output_masks(mask)
 
 
 def _as_state_list(initial_state) -> list:
@@ -621,8 +660,9 @@ class Bidirectional(Layer):
             self._check_state_count(len(states))
             half = len(states) // 2
             shapes = [s.shape if isinstance(s, KerasTensor) else np.shape(s) for s in states]
-            self.forward_layer._check_state_shapes(shapes[:half], input_shape[0])
-            self.backward_layer._check_state_shapes(shapes[half:], input_shape[0])
+            batch = input_shape[1 if self.time_major else 0]
+            self.forward_layer._check_state_shapes(shapes[:half], batch)
+            self.backward_layer._check_state_shapes(shapes[half:], batch)
         out = self.compute_output_shape(input_shape)
         return out if self._multi_output() else [out]
 
@@ -635,7 +675,21 @@ class Bidirectional(Layer):
             )
 
     # running
+    @property
+    def time_major(self) -> bool:
+        return bool(getattr(self.forward_layer, "time_major", False))
+
+    def _num_state_outputs(self) -> int:
+        return self.forward_layer._num_states + self.backward_layer._num_states
+
     def _forward(self, inputs, mask=None, training=False, initial_state=None, **kwargs):
+        if self.time_major:
+            return _time_major(self, self._batch_major_forward, inputs, mask,
+                               training=training, initial_state=initial_state, **kwargs)
+        return self._batch_major_forward(inputs, mask, training, initial_state, **kwargs)
+
+    def _batch_major_forward(self, inputs, mask=None, training=False, initial_state=None,
+                             **kwargs):
         if kwargs:
             raise TypeError(f"Bidirectional got unexpected call arguments {sorted(kwargs)}")
         fw, bw = self.forward_layer, self.backward_layer
