@@ -40,10 +40,12 @@ def pairs(names, formats, leave_out=()):
 
 def build(name, fmt=""):
     """The case's model written with fusedrnn; for a Keras 2 file, Keras 2's hard_sigmoid is
-    fusedrnn's "hard_sigmoid_keras2"."""
+    fusedrnn's "hard_sigmoid_keras2" (and the ConvLSTM layers' default gate function)."""
     make, _ = CASES[name]
     if name == "hard_sigmoid" and "keras2" in fmt:
         return make(layers, Sequential, Model, layers.Input, hard="hard_sigmoid_keras2")
+    if name.startswith("conv_lstm") and "keras2" in fmt:  # Keras 2's default gate function
+        return make(layers, Sequential, Model, layers.Input, recurrent="hard_sigmoid_keras2")
     if name in OPS_CASES:
         return make(layers, Sequential, Model, layers.Input, ops=ops)
     return make(layers, Sequential, Model, layers.Input)
@@ -197,11 +199,12 @@ def test_load_model_rejects_what_it_cannot_rebuild(tmp_path):
         load_model(os.path.join(DATA, "stack.keras2_weights.h5"))
 
     def unknown_layer(config):
-        config["config"]["layers"][2]["class_name"] = "ConvLSTM1D"
+        config["config"]["layers"][2]["class_name"] = "GroupedQueryAttention"
 
     path = tmp_path / "unknown.keras"
     _rewrite_keras_config(os.path.join(DATA, "stack.keras"), path, unknown_layer)
-    with pytest.raises(ValueError, match="'ConvLSTM1D' layer, which fusedrnn does not have"):
+    with pytest.raises(ValueError,
+                       match="'GroupedQueryAttention' layer, which fusedrnn does not have"):
         load_model(path)
 
     def quantized(config):

@@ -424,6 +424,7 @@ def _keyed(objects, tree) -> dict:
 def _layer_tree(layer) -> dict:
     from .layers import Bidirectional, MultiHeadAttention, TextVectorization, TimeDistributed
     from .layers._cells import RNN
+    from .layers._conv_lstm import _ConvLSTM
     from .layers._rnn import RNNLayer
     from .layers._text import _Lookup
     from .models import Model
@@ -443,6 +444,8 @@ def _layer_tree(layer) -> dict:
             cells = _keyed(cell.cells, lambda c: _tree(c.name, c.get_weights()))
             return _tree(layer.name, cell=_tree(cell.name, cells=_container(cells)))
         return _tree(layer.name, cell=_tree(cell.name, cell.get_weights()))
+    if isinstance(layer, _ConvLSTM):
+        return _tree(layer.name, cell=_tree("conv_lstm_cell", layer.get_weights()))
     if isinstance(layer, RNNLayer):
         weights = [np.array(w) for w in layer._standard_weights()]  # Keras's layout
         return _tree(layer.name, cell=_tree(f"{layer._cell}_cell", weights))

@@ -314,7 +314,8 @@ def _layer_classes():
              "MultiHeadAttention", "Normalization", "Rescaling", "Identity",
              "TextVectorization", "StringLookup", "IntegerLookup", "Conv2D", "MaxPooling2D",
              "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "CuDNNLSTM",
-             "CuDNNGRU", "Hashing", "CategoryEncoding", "Discretization")
+             "CuDNNGRU", "Hashing", "CategoryEncoding", "Discretization", "ConvLSTM1D",
+             "ConvLSTM2D", "ConvLSTM3D")
     return {name: getattr(layers, name) for name in names}
 
 

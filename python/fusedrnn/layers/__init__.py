@@ -45,6 +45,7 @@ from ._conv2d import (
     MaxPool2D,
     MaxPooling2D,
 )
+from ._conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from ._core import (
     Activation,
     Dense,
@@ -90,6 +91,9 @@ from ._text import IntegerLookup, StringLookup, TextVectorization
 
 __all__ = [
     "CategoryEncoding",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
     "Discretization",
     "Hashing",
     "MaxPool2D",

@@ -259,6 +259,38 @@ def _time_distributed_functional(layers, Sequential, Model, Input):
     return Model(x, layers.Dense(2)(layers.GRU(3)(layers.TimeDistributed(frame)(x))))
 
 
+def _gates(recurrent):
+    """The ConvLSTM layers' recurrent_activation argument: their default (Keras 3's sigmoid,
+    Keras 2's hard_sigmoid: the test passes "hard_sigmoid_keras2" for Keras 2's files)."""
+    return {} if recurrent is None else {"recurrent_activation": recurrent}
+
+
+def _conv_lstm(layers, Sequential, Model, Input, recurrent=None):
+    # Frames through ConvLSTM2D ("same", sequences), then a strided "valid" ConvLSTM2D giving
+    # its last state, as precipitation nowcasting models stack them.
+    return Sequential([
+        Input((5, 6, 6, 2)),
+        layers.ConvLSTM2D(4, 3, padding="same", return_sequences=True, **_gates(recurrent)),
+        layers.ConvLSTM2D(3, (2, 3), strides=(2, 1), unit_forget_bias=False,
+                          **_gates(recurrent)),
+        layers.Flatten(),
+        layers.Dense(2),
+    ])
+
+
+def _conv_lstm_1d_3d(layers, Sequential, Model, Input, recurrent=None):
+    # ConvLSTM1D with dilation going backwards and returning its states; ConvLSTM3D on
+    # volumes.
+    signal, volume = Input((4, 9, 2)), Input((3, 3, 4, 4, 1))
+    seq, h, c = layers.ConvLSTM1D(3, 3, dilation_rate=2, padding="same", go_backwards=True,
+                                  return_sequences=True, return_state=True,
+                                  **_gates(recurrent))(signal)
+    last = layers.ConvLSTM1D(2, 2, activation="relu", **_gates(recurrent))(seq)
+    cube = layers.ConvLSTM3D(2, (1, 2, 2), padding="same", **_gates(recurrent))(volume)
+    flat = [layers.Flatten()(t) for t in (last, h, c, cube)]
+    return Model([signal, volume], layers.Dense(2)(layers.Concatenate()(flat)))
+
+
 def _nested_time_distributed(layers, Sequential, Model, Input):
     # A model applied to every step of (batch, steps, 5, 3).
     frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
@@ -485,6 +517,8 @@ CASES = {
     "unrolled_masks": (_unrolled_masks, (6, 3)),
     "categorical": (_categorical, [(6,), (1,)]),
     "time_distributed_functional": (_time_distributed_functional, (6, 2)),
+    "conv_lstm": (_conv_lstm, (5, 6, 6, 2)),
+    "conv_lstm_1d_3d": (_conv_lstm_1d_3d, [(4, 9, 2), (3, 3, 4, 4, 1)]),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
