@@ -336,6 +336,17 @@ def test_custom_functions_in_a_keras_file(tmp_path):
     np.testing.assert_array_equal(clone.predict([reviews[:, None], tags], verbose=0), y)
 
 
+@pytest.mark.parametrize("mode", ["lower", "strip_punctuation", "lower_and_strip_punctuation"])
+def test_built_in_standardize_runs_before_a_custom_split(mode):
+    """Keras standardizes the whole string, then splits it (Keras 3's vocabularies and ids)."""
+    data = np.load(TEXT_CUSTOM + ".npz")
+    layer = layers.TextVectorization(standardize=mode, split=comma_split,
+                                      output_sequence_length=4)
+    layer.adapt(data["mixed"])
+    assert layer.get_vocabulary() == list(data[f"mixed_{mode}_vocabulary"])
+    np.testing.assert_array_equal(layer(data["mixed"]), data[f"mixed_{mode}_ids"])
+
+
 def _ascii_lower_strip(texts):
     lower = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
     return [t.translate(lower).translate({ord(c): None for c in string.punctuation})

@@ -69,6 +69,14 @@ def cases():
     out.append(("int-lookup-mask", "IntegerLookup",
                 {"vocabulary": [1, 2, 3], "num_oov_indices": 3, "mask_token": 0},
                 INTS, "int64"))
+    for name, cls, vocab, column, rows in (
+            ("string", "StringLookup", vocabulary, [["cat"], ["x"], ["on"]], words.tolist()),
+            ("int", "IntegerLookup", [1, 2, 3], [[1], [9], [3]], INTS)):
+        for label, values in (("column", column), ("rows", rows),
+                              ("flat", [v[0] for v in column])):
+            out.append((f"{name}-lookup-one_hot-{label}", cls,
+                        {"vocabulary": vocab, "output_mode": "one_hot"}, values,
+                        "string" if name == "string" else "int64"))
     out.append(("int-lookup-multi-hot", "IntegerLookup",
                 {"vocabulary": [1, 2, 3], "num_oov_indices": 2, "output_mode": "multi_hot"},
                 INTS, "int64"))

@@ -1,7 +1,8 @@
 """Write tests/data/keras_files/text_custom.{keras,npz} with Keras 3: an end-to-end text model
 whose TextVectorization layers use custom functions, as Keras's text-classification example
 does (``custom_standardization``: lowercase, drop ``<br />``, strip punctuation) and a custom
-split (``comma_split``: ``tf.strings.split(x, sep=",")``, empty tokens kept). The functions
+split (``comma_split``: ``tf.strings.split(x, sep=",")``, empty tokens kept); and, in the
+npz, layers with a built-in standardize and the custom split (``mixed_*``). The functions
 are registered, so the file names them ``Custom>...``; tests/test_text.py gives fusedrnn
 the Python versions of them (tests/data/keras_files/text_functions.py) as custom_objects.
 
@@ -26,6 +27,7 @@ REVIEWS = [
     "great acting; great story", "I did not like it", "Café naïve ÀBC, loved it",
     "slow... but great", "", "<br />", "LOVED loved LoVeD", "boring boring movie",
 ]
+MIXED = ["Zebra,zebra,ZEBRA", "Cat!,cat,dog.", "A,B,,c", "Ünï,ünï", "x y,Z;z", ""]
 TAGS = ["drama,comedy", "drama,,horror", "comedy", "", "horror,drama,comedy", "a,b",
         ",", "drama", "comedy,comedy", "x y,z"]
 
@@ -57,7 +59,16 @@ def main() -> None:
     x_tags = np.array(TAGS)
     y = model.predict([tf.constant(x_review), tf.constant(x_tags)], verbose=0)
     model.save(os.path.join(OUT, "text_custom.keras"))
+    # built-in standardization, then the custom split (Keras's order)
+    mixed = {}
+    for mode in ("lower", "strip_punctuation", "lower_and_strip_punctuation"):
+        layer = keras.layers.TextVectorization(standardize=mode, split=comma_split,
+                                               output_sequence_length=4)
+        layer.adapt(MIXED)
+        mixed[f"mixed_{mode}_vocabulary"] = np.array(layer.get_vocabulary())
+        mixed[f"mixed_{mode}_ids"] = np.asarray(layer(tf.constant(MIXED)))
     np.savez(os.path.join(OUT, "text_custom.npz"), reviews=np.array(REVIEWS),
+             mixed=np.array(MIXED), **mixed,
              tags=np.array(TAGS), y=y,
              review_ids=np.asarray(review_vectorizer(tf.constant(REVIEWS))),
              tag_hot=np.asarray(tag_vectorizer(tf.constant(TAGS))),

@@ -360,10 +360,11 @@ class _IndexLookup(_Lookup):
         if self.output_mode == "int":
             flat = [self._token(t) for t in a.ravel()]
             return np.array(self._ids(flat), np.int64).reshape(a.shape), None
-        if self.output_mode == "one_hot":
+        if self.output_mode == "one_hot":  # a last axis of 1 is replaced, as Keras's
             flat = [[self._token(t)] for t in a.ravel()]
             out = self._counts(flat)
-            return out.reshape(*(a.shape if a.ndim > 1 else a.shape[:1]), out.shape[1]), None
+            shape = a.shape[:-1] if a.ndim > 1 and a.shape[-1] == 1 else a.shape
+            return out.reshape(*shape, out.shape[1]), None
         return self._counts(self._rows(a)), None
 
     def _tokens_of(self, ids) -> np.ndarray:
@@ -376,7 +377,8 @@ class _IndexLookup(_Lookup):
         if self.output_mode == "int":
             return tuple(input_shape)
         if self.output_mode == "one_hot" and len(input_shape) > 1:
-            return (*input_shape, self._depth())
+            shape = input_shape[:-1] if input_shape[-1] == 1 else input_shape
+            return (*shape, self._depth())
         return (input_shape[0], self._depth())
 
     def _symbolic_output_dtype(self) -> str:
@@ -531,18 +533,20 @@ class TextVectorization(_Lookup):
         return [_text(s, self.encoding) for s in a]
 
     def _rows(self, inputs) -> list[list[str]]:
+        """Each string standardized, then split (Keras's order), then its ngrams."""
         strings = self._strings(inputs)
         if callable(self.standardize):
             strings = [self._function_string(s, "standardize") for s in
                        self._apply(self.standardize, "standardize", strings)]
+        else:
+            if self.standardize in ("lower", "lower_and_strip_punctuation"):
+                strings = [s.translate(_LOWER) for s in strings]
+            if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
+                strings = [s.translate(_PUNCTUATION) for s in strings]
         if callable(self.split):
             split = [self._function_tokens(t) for t in self._apply(self.split, "split", strings)]
         rows = []
         for i, s in enumerate(strings):
-            if self.standardize in ("lower", "lower_and_strip_punctuation"):
-                s = s.translate(_LOWER)
-            if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
-                s = s.translate(_PUNCTUATION)
             if callable(self.split):
                 tokens = split[i]
             elif self.split == "whitespace":
