@@ -175,3 +175,34 @@ def test_bad_arguments_and_inputs_are_named():
               initial_state=[np.zeros((1, 5, 5, 2)), np.zeros((1, 3, 3, 2))])
     with pytest.raises(ValueError, match="expects 2 initial states"):
         layer(np.zeros((1, 2, 5, 5, 1), np.float32), initial_state=[np.zeros((1, 3, 3, 2))])
+
+
+@pytest.mark.parametrize("cls", [layers.Conv3D, layers.MaxPooling3D, layers.AveragePooling3D,
+                                 layers.GlobalAveragePooling3D, layers.GlobalMaxPooling3D])
+def test_3d_heads_channels_first_is_channels_last_transposed(cls):
+    """Keras's numbers for these: keras_files cases next_frame and conv3d_pooling."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 5, 6, 4, 3)).astype(np.float32)
+    kwargs = {"filters": 2, "kernel_size": 3, "padding": "same"} if cls is layers.Conv3D else (
+        {} if "Global" in cls.__name__ else {"padding": "same"})
+    last, first = cls(**kwargs), cls(data_format="channels_first", **kwargs)
+    want = last(x)
+    if cls is layers.Conv3D:
+        first(x.transpose(0, 4, 1, 2, 3))
+        first.set_weights(last.get_weights())
+    got = first(x.transpose(0, 4, 1, 2, 3))
+    if want.ndim == 5:
+        want = want.transpose(0, 4, 1, 2, 3)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert first.compute_output_shape(x.transpose(0, 4, 1, 2, 3).shape) == got.shape
+
+
+def test_3d_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="`kernel_size` must be a positive integer or a tuple"):
+        layers.Conv3D(2, (3, 3))
+    with pytest.raises(ValueError, match=r"filters \(3\) must be a multiple of groups"):
+        layers.Conv3D(3, 2, groups=2)
+    with pytest.raises(ValueError, match="smaller than its pool_size"):
+        layers.MaxPooling3D(4)(np.zeros((1, 2, 8, 8, 1), np.float32))
+    with pytest.raises(ValueError, match="must have rank 5"):
+        layers.Conv3D(2, 2)(np.zeros((1, 4, 4, 1), np.float32))

@@ -44,7 +44,8 @@ def build(name, fmt=""):
     make, _ = CASES[name]
     if name == "hard_sigmoid" and "keras2" in fmt:
         return make(layers, Sequential, Model, layers.Input, hard="hard_sigmoid_keras2")
-    if name.startswith("conv_lstm") and "keras2" in fmt:  # Keras 2's default gate function
+    if name in ("conv_lstm", "conv_lstm_1d_3d", "next_frame") and "keras2" in fmt:
+        # Keras 2's default gate function
         return make(layers, Sequential, Model, layers.Input, recurrent="hard_sigmoid_keras2")
     if name in OPS_CASES:
         return make(layers, Sequential, Model, layers.Input, ops=ops)

@@ -40,6 +40,7 @@ _NO_BUILD_CONFIG = frozenset({
     "Softmax", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "MaxPooling1D",
     "AveragePooling1D", "Reshape", "Identity", "Masking",
     "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
+    "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D", "GlobalMaxPooling3D",
 })
 
 # Keras 3 modules of the operations that are not in keras.src.ops.numpy.

@@ -315,7 +315,8 @@ def _layer_classes():
              "TextVectorization", "StringLookup", "IntegerLookup", "Conv2D", "MaxPooling2D",
              "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "CuDNNLSTM",
              "CuDNNGRU", "Hashing", "CategoryEncoding", "Discretization", "ConvLSTM1D",
-             "ConvLSTM2D", "ConvLSTM3D")
+             "ConvLSTM2D", "ConvLSTM3D", "Conv3D", "MaxPooling3D", "AveragePooling3D",
+             "GlobalAveragePooling3D", "GlobalMaxPooling3D")
     return {name: getattr(layers, name) for name in names}
 
 

@@ -45,6 +45,17 @@ from ._conv2d import (
     MaxPool2D,
     MaxPooling2D,
 )
+from ._conv3d import (
+    AveragePooling3D,
+    AvgPool3D,
+    Conv3D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool3D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling3D,
+    MaxPool3D,
+    MaxPooling3D,
+)
 from ._conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from ._core import (
     Activation,
@@ -90,16 +101,24 @@ from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
 from ._text import IntegerLookup, StringLookup, TextVectorization
 
 __all__ = [
+    "AveragePooling3D",
+    "AvgPool3D",
     "CategoryEncoding",
+    "Conv3D",
     "ConvLSTM1D",
     "ConvLSTM2D",
     "ConvLSTM3D",
     "Discretization",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling3D",
     "Hashing",
     "MaxPool2D",
     "GlobalMaxPool2D",
     "GlobalAvgPool2D",
     "AvgPool2D",
+    "MaxPool3D",
     "MaxPooling2D",
     "GlobalMaxPooling2D",
     "GlobalAveragePooling2D",
@@ -149,6 +168,7 @@ __all__ = [
     "Masking",
     "MaxPool1D",
     "MaxPooling1D",
+    "MaxPooling3D",
     "Maximum",
     "Minimum",
     "MultiHeadAttention",

@@ -80,6 +80,27 @@ def _taps(x, count: int, spacing: int, span: int, stride: int, padding: str, fil
     return [x[:, j * spacing:j * spacing + stop:stride] for j in range(count)], left, out_len
 
 
+def conv_nd(x, kernel, strides, padding: str, dilation):
+    """N-d convolution of ``x`` (batch, *spatial, channels) with ``kernel`` (*window,
+    channels, out), as Keras's (TensorFlow's "same" padding: the extra pad on the right): one
+    matrix product per kernel tap (ConvLSTM, Conv3D)."""
+    xp = _backend.array_module(x)
+    rank = kernel.ndim - 2
+    window = kernel.shape[:rank]
+    spans = [(k - 1) * d + 1 for k, d in zip(window, dilation)]
+    sizes = x.shape[1:1 + rank]
+    pads = [_pads(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
+    outs = [_out_len(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
+    if any(p != (0, 0) for p in pads):
+        x = xp.pad(x, ((0, 0), *pads, (0, 0)))
+    y = xp.zeros((x.shape[0], *outs, kernel.shape[-1]), x.dtype)
+    for offset in np.ndindex(*window):  # one matrix product per kernel tap
+        where = tuple(slice(o * d, o * d + (n - 1) * st + 1, st)
+                      for o, d, n, st in zip(offset, dilation, outs, strides))
+        y += x[(slice(None), *where)] @ kernel[offset]
+    return y
+
+
 class _Spatial(Layer):
     """Shared by the 1-D and 2-D layers: an input of ``_rank`` with its channels first or
     last (computed channels last), the mask dropped."""

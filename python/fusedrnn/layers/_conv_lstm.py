@@ -24,7 +24,7 @@ from ._base import (
     get_activation,
     zero_masked_outputs,
 )
-from ._conv import _out_len, _pads
+from ._conv import _out_len, conv_nd
 from ._core import _check_rank, _data_format
 from ._initializers import get_initializer
 
@@ -38,26 +38,6 @@ def _ints(value, rank: int, argument: str, layer: str) -> tuple[int, ...]:
         raise ValueError(f"{layer}: `{argument}` must be a positive integer or a tuple of "
                          f"{rank}; got {value!r}")
     return tuple(int(v) for v in values)
-
-
-def _conv(x, kernel, strides, padding: str, dilation):
-    """N-d convolution of ``x`` (batch, *spatial, channels) with ``kernel`` (*window,
-    channels, out), as Keras's (TensorFlow's "same" padding: the extra pad on the right)."""
-    xp = _backend.array_module(x)
-    rank = kernel.ndim - 2
-    window = kernel.shape[:rank]
-    spans = [(k - 1) * d + 1 for k, d in zip(window, dilation)]
-    sizes = x.shape[1:1 + rank]
-    pads = [_pads(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
-    outs = [_out_len(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
-    if any(p != (0, 0) for p in pads):
-        x = xp.pad(x, ((0, 0), *pads, (0, 0)))
-    y = xp.zeros((x.shape[0], *outs, kernel.shape[-1]), x.dtype)
-    for offset in np.ndindex(*window):  # one matrix product per kernel tap
-        where = tuple(slice(o * d, o * d + (n - 1) * st + 1, st)
-                      for o, d, n, st in zip(offset, dilation, outs, strides))
-        y += x[(slice(None), *where)] @ kernel[offset]
-    return y
 
 
 class _ConvLSTM(Layer):
@@ -258,7 +238,7 @@ class _ConvLSTM(Layer):
         kernel = xp.asarray(self._params["kernel"])
         recurrent = xp.asarray(self._params["recurrent_kernel"])
         # the input convolutions of every step at once
-        z_in = _conv(x.reshape(batch * steps, *x.shape[2:]), kernel, self.strides,
+        z_in = conv_nd(x.reshape(batch * steps, *x.shape[2:]), kernel, self.strides,
                      self.padding, self.dilation_rate)
         if self.use_bias:
             z_in = z_in + xp.asarray(self._params["bias"])
@@ -269,7 +249,7 @@ class _ConvLSTM(Layer):
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs, last = [], None
         for t in order:
-            z = z_in[:, t] + _conv(h, recurrent, (1,) * self._rank, "same", (1,) * self._rank)
+            z = z_in[:, t] + conv_nd(h, recurrent, (1,) * self._rank, "same", (1,) * self._rank)
             c_new = gate(z[..., f:2 * f]) * c + gate(z[..., :f]) * act(z[..., 2 * f:3 * f])
             h_new = gate(z[..., 3 * f:]) * act(c_new)
             out = h_new

@@ -291,6 +291,31 @@ def _conv_lstm_1d_3d(layers, Sequential, Model, Input, recurrent=None):
     return Model([signal, volume], layers.Dense(2)(layers.Concatenate()(flat)))
 
 
+def _next_frame(layers, Sequential, Model, Input, recurrent=None):
+    # Keras's next-frame prediction example, small: ConvLSTM2D stack with BatchNormalization,
+    # a Conv3D sigmoid head over (time, rows, cols).
+    return Sequential([
+        Input((4, 8, 8, 1)),
+        layers.ConvLSTM2D(4, 3, padding="same", return_sequences=True, activation="relu",
+                          **_gates(recurrent)),
+        layers.BatchNormalization(),
+        layers.ConvLSTM2D(4, 1, padding="same", return_sequences=True, activation="relu",
+                          **_gates(recurrent)),
+        layers.Conv3D(1, 3, activation="sigmoid", padding="same"),
+    ])
+
+
+def _conv3d_pooling(layers, Sequential, Model, Input):
+    # Conv3D (strided, dilated, grouped) and the 3-D pooling layers, valid and same.
+    x = Input((5, 7, 6, 2))
+    h = layers.Conv3D(4, (2, 3, 3), strides=(1, 2, 1))(x)
+    h = layers.MaxPooling3D((2, 2, 2), padding="same")(h)
+    h = layers.AveragePooling3D((1, 2, 2), strides=1, padding="same")(h)
+    g = layers.Conv3D(4, 2, dilation_rate=(1, 2, 1), groups=2, padding="same")(h)
+    pooled = [layers.GlobalAveragePooling3D()(g), layers.GlobalMaxPooling3D()(h)]
+    return Model(x, layers.Dense(2)(layers.Concatenate()(pooled)))
+
+
 def _nested_time_distributed(layers, Sequential, Model, Input):
     # A model applied to every step of (batch, steps, 5, 3).
     frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
@@ -519,6 +544,8 @@ CASES = {
     "time_distributed_functional": (_time_distributed_functional, (6, 2)),
     "conv_lstm": (_conv_lstm, (5, 6, 6, 2)),
     "conv_lstm_1d_3d": (_conv_lstm_1d_3d, [(4, 9, 2), (3, 3, 4, 4, 1)]),
+    "next_frame": (_next_frame, (4, 8, 8, 1)),
+    "conv3d_pooling": (_conv3d_pooling, (5, 7, 6, 2)),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
