@@ -406,3 +406,44 @@ def test_multi_head_attention_bad_arguments_are_named():
     np.testing.assert_array_equal(
         layer(query, value, attention_mask=both),
         layer(query, value, value_mask=np.broadcast_to(both[0], (3, 5))))
+
+
+@pytest.mark.parametrize("kv_heads", [1, 2, 4])
+@pytest.mark.parametrize("gate", [False, True])
+def test_group_query_attention_is_mha_with_shared_heads(kv_heads, gate):
+    """GroupQueryAttention = MultiHeadAttention whose key and value kernels repeat each
+    shared head for its group of query heads (consecutively, as Keras's ops.repeat), with
+    masks, a causal mask, a sliding window and the scores. Keras's numbers: keras_files case
+    grouped_query_attention."""
+    rng = np.random.default_rng(9)
+    q, v = rng.standard_normal((2, 5, 6)).astype(np.float32), \
+        rng.standard_normal((2, 4, 6)).astype(np.float32)
+    qmask = np.array([[True] * 5, [False, True, True, True, True]])
+    vmask = np.array([[True, True, False, True], [True] * 4])
+    gqa = L.GroupQueryAttention(3, 4, kv_heads, use_gate=gate, sliding_window=3)
+    gqa(q, v)
+    weights = [rng.standard_normal(w.shape).astype(np.float32) * 0.4 for w in gqa.get_weights()]
+    gqa.set_weights(weights)
+    mha = L.MultiHeadAttention(4, 3, use_gate=gate, sliding_window=3)
+    mha(q, v)
+    shared = {2, 3, 6, 7} if gate else {2, 3, 4, 5}  # the key's and value's kernel and bias
+    widened = [np.repeat(w, 4 // kv_heads, axis=w.ndim - 2) if i in shared else w
+               for i, w in enumerate(weights)]
+    mha.set_weights(widened)
+    for kwargs in ({}, {"query_mask": qmask, "value_mask": vmask},
+                   {"use_causal_mask": True, "return_attention_scores": True}):
+        got, want = gqa(q, v, **kwargs), mha(q, v, **kwargs)
+        for g, w in zip(got if isinstance(got, tuple) else [got],
+                        want if isinstance(want, tuple) else [want]):
+            assert_close(g, w, FP32_SHORT, f"kv_heads={kv_heads} {sorted(kwargs)}")
+    assert gqa.get_config()["num_key_value_heads"] == kv_heads
+    assert gqa.name.startswith("grouped_query_attention")
+
+
+def test_group_query_attention_arguments_are_checked():
+    with pytest.raises(ValueError, match=r"num_query_heads \(4\) must be divisible by "
+                                         r"num_key_value_heads \(3\)"):
+        L.GroupQueryAttention(2, 4, 3)
+    with pytest.raises(ValueError, match="the same feature size"):
+        L.GroupQueryAttention(2, 2, 1)(np.zeros((1, 3, 4)), np.zeros((1, 3, 5)))
+    assert L.GroupedQueryAttention is L.GroupQueryAttention

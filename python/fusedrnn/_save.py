@@ -459,8 +459,7 @@ def _layer_tree(layer) -> dict:
         weights = layer.get_weights()
         per = 2 if layer.use_bias else 1
         parts = layer._parts()
-        groups = {"query": "query_dense", "key": "key_dense", "gate": "_gate_dense",
-                  "value": "value_dense", "output": "output_dense"}
+        groups = layer._weight_groups
         names = {"output": "attention_output"}
         children = {groups[p]: _tree(names.get(p, p), weights[per * i:per * (i + 1)])
                     for i, p in enumerate(parts)}

@@ -30,7 +30,6 @@ import contextvars
 import io
 import json
 import os
-import re
 import zipfile
 
 import numpy as np
@@ -53,11 +52,6 @@ def _h5py():
             "reading Keras weight files needs h5py: pip install h5py (or fusedrnn[h5])"
         ) from exc
     return h5py
-
-
-def _snake_case(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _text(value) -> str:
@@ -175,13 +169,15 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
 def _class_keys(objects) -> list[str]:
     """Keras 3's names for a list of layers or cells in its files: the snake_case class name,
     then ``_1``, ``_2``, ... for later objects of the same class."""
+    from .layers._base import keras_class_name, snake_case
     from .models import Model
 
     used: dict[str, int] = {}
     keys = []
     for obj in objects:
         # Keras's class of a model built as Model(inputs, outputs) is Functional.
-        key = "functional" if type(obj) is Model else _snake_case(_keras3_class(obj).__name__)
+        key = "functional" if type(obj) is Model else snake_case(
+            keras_class_name(_keras3_class(obj)))
         n = used.get(key, 0)
         used[key] = n + 1
         keys.append(f"{key}_{n}" if n else key)
@@ -316,7 +312,8 @@ def _layer_classes():
              "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "CuDNNLSTM",
              "CuDNNGRU", "Hashing", "CategoryEncoding", "Discretization", "ConvLSTM1D",
              "ConvLSTM2D", "ConvLSTM3D", "Conv3D", "MaxPooling3D", "AveragePooling3D",
-             "GlobalAveragePooling3D", "GlobalMaxPooling3D")
+             "GlobalAveragePooling3D", "GlobalMaxPooling3D", "GroupQueryAttention",
+             "GroupedQueryAttention")
     return {name: getattr(layers, name) for name in names}
 
 

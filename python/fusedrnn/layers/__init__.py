@@ -20,7 +20,13 @@ from ._activations import (
     ReLU,
     Softmax,
 )
-from ._attention import AdditiveAttention, Attention, MultiHeadAttention
+from ._attention import (
+    AdditiveAttention,
+    Attention,
+    GroupedQueryAttention,
+    GroupQueryAttention,
+    MultiHeadAttention,
+)
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
 from ._categorical import CategoryEncoding, Discretization, Hashing
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
@@ -113,6 +119,8 @@ __all__ = [
     "GlobalAvgPool3D",
     "GlobalMaxPool3D",
     "GlobalMaxPooling3D",
+    "GroupQueryAttention",
+    "GroupedQueryAttention",
     "Hashing",
     "MaxPool2D",
     "GlobalMaxPool2D",

@@ -19,7 +19,8 @@ from ._base import KerasTensor, Layer, _softmax, check_mask, has_symbolic, list_
 from ._core import _initializer_args, _param
 from ._initializers import get_initializer
 
-__all__ = ["AdditiveAttention", "Attention", "MultiHeadAttention"]
+__all__ = ["AdditiveAttention", "Attention", "GroupQueryAttention", "GroupedQueryAttention",
+           "MultiHeadAttention"]
 
 # What Keras subtracts from the scores of masked value steps (float32 and float64).
 _MASKED_SCORE = 1.0e9
@@ -266,6 +267,9 @@ class MultiHeadAttention(Layer):
 
     _positional_inputs = True
     _consumes_input_masks = True
+    # the groups of Keras 3's weights file holding each projection's kernel and bias
+    _weight_groups = {"query": "query_dense", "key": "key_dense", "gate": "_gate_dense",
+                      "value": "value_dense", "output": "output_dense"}
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  output_shape=None, attention_axes=None, sliding_window=None,
@@ -326,13 +330,7 @@ class MultiHeadAttention(Layer):
         query, value = input_shape[0], input_shape[1]
         key = input_shape[2] if len(input_shape) > 2 else value
         self._dims = (int(query[2]), int(value[2]), int(key[2]))
-        heads, kd, vd = self.num_heads, self.key_dim, self.value_dim
-        out = self._output_shape or (self._dims[0],)
-        shapes = {"query": ((self._dims[0], heads, kd), (heads, kd)),
-                  "key": ((self._dims[2], heads, kd), (heads, kd)),
-                  "gate": ((self._dims[0], heads, vd), (heads, vd)),
-                  "value": ((self._dims[1], heads, vd), (heads, vd)),
-                  "output": ((heads, vd, *out), out)}
+        shapes = self._weight_shapes()
         rng = np.random.default_rng(self.seed)
         for part in self._parts():
             kernel, bias = shapes[part]
@@ -342,6 +340,16 @@ class MultiHeadAttention(Layer):
                 self._add_weight(f"{part}_bias", self._bias_init(bias, rng),
                                  f"{'attention_output' if part == 'output' else part}/bias")
         self.built = True
+
+    def _weight_shapes(self) -> dict:
+        """(kernel, bias) shape of each projection, for the built feature sizes."""
+        heads, kd, vd = self.num_heads, self.key_dim, self.value_dim
+        out = self._output_shape or (self._dims[0],)
+        return {"query": ((self._dims[0], heads, kd), (heads, kd)),
+                "key": ((self._dims[2], heads, kd), (heads, kd)),
+                "gate": ((self._dims[0], heads, vd), (heads, vd)),
+                "value": ((self._dims[1], heads, vd), (heads, vd)),
+                "output": ((heads, vd, *out), out)}
 
     def compute_output_shape(self, input_shape):
         query = tuple(input_shape[0])
@@ -515,3 +523,75 @@ class MultiHeadAttention(Layer):
                       sliding_window=self.sliding_window, use_gate=self.use_gate,
                       seed=self.seed)
         return config
+
+
+class GroupQueryAttention(MultiHeadAttention):
+    """Keras 3's ``GroupQueryAttention`` (its class is ``GroupedQueryAttention``, which names
+    its layers): attention with ``num_query_heads`` query heads sharing
+    ``num_key_value_heads`` key and value heads (each repeated ``num_query_heads //
+    num_key_value_heads`` times, consecutively), all of ``head_dim``; the output projection
+    goes back to the query's feature size. Masks, ``use_causal_mask``, ``sliding_window``,
+    ``use_gate``, ``return_attention_scores`` and dropout as in :class:`MultiHeadAttention`.
+
+    Weights: query kernel (dim, num_query_heads, head_dim) and bias, key and value kernels
+    (dim, num_key_value_heads, head_dim) and biases, (gate,) output kernel (num_query_heads,
+    head_dim, dim) and bias."""
+
+    def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
+                 use_bias=True, sliding_window=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
+                 **kwargs):
+        super().__init__(num_query_heads, head_dim, dropout=dropout, use_bias=use_bias,
+                         sliding_window=sliding_window, flash_attention=flash_attention,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, use_gate=use_gate, seed=seed,
+                         **kwargs)
+        self.num_key_value_heads = _positive_int(num_key_value_heads, "num_key_value_heads")
+        if self.num_heads % self.num_key_value_heads:
+            raise ValueError(f"num_query_heads ({self.num_heads}) must be divisible by "
+                             f"num_key_value_heads ({self.num_key_value_heads})")
+
+    _keras_class_name = "GroupedQueryAttention"  # names its layers and their weight groups
+    _consumes_input_masks = False  # unlike MultiHeadAttention, it leaves its inputs' masks
+    _weight_groups = {part: f"_{part}_dense" for part in MultiHeadAttention._weight_groups}
+
+    @property
+    def head_dim(self) -> int:
+        return self.key_dim
+
+    @property
+    def num_query_heads(self) -> int:
+        return self.num_heads
+
+    def _check_input_shape(self, shapes) -> None:
+        super()._check_input_shape(shapes)
+        if shapes[0][2] != shapes[1][2]:
+            raise ValueError(f"GroupedQueryAttention layer {self.name!r}: the query and the "
+                             f"value must have the same feature size; got {shapes[0][2]} and "
+                             f"{shapes[1][2]}")
+
+    def _weight_shapes(self) -> dict:
+        shapes = super()._weight_shapes()
+        kv, hd = self.num_key_value_heads, self.key_dim
+        shapes["key"] = ((self._dims[2], kv, hd), (kv, hd))
+        shapes["value"] = ((self._dims[1], kv, hd), (kv, hd))
+        return shapes
+
+    def _project(self, x, part: str, xp):
+        y = super()._project(x, part, xp)
+        if part in ("key", "value"):  # each shared head serves a group of query heads
+            y = xp.repeat(y, self.num_heads // self.num_key_value_heads, axis=2)
+        return y
+
+    def get_config(self) -> dict:
+        config = Layer.get_config(self)
+        config.update(head_dim=self.key_dim, num_query_heads=self.num_heads,
+                      num_key_value_heads=self.num_key_value_heads, use_bias=self.use_bias,
+                      use_gate=self.use_gate, sliding_window=self.sliding_window,
+                      dropout=self.dropout, seed=self.seed)
+        return config
+
+
+GroupedQueryAttention = GroupQueryAttention  # Keras's class name

@@ -157,6 +157,12 @@ def get_activation(name: str) -> Callable:
 # --------------------------------------------------------------------------- helpers
 
 
+def keras_class_name(cls) -> str:
+    """The Python class name Keras names a layer and its weights' group after (a class
+    Keras exports under another name says so in ``_keras_class_name``)."""
+    return cls.__dict__.get("_keras_class_name", cls.__name__)
+
+
 def snake_case(name: str) -> str:
     """Keras's default layer naming: ``SimpleRNN`` -> ``simple_rnn``."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
@@ -594,7 +600,7 @@ class Layer:
     # ----------------------------------------------------------- naming
     @classmethod
     def _base_name(cls) -> str:
-        return snake_case(cls.__name__)
+        return snake_case(keras_class_name(cls))
 
     def _default_name(self) -> str:
         return self._base_name()

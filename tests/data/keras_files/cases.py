@@ -316,6 +316,18 @@ def _conv3d_pooling(layers, Sequential, Model, Input):
     return Model(x, layers.Dense(2)(layers.Concatenate()(pooled)))
 
 
+def _grouped_query_attention(layers, Sequential, Model, Input):
+    # Keras 3's GroupQueryAttention (class GroupedQueryAttention) over a masked GRU encoding:
+    # 4 query heads sharing 2 key and value heads; then a gated, causal, windowed one over 2
+    # heads sharing 1.
+    tokens = Input((7,))
+    h = layers.GRU(8, return_sequences=True)(layers.Embedding(20, 6, mask_zero=True)(tokens))
+    a = layers.GroupQueryAttention(3, 4, 2)(h, h)
+    b = layers.GroupQueryAttention(2, 2, 1, use_gate=True, sliding_window=3)(
+        a, h, use_causal_mask=True)
+    return Model(tokens, layers.Dense(2)(layers.GlobalAveragePooling1D()(b)))
+
+
 def _nested_time_distributed(layers, Sequential, Model, Input):
     # A model applied to every step of (batch, steps, 5, 3).
     frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
@@ -546,6 +558,7 @@ CASES = {
     "conv_lstm_1d_3d": (_conv_lstm_1d_3d, [(4, 9, 2), (3, 3, 4, 4, 1)]),
     "next_frame": (_next_frame, (4, 8, 8, 1)),
     "conv3d_pooling": (_conv3d_pooling, (5, 7, 6, 2)),
+    "grouped_query_attention": (_grouped_query_attention, (7,)),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
@@ -575,12 +588,12 @@ TEXT_CASES = {"text"}
 
 # cases Keras 2 cannot save (tf_keras refuses TextVectorization in .h5 files); and in Keras
 # 3's legacy .h5 file a TextVectorization loses its vocabulary (Keras cannot run it either)
-KERAS3_ONLY = TEXT_CASES
+KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention"}  # Keras 2 has no such layer
 NO_LEGACY_H5_MODEL = TEXT_CASES
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention",
-               "categorical"}
+               "categorical", "grouped_query_attention"}
 
 
 # --------------------------------------------------------------------------- Keras 2's cuDNN
