@@ -447,3 +447,21 @@ def test_group_query_attention_arguments_are_checked():
     with pytest.raises(ValueError, match="the same feature size"):
         L.GroupQueryAttention(2, 2, 1)(np.zeros((1, 3, 4)), np.zeros((1, 3, 5)))
     assert L.GroupedQueryAttention is L.GroupQueryAttention
+
+
+def test_attention_with_mask_tensors_saves_for_keras3(tmp_path):
+    """An attention layer reads its inputs' masks in Keras 2 and 3 alike: a Keras 3 graph
+    with masks and an attention_mask tensor saves (it is not Keras 2's RNN-with-states
+    rule) and loads back into the same predictions."""
+    from fusedrnn.models import load_model
+
+    tokens, allowed = L.Input((4,)), L.Input((4, 4))
+    x = L.Embedding(9, 4, mask_zero=True)(tokens)
+    y = L.GroupQueryAttention(2, 2, 1)(x, x, attention_mask=allowed)
+    z = L.MultiHeadAttention(2, 2)(y, x, attention_mask=allowed)
+    model = Model([tokens, allowed], z)
+    data = [np.array([[1, 2, 0, 0], [3, 4, 5, 6]], np.float32),
+            np.tril(np.ones((2, 4, 4), np.float32))]
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(load_model(tmp_path / "m.keras").predict(data, verbose=0),
+                                  model.predict(data, verbose=0))

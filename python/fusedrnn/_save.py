@@ -270,7 +270,10 @@ def _check_keras3_rules(model) -> None:
     if not _makes_masks(model):
         return
     for node in model._nodes:
+        # (An RNN called with initial_state tensors that gets its input's mask is Keras 2's;
+        # the attention layers read their masks in both.)
         if node.layer._keras2_masks or (node.implicit_mask and node.kwargs
+                                        and not node.layer._reads_tensor_masks
                                         and any(hasattr(v, "_node")
                                                 for v in flatten(list(node.kwargs.values())))):
             raise ValueError(

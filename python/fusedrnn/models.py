@@ -632,10 +632,10 @@ class Model(Layer):
         values: dict[int, tuple] = {
             id(t): (value, m) for t, value, m in zip(self._input_tensors, feeds, masks)}
         # Keras 3's MultiHeadAttention reads the masks of its query, value and key tensors
-        # and takes them off (Keras 2's leaves them): a later MultiHeadAttention call on one of
-        # those tensors, or on the output of a call whose query lost its mask, sees none. The
-        # layers that take their mask as a call argument still get it (Keras passes it in the
-        # graph).
+        # and takes them off (Keras 2's leaves them): a later MultiHeadAttention or
+        # GroupQueryAttention call on one of those tensors (they read masks off tensors), or on
+        # the output of a call whose query lost its mask, sees none. The layers that take their
+        # mask as a call argument still get it (Keras passes it in the graph).
         unmasked: set[int] = set()
         for node in self._run_order:
             layer = node.layer
@@ -648,12 +648,14 @@ class Model(Layer):
             else:
                 x_in, mask_in = values[id(node.inputs)]
             kwargs = {k: _resolve(v, values) for k, v in node.kwargs.items()}
-            if layer._consumes_input_masks:
+            if layer._reads_tensor_masks:
                 kwargs["masks_taken"] = [id(t) in unmasked for t in node.inputs]
-                if not layer._keras2_masks:
+                if layer._consumes_input_masks and not layer._keras2_masks:
                     if id(node.inputs[0]) in unmasked:
                         unmasked.add(id(node.outputs[0]))
                     unmasked.update(id(t) for t in node.inputs)
+                elif id(node.inputs[0]) in unmasked:  # its output carries its query's mask
+                    unmasked.add(id(node.outputs[0]))
             if "mask" in kwargs or node.implicit_mask:
                 kwargs.setdefault("mask", mask_in)
                 outs, out_masks = layer._forward(x_in, training=training, **kwargs)

@@ -77,6 +77,11 @@ def cases():
             out.append((f"{name}-lookup-one_hot-{label}", cls,
                         {"vocabulary": vocab, "output_mode": "one_hot"}, values,
                         "string" if name == "string" else "int64"))
+    for mode in ("multi_hot", "count"):  # a rank-1 input is one sample
+        out.append((f"int-lookup-{mode}-flat", "IntegerLookup",
+                    {"vocabulary": [3, 5, 7], "output_mode": mode}, [3, 5, 42, 5], "int64"))
+        out.append((f"string-lookup-{mode}-flat", "StringLookup",
+                    {"vocabulary": vocabulary, "output_mode": mode}, WORDS[:6], "string"))
     out.append(("int-lookup-multi-hot", "IntegerLookup",
                 {"vocabulary": [1, 2, 3], "num_oov_indices": 2, "output_mode": "multi_hot"},
                 INTS, "int64"))

@@ -267,6 +267,7 @@ class MultiHeadAttention(Layer):
 
     _positional_inputs = True
     _consumes_input_masks = True
+    _reads_tensor_masks = True
     # the groups of Keras 3's weights file holding each projection's kernel and bias
     _weight_groups = {"query": "query_dense", "key": "key_dense", "gate": "_gate_dense",
                       "value": "value_dense", "output": "output_dense"}
@@ -555,6 +556,7 @@ class GroupQueryAttention(MultiHeadAttention):
 
     _keras_class_name = "GroupedQueryAttention"  # names its layers and their weight groups
     _consumes_input_masks = False  # unlike MultiHeadAttention, it leaves its inputs' masks
+    # (but reads them off the tensors, as MultiHeadAttention: _reads_tensor_masks)
     _weight_groups = {part: f"_{part}_dense" for part in MultiHeadAttention._weight_groups}
 
     @property

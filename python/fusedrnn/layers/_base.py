@@ -531,6 +531,9 @@ class Layer:
     _positional_inputs = False
     # Its calls in a Keras 3 model take the masks off the tensors they read (Model._execute).
     _consumes_input_masks = False
+    # It reads its inputs' masks off the tensors (query_mask=, value_mask= ... filled from
+    # them), so it sees none on a tensor an earlier call took them off (Model._execute).
+    _reads_tensor_masks = False
     # Loaded from a Keras 2 model, whose mask rules it follows where they differ from Keras 3.
     _keras2_masks = False
     # A class written by a user (Keras's subclassing API: its own ``call``; see _custom).

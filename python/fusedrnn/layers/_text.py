@@ -347,9 +347,9 @@ class _IndexLookup(_Lookup):
         if isinstance(inputs, (list, tuple)) and any(isinstance(r, (list, tuple, np.ndarray))
                                                      for r in inputs):
             rows = [np.ravel(np.asarray(r, dtype=object)) for r in inputs]  # ragged rows
-        else:
+        else:  # the last axis is a sample's: a rank-1 input is one sample (Keras's rule)
             a = self._array(inputs)
-            rows = a.reshape(a.shape[0], -1) if a.ndim > 1 else a.reshape(-1, 1)
+            rows = a.reshape(a.shape[0], -1) if a.ndim > 1 else a.reshape(1, -1)
         return [[self._token(t) for t in row] for row in rows]
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
@@ -365,7 +365,11 @@ class _IndexLookup(_Lookup):
             out = self._counts(flat)
             shape = a.shape[:-1] if a.ndim > 1 and a.shape[-1] == 1 else a.shape
             return out.reshape(*shape, out.shape[1]), None
-        return self._counts(self._rows(a)), None
+        if isinstance(inputs, (list, tuple)) and any(
+                isinstance(r, (list, tuple, np.ndarray)) for r in inputs):
+            return self._counts(self._rows(inputs)), None  # ragged rows, one sample each
+        counts = self._counts(self._rows(a))
+        return (counts[0] if a.ndim == 1 else counts), None
 
     def _tokens_of(self, ids) -> np.ndarray:
         table = self.get_vocabulary()
@@ -379,6 +383,8 @@ class _IndexLookup(_Lookup):
         if self.output_mode == "one_hot" and len(input_shape) > 1:
             shape = input_shape[:-1] if input_shape[-1] == 1 else input_shape
             return (*shape, self._depth())
+        if self.output_mode != "one_hot" and len(input_shape) == 1:
+            return (self._depth(),)  # a rank-1 input is one sample, as in Keras
         return (input_shape[0], self._depth())
 
     def _symbolic_output_dtype(self) -> str:

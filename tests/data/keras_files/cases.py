@@ -328,6 +328,19 @@ def _grouped_query_attention(layers, Sequential, Model, Input):
     return Model(tokens, layers.Dense(2)(layers.GlobalAveragePooling1D()(b)))
 
 
+def _attention_mask_order(layers, Sequential, Model, Input):
+    # MultiHeadAttention takes the masks off the tensors it reads (Keras 3); a
+    # GroupQueryAttention call Keras runs after it on the same tensors sees none, one on the
+    # MHA's output sees its query's mask.
+    tokens = Input((7,))
+    x = layers.Embedding(20, 6, mask_zero=True)(tokens)
+    m = layers.MultiHeadAttention(2, 3)(x, x)
+    a = layers.GroupQueryAttention(3, 2, 1)(x, x)
+    b = layers.GroupQueryAttention(3, 2, 2)(m, x)
+    h = layers.Concatenate()([m, a, b])
+    return Model(tokens, layers.Dense(2)(layers.GlobalAveragePooling1D()(h)))
+
+
 def _nested_time_distributed(layers, Sequential, Model, Input):
     # A model applied to every step of (batch, steps, 5, 3).
     frame = Sequential([Input((5, 3)), layers.LSTM(4), layers.Dense(3)], name="frame")
@@ -559,6 +572,7 @@ CASES = {
     "next_frame": (_next_frame, (4, 8, 8, 1)),
     "conv3d_pooling": (_conv3d_pooling, (5, 7, 6, 2)),
     "grouped_query_attention": (_grouped_query_attention, (7,)),
+    "attention_mask_order": (_attention_mask_order, (7,)),
     "attention": (_attention, [(6,), (5,)]),
     "activations": (_activations, (6, 3)),
     "conv_autoencoder": (_conv_autoencoder, (8, 3)),
@@ -588,12 +602,13 @@ TEXT_CASES = {"text"}
 
 # cases Keras 2 cannot save (tf_keras refuses TextVectorization in .h5 files); and in Keras
 # 3's legacy .h5 file a TextVectorization loses its vocabulary (Keras cannot run it either)
-KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention"}  # Keras 2 has no such layer
+# Keras 2 has no GroupQueryAttention
+KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention",
-               "categorical", "grouped_query_attention"}
+               "categorical", "grouped_query_attention", "attention_mask_order"}
 
 
 # --------------------------------------------------------------------------- Keras 2's cuDNN
