@@ -44,6 +44,46 @@ def _padding(value, allowed: tuple[str, ...], layer: str) -> str:
     return padding
 
 
+def _ints(value, n: int, argument: str, layer: str) -> tuple[int, ...]:
+    """Keras's int-or-tuple arguments of the N-d layers (kernel_size=3 or (3, 2, 1)), each a
+    positive integer."""
+    values = (value,) * n if isinstance(value, numbers.Integral) else tuple(value)
+    if len(values) != n or any(isinstance(v, (bool, np.bool_)) or not isinstance(
+            v, numbers.Integral) or v < 1 for v in values):
+        raise ValueError(f"{layer}: `{argument}` must be a positive integer or a tuple of {n}; "
+                         f"got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _build_conv_kernel(layer, input_shape, channels) -> None:
+    """A convolution's weights for ``channels`` input channels: kernel (*kernel_size,
+    channels // groups, filters), bias (filters,) (Conv1D, Conv2D, Conv3D)."""
+    name = type(layer).__name__
+    if channels is None:
+        raise ValueError(f"{name} needs a known channel count; got input shape "
+                         f"{tuple(input_shape)}")
+    if channels % layer.groups:
+        raise ValueError(f"{name}: the input's {channels} channels are not a multiple of "
+                         f"groups ({layer.groups})")
+    rng = np.random.default_rng(layer.seed)
+    window = layer.kernel_size if isinstance(layer.kernel_size, tuple) else (layer.kernel_size,)
+    shape = (*window, channels // layer.groups, layer.filters)
+    layer._add_weight("kernel", layer._kernel_init(shape, rng), "kernel")
+    if layer.use_bias:
+        layer._add_weight("bias", layer._bias_init((layer.filters,), rng), "bias")
+    layer.input_spec_dim = int(channels)
+    layer.built = True
+
+
+def _check_channels(layer, channels, shape) -> None:
+    """ValueError when a built layer gets another channel count than it was built for."""
+    if layer.built and channels is not None and channels != layer.input_spec_dim:
+        raise ValueError(
+            f"input of {type(layer).__name__} layer {layer.name!r} has {channels} channels, "
+            f"but the layer was built for {layer.input_spec_dim}; got input shape "
+            f"{tuple(shape)}")
+
+
 def _out_len(steps, window: int, stride: int, padding: str):
     """Output length; ``window`` is the span one output reads (dilated kernel or pool)."""
     if steps is None:
@@ -174,29 +214,12 @@ class Conv1D(_Steps1D):
         return self.dilation_rate * (self.kernel_size - 1) + 1
 
     def build(self, input_shape) -> None:
-        channels = self._split(input_shape)[2]
-        if channels is None:
-            raise ValueError(f"Conv1D needs a known channel count; got input shape "
-                             f"{tuple(input_shape)}")
-        if channels % self.groups:
-            raise ValueError(f"Conv1D: the input's {channels} channels are not a multiple of "
-                             f"groups ({self.groups})")
-        rng = np.random.default_rng(self.seed)
-        shape = (self.kernel_size, channels // self.groups, self.filters)
-        self._add_weight("kernel", self._kernel_init(shape, rng), "kernel")
-        if self.use_bias:
-            self._add_weight("bias", self._bias_init((self.filters,), rng), "bias")
-        self.input_spec_dim = int(channels)
-        self.built = True
+        _build_conv_kernel(self, input_shape, self._split(input_shape)[2])
 
     def _check_input_shape(self, shape) -> None:
         super()._check_input_shape(shape)
         _, steps, channels = self._split(shape)
-        if self.built and channels is not None and channels != self.input_spec_dim:
-            raise ValueError(
-                f"input of Conv1D layer {self.name!r} has {channels} channels, but the layer "
-                f"was built for {self.input_spec_dim}; got input shape {tuple(shape)}"
-            )
+        _check_channels(self, channels, shape)
         if steps is not None and _out_len(steps, self._span, self.strides, self.padding) < 1:
             raise ValueError(
                 f"input of Conv1D layer {self.name!r} has {steps} steps, fewer than the "

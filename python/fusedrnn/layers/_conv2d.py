@@ -17,6 +17,8 @@ import numpy as np
 from .. import _backend
 from ._base import get_activation
 from ._conv import (
+    _build_conv_kernel,
+    _check_channels,
     _out_len,
     _padding,
     _pads,
@@ -120,28 +122,11 @@ class Conv2D(_Spatial2D):
         return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation_rate, self.kernel_size))
 
     def build(self, input_shape) -> None:
-        channels = self._split(input_shape)[3]
-        if channels is None:
-            raise ValueError(f"Conv2D needs a known channel count; got input shape "
-                             f"{tuple(input_shape)}")
-        if channels % self.groups:
-            raise ValueError(f"Conv2D: the input's {channels} channels are not a multiple of "
-                             f"groups ({self.groups})")
-        rng = np.random.default_rng(self.seed)
-        shape = (*self.kernel_size, channels // self.groups, self.filters)
-        self._add_weight("kernel", self._kernel_init(shape, rng), "kernel")
-        if self.use_bias:
-            self._add_weight("bias", self._bias_init((self.filters,), rng), "bias")
-        self.input_spec_dim = int(channels)
-        self.built = True
+        _build_conv_kernel(self, input_shape, self._split(input_shape)[3])
 
     def _check_input_shape(self, shape) -> None:
         super()._check_input_shape(shape)
-        channels = self._split(shape)[3]
-        if self.built and channels is not None and channels != self.input_spec_dim:
-            raise ValueError(f"input of Conv2D layer {self.name!r} has {channels} channels, but "
-                             f"the layer was built for {self.input_spec_dim}; got input shape "
-                             f"{tuple(shape)}")
+        _check_channels(self, self._split(shape)[3], shape)
         self._check_fits(shape, self._spans, self.strides, "kernel's span")
 
     def compute_output_shape(self, input_shape):

@@ -10,21 +10,21 @@ import numpy as np
 
 from .. import _backend
 from ._base import get_activation
-from ._conv import _out_len, _padding, _pads, _Spatial, conv_nd
+from ._conv import (
+    _build_conv_kernel,
+    _check_channels,
+    _ints,
+    _out_len,
+    _padding,
+    _pads,
+    _Spatial,
+    conv_nd,
+)
 from ._core import _drop_mask, _kernel_layer_args, _param
 
 __all__ = ["AveragePooling3D", "AvgPool3D", "Conv3D", "GlobalAveragePooling3D",
            "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
            "MaxPooling3D"]
-
-
-def _three_ints(value, argument: str, layer: str) -> tuple[int, int, int]:
-    values = (value,) * 3 if isinstance(value, numbers.Integral) else tuple(value)
-    if len(values) != 3 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral)
-                               or v < 1 for v in values):
-        raise ValueError(f"{layer}: `{argument}` must be a positive integer or a tuple of 3; "
-                         f"got {value!r}")
-    return tuple(int(v) for v in values)
 
 
 class _Spatial3D(_Spatial):
@@ -75,9 +75,9 @@ class Conv3D(_Spatial3D):
         if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
             raise ValueError(f"Conv3D: `groups` must be a positive integer; got {groups!r}")
         self.filters, self.groups = int(filters), int(groups)
-        self.kernel_size = _three_ints(kernel_size, "kernel_size", "Conv3D")
-        self.strides = _three_ints(strides, "strides", "Conv3D")
-        self.dilation_rate = _three_ints(dilation_rate, "dilation_rate", "Conv3D")
+        self.kernel_size = _ints(kernel_size, 3, "kernel_size", "Conv3D")
+        self.strides = _ints(strides, 3, "strides", "Conv3D")
+        self.dilation_rate = _ints(dilation_rate, 3, "dilation_rate", "Conv3D")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError("Conv3D: strides > 1 is not compatible with dilation_rate > 1")
         if self.filters % self.groups:
@@ -92,28 +92,11 @@ class Conv3D(_Spatial3D):
         return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation_rate, self.kernel_size))
 
     def build(self, input_shape) -> None:
-        channels = self._split(input_shape)[2]
-        if channels is None:
-            raise ValueError(f"Conv3D needs a known channel count; got input shape "
-                             f"{tuple(input_shape)}")
-        if channels % self.groups:
-            raise ValueError(f"Conv3D: the input's {channels} channels are not a multiple of "
-                             f"groups ({self.groups})")
-        rng = np.random.default_rng(self.seed)
-        shape = (*self.kernel_size, channels // self.groups, self.filters)
-        self._add_weight("kernel", self._kernel_init(shape, rng), "kernel")
-        if self.use_bias:
-            self._add_weight("bias", self._bias_init((self.filters,), rng), "bias")
-        self.input_spec_dim = int(channels)
-        self.built = True
+        _build_conv_kernel(self, input_shape, self._split(input_shape)[2])
 
     def _check_input_shape(self, shape) -> None:
         super()._check_input_shape(shape)
-        channels = self._split(shape)[2]
-        if self.built and channels is not None and channels != self.input_spec_dim:
-            raise ValueError(f"input of Conv3D layer {self.name!r} has {channels} channels, but "
-                             f"the layer was built for {self.input_spec_dim}; got input shape "
-                             f"{tuple(shape)}")
+        _check_channels(self, self._split(shape)[2], shape)
         self._check_fits(shape, self._spans, self.strides, "kernel's span")
 
     def compute_output_shape(self, input_shape):
@@ -148,9 +131,9 @@ class _Pooling3D(_Spatial3D):
                  **kwargs):
         super().__init__(data_format, **kwargs)
         name = type(self).__name__
-        self.pool_size = _three_ints(pool_size, "pool_size", name)
+        self.pool_size = _ints(pool_size, 3, "pool_size", name)
         self.strides = (self.pool_size if strides is None
-                        else _three_ints(strides, "strides", name))
+                        else _ints(strides, 3, "strides", name))
         self.padding = _padding(padding, ("valid", "same"), name)
 
     def _check_input_shape(self, shape) -> None:

@@ -24,20 +24,11 @@ from ._base import (
     get_activation,
     zero_masked_outputs,
 )
-from ._conv import _out_len, conv_nd
+from ._conv import _check_channels, _ints, _out_len, conv_nd
 from ._core import _check_rank, _data_format
 from ._initializers import get_initializer
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
-
-
-def _ints(value, rank: int, argument: str, layer: str) -> tuple[int, ...]:
-    values = (value,) * rank if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != rank or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
-                                  or v < 1 for v in values):
-        raise ValueError(f"{layer}: `{argument}` must be a positive integer or a tuple of "
-                         f"{rank}; got {value!r}")
-    return tuple(int(v) for v in values)
 
 
 class _ConvLSTM(Layer):
@@ -122,11 +113,7 @@ class _ConvLSTM(Layer):
         order = "(batch, time, " + ("spatial..., channels)" if self.data_format ==
                                     "channels_last" else "channels, spatial...)")
         _check_rank(self, shape, self._rank + 3, order)
-        channels = self._split(shape)[3]
-        if self.built and channels is not None and channels != self.input_spec_dim:
-            raise ValueError(f"input of {type(self).__name__} layer {self.name!r} has "
-                             f"{channels} channels, but the layer was built for "
-                             f"{self.input_spec_dim}; got input shape {tuple(shape)}")
+        _check_channels(self, self._split(shape)[3], shape)
         spatial = self._split(shape)[2]
         spans = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
         if self.padding == "valid" and any(n is not None and n < s
