@@ -30,17 +30,23 @@ from subclassed import (  # noqa: E402
 )
 
 
-def bidirectional() -> None:
-    import keras
-
-    register = keras.saving.register_keras_serializable(package="fusedrnn_tests")
-    model, _ = bidirectional_cells(keras.layers, keras.Model, keras.ops, keras.Input, register)
-    rng = np.random.default_rng(11)
+def _weights_and_masked_input(model, rng) -> np.ndarray:
+    """Give ``model`` random weights (scale 0.5) and return an input batch (3, 6, 3) with
+    masked steps (all zeros) first in one sequence and last in another."""
     model.set_weights([(rng.standard_normal(w.shape) * 0.5).astype(np.float32)
                        for w in model.get_weights()])
     x = rng.standard_normal((3, 6, 3)).astype(np.float32)
     x[0, :2] = 0.0  # masked steps, first and last
     x[1, -3:] = 0.0
+    return x
+
+
+def bidirectional() -> None:
+    import keras
+
+    register = keras.saving.register_keras_serializable(package="fusedrnn_tests")
+    model, _ = bidirectional_cells(keras.layers, keras.Model, keras.ops, keras.Input, register)
+    x = _weights_and_masked_input(model, np.random.default_rng(11))
     model.save(os.path.join(OUT, "subclassed_bidir.keras"))
     np.savez(os.path.join(OUT, "subclassed_bidir.npz"), x=x, y=model.predict(x, verbose=0),
              keras_version=keras.__version__)
@@ -91,11 +97,7 @@ def main() -> None:
         return
     # the model with cells written by subclassing (Keras 3)
     cells = cell_model(keras.layers, keras.Model, ops, keras.Input)
-    cells.set_weights([(rng.standard_normal(w.shape) * 0.5).astype(np.float32)
-                       for w in cells.get_weights()])
-    x = rng.standard_normal((3, 6, 3)).astype(np.float32)
-    x[0, :2] = 0.0  # masked steps, first and last
-    x[1, -3:] = 0.0
+    x = _weights_and_masked_input(cells, rng)
     cells.save_weights(os.path.join(OUT, "subclassed_cells.weights.h5"))
     np.savez(os.path.join(OUT, "subclassed_cells.npz"), x=x, y=cells.predict(x, verbose=0),
              keras_version=keras.__version__)
