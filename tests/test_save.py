@@ -71,7 +71,9 @@ def test_weights_files_are_keras_own(name, tmp_path):
 #   an effect at inference);
 # - call arguments Keras writes as False or None (training=False, mask=None): the calls are
 #   the same without them;
-# - SpatialDropout1D's dtype, which Keras 3.15 writes as a plain string.
+# - SpatialDropout1D's dtype, which Keras 3.15 writes as a plain string;
+# - RandomShear's factors: Keras 3.15 writes [-a, a], which its constructor refuses (Keras
+#   cannot load that file); fusedrnn writes a, the same range.
 _DEFAULTED = {"renorm": False, "renorm_clipping": None, "synchronized": False,
               "rms_scaling": False, "quantization_config": None, "unroll": False}
 _TRAINING_ONLY = ("dropout", "recurrent_dropout", "renorm_momentum", "seed",
@@ -95,6 +97,9 @@ def _differences(keras, ours, path="") -> list[str]:
                 found.append(f"{where}: only Keras writes {keras[key]!r}")
             elif key not in keras:
                 found.append(f"{where}: only fusedrnn writes {ours[key]!r}")
+            elif key in ("x_factor", "y_factor") and isinstance(ours[key], float) and (
+                    keras[key] == [-ours[key], ours[key]]):
+                continue
             elif key == "dtype" and isinstance(keras[key], str) and isinstance(ours[key], dict):
                 if ours[key]["config"]["name"] != keras[key]:
                     found.append(f"{where}: Keras {keras[key]!r}, fusedrnn {ours[key]!r}")

@@ -24,6 +24,7 @@ from cases import (  # noqa: E402
     CASES,
     KERAS3_ONLY,
     LAMBDA_CASES,
+    NO_KERAS3_H5_FILE,
     NO_LEGACY_H5_MODEL,
     OPS_CASES,
 )
@@ -35,7 +36,8 @@ MODEL_FORMATS = [".keras", ".h5", ".keras2.h5", ".keras2.keras"]
 def pairs(names, formats, leave_out=()):
     """(case, file format) for each file the generator could write."""
     return [(name, fmt) for name in sorted(names) for fmt in formats
-            if not (name in KERAS3_ONLY and "keras2" in fmt) and (name, fmt) not in leave_out]
+            if not (name in KERAS3_ONLY and "keras2" in fmt) and (name, fmt) not in leave_out
+            and not (name in NO_KERAS3_H5_FILE and fmt == ".h5")]
 
 
 def build(name, fmt=""):

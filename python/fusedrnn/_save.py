@@ -41,6 +41,7 @@ _NO_BUILD_CONFIG = frozenset({
     "AveragePooling1D", "Reshape", "Identity", "Masking",
     "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
     "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D", "GlobalMaxPooling3D",
+    "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization",
 })
 
 # Keras 3 modules of the operations that are not in keras.src.ops.numpy.
@@ -53,7 +54,8 @@ _OPERATION_MODULES = {
 # Config keys of fusedrnn's own, which Keras's layers do not take.
 _FUSEDRNN_ONLY = ("device",)
 # Keras 3 layers whose constructor does not take every common key.
-_KERAS_REFUSES = {"SpatialDropout1D": ("trainable",),
+_KERAS_REFUSES = {"SpatialDropout1D": ("trainable",), "SpatialDropout2D": ("trainable",),
+                  "SpatialDropout3D": ("trainable",),
                   # Keras's config of these lists its own keys only
                   "Discretization": ("trainable",), "CategoryEncoding": ("sparse",)}
 
@@ -180,6 +182,18 @@ def serialize_layer(layer, input_shape=None) -> dict:
             raise ValueError(
                 f"cannot save layer {layer.name!r} for Keras 3: its {key} is Keras 2's "
                 f"hard_sigmoid (clip(0.2x + 0.5, 0, 1)), which Keras 3 does not have")
+    if type(layer).__name__ in ("RandomHeight", "RandomWidth"):
+        raise ValueError(
+            f"cannot save layer {layer.name!r} for Keras 3: Keras 3 has no "
+            f"{type(layer).__name__} (a Keras 2 augmentation layer, the identity at "
+            f"inference); rebuild the model without it and load the weights")
+    if type(layer).__name__ == "RandomShear":
+        # Keras 3.15 writes its factors as [-a, a], which its own constructor refuses (so it
+        # cannot load its file); the number a means the same range and loads.
+        for key in ("x_factor", "y_factor"):
+            value = config.get(key)
+            if isinstance(value, list) and len(value) == 2 and value[0] == -value[1]:
+                config[key] = value[1]
     if config.pop("time_major", False):
         raise ValueError(
             f"cannot save layer {layer.name!r} for Keras 3: it is time-major (Keras 2's "
@@ -427,6 +441,7 @@ def _keyed(objects, tree) -> dict:
 
 def _layer_tree(layer) -> dict:
     from .layers import Bidirectional, MultiHeadAttention, TextVectorization, TimeDistributed
+    from .layers._augment import _Augmentation
     from .layers._cells import RNN
     from .layers._conv_lstm import _ConvLSTM
     from .layers._rnn import RNNLayer
@@ -469,6 +484,8 @@ def _layer_tree(layer) -> dict:
         children["_softmax"] = _tree("softmax")
         children["_dropout_layer"] = _tree("dropout")
         return _tree(layer.name, **children)
+    if isinstance(layer, _Augmentation):  # the layers Keras builds inside AugMix, ...
+        return _tree(layer.name, **{name: _tree(name) for name in layer._empty_sublayers()})
     return _tree(layer.name, _saved_weights(layer))
 
 

@@ -313,7 +313,11 @@ def _layer_classes():
              "CuDNNGRU", "Hashing", "CategoryEncoding", "Discretization", "ConvLSTM1D",
              "ConvLSTM2D", "ConvLSTM3D", "Conv3D", "MaxPooling3D", "AveragePooling3D",
              "GlobalAveragePooling3D", "GlobalMaxPooling3D", "GroupQueryAttention",
-             "GroupedQueryAttention")
+             "GroupedQueryAttention", "ZeroPadding2D", "ZeroPadding3D", "Cropping2D",
+             "Cropping3D", "UpSampling2D", "UpSampling3D", "SpatialDropout2D",
+             "SpatialDropout3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+             "SeparableConv2D", "UnitNormalization", "GroupNormalization", "RMSNormalization",
+             *layers._augment.__all__)
     return {name: getattr(layers, name) for name in names}
 
 

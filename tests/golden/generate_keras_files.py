@@ -28,6 +28,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data", "keras_files"))
 from cases import (  # noqa: E402  (the architectures, shared with the test)
     CASES,
+    NO_KERAS3_H5_FILE,
     OPS_CASES,
     PADDED_CASES,
     TEXT_CASES,
@@ -111,7 +112,8 @@ def main() -> None:
             continue
         model.save_weights(os.path.join(OUT, f"{name}.weights.h5"))
         model.save(os.path.join(OUT, f"{name}.keras"))
-        model.save(os.path.join(OUT, f"{name}.h5"))
+        if name not in NO_KERAS3_H5_FILE:
+            model.save(os.path.join(OUT, f"{name}.h5"))
         np.savez(os.path.join(OUT, f"{name}.npz"), **arrays, y=y,
                  keras_version=keras.__version__)
         print(name, [w.shape for w in model.get_weights()])

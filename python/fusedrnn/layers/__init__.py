@@ -27,6 +27,33 @@ from ._attention import (
     GroupQueryAttention,
     MultiHeadAttention,
 )
+from ._augment import (
+    AugMix,
+    CutMix,
+    MixUp,
+    RandAugment,
+    RandomBrightness,
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomContrast,
+    RandomElasticTransform,
+    RandomErasing,
+    RandomFlip,
+    RandomGaussianBlur,
+    RandomGrayscale,
+    RandomHeight,
+    RandomHue,
+    RandomInvert,
+    RandomPerspective,
+    RandomPosterization,
+    RandomRotation,
+    RandomSaturation,
+    RandomSharpness,
+    RandomShear,
+    RandomTranslation,
+    RandomWidth,
+    RandomZoom,
+)
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
 from ._categorical import CategoryEncoding, Discretization, Hashing
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
@@ -83,6 +110,16 @@ from ._core import (
     TimeDistributed,
 )
 from ._cudnn import CuDNNGRU, CuDNNLSTM
+from ._grid import (
+    Cropping2D,
+    Cropping3D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from ._merge import (
     Add,
     Average,
@@ -101,12 +138,77 @@ from ._merge import (
     multiply,
     subtract,
 )
-from ._norm import BatchNormalization, LayerNormalization, Normalization
+from ._norm import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    Normalization,
+    RMSNormalization,
+    UnitNormalization,
+)
 from ._ops import Lambda
 from ._rnn import GRU, LSTM, Bidirectional, RNNLayer, SimpleRNN
+from ._separable import (
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+)
 from ._text import IntegerLookup, StringLookup, TextVectorization
 
+# Keras's long names of the convolutions
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution3D = Conv3D
+
 __all__ = [
+    "AugMix",
+    "CutMix",
+    "MixUp",
+    "RandAugment",
+    "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomContrast",
+    "RandomElasticTransform",
+    "RandomErasing",
+    "RandomFlip",
+    "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHeight",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPerspective",
+    "RandomPosterization",
+    "RandomRotation",
+    "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
+    "RandomTranslation",
+    "RandomWidth",
+    "RandomZoom",
+    "Cropping2D",
+    "Cropping3D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "GroupNormalization",
+    "RMSNormalization",
+    "UnitNormalization",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution3D",
     "AveragePooling3D",
     "AvgPool3D",
     "CategoryEncoding",

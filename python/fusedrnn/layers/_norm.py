@@ -10,10 +10,11 @@ import numpy as np
 
 from .. import _backend
 from ._base import Layer
-from ._core import _param
+from ._core import _drop_mask, _param
 from ._initializers import get_initializer
 
-__all__ = ["BatchNormalization", "LayerNormalization", "Normalization"]
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "Normalization",
+           "RMSNormalization", "UnitNormalization"]
 
 
 def _axes(axis, layer: str) -> list[int]:
@@ -27,11 +28,11 @@ def _axes(axis, layer: str) -> list[int]:
     return [int(a) for a in axes]
 
 
-def _feature_axes(layer: Layer, rank: int) -> tuple[int, ...]:
-    """``layer.axis`` for an input of ``rank``: non-negative, sorted, each once; ValueError if
-    one is out of range or the batch axis."""
+def _feature_axes(layer: Layer, rank: int, given=None) -> tuple[int, ...]:
+    """``layer.axis`` (or the list ``given``) for an input of ``rank``: non-negative, sorted,
+    each once; ValueError if one is out of range or the batch axis."""
     axes = []
-    for a in layer.axis:
+    for a in layer.axis if given is None else given:
         if not -rank <= a < rank or (a % rank) == 0:
             raise ValueError(
                 f"{type(layer).__name__} layer {layer.name!r}: axis {a} is not a feature axis "
@@ -333,4 +334,164 @@ class Normalization(Layer):
         config.update(axis=list(self.axis), invert=self.invert,
                       mean=np.asarray(self.input_mean).tolist(),
                       variance=np.asarray(self.input_variance).tolist())
+        return config
+
+
+class UnitNormalization(Layer):
+    """Keras ``UnitNormalization``: each sample scaled to unit L2 norm over ``axis`` (an int
+    or a list), as Keras 3: ``x * min(1 / sqrt(sum(x ** 2)), 1e12)``. The mask passes
+    through."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        _axes(axis, "UnitNormalization")
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.supports_masking = True
+
+    def _axes(self, rank: int) -> tuple[int, ...]:
+        return _feature_axes(self, rank, _axes(self.axis, "UnitNormalization"))
+
+    def _check_input_shape(self, shape) -> None:
+        self._axes(len(shape))
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        xp = _backend.array_module(x)
+        axes = self._axes(x.ndim)
+        # min(1 / sqrt(s), 1e12) as 1 / sqrt(max(s, 1e-24)): no division by zero
+        square_sum = xp.sum(x * x, axis=axes, keepdims=True)
+        return x / xp.sqrt(xp.maximum(square_sum, x.dtype.type(1e-24))), mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(axis=self.axis)
+        return config
+
+
+class RMSNormalization(Layer):
+    """Keras 3's ``RMSNormalization``: ``x / sqrt(mean(x ** 2) + epsilon) * scale`` over
+    ``axis`` (an int, or a list: the last axes of the input). Weight: scale (the sizes of those
+    axes). Like Keras's, it does not support masking: a mask is dropped."""
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _axes(axis, "RMSNormalization")
+        self._axis_given = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        if not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
+            raise ValueError(f"RMSNormalization: `epsilon` must be a number >= 0; got "
+                             f"{epsilon!r}")
+        self.epsilon = float(epsilon)
+        self.supports_masking = False
+        self._rank = None
+
+    def _scale_shape(self, shape) -> tuple:
+        """The sizes of the normalized axes, which must be the input's last ones: Keras
+        multiplies its scale against the trailing axes."""
+        rank = len(shape)
+        axes = _feature_axes(self, rank)
+        order = [a % rank for a in sorted(self.axis)]  # Keras's scale: sorted(axis)'s sizes
+        if order != list(range(rank - len(order), rank)):
+            raise ValueError(f"RMSNormalization layer {self.name!r}: `axis` {self._axis_given} "
+                             f"must be the input's last axes in order (Keras multiplies the "
+                             f"scale against the trailing axes); got input shape "
+                             f"{tuple(shape)}")
+        return tuple(shape[a] for a in axes)
+
+    def _check_input_shape(self, shape) -> None:
+        sizes = self._scale_shape(shape)
+        if self.built:
+            want = self._expected_weight_shapes()[0]
+            if len(shape) != self._rank or any(
+                    g is not None and g != w for g, w in zip(sizes, want)):
+                raise ValueError(f"input of RMSNormalization layer {self.name!r} has sizes "
+                                 f"{sizes} on axes {self._axis_given}, but the layer was built "
+                                 f"for {tuple(want)} at rank {self._rank}; got input shape "
+                                 f"{tuple(shape)}")
+
+    def build(self, input_shape) -> None:
+        sizes = self._scale_shape(input_shape)
+        if any(d is None for d in sizes):
+            raise ValueError(f"RMSNormalization needs known sizes on axes {self._axis_given}; "
+                             f"got input shape {tuple(input_shape)}")
+        self._add_weight("scale", np.ones(sizes), "scale")
+        self._rank = len(input_shape)
+        self.built = True
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        _drop_mask(self, mask)
+        xp = _backend.array_module(x)
+        axes = _feature_axes(self, x.ndim)
+        rrms = 1 / xp.sqrt(xp.mean(x * x, axis=axes, keepdims=True)
+                           + x.dtype.type(self.epsilon))
+        return x * rrms * _param(self, "scale", x), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(axis=self._axis_given, epsilon=self.epsilon)
+        return config
+
+
+class GroupNormalization(_Normalization):
+    """Keras ``GroupNormalization``: the channels on ``axis`` split into ``groups`` groups;
+    each sample normalized per group over the group's channels and every other non-batch
+    axis, then ``* gamma + beta`` per channel (``groups=-1``: a group per channel). Weights:
+    gamma, beta (channels,). The mask passes through."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        if isinstance(axis, (list, tuple)):
+            raise ValueError(f"GroupNormalization: `axis` must be one integer; got {axis!r}")
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         **kwargs)
+        if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, numbers.Integral) or (
+                groups < 1 and groups != -1):
+            raise ValueError(f"GroupNormalization: `groups` must be a positive integer or -1; "
+                             f"got {groups!r}")
+        self.groups = int(groups)
+        self.supports_masking = True
+
+    def _check_input_shape(self, shape) -> None:
+        super()._check_input_shape(shape)
+        channels = shape[self._resolved_axes(len(shape))[0]]
+        groups = channels if self.groups == -1 else self.groups
+        if channels is not None and (channels < groups or channels % groups):
+            raise ValueError(f"GroupNormalization layer {self.name!r}: its {channels} channels "
+                             f"(axis {self.axis[0]}) cannot be split into {groups} groups of "
+                             f"equal size; got input shape {tuple(shape)}")
+
+    def build(self, input_shape) -> None:
+        shape, _ = self._add_affine(input_shape)
+        if self.groups == -1:  # as Keras: the group count is fixed at build
+            self.groups = shape[0]
+        self._rank = len(input_shape)
+        self.built = True
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        xp = _backend.array_module(x)
+        axis = self._resolved_axes(x.ndim)[0]
+        shape = x.shape
+        grouped = shape[:axis] + (self.groups, shape[axis] // self.groups) + shape[axis + 1:]
+        g = x.reshape(grouped)
+        axes = tuple(a for a in range(1, g.ndim) if a != axis)
+        mean = xp.mean(g, axis=axes, keepdims=True)
+        variance = xp.mean((g - mean) ** 2, axis=axes, keepdims=True)
+        inv = 1 / xp.sqrt(variance + x.dtype.type(self.epsilon))
+        per_channel = [1] * g.ndim
+        per_channel[axis], per_channel[axis + 1] = self.groups, shape[axis] // self.groups
+        if self.scale:
+            inv = inv * _param(self, "gamma", x).reshape(per_channel)
+        shift = -mean * inv  # Keras's order of operations
+        if self.center:
+            shift = shift + _param(self, "beta", x).reshape(per_channel)
+        return (g * inv + shift).reshape(shape), mask
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config = {"name": config["name"], "trainable": config["trainable"],
+                  "dtype": config["dtype"], "groups": self.groups, **{
+                      k: config[k] for k in ("axis", "epsilon", "center", "scale")}}
         return config

@@ -543,6 +543,104 @@ def _conv2d_options(layers, Sequential, Model, Input):
                                           layers.Flatten()(b)]))
 
 
+def _ds_cnn(layers, Sequential, Model, Input):
+    # A keyword-spotting front end (DS-CNN) over spectrogram frames, then a GRU over time:
+    # depthwise-separable convolutions, padding, cropping, bilinear upsampling, group norm
+    return Sequential([
+        Input((12, 10, 2)),
+        layers.RandomContrast(0.1),
+        layers.ZeroPadding2D(((1, 0), (2, 1))),
+        layers.DepthwiseConv2D((3, 3), depth_multiplier=2, padding="same"),
+        layers.SeparableConv2D(5, (3, 2), dilation_rate=(2, 1), activation="relu"),
+        layers.SpatialDropout2D(0.1),
+        layers.GroupNormalization(groups=5),
+        layers.Cropping2D(((1, 1), (0, 1))),
+        layers.UpSampling2D((1, 2), interpolation="bilinear"),
+        layers.DepthwiseConv2D(2, strides=2, use_bias=False),
+        layers.Reshape((3, 55)),
+        layers.GRU(4),
+        layers.Dense(2),
+    ])
+
+
+def _separable_1d(layers, Sequential, Model, Input):
+    return Sequential([
+        Input((9, 4)),
+        layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same"),
+        layers.SeparableConv1D(6, 2, strides=2, activation="tanh", depth_multiplier=2),
+        layers.UnitNormalization(),
+        layers.LSTM(4, return_sequences=True),
+        layers.GroupNormalization(groups=2, epsilon=0.01),
+        layers.SeparableConv1D(3, 3, padding="same", dilation_rate=2, use_bias=False),
+        layers.GlobalMaxPooling1D(),
+        layers.Dense(2),
+    ])
+
+
+def _video_3d(layers, Sequential, Model, Input):
+    return Sequential([
+        Input((4, 5, 6, 2)),
+        layers.ZeroPadding3D((1, 0, 1)),
+        layers.Cropping3D(((0, 1), (1, 1), (0, 2))),
+        layers.UpSampling3D((1, 2, 1)),
+        layers.SpatialDropout3D(0.2),
+        layers.Conv3D(3, (2, 3, 3), activation="relu"),
+        layers.UnitNormalization(axis=[2, 3]),
+        layers.TimeDistributed(layers.Flatten()),
+        layers.LSTM(3),
+        layers.Dense(2),
+    ])
+
+
+def _augmentation(layers, Sequential, Model, Input):
+    # Keras's image tutorials put training-time augmentation inside the model; at inference
+    # each layer passes its input on
+    return Sequential([
+        Input((8, 6, 3)),
+        layers.RandomFlip("horizontal"),
+        layers.RandomRotation(0.1),
+        layers.RandomZoom(0.2, 0.1),
+        layers.RandomTranslation(0.1, 0.2),
+        layers.RandomContrast(0.2),
+        layers.RandomBrightness(0.1),
+        layers.Conv2D(4, 3, activation="relu"),
+        layers.Reshape((6, 16)),
+        layers.SimpleRNN(3),
+        layers.Dense(2),
+    ])
+
+
+def _augmentation_keras3(layers, Sequential, Model, Input):
+    # Keras 3's further augmentation layers, and RMSNormalization
+    return Sequential([
+        Input((8, 8, 3)),
+        layers.RandomHue(0.1),
+        layers.RandomSaturation(0.2),
+        layers.RandomSharpness(0.2),
+        layers.RandomColorDegeneration(0.2),
+        layers.RandomPosterization(4),
+        layers.RandomColorJitter(brightness_factor=0.1),
+        layers.RandomGrayscale(0.3),
+        layers.RandomInvert(0.5),
+        layers.RandomErasing(),
+        layers.RandomGaussianBlur(),
+        layers.RandomPerspective(0.5),
+        layers.RandomShear(0.1, 0.1),
+        layers.RandomElasticTransform(),
+        layers.AugMix(),
+        layers.RandAugment(),
+        layers.CutMix(),
+        layers.MixUp(),
+        layers.Conv2D(4, 3),
+        layers.RMSNormalization(),
+        layers.Reshape((6, 24)),
+        layers.GRU(3, return_sequences=True),
+        layers.RMSNormalization(axis=[-2, -1], epsilon=0.01),
+        layers.Flatten(),
+        layers.Dense(2),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -585,6 +683,11 @@ CASES = {
     "text": (_text, (1,)),
     "crnn": (_crnn, (16, 8, 1)),
     "conv2d_options": (_conv2d_options, (9, 7, 4)),
+    "ds_cnn": (_ds_cnn, (12, 10, 2)),
+    "separable_1d": (_separable_1d, (9, 4)),
+    "video_3d": (_video_3d, (4, 5, 6, 2)),
+    "augmentation": (_augmentation, (8, 6, 3)),
+    "augmentation_keras3": (_augmentation_keras3, (8, 8, 3)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -603,8 +706,13 @@ TEXT_CASES = {"text"}
 # cases Keras 2 cannot save (tf_keras refuses TextVectorization in .h5 files); and in Keras
 # 3's legacy .h5 file a TextVectorization loses its vocabulary (Keras cannot run it either)
 # Keras 2 has no GroupQueryAttention
-KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order"}
+# Keras 2 has no RMSNormalization and few of the augmentation layers
+KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
+                            "augmentation_keras3"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
+# cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
+# config there ("cannot pickle 'module' object")
+NO_KERAS3_H5_FILE = {"augmentation", "augmentation_keras3"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention",
