@@ -7,7 +7,9 @@ them against Keras 3 and Keras 2 files), plus bad input."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import os
 import pickle
 
 import numpy as np
@@ -376,3 +378,24 @@ def test_shape_layer_errors():
         layers.ZeroPadding3D()(x)
     assert layers.ZeroPadding2D(2).compute_output_shape((None, None, 3, 2)) == (
         None, None, 7, 2)
+
+
+# ----------------------------------------------------------------------------- against Keras
+GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "image_layers.npz")
+with np.load(GOLDEN) as _data:
+    KERAS_CASES = json.loads(str(_data["index"]))
+
+
+@pytest.mark.parametrize("case", KERAS_CASES, ids=[c["name"] for c in KERAS_CASES])
+def test_layers_give_keras_outputs(case):
+    """Random configurations recorded with Keras 3 (tests/golden/generate_image_golden.py)."""
+    with np.load(GOLDEN) as data:
+        x, y = data[f"{case['name']}_x"], data[f"{case['name']}_y"]
+        weights = [data[f"{case['name']}_w{j}"] for j in range(case["num_weights"])]
+    layer = getattr(layers, case["class_name"])(**case["config"])
+    layer(x)
+    layer.set_weights(weights)
+    got = layer(x)
+    assert got.shape == y.shape
+    assert layer.compute_output_shape((None, *x.shape[1:])) == (None, *y.shape[1:])
+    assert_close(got, y, FP32_SHORT)
