@@ -214,6 +214,81 @@ def test_depthwise_weights_configs_and_errors():
         layers.DepthwiseConv2D(2)(np.zeros((1, 3, 5), np.float32))
 
 
+# ----------------------------------------------------------------------------- transposed
+def transpose_by_definition(x, kernel, stride, dilation, padding, output_padding):
+    """Each input position scattered over the output (x[i] @ kernel[tap].T at i * stride +
+    tap * dilation), then Keras's window of the full result."""
+    rank = kernel.ndim - 2
+    window = kernel.shape[:rank]
+    sizes = x.shape[1:1 + rank]
+    spans = [(k - 1) * dilation[a] + 1 for a, k in enumerate(window)]
+    full = [(n - 1) * stride[a] + spans[a] for a, n in enumerate(sizes)]
+    outs, lefts = [], []
+    for a, n in enumerate(sizes):
+        if output_padding is None:
+            out = n * stride[a] + max(spans[a] - stride[a], 0) if padding == "valid" else (
+                n * stride[a])
+        else:
+            pad = spans[a] // 2 if padding == "same" else 0
+            out = (n - 1) * stride[a] + spans[a] - 2 * pad + output_padding[a]
+        outs.append(out)
+        lefts.append(tf_same(out, spans[a], stride[a])[0] if padding == "same" else 0)
+    y = np.zeros((x.shape[0], *[max(f, left + o) for f, left, o in zip(full, lefts, outs)],
+                  kernel.shape[-2]))
+    for pos in itertools.product(*map(range, sizes)):
+        for tap in itertools.product(*map(range, window)):
+            at = tuple(pos[a] * stride[a] + tap[a] * dilation[a] for a in range(rank))
+            y[(slice(None), *at)] += x[(slice(None), *pos)] @ kernel[tap].T
+    return y[(slice(None), *(slice(left, left + o) for left, o in zip(lefts, outs)))]
+
+
+@pytest.mark.parametrize(("k", "s", "d", "padding", "op"), [
+    (3, 1, 1, "valid", None), (3, 2, 1, "same", None), (2, 3, 1, "valid", None),
+    (4, 2, 1, "same", 1), (3, 3, 1, "valid", 2), (2, 1, 2, "same", None), (1, 2, 1, "same", 0),
+])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_transposed_convolutions_by_definition(k, s, d, padding, op, data_format):
+    x = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    kernel = rng.standard_normal((k, 5, 3)).astype(np.float32)
+    layer = layers.Conv1DTranspose(5, k, strides=s, dilation_rate=d, padding=padding,
+                                   output_padding=op, use_bias=False, data_format=data_format)
+    xin = x if data_format == "channels_last" else to_channels_first(x)
+    layer(xin)
+    layer.set_weights([kernel])
+    want = transpose_by_definition(x, kernel, (s,), (d,), padding,
+                                   None if op is None else (op,))
+    got = layer(xin)
+    assert_close(got, want if data_format == "channels_last" else to_channels_first(want),
+                 FP32_SHORT)
+    assert layer.compute_output_shape((None, *xin.shape[1:])) == (None, *got.shape[1:])
+    x2 = rng.standard_normal((1, 3, 4, 2)).astype(np.float32)
+    kernel2 = rng.standard_normal((k, 2, 3, 2)).astype(np.float32)
+    bias = rng.standard_normal(3).astype(np.float32)
+    layer2 = layers.Conv2DTranspose(3, (k, 2), strides=(s, 1), dilation_rate=(d, 1),
+                                    padding=padding, output_padding=None if op is None else (
+                                        op, 0), activation="tanh")
+    layer2(x2)
+    layer2.set_weights([kernel2, bias])
+    want2 = transpose_by_definition(x2, kernel2, (s, 1), (d, 1), padding,
+                                    None if op is None else (op, 0))
+    assert_close(layer2(x2), np.tanh(want2 + bias), FP32_SHORT)
+
+
+def test_transposed_convolution_weights_and_errors():
+    layer = layers.Conv3DTranspose(4, 2)
+    assert layer(np.zeros((1, 2, 3, 2, 5), np.float32)).shape == (1, 3, 4, 3, 4)
+    assert [w.shape for w in layer.get_weights()] == [(2, 2, 2, 4, 5), (4,)]
+    assert layers.Convolution2DTranspose is layers.Conv2DTranspose
+    with pytest.raises(ValueError, match="dilation_rate"):
+        layers.Conv1DTranspose(2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="output_padding"):
+        layers.Conv2DTranspose(2, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="filters"):
+        layers.Conv1DTranspose(0, 3)
+    with pytest.raises(ValueError, match="built for 5"):
+        layer(np.zeros((1, 2, 3, 2, 4), np.float32))
+
+
 # ----------------------------------------------------------------------------- normalization
 def test_unit_normalization_by_definition():
     x = rng.standard_normal((2, 3, 4)).astype(np.float32)

@@ -1,5 +1,5 @@
-"""Record what Keras 3 computes for random configurations of the depthwise and separable
-convolutions, the 2-D/3-D padding, cropping and upsampling layers and the Group/Unit/RMS
+"""Record what Keras 3 computes for random configurations of the depthwise, separable and
+transposed convolutions, the 2-D/3-D padding, cropping and upsampling layers and the Group/Unit/RMS
 normalizations, for tests/test_image_layers.py (test_layers_give_keras_outputs).
 
 NOT run by CI and not collected by pytest. It needs TensorFlow and Keras 3::
@@ -51,6 +51,19 @@ def configs(rng):
         shape = (2, int(rng.integers(5, 9)), int(rng.integers(5, 9)), int(rng.integers(1, 4)))
         out.append(("DepthwiseConv2D", kwargs, shape))
         out.append(("SeparableConv2D", {**kwargs, "filters": int(rng.integers(1, 5))}, shape))
+    for i in range(24):
+        n = 1 + i % 3
+        cls = ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")[n - 1]
+        k = tuple(int(rng.integers(1, 5)) for _ in range(n))
+        s = tuple(int(rng.integers(1, 4)) for _ in range(n))
+        d = (tuple(int(rng.integers(1, 3)) for _ in range(n)) if max(s) == 1 else (1,) * n)
+        kwargs = {"filters": int(rng.integers(1, 5)), "kernel_size": k, "strides": s,
+                  "dilation_rate": d, "padding": pick("valid", "same"),
+                  "use_bias": bool(rng.integers(2)), "activation": pick("linear", "tanh")}
+        if rng.integers(2):
+            kwargs["output_padding"] = tuple(int(rng.integers(0, st)) for st in s)
+        shape = (2, *(int(rng.integers(1, 6)) for _ in range(n)), int(rng.integers(1, 4)))
+        out.append((cls, kwargs, shape))
     for fmt in ("channels_last", "channels_first"):
         for size in (2, (1, 3), (3, 2)):
             for interpolation in ("nearest", "bilinear"):

@@ -157,6 +157,14 @@ from ._separable import (
     SeparableConvolution2D,
 )
 from ._text import IntegerLookup, StringLookup, TextVectorization
+from ._transpose import (
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    Convolution1DTranspose,
+    Convolution2DTranspose,
+    Convolution3DTranspose,
+)
 
 # Keras's long names of the convolutions
 Convolution1D = Conv1D
@@ -164,6 +172,12 @@ Convolution2D = Conv2D
 Convolution3D = Conv3D
 
 __all__ = [
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "Conv3DTranspose",
+    "Convolution1DTranspose",
+    "Convolution2DTranspose",
+    "Convolution3DTranspose",
     "AugMix",
     "CutMix",
     "MixUp",

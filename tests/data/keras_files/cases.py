@@ -592,6 +592,21 @@ def _video_3d(layers, Sequential, Model, Input):
     ])
 
 
+def _conv_transpose(layers, Sequential, Model, Input):
+    # the upsampling half of a convolutional sequence autoencoder, then an RNN
+    return Sequential([
+        Input((6, 4)),
+        layers.Conv1DTranspose(4, 3, strides=2, padding="same", activation="relu"),
+        layers.Reshape((12, 4, 1)),
+        layers.Conv2DTranspose(2, (2, 3), strides=(1, 2), output_padding=(0, 1)),
+        layers.Reshape((13, 20)),
+        layers.Conv1DTranspose(3, 2, strides=3, padding="same", output_padding=1,
+                               use_bias=False),
+        layers.GRU(3),
+        layers.Dense(2),
+    ])
+
+
 def _augmentation(layers, Sequential, Model, Input):
     # Keras's image tutorials put training-time augmentation inside the model; at inference
     # each layer passes its input on
@@ -686,6 +701,7 @@ CASES = {
     "ds_cnn": (_ds_cnn, (12, 10, 2)),
     "separable_1d": (_separable_1d, (9, 4)),
     "video_3d": (_video_3d, (4, 5, 6, 2)),
+    "conv_transpose": (_conv_transpose, (6, 4)),
     "augmentation": (_augmentation, (8, 6, 3)),
     "augmentation_keras3": (_augmentation_keras3, (8, 8, 3)),
 }
