@@ -120,24 +120,32 @@ def _taps(x, count: int, spacing: int, span: int, stride: int, padding: str, fil
     return [x[:, j * spacing:j * spacing + stop:stride] for j in range(count)], left, out_len
 
 
+def tap_slices(x, window, strides, padding: str, dilation):
+    """What an N-d window op over ``x`` (batch, *grid, channels) reads: ``x`` padded as
+    TensorFlow pads it, the output sizes, and for each kernel tap its offset and the index of
+    that tap's input in every output window."""
+    xp = _backend.array_module(x)
+    spans = [(k - 1) * d + 1 for k, d in zip(window, dilation)]
+    sizes = x.shape[1:1 + len(window)]
+    pads = [_pads(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
+    outs = [_out_len(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
+    if any(p != (0, 0) for p in pads):
+        x = xp.pad(x, ((0, 0), *pads, (0, 0)))
+    taps = [(offset, (slice(None), *(slice(o * d, o * d + (n - 1) * st + 1, st) for
+                                     o, d, n, st in zip(offset, dilation, outs, strides))))
+            for offset in np.ndindex(*window)]
+    return x, outs, taps
+
+
 def conv_nd(x, kernel, strides, padding: str, dilation):
     """N-d convolution of ``x`` (batch, *spatial, channels) with ``kernel`` (*window,
     channels, out), as Keras's (TensorFlow's "same" padding: the extra pad on the right): one
     matrix product per kernel tap (ConvLSTM, Conv3D)."""
     xp = _backend.array_module(x)
-    rank = kernel.ndim - 2
-    window = kernel.shape[:rank]
-    spans = [(k - 1) * d + 1 for k, d in zip(window, dilation)]
-    sizes = x.shape[1:1 + rank]
-    pads = [_pads(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
-    outs = [_out_len(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
-    if any(p != (0, 0) for p in pads):
-        x = xp.pad(x, ((0, 0), *pads, (0, 0)))
+    x, outs, taps = tap_slices(x, kernel.shape[:-2], strides, padding, dilation)
     y = xp.zeros((x.shape[0], *outs, kernel.shape[-1]), x.dtype)
-    for offset in np.ndindex(*window):  # one matrix product per kernel tap
-        where = tuple(slice(o * d, o * d + (n - 1) * st + 1, st)
-                      for o, d, n, st in zip(offset, dilation, outs, strides))
-        y += x[(slice(None), *where)] @ kernel[offset]
+    for offset, where in taps:  # one matrix product per kernel tap
+        y += x[where] @ kernel[offset]
     return y
 
 
@@ -180,6 +188,42 @@ class _Steps1D(_Spatial):
     def _split(self, input_shape):
         batch, a, b = input_shape
         return (batch, a, b) if self.data_format == "channels_last" else (batch, b, a)
+
+
+_GRID_AXES = {1: "steps", 2: "rows, cols", 3: "depth, rows, cols"}
+
+
+class _Grid(_Spatial):
+    """Shared by the N-d layers written for any grid rank ``_n`` (padding, cropping and
+    upsampling, the depthwise and transposed convolutions): (batch, *grid, channels), or
+    channels first."""
+
+    _n = 2
+    _rank = 4
+    _axes = _GRID_AXES[2]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._rank, cls._axes = cls._n + 2, _GRID_AXES[cls._n]
+
+    def _split(self, shape):
+        """(batch, grid sizes, channels) of a shape in the layer's data format."""
+        shape = tuple(shape)
+        if self.data_format == "channels_last":
+            return shape[0], shape[1:-1], shape[-1]
+        return shape[0], shape[2:], shape[1]
+
+    def _shape(self, batch, sizes, channels):
+        return ((batch, *sizes, channels) if self.data_format == "channels_last"
+                else (batch, channels, *sizes))
+
+    def _built_channels(self, input_shape) -> int:
+        """The channel count build() makes weights for; ValueError when it is unknown."""
+        channels = self._split(input_shape)[2]
+        if channels is None:
+            raise ValueError(f"{type(self).__name__} needs a known channel count; got input "
+                             f"shape {tuple(input_shape)}")
+        return int(channels)
 
 
 class Conv1D(_Steps1D):

@@ -14,14 +14,11 @@ import numbers
 import numpy as np
 
 from .. import _backend
-from ._conv import _ints, _Spatial
+from ._conv import _GRID_AXES, _Grid, _ints
 from ._core import Dropout, _check_rank, _data_format, _drop_mask
 
 __all__ = ["Cropping2D", "Cropping3D", "SpatialDropout2D", "SpatialDropout3D", "UpSampling2D",
            "UpSampling3D", "ZeroPadding2D", "ZeroPadding3D"]
-
-_AXES = {2: "rows, cols", 3: "depth, rows, cols"}
-
 
 def _is_int(v) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
@@ -46,28 +43,9 @@ def _pairs(value, n: int, argument: str, layer: str) -> tuple[tuple[int, int], .
     return tuple((int(a), int(b)) for a, b in pairs)
 
 
-class _Grid(_Spatial):
-    """Shared by the layers here: ``_n`` grid axes between the batch and the channels (or
-    after the channels, channels first)."""
-
-    _n = 2
-    _rank = 4
-    _axes = _AXES[2]
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls._rank, cls._axes = cls._n + 2, _AXES[cls._n]
-
-    def _split(self, shape):
-        """(batch, grid sizes, channels) of a shape in the layer's data format."""
-        shape = tuple(shape)
-        if self.data_format == "channels_last":
-            return shape[0], shape[1:-1], shape[-1]
-        return shape[0], shape[2:], shape[1]
-
-    def _shape(self, batch, sizes, channels):
-        return ((batch, *sizes, channels) if self.data_format == "channels_last"
-                else (batch, channels, *sizes))
+class _Resample(_Grid):
+    """Shared by padding, cropping and upsampling: the grid's sizes change, the channels
+    stay."""
 
     def compute_output_shape(self, input_shape):
         batch, sizes, channels = self._split(input_shape)
@@ -85,7 +63,7 @@ class _Grid(_Spatial):
         return config
 
 
-class _ZeroPadding(_Grid):
+class _ZeroPadding(_Resample):
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
         self.padding = _pairs(padding, self._n, "padding", type(self).__name__)
@@ -114,7 +92,7 @@ class ZeroPadding3D(_ZeroPadding):
     _n = 3
 
 
-class _Cropping(_Grid):
+class _Cropping(_Resample):
     def __init__(self, cropping=None, data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
         if cropping is None:  # Keras's defaults: none in 2-D, one on every side in 3-D
@@ -164,7 +142,7 @@ def _linear_taps(size: int, scale: int):
     return lower, upper, centers - floor
 
 
-class _UpSampling(_Grid):
+class _UpSampling(_Resample):
     _interpolations = ("nearest",)
 
     def __init__(self, size=2, data_format=None, interpolation="nearest", **kwargs):
@@ -229,9 +207,9 @@ class _SpatialDropout(Dropout):
         self.data_format = _data_format(data_format)
 
     def _check_input_shape(self, shape) -> None:
-        order = (f"(batch, {_AXES[self._n]}, channels)"
+        order = (f"(batch, {_GRID_AXES[self._n]}, channels)"
                  if self.data_format == "channels_last" else
-                 f"(batch, channels, {_AXES[self._n]})")
+                 f"(batch, channels, {_GRID_AXES[self._n]})")
         _check_rank(self, shape, self._n + 2, order)
 
     def get_config(self) -> dict:

@@ -17,45 +17,28 @@ import numpy as np
 
 from .. import _backend
 from ._base import activation_name, get_activation
-from ._conv import _ints, _out_len, _padding, _pads, _Spatial
+from ._conv import _check_channels, _Grid, _ints, _out_len, _padding, tap_slices
 from ._core import _drop_mask, _param
 from ._initializers import get_initializer
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
            "SeparableConvolution1D", "SeparableConvolution2D"]
 
-_AXES = {1: "steps", 2: "rows, cols"}
-
-
 def depthwise_nd(x, kernel, strides, padding: str, dilation):
     """Depthwise convolution of ``x`` (batch, *grid, channels) with ``kernel`` (*window,
     channels, multiplier): (batch, *out grid, channels * multiplier), channel-major."""
     xp = _backend.array_module(x)
-    rank = kernel.ndim - 2
-    window = kernel.shape[:rank]
-    spans = [(k - 1) * d + 1 for k, d in zip(window, dilation)]
-    sizes = x.shape[1:1 + rank]
-    pads = [_pads(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
-    outs = [_out_len(n, s, st, padding) for n, s, st in zip(sizes, spans, strides)]
-    if any(p != (0, 0) for p in pads):
-        x = xp.pad(x, ((0, 0), *pads, (0, 0)))
+    x, outs, taps = tap_slices(x, kernel.shape[:-2], strides, padding, dilation)
     y = xp.zeros((x.shape[0], *outs, *kernel.shape[-2:]), x.dtype)
-    for offset in np.ndindex(*window):  # one broadcast product per kernel tap
-        where = tuple(slice(o * d, o * d + (n - 1) * st + 1, st)
-                      for o, d, n, st in zip(offset, dilation, outs, strides))
-        y += x[(slice(None), *where)][..., None] * kernel[offset]
+    for offset, where in taps:  # one broadcast product per kernel tap
+        y += x[where][..., None] * kernel[offset]
     return y.reshape(*y.shape[:-2], -1)
 
 
-class _DepthwiseBase(_Spatial):
+class _DepthwiseBase(_Grid):
     """Shared by the four layers: an ``_n``-d grid, channels last or first."""
 
-    _n = 2
     _separable = False
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls._rank, cls._axes = cls._n + 2, _AXES[cls._n]
 
     def __init__(self, kernel_size, strides, padding, depth_multiplier, data_format,
                  dilation_rate, activation, use_bias, bias_initializer, seed, groups=1,
@@ -77,17 +60,6 @@ class _DepthwiseBase(_Spatial):
         self.seed = seed
         self.input_spec_dim = None
 
-    def _split(self, shape):
-        """(batch, grid sizes, channels) of a shape in the layer's data format."""
-        shape = tuple(shape)
-        if self.data_format == "channels_last":
-            return shape[0], shape[1:-1], shape[-1]
-        return shape[0], shape[2:], shape[1]
-
-    def _shape(self, batch, sizes, channels):
-        return ((batch, *sizes, channels) if self.data_format == "channels_last"
-                else (batch, channels, *sizes))
-
     @property
     def _spans(self):
         return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation_rate, self.kernel_size))
@@ -103,11 +75,7 @@ class _DepthwiseBase(_Spatial):
     def _check_input_shape(self, shape) -> None:
         super()._check_input_shape(shape)
         _, sizes, channels = self._split(shape)
-        if self.built and channels is not None and channels != self.input_spec_dim:
-            raise ValueError(
-                f"input of {type(self).__name__} layer {self.name!r} has {channels} channels, "
-                f"but the layer was built for {self.input_spec_dim}; got input shape "
-                f"{tuple(shape)}")
+        _check_channels(self, channels, shape)
         for size, out in zip(sizes, self._out_sizes(sizes)):
             if size is not None and out < 1:
                 raise ValueError(f"input of {type(self).__name__} layer {self.name!r} is "
@@ -115,10 +83,7 @@ class _DepthwiseBase(_Spatial):
                                  f"(padding='valid'); got input shape {tuple(shape)}")
 
     def build(self, input_shape) -> None:
-        channels = self._split(input_shape)[2]
-        if channels is None:
-            raise ValueError(f"{type(self).__name__} needs a known channel count; got input "
-                             f"shape {tuple(input_shape)}")
+        channels = self._built_channels(input_shape)
         rng = np.random.default_rng(self.seed)
         depth = channels * self.depth_multiplier
         self._add_weight("depthwise_kernel", self._depthwise_init(

@@ -18,14 +18,11 @@ import numpy as np
 
 from .. import _backend
 from ._base import get_activation
-from ._conv import _ints, _padding, _pads, _Spatial
+from ._conv import _check_channels, _Grid, _ints, _padding, _pads
 from ._core import _drop_mask, _kernel_layer_args, _param
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]
-
-_AXES = {1: "steps", 2: "rows, cols", 3: "depth, rows, cols"}
-
 
 def _out_size(size, span: int, stride: int, padding: str, output_padding):
     """Keras's output length of a transposed convolution (conv_utils.deconv_output_length)."""
@@ -37,12 +34,8 @@ def _out_size(size, span: int, stride: int, padding: str, output_padding):
     return (size - 1) * stride + span - 2 * pad + output_padding
 
 
-class _ConvTranspose(_Spatial):
+class _ConvTranspose(_Grid):
     _n = 1
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls._rank, cls._axes = cls._n + 2, _AXES[cls._n]
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
@@ -78,17 +71,6 @@ class _ConvTranspose(_Spatial):
         _kernel_layer_args(self, activation, use_bias, kernel_initializer, bias_initializer,
                            seed)
 
-    def _split(self, shape):
-        """(batch, grid sizes, channels) of a shape in the layer's data format."""
-        shape = tuple(shape)
-        if self.data_format == "channels_last":
-            return shape[0], shape[1:-1], shape[-1]
-        return shape[0], shape[2:], shape[1]
-
-    def _shape(self, batch, sizes, channels):
-        return ((batch, *sizes, channels) if self.data_format == "channels_last"
-                else (batch, channels, *sizes))
-
     @property
     def _spans(self):
         return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation_rate, self.kernel_size))
@@ -100,18 +82,10 @@ class _ConvTranspose(_Spatial):
 
     def _check_input_shape(self, shape) -> None:
         super()._check_input_shape(shape)
-        channels = self._split(shape)[2]
-        if self.built and channels is not None and channels != self.input_spec_dim:
-            raise ValueError(
-                f"input of {type(self).__name__} layer {self.name!r} has {channels} channels, "
-                f"but the layer was built for {self.input_spec_dim}; got input shape "
-                f"{tuple(shape)}")
+        _check_channels(self, self._split(shape)[2], shape)
 
     def build(self, input_shape) -> None:
-        channels = self._split(input_shape)[2]
-        if channels is None:
-            raise ValueError(f"{type(self).__name__} needs a known channel count; got input "
-                             f"shape {tuple(input_shape)}")
+        channels = self._built_channels(input_shape)
         rng = np.random.default_rng(self.seed)
         self._add_weight("kernel", self._kernel_init(
             (*self.kernel_size, self.filters, channels), rng), "kernel")
