@@ -149,6 +149,33 @@ def conv_nd(x, kernel, strides, padding: str, dilation):
     return y
 
 
+def _bias_activation(layer, y, like):
+    """A convolution's output from its sums ``y``: ``activation(y + bias)``."""
+    if layer.use_bias:
+        y = y + _param(layer, "bias", like)
+    return get_activation(layer.activation)(y)
+
+
+def grouped_conv(layer, x):
+    """Conv2D's and Conv3D's output for channels-last ``x``: ``conv_nd`` group by group
+    (``groups`` slices of the channels and filters), then bias and activation."""
+    xp = _backend.array_module(x)
+    kernel = _param(layer, "kernel", x)
+    g = layer.groups
+    cg, fg = x.shape[-1] // g, layer.filters // g
+    parts = [conv_nd(x[..., k * cg:(k + 1) * cg], kernel[..., k * fg:(k + 1) * fg],
+                     layer.strides, layer.padding, layer.dilation_rate) for k in range(g)]
+    return _bias_activation(layer, parts[0] if g == 1 else xp.concatenate(parts, axis=-1), x)
+
+
+def conv_config(layer) -> dict:
+    """The configuration keys Conv2D and Conv3D share with Keras's."""
+    return dict(filters=layer.filters, kernel_size=layer.kernel_size, strides=layer.strides,
+                padding=layer.padding, data_format=layer.data_format,
+                dilation_rate=layer.dilation_rate, groups=layer.groups,
+                activation=layer.activation, use_bias=layer.use_bias)
+
+
 class _Spatial(Layer):
     """Shared by the 1-D and 2-D layers: an input of ``_rank`` with its channels first or
     last (computed channels last), the mask dropped."""
@@ -292,9 +319,7 @@ class Conv1D(_Steps1D):
                 for k in range(g):
                     y[..., k * fg:(k + 1) * fg] += tap[..., k * cg:(k + 1) * cg] @ kernel[j][
                         :, k * fg:(k + 1) * fg]
-        if self.use_bias:
-            y = y + _param(self, "bias", x)
-        return self._restore(get_activation(self.activation)(y)), None
+        return self._restore(_bias_activation(self, y, x)), None
 
     def get_config(self) -> dict:
         config = super().get_config()

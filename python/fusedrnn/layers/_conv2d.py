@@ -15,7 +15,6 @@ import numbers
 import numpy as np
 
 from .. import _backend
-from ._base import get_activation
 from ._conv import (
     _build_conv_kernel,
     _check_channels,
@@ -26,8 +25,10 @@ from ._conv import (
     _tap_max,
     _tap_sum,
     _two_ints,
+    conv_config,
+    grouped_conv,
 )
-from ._core import _drop_mask, _kernel_layer_args, _param
+from ._core import _drop_mask, _kernel_layer_args
 
 __all__ = ["AveragePooling2D", "AvgPool2D", "Conv2D", "GlobalAveragePooling2D",
            "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "MaxPool2D",
@@ -137,31 +138,11 @@ class Conv2D(_Spatial2D):
     def _forward(self, inputs, mask=None, training=False, **kwargs):
         x = self._channels_last(self._prepare_input(inputs))
         _drop_mask(self, mask)
-        xp = _backend.array_module(x)
-        taps, _, (rows, cols) = _windows2d(x, self.kernel_size, self.dilation_rate,
-                                           self._spans, self.strides, self.padding)
-        kernel = _param(self, "kernel", x)
-        channels = x.shape[3]
-        g, cg, fg = self.groups, channels // self.groups, self.filters // self.groups
-        y = xp.zeros((x.shape[0], rows, cols, self.filters), x.dtype)
-        for i, row in enumerate(taps):  # one matrix product per kernel tap
-            for j, tap in enumerate(row):
-                if g == 1:
-                    y += tap @ kernel[i, j]
-                else:
-                    for k in range(g):
-                        y[..., k * fg:(k + 1) * fg] += (
-                            tap[..., k * cg:(k + 1) * cg] @ kernel[i, j][:, k * fg:(k + 1) * fg])
-        if self.use_bias:
-            y = y + _param(self, "bias", x)
-        return self._restore(get_activation(self.activation)(y)), None
+        return self._restore(grouped_conv(self, x)), None
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(filters=self.filters, kernel_size=self.kernel_size,
-                      strides=self.strides, padding=self.padding,
-                      data_format=self.data_format, dilation_rate=self.dilation_rate,
-                      groups=self.groups, activation=self.activation, use_bias=self.use_bias)
+        config.update(conv_config(self))
         return config
 
 

@@ -9,7 +9,6 @@ import numbers
 import numpy as np
 
 from .. import _backend
-from ._base import get_activation
 from ._conv import (
     _build_conv_kernel,
     _check_channels,
@@ -18,9 +17,10 @@ from ._conv import (
     _padding,
     _pads,
     _Spatial,
-    conv_nd,
+    conv_config,
+    grouped_conv,
 )
-from ._core import _drop_mask, _kernel_layer_args, _param
+from ._core import _drop_mask, _kernel_layer_args
 
 __all__ = ["AveragePooling3D", "AvgPool3D", "Conv3D", "GlobalAveragePooling3D",
            "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
@@ -107,22 +107,11 @@ class Conv3D(_Spatial3D):
     def _forward(self, inputs, mask=None, training=False, **kwargs):
         x = self._channels_last(self._prepare_input(inputs))
         _drop_mask(self, mask)
-        xp = _backend.array_module(x)
-        kernel = _param(self, "kernel", x)
-        g, cg, fg = self.groups, x.shape[-1] // self.groups, self.filters // self.groups
-        parts = [conv_nd(x[..., k * cg:(k + 1) * cg], kernel[..., k * fg:(k + 1) * fg],
-                         self.strides, self.padding, self.dilation_rate) for k in range(g)]
-        y = parts[0] if g == 1 else xp.concatenate(parts, axis=-1)
-        if self.use_bias:
-            y = y + _param(self, "bias", x)
-        return self._restore(get_activation(self.activation)(y)), None
+        return self._restore(grouped_conv(self, x)), None
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(filters=self.filters, kernel_size=self.kernel_size,
-                      strides=self.strides, padding=self.padding,
-                      data_format=self.data_format, dilation_rate=self.dilation_rate,
-                      groups=self.groups, activation=self.activation, use_bias=self.use_bias)
+        config.update(conv_config(self))
         return config
 
 

@@ -16,8 +16,8 @@ import numbers
 import numpy as np
 
 from .. import _backend
-from ._base import activation_name, get_activation
-from ._conv import _check_channels, _Grid, _ints, _out_len, _padding, tap_slices
+from ._base import activation_name
+from ._conv import _bias_activation, _check_channels, _Grid, _ints, _out_len, _padding, tap_slices
 from ._core import _drop_mask, _param
 from ._initializers import get_initializer
 
@@ -109,9 +109,7 @@ class _DepthwiseBase(_Grid):
         if self._separable:
             pointwise = _param(self, "pointwise_kernel", x)
             y = y @ pointwise.reshape(pointwise.shape[-2:])
-        if self.use_bias:
-            y = y + _param(self, "bias", x)
-        return self._restore(get_activation(self.activation)(y)), None
+        return self._restore(_bias_activation(self, y, x)), None
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -17,8 +17,7 @@ import numbers
 import numpy as np
 
 from .. import _backend
-from ._base import get_activation
-from ._conv import _check_channels, _Grid, _ints, _padding, _pads
+from ._conv import _bias_activation, _check_channels, _Grid, _ints, _padding, _pads
 from ._core import _drop_mask, _kernel_layer_args, _param
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
@@ -117,9 +116,7 @@ class _ConvTranspose(_Grid):
                           zip(offset, self.dilation_rate, sizes, self.strides))
             y[(slice(None), *where)] += x @ kernel[offset].T
         y = y[(slice(None), *(slice(left, left + o) for left, o in zip(lefts, outs)))]
-        if self.use_bias:
-            y = y + _param(self, "bias", x)
-        return self._restore(get_activation(self.activation)(y)), None
+        return self._restore(_bias_activation(self, y, x)), None
 
     def get_config(self) -> dict:
         config = super().get_config()
