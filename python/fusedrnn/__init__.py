@@ -72,10 +72,24 @@ def _apply_isa_from_environment() -> None:
 _apply_isa_from_environment()
 
 
-def __getattr__(name: str):
-    # Submodules load on first use, so `import fusedrnn` stays light.
-    if name in ("activations", "ops", "reference", "layers", "models", "cuda"):
-        import importlib
+_SUBMODULES = ("activations", "cuda", "layers", "models", "ops", "preprocessing", "reference",
+               "saving", "utils")
+# Keras 3's top-level names (``keras.Sequential``, ``keras.Input``, ...), from their modules.
+_TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers", "Layer": "layers",
+              "KerasTensor": "layers", "Variable": "layers"}
 
+
+def __getattr__(name: str):
+    # Submodules load on first use, so `import fusedrnn` stays light; `import fusedrnn as
+    # keras` then serves Keras 3's `keras.layers.GRU`, `keras.Sequential`, `keras.utils...`.
+    import importlib
+
+    if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _TOP_LEVEL:
+        return getattr(importlib.import_module(f"{__name__}.{_TOP_LEVEL[name]}"), name)
     raise AttributeError(f"module 'fusedrnn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_SUBMODULES, *_TOP_LEVEL])

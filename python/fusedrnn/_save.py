@@ -245,7 +245,9 @@ def _user_cell_rnn_entry(layer, input_shape=None) -> dict:
 def _user_entry(layer, input_shape=None) -> dict:
     """A layer or model written by subclassing, as Keras 3 saves a registered custom class:
     its module, class name and own get_config (``load_model(..., custom_objects=...)``
-    rebuilds it; Keras, with the class registered as "Custom>Name")."""
+    rebuilds it; Keras, with the class registered as "Custom>Name", or the name
+    ``register_keras_serializable`` gave it)."""
+    from . import saving
     from .layers import Layer
     from .models import Model
 
@@ -261,7 +263,7 @@ def _user_entry(layer, input_shape=None) -> dict:
     config["dtype"] = _policy(layer.dtype)
     entry = {"module": cls.__module__, "class_name": cls.__name__,
              "config": _json_value(config, f"layer {layer.name!r}"),
-             "registered_name": f"Custom>{cls.__name__}"}
+             "registered_name": saving._REGISTERED_NAMES.get(cls, f"Custom>{cls.__name__}")}
     shape = layer.__dict__.get("_build_input_shape") if input_shape is None else input_shape
     if shape is not None and not isinstance(shape, dict):
         entry["build_config"] = {"input_shape": _json_value(shape, "a build shape")}

@@ -34,7 +34,9 @@ import zipfile
 
 import numpy as np
 
-__all__ = ["load_model", "load_weights"]
+__all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+           "get_registered_object", "load_model", "load_weights", "register_keras_serializable",
+           "save_model", "save_weights"]
 
 # Children of a layer's group, in the order Keras's get_weights() lists their variables
 # (then MultiHeadAttention's projections: Keras 2's .keras files name them with a "_").
@@ -343,9 +345,71 @@ def _custom_objects(objects):
         _CUSTOM_OBJECTS.reset(token)
 
 
+# Keras's registry of custom classes: "package>Name" -> class, and back.
+_REGISTERED: dict[str, object] = {}
+_REGISTERED_NAMES: dict[object, str] = {}
+_SCOPE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("custom_object_scope",
+                                                                       default=None)
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator: register a class (or function) under ``"package>name"`` (name: its own by
+    default), as Keras does, so ``load_model`` finds it without ``custom_objects`` and
+    ``model.save`` writes that name."""
+    def decorator(arg):
+        registered = f"{package}>{arg.__name__ if name is None else name}"
+        if isinstance(arg, type) and not hasattr(arg, "get_config"):
+            raise ValueError(f"cannot register {arg.__name__}: it has no get_config()")
+        _REGISTERED[registered] = arg
+        _REGISTERED_NAMES[arg] = registered
+        return arg
+    return decorator
+
+
+def get_custom_objects() -> dict:
+    """The registry (a live dict: entries added to it are found by ``load_model``)."""
+    return _REGISTERED
+
+
+def get_registered_name(obj) -> str:
+    """The name ``obj`` was registered under, else its own name."""
+    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The class registered (or in scope, or in the given dicts) under ``name``, or None."""
+    for objects in (_SCOPE.get() or {}, _REGISTERED, custom_objects or {}, module_objects or {}):
+        if name in objects:
+            return objects[name]
+    return None
+
+
+class CustomObjectScope:
+    """``with custom_object_scope({"MyLayer": MyLayer}): load_model(...)``: the classes are
+    found while the block runs."""
+
+    def __init__(self, custom_objects):
+        if custom_objects is not None and not isinstance(custom_objects, dict):
+            raise TypeError(f"custom_object_scope takes a dict of name -> class, got "
+                            f"{type(custom_objects).__name__}")
+        self.custom_objects = dict(custom_objects or {})
+        self._tokens = []
+
+    def __enter__(self):
+        self._tokens.append(_SCOPE.set({**(_SCOPE.get() or {}), **self.custom_objects}))
+        return self
+
+    def __exit__(self, *exc_info):
+        _SCOPE.reset(self._tokens.pop())
+
+
+custom_object_scope = CustomObjectScope
+
+
 def _custom_class(obj):
-    """The custom_objects class for a saved entry, or None."""
-    objects = _CUSTOM_OBJECTS.get() or {}
+    """The class of a saved entry from custom_objects, the custom object scope or the
+    registry (the registry first, as Keras merges them), or None."""
+    objects = {**(_CUSTOM_OBJECTS.get() or {}), **(_SCOPE.get() or {}), **_REGISTERED}
     registered = str(obj.get("registered_name") or "")
     for key in (registered, registered.split(">")[-1], obj.get("class_name")):
         if key and key in objects:
@@ -829,6 +893,16 @@ def model_from_json(json_string, custom_objects=None):
     version = str(config.get("keras_version", ""))
     with _custom_objects(custom_objects):
         return _model_from_config(_keras2_activations(config, version))
+
+
+def save_model(model, filepath, overwrite=True) -> None:
+    """``model.save(filepath)`` (Keras's ``keras.saving.save_model``)."""
+    model.save(filepath, overwrite=overwrite)
+
+
+def save_weights(model, filepath, overwrite=True) -> None:
+    """``model.save_weights(filepath)`` (Keras's ``keras.saving.save_weights``)."""
+    model.save_weights(filepath, overwrite=overwrite)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
-
 from .. import _backend
 from ._base import Layer, _softmax
 from ._core import Dropout, _param
-from ._initializers import get_initializer
+from ._initializers import get_initializer, layer_rng
 
 __all__ = ["ELU", "PReLU", "ReLU", "ActivityRegularization", "AlphaDropout",
            "GaussianDropout", "GaussianNoise", "LeakyReLU", "Softmax"]
@@ -128,7 +126,7 @@ class PReLU(_Elementwise):
             raise ValueError(f"PReLU layer {self.name!r} needs the input's sizes along the "
                              f"axes it does not share; got input shape {tuple(input_shape)}")
         self._alpha_shape = tuple(shape)
-        rng = np.random.default_rng(self.seed)
+        rng = layer_rng(self.seed)
         self._add_weight("alpha", self._alpha_init(self._alpha_shape, rng), "alpha")
         self.built = True
 

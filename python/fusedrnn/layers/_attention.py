@@ -17,7 +17,7 @@ import numpy as np
 from .. import _backend
 from ._base import KerasTensor, Layer, _softmax, check_mask, has_symbolic, list_inputs
 from ._core import _initializer_args, _param
-from ._initializers import get_initializer
+from ._initializers import get_initializer, layer_rng
 
 __all__ = ["AdditiveAttention", "Attention", "GroupQueryAttention", "GroupedQueryAttention",
            "MultiHeadAttention"]
@@ -199,7 +199,7 @@ class AdditiveAttention(_BaseAttention):
             if dim is None:
                 raise ValueError(f"AdditiveAttention layer {self.name!r} needs a known last "
                                  f"input dimension")
-            rng = np.random.default_rng(self.seed)
+            rng = layer_rng(self.seed)
             init = get_initializer("glorot_uniform", "scale initializer")
             self._add_weight("scale", init((int(dim),), rng), "scale")
 
@@ -332,7 +332,7 @@ class MultiHeadAttention(Layer):
         key = input_shape[2] if len(input_shape) > 2 else value
         self._dims = (int(query[2]), int(value[2]), int(key[2]))
         shapes = self._weight_shapes()
-        rng = np.random.default_rng(self.seed)
+        rng = layer_rng(self.seed)
         for part in self._parts():
             kernel, bias = shapes[part]
             self._add_weight(f"{part}_kernel", self._kernel_init(kernel, rng),

@@ -19,6 +19,7 @@ import numpy as np
 from .. import _backend
 from ._base import Layer, get_activation
 from ._core import _check_rank, _data_format, _drop_mask, _kernel_layer_args, _param
+from ._initializers import layer_rng
 
 __all__ = ["AveragePooling1D", "Conv1D", "Cropping1D", "MaxPooling1D", "UpSampling1D",
            "ZeroPadding1D"]
@@ -65,7 +66,7 @@ def _build_conv_kernel(layer, input_shape, channels) -> None:
     if channels % layer.groups:
         raise ValueError(f"{name}: the input's {channels} channels are not a multiple of "
                          f"groups ({layer.groups})")
-    rng = np.random.default_rng(layer.seed)
+    rng = layer_rng(layer.seed)
     window = layer.kernel_size if isinstance(layer.kernel_size, tuple) else (layer.kernel_size,)
     shape = (*window, channels // layer.groups, layer.filters)
     layer._add_weight("kernel", layer._kernel_init(shape, rng), "kernel")

@@ -26,7 +26,7 @@ from ._base import (
 )
 from ._conv import _check_channels, _ints, _out_len, conv_nd
 from ._core import _check_rank, _data_format
-from ._initializers import get_initializer
+from ._initializers import get_initializer, layer_rng
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
@@ -160,7 +160,7 @@ class _ConvLSTM(Layer):
         if channels is None:
             raise ValueError(f"{type(self).__name__} needs a known channel count; got input "
                              f"shape {tuple(input_shape)}")
-        rng = np.random.default_rng(self.seed)
+        rng = layer_rng(self.seed)
         f4 = 4 * self.filters
         self._add_weight("kernel", self._kernel_init((*self.kernel_size, channels, f4), rng),
                          "kernel")

@@ -20,7 +20,7 @@ from ._base import (
     get_activation,
     serialize_layer,
 )
-from ._initializers import get_initializer
+from ._initializers import get_initializer, layer_rng
 
 __all__ = [
     "Activation",
@@ -98,7 +98,7 @@ class Dense(Layer):
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f"Dense needs a known last input dimension; got {input_shape}")
-        rng = np.random.default_rng(self.seed)
+        rng = layer_rng(self.seed)
         self._add_weight("kernel", self._kernel_init((input_dim, self.units), rng), "kernel")
         if self.use_bias:
             self._add_weight("bias", self._bias_init((self.units,), rng), "bias")
@@ -163,7 +163,7 @@ class Embedding(Layer):
         self.seed = seed
 
     def build(self, input_shape) -> None:
-        rng = np.random.default_rng(self.seed)
+        rng = layer_rng(self.seed)
         self._add_weight("embeddings", self._init((self.input_dim, self.output_dim), rng),
                          "embeddings")
         self.built = True

@@ -176,12 +176,12 @@ def add_weight(layer, shape=None, initializer=None, dtype=None, trainable=True, 
                **ignored) -> Variable:
     """Keras's ``add_weight``: a new weight of ``layer``, initialized (glorot_uniform by
     default), returned as a Variable (usable as an array in ``call``)."""
-    from ._initializers import get_initializer
+    from ._initializers import get_initializer, layer_rng
 
     shape = () if shape is None else tuple(int(d) for d in shape)
     init = get_initializer("glorot_uniform" if initializer is None else initializer,
                            "initializer")
-    value = np.asarray(init(shape, np.random.default_rng()),
+    value = np.asarray(init(shape, layer_rng()),
                        dtype=layer._compute_dtype if dtype is None else np.dtype(dtype))
     base = name or f"variable_{len(layer._param_names)}"
     key, n = base, 1

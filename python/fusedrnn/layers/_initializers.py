@@ -153,3 +153,21 @@ def get_initializer(spec, argument: str) -> Callable:
     if callable(spec):
         return _UserInitializer(spec)
     raise TypeError(f"`{argument}` must be an initializer name or a callable, got {spec!r}")
+
+
+# Where layers built without a seed draw theirs: fresh entropy, or after
+# ``fusedrnn.utils.set_random_seed(n)`` a generator seeded with n (so a program that sets a
+# seed builds the same weights every run).
+_GLOBAL_SEEDS: np.random.Generator | None = None
+
+
+def set_global_seed(seed: int) -> None:
+    global _GLOBAL_SEEDS
+    _GLOBAL_SEEDS = np.random.default_rng(seed)
+
+
+def layer_rng(seed=None) -> np.random.Generator:
+    """The generator a layer's initializers draw from: its own ``seed``, else the global one."""
+    if seed is None and _GLOBAL_SEEDS is not None:
+        seed = int(_GLOBAL_SEEDS.integers(2**63))
+    return np.random.default_rng(seed)

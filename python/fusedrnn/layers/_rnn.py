@@ -27,7 +27,7 @@ from ._base import (
     zero_masked_outputs,
 )
 from ._custom import RNN as UserCellRNN
-from ._initializers import get_initializer
+from ._initializers import get_initializer, layer_rng
 
 __all__ = ["GRU", "LSTM", "RNNLayer", "Bidirectional", "SimpleRNN"]
 
@@ -139,7 +139,7 @@ class RNNLayer(Layer):
 
     def build(self, input_shape) -> None:
         input_dim = self._feature_size(input_shape)
-        rng = np.random.default_rng(self.seed)
+        rng = layer_rng(self.seed)
         g = self._num_gates * self.units
         self._add_weight("kernel", self._kernel_init((input_dim, g), rng), "kernel")
         self._add_weight("recurrent_kernel", self._recurrent_init((self.units, g), rng),

@@ -19,7 +19,7 @@ from .. import _backend
 from ._base import activation_name
 from ._conv import _bias_activation, _check_channels, _Grid, _ints, _out_len, _padding, tap_slices
 from ._core import _drop_mask, _param
-from ._initializers import get_initializer
+from ._initializers import get_initializer, layer_rng
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
            "SeparableConvolution1D", "SeparableConvolution2D"]
@@ -84,7 +84,7 @@ class _DepthwiseBase(_Grid):
 
     def build(self, input_shape) -> None:
         channels = self._built_channels(input_shape)
-        rng = np.random.default_rng(self.seed)
+        rng = layer_rng(self.seed)
         depth = channels * self.depth_multiplier
         self._add_weight("depthwise_kernel", self._depthwise_init(
             (*self.kernel_size, channels, self.depth_multiplier), rng), "depthwise_kernel")

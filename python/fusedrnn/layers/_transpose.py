@@ -19,6 +19,7 @@ import numpy as np
 from .. import _backend
 from ._conv import _bias_activation, _check_channels, _Grid, _ints, _padding, _pads
 from ._core import _drop_mask, _kernel_layer_args, _param
+from ._initializers import layer_rng
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]
@@ -85,7 +86,7 @@ class _ConvTranspose(_Grid):
 
     def build(self, input_shape) -> None:
         channels = self._built_channels(input_shape)
-        rng = np.random.default_rng(self.seed)
+        rng = layer_rng(self.seed)
         self._add_weight("kernel", self._kernel_init(
             (*self.kernel_size, self.filters, channels), rng), "kernel")
         if self.use_bias:

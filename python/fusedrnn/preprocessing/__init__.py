@@ -1,0 +1,10 @@
+"""Keras's data preprocessing utilities for serving: ``sequence.pad_sequences`` (Keras 2 and
+3) and the Keras 2 ``text.Tokenizer`` with ``tokenizer_from_json``, so the tokenizer a model
+was trained with turns raw text into its input without TensorFlow."""
+
+from __future__ import annotations
+
+from . import sequence, text
+from .sequence import pad_sequences
+
+__all__ = ["pad_sequences", "sequence", "text"]

@@ -1,0 +1,81 @@
+"""``keras.utils`` for inference code: ``pad_sequences``, ``to_categorical``, ``normalize``,
+``set_random_seed``, and the custom-object registry of ``keras.saving``."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from .layers._initializers import set_global_seed
+from .preprocessing.sequence import pad_sequences
+from .saving import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+
+__all__ = ["CustomObjectScope", "clear_session", "custom_object_scope", "get_custom_objects",
+           "get_registered_name", "get_registered_object", "normalize", "pad_sequences",
+           "register_keras_serializable", "set_random_seed", "to_categorical"]
+
+
+def to_categorical(x, num_classes=None) -> np.ndarray:
+    """One-hot rows (float64) for integer class labels ``x`` (any shape; a trailing axis of 1
+    is dropped first, as Keras does), with ``num_classes`` columns (default ``max(x) + 1``)."""
+    labels = np.asarray(x)
+    if labels.dtype == object or not (np.issubdtype(labels.dtype, np.integer)
+                                      or np.issubdtype(labels.dtype, np.floating)
+                                      or labels.dtype == bool):
+        raise ValueError(f"to_categorical: x must hold integer class labels, got dtype "
+                         f"{labels.dtype}")
+    if labels.size and np.issubdtype(labels.dtype, np.floating) and not np.array_equal(
+            labels, np.floor(labels)):
+        raise ValueError("to_categorical: x must hold whole-number class labels; got "
+                         "fractions")
+    labels = labels.astype(np.int64)
+    shape = labels.shape
+    if len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    flat = labels.reshape(-1)
+    if num_classes is None or num_classes == 0:  # Keras: `if not num_classes`
+        num_classes = int(flat.max()) + 1 if flat.size else 0
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 0:
+        raise ValueError(f"to_categorical: num_classes must be a positive int, got "
+                         f"{num_classes!r}")
+    if flat.size and (flat.min() < 0 or flat.max() >= num_classes):
+        bad = flat[(flat < 0) | (flat >= num_classes)][0]
+        raise ValueError(f"to_categorical: label {bad} is outside [0, {num_classes})")
+    out = np.zeros((flat.size, int(num_classes)))
+    out[np.arange(flat.size), flat] = 1
+    return out.reshape(*shape, int(num_classes))
+
+
+def normalize(x, axis=-1, order=2) -> np.ndarray:
+    """``x`` divided by its ``order``-norm along ``axis`` (zero norms left as 1), as Keras 2's
+    ``normalize`` (Keras 3's NumPy path treats ``axis=0`` as -1)."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+def set_random_seed(seed) -> None:
+    """Seed Python's ``random``, NumPy's global generator and fusedrnn's weight initializers,
+    so freshly built layers get the same weights in every run (as Keras's does for its own
+    generators)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"set_random_seed: seed must be an int, got {seed!r} "
+                         f"({type(seed).__name__})")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)  # noqa: NPY002 (NumPy's global generator, as Keras)
+    set_global_seed(int(seed))
+
+
+def clear_session(free_memory=True) -> None:
+    """Accepted for Keras compatibility. fusedrnn keeps no global graph or session, and
+    names layers per model, so there is nothing to clear."""
