@@ -172,8 +172,13 @@ def test_keras3_top_level_names():
     assert keras.saving.load_model is fusedrnn.saving.load_model
     model = keras.Sequential([keras.Input(shape=(None, 3)), keras.layers.GRU(4)])
     assert model(np.zeros((2, 5, 3), np.float32)).shape == (2, 4)
-    for name in ("Sequential", "utils", "preprocessing", "saving"):
+    for name in ("Sequential", "utils", "preprocessing", "saving", "losses", "metrics",
+                 "optimizers", "backend", "Loss", "Metric", "Optimizer"):
         assert name in dir(fusedrnn)
+    assert keras.backend.epsilon() == 1e-7
+    assert keras.backend.floatx() == "float32"
+    assert keras.backend.image_data_format() == "channels_last"
+    assert keras.optimizers.Adam is fusedrnn.optimizers.Adam
     with pytest.raises(AttributeError, match="no attribute 'applications'"):
         keras.applications  # noqa: B018
 

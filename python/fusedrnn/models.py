@@ -2,8 +2,9 @@
 
 ``Sequential([...])`` / ``.add()`` and ``Model(inputs, outputs)`` over fusedrnn layers, with
 ``predict``, direct calls, ``get_weights``/``set_weights``, ``get_layer`` and ``summary()`` in
-the Keras 2 text form that Keras tutorials show. Models run inference only: ``compile`` is
-accepted and does nothing; ``fit`` raises.
+the Keras 2 text form that Keras tutorials show. Models run inference only: ``compile``
+records the loss and metrics that ``evaluate`` reports (as Keras 3 does; see
+:mod:`fusedrnn._evaluate`); ``fit`` raises.
 
 A model is also a layer, as in Keras: it can be called on ``Input`` tensors inside another
 model (``Model(x, head(encoder(x)))``), added to a Sequential, shared, or wrapped in
@@ -989,8 +990,51 @@ class Model(Layer):
         return self(x)
 
     # ----------------------------------------------------------- training stand-ins
-    def compile(self, *args, **kwargs) -> None:
-        """Accepted for Keras compatibility; fusedrnn runs inference only, so it does nothing."""
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True, **kwargs) -> None:
+        """Keras's ``compile``: the loss and metrics that ``evaluate`` reports (names, classes
+        or functions of ``fusedrnn.losses`` / ``fusedrnn.metrics``, as Keras takes them; one
+        per output, or lists/dicts by output name). fusedrnn does not train: the optimizer
+        (a name or ``fusedrnn.optimizers`` object) is kept as configuration."""
+        from . import _evaluate
+
+        unknown = sorted(set(kwargs) - set(_evaluate._KERAS2_COMPILE_ARGS))
+        if unknown:
+            raise TypeError(f"compile() got unexpected arguments {unknown}")
+        self._compiled = _evaluate.Compiled(optimizer, loss, loss_weights, metrics,
+                                            weighted_metrics)
+        self.optimizer = self._compiled.optimizer
+        self.loss = loss
+
+    @property
+    def compiled(self) -> bool:
+        return getattr(self, "_compiled", None) is not None
+
+    def get_compile_config(self) -> dict | None:
+        """What ``compile`` was given (None before it is called)."""
+        compiled = getattr(self, "_compiled", None)
+        return None if compiled is None else compiled.config()
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """The loss and metrics given to ``compile``, on ``x`` and targets ``y``, as Keras 3
+        reports them: a float (the loss alone), else a list ``[loss, metric, ...]`` (a dict
+        with ``return_dict=True``). Batches of ``batch_size`` (32); ``sample_weight`` per
+        sample (or per output); see :mod:`fusedrnn._evaluate`."""
+        from . import _evaluate
+
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected arguments {sorted(kwargs)}")
+        return _evaluate.evaluate(self, x, y, batch_size, verbose, sample_weight, steps,
+                                  return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """``evaluate`` on one batch (all of ``x``)."""
+        rows = (next(iter(x.values())) if isinstance(x, dict)
+                else x[0] if isinstance(x, (list, tuple)) else x)
+        return self.evaluate(x, y, batch_size=max(len(rows), 1), verbose=0,
+                             sample_weight=sample_weight, return_dict=return_dict)
 
     def fit(self, *args, **kwargs):
         raise NotImplementedError(

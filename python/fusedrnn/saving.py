@@ -30,6 +30,7 @@ import contextvars
 import io
 import json
 import os
+import warnings
 import zipfile
 
 import numpy as np
@@ -909,8 +910,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     """Rebuild a model saved by Keras (``.keras``, or legacy ``.h5`` with its config) with
     fusedrnn's layers and load its weights; h5py is needed, TensorFlow is not.
     ``custom_objects``: the classes written by subclassing it holds (see model_from_json);
-    ``compile`` and ``safe_mode`` are accepted for Keras's signature (nothing is compiled,
-    and no code is loaded from the file)."""
+    ``compile``: restore the loss and metrics the model was compiled with (for ``evaluate``;
+    the optimizer is kept as configuration); ``safe_mode`` is accepted for Keras's signature
+    (no code is loaded from the file)."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"no such model file: {filepath!r}")
@@ -920,6 +922,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
                 raise ValueError(f"{filepath!r} is a zip file without config.json")
             config = _parse_config(archive.read("config.json"), filepath)
             version = _zip_keras_version(archive, filepath)
+            training = config.get("compile_config") if isinstance(config, dict) else None
     else:
         h5py = _h5py()
         try:
@@ -931,13 +934,76 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
                     )
                 config = _parse_config(_text(root.attrs["model_config"]), filepath)
                 version = _text(root.attrs.get("keras_version", ""))
+                training = (_parse_config(_text(root.attrs["training_config"]), filepath,
+                                          "the saved training config")
+                            if "training_config" in root.attrs else None)
         except OSError as exc:
             raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc
     with _custom_objects(custom_objects):
         model = _model_from_config(_keras2_activations(config, version))
     load_weights(model, filepath)
     _load_vocabularies(model, filepath)
+    if compile and training:
+        with _custom_objects(custom_objects):
+            _compile_from_config(model, training)
     return model
+
+
+def _compile_from_config(model, training: dict) -> None:
+    """Compile ``model`` as the saved compile config says (Keras 3's ``compile_config``, or
+    Keras 2's ``training_config``, whose metrics are listed per output), so ``evaluate``
+    reports what Keras's would. A config it cannot read leaves the model uncompiled, with a
+    warning."""
+    from . import losses, metrics, optimizers
+
+    objects = _CUSTOM_OBJECTS.get() or {}
+
+    def is_object(value) -> bool:
+        return isinstance(value, dict) and "class_name" in value
+
+    def each(value, read):
+        """A saved loss or metrics structure (one, a list or a dict by output) read."""
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return [each(v, read) for v in value]
+        if isinstance(value, dict) and not is_object(value):
+            return {k: each(v, read) for k, v in value.items()}
+        return read(value)
+
+    def read(module):
+        # A name stays a name: compile resolves it and names the metric by it, as Keras.
+        return lambda value: (value if isinstance(value, str) and value not in objects
+                              else module.deserialize(value, objects))
+
+    def unprefixed(groups):
+        """Keras 2 saves a multi-output model's metrics one list per output, named with the
+        output's name in front, which evaluate puts there again."""
+        names = model.output_names
+        if "optimizer_config" in training and isinstance(groups, list) and len(names) > 1:
+            for name, group in zip(names, groups):
+                for metric in group if isinstance(group, list) else [group]:
+                    if isinstance(metric, metrics.Metric) and metric.name.startswith(
+                            f"{name}_"):
+                        metric.name = metric.name[len(name) + 1:]
+        return groups
+
+    optimizer = training.get("optimizer", training.get("optimizer_config"))
+    try:
+        model.compile(
+            optimizer=None if optimizer is None else optimizers.deserialize(optimizer, objects),
+            loss=each(training.get("loss"), read(losses)),
+            loss_weights=training.get("loss_weights"),
+            metrics=unprefixed(each(training.get("metrics"), read(metrics))),
+            weighted_metrics=unprefixed(each(training.get("weighted_metrics"),
+                                             read(metrics))))
+        # Keras 2 averages each output's loss over batches weighted by their sizes.
+        model._compiled.keras2 = "optimizer_config" in training
+    except (TypeError, ValueError) as exc:
+        # As Keras: the model loads, uncompiled (evaluate then asks for compile()).
+        warnings.warn(f"the model's saved compile config was not restored ({exc}); the "
+                      f"model is loaded uncompiled: call compile() to evaluate it",
+                      stacklevel=3)
 
 
 def _zip_array(archive, member: str, key: str):

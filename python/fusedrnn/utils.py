@@ -77,5 +77,8 @@ def set_random_seed(seed) -> None:
 
 
 def clear_session(free_memory=True) -> None:
-    """Accepted for Keras compatibility. fusedrnn keeps no global graph or session, and
-    names layers per model, so there is nothing to clear."""
+    """Start the names of unnamed metrics over ("auc", then "auc_1", ...), as Keras's does.
+    fusedrnn keeps no graph or session, and names layers per model."""
+    from .metrics import clear_names
+
+    clear_names()

@@ -1,0 +1,327 @@
+"""Model.compile / evaluate against Keras 3 (tests/data/golden/evaluate/, written by
+tests/golden/generate_evaluate_golden.py with Keras 3.15.1): the models of
+tests/golden/evaluate_cases.py, loaded from the .keras files Keras saved (their compile
+config restored by load_model) and compiled again in code with fusedrnn's losses, metrics and
+optimizers, give Keras's loss and metrics, as a dict and as Keras's list, with and without
+sample weights. Then the losses and metrics on their own, and the errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import fusedrnn
+from fusedrnn import losses, metrics, optimizers, utils
+from fusedrnn.models import Sequential, load_model
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
+from evaluate_cases import CASES  # noqa: E402
+
+HERE = os.path.join(os.path.dirname(__file__), "data", "golden", "evaluate")
+with open(os.path.join(HERE, "results.json")) as _f:
+    RESULTS = json.load(_f)
+DATA = np.load(os.path.join(HERE, "data.npz"))
+# Keras computes in float32, fusedrnn's losses and metrics in float64 (on the same float32
+# predictions); the models' outputs agree to ~1e-6.
+RTOL, ATOL = 2e-5, 2e-6
+
+
+def _data(name):
+    want = RESULTS[name]
+    ys = [DATA[f"{name}_y{i}"] for i in range(want["outputs"])]
+    sw = DATA[f"{name}_sw"] if f"{name}_sw" in DATA else None
+    return DATA[f"{name}_x"], (ys if len(ys) > 1 else ys[0]), sw
+
+
+def _close(got, want, where):
+    if isinstance(want, dict):
+        assert sorted(got) == sorted(want), (where, sorted(got), sorted(want))
+        for key in want:
+            _close(got[key], want[key], f"{where}[{key}]")
+    elif isinstance(want, list):
+        assert isinstance(got, list), where
+        assert len(got) == len(want), where
+        for i, (g, w) in enumerate(zip(got, want)):
+            _close(g, w, f"{where}[{i}]")
+    else:
+        assert isinstance(got, float), f"{where}: {type(got).__name__}"
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=where)
+
+
+def _check(model, name):
+    x, y, sw = _data(name)
+    want = RESULTS[name]
+    kwargs = want["kwargs"]
+    for label, weights in (("plain", None), ("weighted", sw)):
+        if label not in want:
+            continue
+        _close(model.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True,
+                              **kwargs), want[label]["dict"], f"{name} {label} dict")
+        _close(model.evaluate(x, y, sample_weight=weights, verbose=0, **kwargs),
+               want[label]["list"], f"{name} {label} list")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_loaded_model_evaluates_as_keras(name):
+    """load_model restores the compile config Keras saved."""
+    utils.clear_session()
+    model = load_model(os.path.join(HERE, f"{name}.keras"))
+    x, y, _ = _data(name)
+    _close(model.evaluate(x, y, verbose=0, return_dict=True, **RESULTS[name]["kwargs"]),
+           RESULTS[name]["loaded"], f"{name} loaded")
+    if name != "regression":  # Keras does not save Huber's delta (0.5 there)
+        _check(model, name)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_compiled_in_code_evaluates_as_keras(name):
+    utils.clear_session()
+    loaded = load_model(os.path.join(HERE, f"{name}.keras"), compile=False)
+    assert not loaded.compiled
+    with pytest.raises(RuntimeError, match="compile"):
+        loaded.evaluate(*_data(name)[:2])
+    model, compile_args, _, _ = CASES[name](fusedrnn)
+    model.set_weights(loaded.get_weights())
+    model.compile(**compile_args)
+    _check(model, name)
+
+
+KERAS2 = sorted(name for name in CASES if "keras2" in RESULTS[name])
+
+
+@pytest.mark.parametrize("name", KERAS2)
+def test_keras2_file_evaluates_as_keras2(name):
+    """Keras 2's .h5 keeps the compile arguments as its training_config (metrics listed per
+    output, functions as MeanMetricWrapper): load_model restores them."""
+    utils.clear_session()
+    model = load_model(os.path.join(HERE, f"{name}.keras2.h5"))
+    x, y, _ = _data(name)
+    _close(model.evaluate(x, y, verbose=0, return_dict=True, **RESULTS[name]["kwargs"]),
+           RESULTS[name]["keras2"], f"{name} keras2")
+
+
+FUNCTIONS = RESULTS["functions"]
+
+
+@pytest.mark.parametrize("case", FUNCTIONS,
+                         ids=[f"{c['kind']}-{c['class']}-{i}" for i, c in enumerate(FUNCTIONS)])
+def test_losses_and_metrics_alone_are_keras(case):
+    module = losses if case["kind"] == "loss" else metrics
+    obj = getattr(module, case["class"])(**case["kwargs"])
+    y_true, y_pred = np.array(case["y_true"]), np.array(case["y_pred"], dtype=np.float32)
+    sw = None if case["sample_weight"] is None else np.array(case["sample_weight"])
+    if case["kind"] == "loss":
+        got = obj(y_true, y_pred, sample_weight=sw)
+    else:
+        half = len(y_true) // 2
+        for part in (slice(0, half), slice(half, None)):
+            obj.update_state(y_true[part], y_pred[part],
+                             sample_weight=None if sw is None else sw[part])
+        got = obj.result()
+    np.testing.assert_allclose(got, case["value"], rtol=RTOL, atol=ATOL)
+
+
+def _tagger(steps=6, batch=6):
+    model = Sequential([fusedrnn.Input((steps,)), fusedrnn.layers.Embedding(9, 4, mask_zero=True),
+                        fusedrnn.layers.GRU(3, return_sequences=True),
+                        fusedrnn.layers.Dense(3, activation="softmax")])
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 9, size=(batch, steps))
+    x[0, 3:] = 0
+    x[2, 1:] = 0
+    return model, x, rng.integers(0, 3, size=(batch, steps)), rng.random(batch) + 0.5
+
+
+def test_per_sample_weights_on_a_sequence_output_weight_every_step():
+    """(batch,) weights on a (batch, steps) output weigh each sample's steps (Keras fails
+    here, or multiplies along the wrong axis when batch == steps); the padded steps are left
+    out, the loss and metrics equal those with the weights repeated per step, and equal a
+    direct computation over the real steps."""
+    model, x, y, sw = _tagger()
+    model.compile(loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    got = model.evaluate(x, y, sample_weight=sw, return_dict=True, verbose=0)
+    per_step = np.repeat(sw[:, None], x.shape[1], axis=1)
+    assert got == model.evaluate(x, y, sample_weight=per_step, return_dict=True, verbose=0)
+    p = model.predict(x, verbose=0)
+    real = x != 0
+    nll = -np.log(np.take_along_axis(p, y[..., None], axis=-1)[..., 0])
+    w = per_step * real
+    np.testing.assert_allclose(got["loss"], np.sum(nll * w) / real.sum(), rtol=1e-6)
+    hits = (np.argmax(p, axis=-1) == y)
+    np.testing.assert_allclose(got["accuracy"], np.sum(hits * w) / np.sum(w), rtol=1e-6)
+
+
+def test_evaluate_batches_and_forms():
+    model, x, y, sw = _tagger(batch=40)
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    whole = model.evaluate(x, y, batch_size=40, return_dict=True, verbose=0)
+    # The loss is a batch-size-weighted mean of batch losses; the metrics accumulate.
+    parts = [model.evaluate(x[s:s + 16], y[s:s + 16], return_dict=True, verbose=0)
+             for s in (0, 16, 32)]
+    by_batches = model.evaluate(x, y, batch_size=16, return_dict=True, verbose=0)
+    np.testing.assert_allclose(by_batches["loss"],
+                               (16 * parts[0]["loss"] + 16 * parts[1]["loss"]
+                                + 8 * parts[2]["loss"]) / 40, rtol=1e-6)
+    np.testing.assert_allclose(by_batches["accuracy"], whole["accuracy"], rtol=1e-6)
+    assert model.test_on_batch(x, y, return_dict=True) == whole
+    loss, acc = model.evaluate(x, y, batch_size=40, verbose=0)
+    assert (loss, acc) == (whole["loss"], whole["accuracy"])
+    assert isinstance(loss, float)
+    steps = model.evaluate(x, y, batch_size=16, steps=1, return_dict=True, verbose=0)
+    assert steps == parts[0]
+
+
+def test_custom_loss_and_metric_functions_and_classes():
+    def double_mae(y_true, y_pred):
+        return 2 * np.mean(np.abs(y_true - y_pred), axis=-1)
+
+    class MaxError(metrics.Metric):
+        def __init__(self, name="max_error", **kwargs):
+            super().__init__(name=name, **kwargs)
+
+        def reset_state(self):
+            self.worst = 0.0
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.worst = max(self.worst, float(np.max(np.abs(y_true - y_pred))))
+
+        def result(self):
+            return self.worst
+
+    model = Sequential([fusedrnn.Input((4, 2)), fusedrnn.layers.LSTM(3),
+                        fusedrnn.layers.Dense(2)])
+    model.compile(loss=double_mae, metrics=[double_mae, MaxError(), "mae"])
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(10, 4, 2)).astype(np.float32), rng.normal(size=(10, 2))
+    got = model.evaluate(x, y, return_dict=True, verbose=0)
+    p = model.predict(x, verbose=0)
+    assert sorted(got) == ["double_mae", "loss", "mae", "max_error"]
+    np.testing.assert_allclose(got["loss"], 2 * np.mean(np.abs(y - p)), rtol=1e-6)
+    np.testing.assert_allclose(got["double_mae"], got["loss"], rtol=1e-6)  # loss: float32
+    np.testing.assert_allclose(got["mae"], got["loss"] / 2, rtol=1e-6)
+    np.testing.assert_allclose(got["max_error"], np.max(np.abs(y - p)), rtol=1e-6)
+
+
+def test_metric_objects_accumulate_and_reset():
+    m = metrics.AUC()
+    rng = np.random.default_rng(1)
+    y, p = rng.integers(0, 2, 40), rng.random(40)
+    first = m(y, p)
+    assert first == m.result()
+    m.reset_state()
+    m.update_state(y[:20], p[:20])
+    m.update_state(y[20:], p[20:])
+    assert m.result() == first
+    # ROC AUC is the probability that a positive outranks a negative (ties count half),
+    # up to the 200-threshold discretisation.
+    pos, neg = p[y == 1], p[y == 0]
+    exact = np.mean((pos[:, None] > neg[None]) + 0.5 * (pos[:, None] == neg[None]))
+    assert abs(first - exact) < 0.02
+    config = m.get_config()
+    assert metrics.AUC.from_config(config).get_config() == config
+    assert losses.Huber(delta=0.3).get_config() == {"name": "huber_loss",
+                                                   "reduction": "sum_over_batch_size",
+                                                   "delta": 0.3}
+
+
+def test_unnamed_metrics_are_named_per_session():
+    utils.clear_session()
+    assert [metrics.AUC().name, metrics.AUC().name, metrics.Precision().name] == [
+        "auc", "auc_1", "precision"]
+    utils.clear_session()
+    assert metrics.AUC().name == "auc"
+    assert metrics.AUC(name="mine").name == "mine"
+
+
+def test_optimizers_keep_their_configuration():
+    opt = optimizers.Adam(3e-4, clipnorm=1.0)
+    assert opt.learning_rate == 3e-4
+    assert opt.get_config()["beta_1"] == 0.9
+    assert opt.get_config()["clipnorm"] == 1.0
+    assert optimizers.SGD(lr=0.1).learning_rate == 0.1  # Keras 2's name
+    assert optimizers.get("rmsprop").get_config()["rho"] == 0.9
+    restored = optimizers.deserialize({"class_name": "Adam", "config": opt.get_config()})
+    assert restored.get_config() == opt.get_config()
+    with pytest.raises(NotImplementedError, match="inference only"):
+        opt.apply_gradients([])
+    schedule = optimizers.schedules.ExponentialDecay(1e-3, decay_steps=100, decay_rate=0.9)
+    assert optimizers.Adam(schedule).learning_rate is schedule
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda m: m.compile(loss="no_such_loss"), ValueError, "unknown loss"),
+    (lambda m: m.compile(loss="mse", metrics=["no_such_metric"]), ValueError, "unknown metric"),
+    (lambda m: m.compile(loss="mse", metrics="accuracy"), ValueError, "list, tuple or dict"),
+    (lambda m: m.compile(loss="mse", metrics=[None]), ValueError, "None"),
+    (lambda m: m.compile(optimizer="no_such", loss="mse"), ValueError, "unknown optimizer"),
+    (lambda m: m.compile(loss="mse", loss_weights="x"), ValueError, "loss_weights"),
+    (lambda m: m.compile(loss="mse", foo=1), TypeError, "foo"),
+    (lambda m: m.evaluate(np.zeros((2, 4, 2)), np.zeros((2, 2))), RuntimeError, "compile"),
+])
+def test_compile_errors(call, error, match):
+    model = Sequential([fusedrnn.Input((4, 2)), fusedrnn.layers.GRU(2)])
+    with pytest.raises(error, match=match):
+        call(model)
+
+
+@pytest.mark.parametrize(("args", "kwargs", "match"), [
+    ((np.zeros((3, 4, 2)), None), {}, "targets y"),
+    ((np.zeros((3, 4, 2)), np.zeros((2, 2))), {}, "2 rows; x has 3"),
+    ((np.zeros((3, 4, 2)), np.zeros((3, 2))), {"sample_weight": np.ones(4)}, "4 rows"),
+    ((np.zeros((3, 4, 2)), np.zeros((3, 5))), {}, "does not match"),
+    ((np.zeros((3, 4, 2)), np.zeros((3, 2))), {"batch_size": 0}, "batch_size"),
+    ((np.zeros((3, 4, 2)), np.zeros((3, 2))), {"verbose": 3}, "verbose"),
+    ((np.zeros((3, 4, 2)), np.zeros((3, 2))), {"foo": 1}, "foo"),
+    ((np.zeros((3, 4, 3)), np.zeros((3, 2))), {}, "incompatible"),
+])
+def test_evaluate_errors(args, kwargs, match):
+    model = Sequential([fusedrnn.Input((4, 2)), fusedrnn.layers.GRU(2)])
+    model.compile(loss="mse")
+    with pytest.raises((ValueError, TypeError), match=match):
+        model.evaluate(*args, verbose=0, **kwargs)
+
+
+def test_two_output_errors():
+    inputs = fusedrnn.Input((4, 2))
+    h = fusedrnn.layers.GRU(3)(inputs)
+    model = fusedrnn.Model(inputs, [fusedrnn.layers.Dense(2, name="a")(h),
+                                    fusedrnn.layers.Dense(1, name="b")(h)])
+    x, ya, yb = np.zeros((3, 4, 2)), np.zeros((3, 2)), np.zeros((3, 1))
+    model.compile(loss={"a": "mse"})
+    with pytest.raises(ValueError, match="keys"):
+        model.evaluate(x, [ya, yb], verbose=0)
+    model.compile(loss=["mse", "mae"], metrics=["mae"])
+    with pytest.raises(ValueError, match="one entry per output"):
+        model.evaluate(x, [ya, yb], verbose=0)
+    model.compile(loss=["mse", "mae"])
+    with pytest.raises(ValueError, match="list or a dict of 2"):
+        model.evaluate(x, ya, verbose=0)
+    with pytest.raises(ValueError, match="no entry for output 'b'"):
+        model.evaluate(x, {"a": ya}, verbose=0)
+    got = model.evaluate(x, {"a": ya, "b": yb}, verbose=0, return_dict=True)
+    assert sorted(got) == ["a_loss", "b_loss", "loss"]
+
+
+def test_unreadable_compile_config_loads_uncompiled(tmp_path):
+    import zipfile
+
+    src = os.path.join(HERE, "loss_only.keras")
+    path = tmp_path / "m.keras"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.namelist():
+            data = zin.read(item)
+            if item == "config.json":
+                config = json.loads(data)
+                config["compile_config"]["loss"] = "some_private_loss"
+                data = json.dumps(config).encode()
+            zout.writestr(item, data)
+    with pytest.warns(UserWarning, match="uncompiled"):
+        model = load_model(path)
+    assert not model.compiled
+    x, y, _ = _data("loss_only")
+    np.testing.assert_allclose(model.predict(x, verbose=0),
+                               load_model(src).predict(x, verbose=0))
