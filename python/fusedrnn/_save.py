@@ -408,10 +408,49 @@ def _model_entry(model) -> dict:
                 "registered_name": None,
                 "build_config": {"input_shape": _shape(model._input_layer.batch_shape)
                                  if built else None},
-                "compile_config": None}
+                "compile_config": _compile_entry(model)}
     return {"module": "keras.src.models.functional", "class_name": "Functional",
             "config": model_config(model), "registered_name": "Functional",
-            "build_config": {"input_shape": None}, "compile_config": None}
+            "build_config": {"input_shape": None}, "compile_config": _compile_entry(model)}
+
+
+def _compile_entry(model) -> dict | None:
+    """Keras 3's compile_config of a compiled model (None otherwise): what compile was
+    given, losses, metrics and the optimizer serialized as Keras serializes them (a
+    function of fusedrnn.losses/metrics by its name, which Keras resolves), so Keras's
+    load_model compiles the model again."""
+    from . import losses, metrics, optimizers
+
+    compiled = getattr(model, "_compiled", None)
+    if compiled is None:
+        return None
+
+    def entry(value):
+        if value is None or isinstance(value, (str, int, float)):
+            return value
+        if isinstance(value, dict):
+            return {k: entry(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [entry(v) for v in value]
+        if isinstance(value, losses.Loss):
+            return _json_value(losses.serialize(value), "a loss")
+        if isinstance(value, metrics.Metric):
+            return _json_value(metrics.serialize(value), "a metric")
+        if isinstance(value, type):
+            return entry(value())
+        name = getattr(value, "__name__", None)
+        if name is not None and getattr(losses, name, None) is value or getattr(
+                metrics, str(name), None) is value:
+            return name
+        return {"module": getattr(value, "__module__", "builtins"), "class_name": "function",
+                "config": str(name), "registered_name": "function"}
+
+    config = compiled.config()
+    optimizer = config.pop("optimizer")
+    return {"optimizer": None if optimizer is None else _json_value(
+                optimizers.serialize(optimizer), "the optimizer"),
+            **{key: entry(value) for key, value in config.items()},
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
 def to_json(model, **kwargs) -> str:

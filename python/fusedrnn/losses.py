@@ -376,8 +376,10 @@ class LossFunctionWrapper(Loss):
                 **self._fn_kwargs}
 
 
-def _wrapper(fn, default_name: str, fields: tuple = ()):
-    """A Keras loss class over ``fn``; ``fields``: its keyword arguments (with defaults)."""
+def _wrapper(fn, default_name: str, fields: tuple = (), unsaved: tuple = ()):
+    """A Keras loss class over ``fn``; ``fields``: its keyword arguments (with defaults);
+    ``unsaved``: those Keras leaves out of its config (written only when not the default,
+    so Keras reads them back)."""
     params = dict(fields)
 
     class _Wrapped(LossFunctionWrapper):
@@ -397,7 +399,9 @@ def _wrapper(fn, default_name: str, fields: tuple = ()):
             super().__init__(fn, reduction=reduction, name=name, dtype=dtype, **values)
 
         def get_config(self) -> dict:
-            return {"name": self.name, "reduction": self.reduction, **self._fn_kwargs}
+            return {"name": self.name, "reduction": self.reduction,
+                    **{k: v for k, v in self._fn_kwargs.items()
+                       if not (k in unsaved and v == params[k])}}
 
     return _Wrapped
 
@@ -417,9 +421,9 @@ MeanAbsolutePercentageError = _named(
 MeanSquaredLogarithmicError = _named(
     _wrapper(mean_squared_logarithmic_error, "mean_squared_logarithmic_error"),
     "MeanSquaredLogarithmicError")
-CosineSimilarity = _named(_wrapper(cosine_similarity, "cosine_similarity", (("axis", -1),)),
-                          "CosineSimilarity")
-Huber = _named(_wrapper(huber, "huber_loss", (("delta", 1.0),)), "Huber")
+CosineSimilarity = _named(_wrapper(cosine_similarity, "cosine_similarity", (("axis", -1),),
+                                   ("axis",)), "CosineSimilarity")
+Huber = _named(_wrapper(huber, "huber_loss", (("delta", 1.0),), ("delta",)), "Huber")
 LogCosh = _named(_wrapper(log_cosh, "log_cosh"), "LogCosh")
 KLDivergence = _named(_wrapper(kl_divergence, "kl_divergence"), "KLDivergence")
 Poisson = _named(_wrapper(poisson, "poisson"), "Poisson")

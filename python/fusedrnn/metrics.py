@@ -218,7 +218,9 @@ class MeanMetricWrapper(Mean):
         return {**super().get_config(), **self._fn_kwargs}
 
 
-def _wrapper(fn, default_name: str, fields: tuple = ()):
+def _wrapper(fn, default_name: str, fields: tuple = (), unsaved: tuple = ()):
+    """A metric class over ``fn``; ``fields``: its arguments with their defaults; ``unsaved``:
+    those Keras leaves out of its config (written only when not the default)."""
     params = dict(fields)
 
     class _Wrapped(MeanMetricWrapper):
@@ -227,6 +229,10 @@ def _wrapper(fn, default_name: str, fields: tuple = ()):
             if unknown:
                 raise TypeError(f"{type(self).__name__}: unexpected arguments {unknown}")
             super().__init__(fn, name=name, dtype=dtype, **{**params, **kwargs})
+
+        def get_config(self) -> dict:
+            return {k: v for k, v in super().get_config().items()
+                    if not (k in unsaved and v == params[k])}
 
     return _Wrapped
 
@@ -250,7 +256,7 @@ TopKCategoricalAccuracy = _named(
     "TopKCategoricalAccuracy")
 SparseTopKCategoricalAccuracy = _named(
     _wrapper(sparse_top_k_categorical_accuracy, "sparse_top_k_categorical_accuracy",
-             (("k", 5), ("from_sorted_ids", False))),
+             (("k", 5), ("from_sorted_ids", False)), ("from_sorted_ids",)),
     "SparseTopKCategoricalAccuracy")
 MeanSquaredError = _named(_wrapper(_losses.mean_squared_error, "mean_squared_error"),
                           "MeanSquaredError")
@@ -269,8 +275,8 @@ Hinge = _named(_wrapper(_losses.hinge, "hinge"), "Hinge")
 SquaredHinge = _named(_wrapper(_losses.squared_hinge, "squared_hinge"), "SquaredHinge")
 CategoricalHinge = _named(_wrapper(_losses.categorical_hinge, "categorical_hinge"),
                           "CategoricalHinge")
-CosineSimilarity = _named(_wrapper(_cosine_similarity, "cosine_similarity", (("axis", -1),)),
-                          "CosineSimilarity")
+CosineSimilarity = _named(_wrapper(_cosine_similarity, "cosine_similarity", (("axis", -1),),
+                                   ("axis",)), "CosineSimilarity")
 BinaryCrossentropy = _named(
     _wrapper(_losses.binary_crossentropy, "binary_crossentropy",
              (("from_logits", False), ("label_smoothing", 0.0))),
@@ -317,6 +323,7 @@ class _Confusion(Metric):
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None,
                  default=0.5, multi_label=False):
+        self._given_thresholds = thresholds
         self.thresholds, self._single = _thresholds(thresholds, default)
         self.top_k = top_k
         self.class_id = class_id
@@ -370,9 +377,10 @@ class _Confusion(Metric):
         return float(values[0]) if self._single else values
 
     def get_config(self) -> dict:
-        thresholds = (float(self.thresholds[0]) if self._single
-                      else self.thresholds.tolist())
-        return {**super().get_config(), "thresholds": thresholds}
+        given = self._given_thresholds
+        return {**super().get_config(),
+                "thresholds": given if given is None or np.ndim(given) == 0
+                else np.asarray(given, dtype=float).tolist()}
 
 
 def _ratio(a, b):

@@ -1,0 +1,76 @@
+"""Check that real Keras 3 loads the compiled models fusedrnn saves, compiled, and evaluates
+them as Keras evaluated the originals.
+
+NOT run by CI and not collected by pytest. Two steps, in two environments::
+
+    python tests/golden/check_keras_evaluates_saved.py write DIR              # fusedrnn
+    /tmp/tfenv/bin/python tests/golden/check_keras_evaluates_saved.py check DIR   # Keras 3
+
+``write`` builds each model of evaluate_cases.py with fusedrnn, gives it the weights of the
+``.keras`` file Keras saved (tests/data/golden/evaluate), compiles it in code with the case's
+fusedrnn losses, metrics and optimizer and saves ``DIR/<case>.keras``. ``check`` loads each
+with ``keras.saving.load_model``, evaluates the case's data and compares every reported value
+with what Keras reported for its own model (results.json, the Huber delta of the regression
+case included, which Keras's own file loses). It exits with 1 on any difference over 1e-5.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(__file__)
+GOLDEN = os.path.join(HERE, "..", "data", "golden", "evaluate")
+sys.path.insert(0, HERE)
+from evaluate_cases import CASES  # noqa: E402
+
+
+def write(out: str) -> int:
+    import fusedrnn
+    from fusedrnn import utils
+    from fusedrnn.models import load_model
+
+    os.makedirs(out, exist_ok=True)
+    for name, case in CASES.items():
+        utils.clear_session()
+        loaded = load_model(os.path.join(GOLDEN, f"{name}.keras"), compile=False)
+        model, compile_args, _, _ = case(fusedrnn)
+        model.set_weights(loaded.get_weights())
+        model.compile(**compile_args)
+        model.save(os.path.join(out, f"{name}.keras"))
+        print("wrote", name)
+    return 0
+
+
+def check(out: str) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    with open(os.path.join(GOLDEN, "results.json")) as f:
+        results = json.load(f)
+    data = np.load(os.path.join(GOLDEN, "data.npz"))
+    failed = 0
+    for name in CASES:
+        keras.utils.clear_session()
+        model = keras.saving.load_model(os.path.join(out, f"{name}.keras"))
+        want = results[name]
+        ys = [data[f"{name}_y{i}"] for i in range(want["outputs"])]
+        got = model.evaluate(data[f"{name}_x"], ys if len(ys) > 1 else ys[0], verbose=0,
+                             return_dict=True, **want["kwargs"])
+        expected = want["plain"]["dict"]
+        bad = sorted(k for k in set(got) | set(expected)
+                     if k not in got or k not in expected
+                     or not np.allclose(got[k], expected[k], rtol=1e-5, atol=1e-6))
+        failed += bool(bad)
+        print(name, "ok" if not bad else f"DIFFERS in {bad}")
+    print(f"{failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("write", "check"):
+        sys.exit(__doc__)
+    sys.exit(write(sys.argv[2]) if sys.argv[1] == "write" else check(sys.argv[2]))
