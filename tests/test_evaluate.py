@@ -404,3 +404,86 @@ def test_keras_text_tutorial_runs_with_fusedrnn_as_keras():
                                               * np.log(1 - p)), rtol=1e-6)
     assert accuracy == np.mean((p > 0.5) == labels)
     assert 0.0 <= auc <= 1.0
+
+
+def _training_args(config: dict) -> dict:
+    """Every non-default regularizer, constraint and dropout rate in a saved model config, by
+    layer path (Keras's object-sharing ids left out)."""
+    found = {}
+
+    def walk(obj, path):
+        if isinstance(obj, dict):
+            layer_config = obj.get("config") if "class_name" in obj else None
+            if isinstance(layer_config, dict) and "name" in layer_config:
+                path = f"{path}/{layer_config['name']}"
+                for key, value in layer_config.items():
+                    if ((key.endswith(("_regularizer", "_constraint")) and value is not None)
+                            or (key in ("dropout", "recurrent_dropout") and value)):
+                        found[f"{path}:{key}"] = (
+                            {k: v for k, v in value.items() if k != "shared_object_id"}
+                            if isinstance(value, dict) else value)
+            for value in obj.values():
+                walk(value, path)
+        elif isinstance(obj, list):
+            for value in obj:
+                walk(value, path)
+
+    walk(config, "")
+    return found
+
+
+@pytest.mark.parametrize("name", ["regularized", "attention_regularized"])
+def test_regularizers_constraints_and_dropout_survive_saving(name, tmp_path):
+    """A model Keras saved with regularizers, constraints and dropout rates is saved again by
+    fusedrnn with all of them (they only matter to training and evaluate's loss, but a model
+    taken back to Keras keeps training as it did), and so is the model built in code."""
+    import zipfile
+
+    def saved(path):
+        with zipfile.ZipFile(path) as z:
+            return _training_args(json.loads(z.read("config.json"))["config"])
+
+    utils.clear_session()
+    src = os.path.join(HERE, f"{name}.keras")
+    want = saved(src)
+    assert len(want) >= 2
+    path = str(tmp_path / "loaded.keras")
+    load_model(src).save(path)
+    assert saved(path) == want
+    model, _, _, _ = CASES[name](fusedrnn)
+    model.save(str(tmp_path / "built.keras"))
+    got = saved(str(tmp_path / "built.keras"))
+    assert {k.split("/")[-1] for k in got} == {k.split("/")[-1] for k in want}
+
+
+def test_initializer_objects_build_and_save(tmp_path):
+    """keras.initializers objects given in code draw the weights of fresh layers (their
+    distributions; a seed repeats them) and are saved as Keras saves them."""
+    import zipfile
+
+    from fusedrnn import initializers
+
+    dense = fusedrnn.layers.Dense(400, kernel_initializer=initializers.HeNormal(seed=3),
+                                  bias_initializer=initializers.Constant(0.5))
+    dense.build((None, 300))
+    kernel, bias = dense.get_weights()
+    np.testing.assert_array_equal(bias, 0.5)
+    assert abs(kernel.std() / np.sqrt(2 / 300) - 1) < 0.05  # He: std sqrt(2 / fan_in)
+    assert np.abs(kernel).max() <= 2 * np.sqrt(2 / 300) / 0.87962566 + 1e-6  # truncated
+    again = fusedrnn.layers.Dense(400, kernel_initializer=initializers.HeNormal(seed=3))
+    again.build((None, 300))
+    np.testing.assert_array_equal(again.get_weights()[0], kernel)
+    lstm = fusedrnn.layers.LSTM(3, recurrent_initializer=initializers.Orthogonal(gain=2.0),
+                                kernel_initializer=initializers.HeNormal(3))
+    lstm.build((None, 2, 4))
+    r = lstm.get_weights()[1]
+    np.testing.assert_allclose(r @ r.T, 4 * np.eye(3), atol=1e-5)
+    model = Sequential([fusedrnn.Input((2, 4)), lstm])
+    model.save(str(tmp_path / "m.keras"))
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        layers_config = json.loads(z.read("config.json"))["config"]["layers"]
+    assert layers_config[1]["config"]["recurrent_initializer"] == {
+        "module": "keras.initializers", "class_name": "Orthogonal",
+        "config": {"gain": 2.0, "seed": None}, "registered_name": None}
+    assert layers_config[1]["config"]["kernel_initializer"]["config"] == {"seed": 3}
+    assert initializers.get("glorot_uniform") == initializers.GlorotUniform()

@@ -72,8 +72,9 @@ def _apply_isa_from_environment() -> None:
 _apply_isa_from_environment()
 
 
-_SUBMODULES = ("activations", "backend", "cuda", "layers", "losses", "metrics", "models", "ops",
-               "optimizers", "preprocessing", "reference", "saving", "utils")
+_SUBMODULES = ("activations", "backend", "constraints", "cuda", "initializers", "layers",
+               "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "reference",
+               "regularizers", "saving", "utils")
 # Keras 3's top-level names (``keras.Sequential``, ``keras.Input``, ...), from their modules.
 _TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers", "Layer": "layers",
               "KerasTensor": "layers", "Variable": "layers", "Loss": "losses",

@@ -8,9 +8,10 @@ of the batch losses weighted by batch size; ``metrics`` accumulate without sampl
 ``weighted_metrics`` with them; with several outputs, each output's loss is also reported
 (``<output>_loss``: there Keras 3's TensorFlow trainer takes the plain mean over batches, since
 the batch size is unknown in its compiled step; Keras 2's, restored from a Keras 2 file,
-weights them by batch size) and metric names are prefixed by their
-output's name. The loss does not include weight-regularization penalties (fusedrnn keeps no
-regularizers), which Keras adds.
+weights them by batch size) and metric names are prefixed by their output's name. The loss
+includes the layers' regularization penalties, as Keras's: each weight regularizer's penalty
+on its weight, and each activity regularizer's on the layer's outputs divided by the batch
+size (ActivityRegularization layers included).
 """
 
 from __future__ import annotations
@@ -256,6 +257,82 @@ class Compiled:
         return values[0] if len(values) == 1 else values
 
 
+# A layer's weight regularizer argument -> the weight it regularizes (attention layers: the
+# same weight of each projection, query_kernel, ..., as Keras gives them the argument).
+_REGULARIZED = {"kernel": "kernel", "recurrent": "recurrent_kernel", "bias": "bias",
+                "embeddings": "embeddings", "depthwise": "depthwise_kernel",
+                "pointwise": "pointwise_kernel", "gamma": "gamma", "beta": "beta",
+                "alpha": "alpha"}
+_PROJECTIONS = ("query", "key", "value", "output")
+
+
+def _sublayers(layer) -> list:
+    from .layers import Layer
+    from .models import Model
+
+    if isinstance(layer, Model):
+        return layer._weight_layers()
+    return [child for attr in ("forward_layer", "backward_layer", "layer")
+            if isinstance(child := layer.__dict__.get(attr), Layer)]
+
+
+def _all_layers(model) -> list:
+    out, todo = [], list(_sublayers(model))
+    while todo:
+        layer = todo.pop(0)
+        out.append(layer)
+        todo[:0] = _sublayers(layer)
+    return out
+
+
+def weight_penalty(model) -> float:
+    """The sum of the layers' weight-regularization penalties (Keras adds it to the loss)."""
+    from . import regularizers
+
+    total = 0.0
+    for layer in _all_layers(model):
+        for arg, spec in layer.__dict__.get("_training_args", {}).items():
+            part = arg[:-len("_regularizer")] if arg.endswith("_regularizer") else None
+            if part not in _REGULARIZED:
+                continue
+            target = _REGULARIZED[part]
+            penalty = regularizers.get(spec)
+            for key, w in layer._params.items():
+                head, _, tail = key.partition("_")
+                if key == target or (head in _PROJECTIONS and tail == target):
+                    total += float(penalty(_host(w)))
+    return total
+
+
+def activity_regularizer(layer):
+    """A layer's activity regularizer (ActivityRegularization's own l1/l2), or None."""
+    from . import regularizers
+
+    if type(layer).__name__ == "ActivityRegularization":
+        return regularizers.L1L2(layer.l1, layer.l2)
+    spec = layer.__dict__.get("_training_args", {}).get("activity_regularizer")
+    return None if spec is None else regularizers.get(spec)
+
+
+def _activity_observer(penalties: list):
+    """Adds each activity-regularized layer's penalty on its outputs, divided by the batch
+    size as Keras 3 does, to ``penalties``."""
+    from .layers._base import flatten
+
+    def observe(layer, outputs):
+        regularizer = activity_regularizer(layer)
+        if regularizer is None:
+            return
+        for out in flatten(outputs):
+            if out is None or not hasattr(out, "shape"):
+                continue
+            out = _host(out)
+            value = float(regularizer(out))
+            penalties.append(value / out.shape[0] if out.ndim else value)
+
+    return observe
+
+
 def _rows(a, what: str) -> int:
     shape = getattr(a, "shape", None)
     if shape is None or len(shape) == 0:
@@ -330,23 +407,32 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
     if verbose == "auto":
         verbose = 1 if len(starts) > 1 else 0
     bar = _ProgressBar(len(starts), verbose) if verbose else None
+    from .models import LAYER_OUTPUTS
+
     compiled.reset()
     total = count = 0.0
-    for done, start in enumerate(starts, 1):
-        rows = slice(start, start + batch_size)
-        xb = [a[rows] for a in x] if several else x[rows]
-        if model._user_call:
-            preds, masks = [model(xb)], [None]
-        else:
-            preds, masks = model._execute(xb, None, False)
-        preds = [_host(p) for p in preds]
-        masks = [None if m is None else _host(m) for m in masks]
-        size = preds[0].shape[0]
-        loss = compiled.batch(names, [None if a is None else a[rows] for a in ys], preds,
-                              masks, [None if w is None else w[rows] for w in weights])
-        total += loss * size
-        count += size
-        if bar is not None:
-            bar.update(done)
+    penalty = weight_penalty(model)
+    activity: list[float] = []
+    token = LAYER_OUTPUTS.set(_activity_observer(activity))
+    try:
+        for done, start in enumerate(starts, 1):
+            rows = slice(start, start + batch_size)
+            xb = [a[rows] for a in x] if several else x[rows]
+            activity.clear()
+            if model._user_call:
+                preds, masks = [model(xb)], [None]
+            else:
+                preds, masks = model._execute(xb, None, False)
+            preds = [_host(p) for p in preds]
+            masks = [None if m is None else _host(m) for m in masks]
+            size = preds[0].shape[0]
+            loss = compiled.batch(names, [None if a is None else a[rows] for a in ys], preds,
+                                  masks, [None if w is None else w[rows] for w in weights])
+            total += (loss + penalty + sum(activity)) * size
+            count += size
+            if bar is not None:
+                bar.update(done)
+    finally:
+        LAYER_OUTPUTS.reset(token)
     logs = compiled.results(total / count if count else 0.0)
     return logs if return_dict else compiled.in_order(logs)

@@ -175,9 +175,13 @@ def serialize_layer(layer, input_shape=None) -> dict:
         config.pop(key, None)
     if config.get("seed", 0) is None:
         del config["seed"]  # Keras's default, which some of its layers do not take
+    from . import initializers
+
     for key, value in list(config.items()):
-        if key.endswith("_initializer") and not isinstance(value, (str, dict, type(None))):
-            del config[key]  # an initializer object: Keras builds its default (no effect here)
+        if isinstance(value, initializers.Initializer):
+            config[key] = initializers.serialize(value)
+        elif key.endswith("_initializer") and not isinstance(value, (str, dict, type(None))):
+            del config[key]  # a function: Keras builds its default (no effect here)
         elif key in ("activation", "recurrent_activation") and value == "hard_sigmoid_keras2":
             raise ValueError(
                 f"cannot save layer {layer.name!r} for Keras 3: its {key} is Keras 2's "

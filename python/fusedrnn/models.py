@@ -15,6 +15,7 @@ outputs carry the masks its layers give them.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import math
 import sys
@@ -43,6 +44,11 @@ __all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"
 
 
 # --------------------------------------------------------------------------- graph helpers
+
+
+# While set (Model.evaluate), called with each layer and its outputs as a model runs them
+# (nested models' layers included): Keras's activity regularizers add to the loss there.
+LAYER_OUTPUTS: contextvars.ContextVar = contextvars.ContextVar("layer_outputs", default=None)
 
 
 def _topological_nodes(input_tensors: list[KerasTensor],
@@ -622,11 +628,14 @@ class Model(Layer):
         """Run the graph on checked input(s) with their masks (None, or one per input):
         returns the outputs and their masks, each a list in the order of ``outputs``."""
         self._require_built()
+        observe = LAYER_OUTPUTS.get()
         chain = self._chain
         if chain is not None:
             mask = None if masks is None else masks[0]
             for layer in chain:
                 x, mask = layer._forward(x, training=training, mask=mask)
+                if observe is not None:
+                    observe(layer, x)
             return [x], [mask]
         feeds = x if len(self._input_tensors) > 1 else [x]
         masks = [None] * len(feeds) if masks is None else masks
@@ -663,6 +672,8 @@ class Model(Layer):
             else:  # computed without the input's mask, which its outputs carry (Keras 3)
                 outs, _ = layer._forward(x_in, training=training, **kwargs)
                 out_masks = layer._output_masks(mask_in)
+            if observe is not None:
+                observe(layer, outs)
             if len(node.outputs) > 1 or layer._multi_output():
                 if isinstance(outs, dict):  # a nested model's dict outputs
                     outs, out_masks = flat_values(outs), flat_values(out_masks)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import inspect
 import io
 import json
 import os
@@ -298,6 +299,19 @@ _TRAINING_ONLY = {"activity_regularizer", "seed", "noise_shape"}
 _ABSENT_FEATURES = ("quantization_config", "lora_rank", "lora_alpha")
 
 
+def _keeps_training_arg(cls, key: str) -> bool:
+    """Whether layers of ``cls`` keep the saved training-only argument ``key`` (a
+    regularizer or constraint its constructor takes, or the activity regularizer every layer
+    takes), so a model saved again holds it as Keras's did."""
+    if not key.endswith(("_regularizer", "_constraint")):
+        return False
+    parameters = inspect.signature(cls.__init__).parameters
+    if key in parameters:
+        return True
+    return key == "activity_regularizer" and any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
 def _layer_classes():
     from . import layers
 
@@ -458,7 +472,8 @@ def _layer_from_config(obj):
         )
     config = {
         k: v for k, v in obj.get("config", {}).items()
-        if not k.endswith(_TRAINING_ONLY_SUFFIXES) and k not in _TRAINING_ONLY
+        if (not k.endswith(_TRAINING_ONLY_SUFFIXES) and k not in _TRAINING_ONLY)
+        or (v is not None and _keeps_training_arg(classes[name], k))
     }
     for key in _ABSENT_FEATURES:  # None: the feature is off, and fusedrnn does without it
         if key in config:

@@ -165,5 +165,53 @@ def crossentropy_auto(api):
     return model, compile_args, data, {"batch_size": 4}
 
 
+def regularized(api):
+    """Weight and activity regularizers (Keras adds their penalties to the loss), constraints
+    and dropout (kept in the saved config)."""
+    r = api.regularizers
+    model = api.Sequential([
+        api.Input((8,)),
+        api.layers.Embedding(12, 6, embeddings_regularizer=r.l2(1e-3)),
+        api.layers.Conv1D(5, 3, padding="same", kernel_regularizer=r.L1(0.002),
+                          bias_regularizer="l2", kernel_constraint=api.constraints.MaxNorm(3)),
+        api.layers.LayerNormalization(gamma_regularizer=r.L2(0.01)),
+        api.layers.Bidirectional(api.layers.LSTM(
+            4, return_sequences=True, kernel_regularizer=r.l2(0.01),
+            recurrent_regularizer=r.l1(0.001), bias_regularizer=r.L1L2(l1=0.01, l2=0.02),
+            recurrent_constraint=api.constraints.UnitNorm(), dropout=0.1,
+            recurrent_dropout=0.05)),
+        api.layers.GRU(4, activity_regularizer=r.L2(0.05)),
+        api.layers.Dense(6, kernel_regularizer=r.OrthogonalRegularizer(0.1, mode="columns"),
+                         bias_constraint=api.constraints.NonNeg()),
+        api.layers.PReLU(alpha_regularizer=r.l2(0.3)),
+        api.layers.ActivityRegularization(l1=0.01, l2=0.001),
+        api.layers.Dense(3, activation="softmax", activity_regularizer="l1"),
+    ])
+    compile_args = {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
+                    "metrics": ["accuracy"]}
+
+    def data(rng):
+        return rng.integers(0, 12, size=(23, 8)), rng.integers(0, 3, size=23), None
+
+    return model, compile_args, data, {"batch_size": 6}
+
+
+def attention_regularized(api):
+    """MultiHeadAttention hands its regularizers to each projection (query, key, value,
+    output)."""
+    inputs = api.Input((6, 4))
+    h = api.layers.MultiHeadAttention(2, 3, kernel_regularizer=api.regularizers.l2(0.01),
+                                      bias_regularizer=api.regularizers.l1(0.01),
+                                      bias_initializer="ones")(inputs, inputs)
+    model = api.Model(inputs, api.layers.Dense(1)(api.layers.GlobalAveragePooling1D()(h)))
+
+    def data(rng):
+        return (rng.normal(size=(9, 6, 4)).astype("float32"),
+                rng.normal(size=(9, 1)).astype("float32"), None)
+
+    return model, {"optimizer": "adam", "loss": "mse"}, data, {}
+
+
 CASES = {f.__name__: f for f in (binary, sparse_logits, categorical, regression, tagging,
-                                 two_outputs, hinge_and_friends, loss_only, crossentropy_auto)}
+                                 two_outputs, hinge_and_friends, loss_only, crossentropy_auto,
+                                 regularized, attention_regularized)}

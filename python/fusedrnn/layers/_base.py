@@ -8,6 +8,8 @@ runs. Masks travel beside values: ``layer._forward(x, mask=...)`` returns
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import re
 import sys
@@ -516,6 +518,66 @@ def has_symbolic(obj) -> bool:
 _CREATION_ORDER = itertools.count()
 
 
+def _is_training_arg(name: str) -> bool:
+    """A constructor argument only training uses: regularizers, constraints, dropout rates."""
+    return name.endswith(("_regularizer", "_constraint")) or name in ("dropout",
+                                                                      "recurrent_dropout")
+
+
+def _keep_training_arg(layer, name: str, value) -> None:
+    """Keep a training-only argument as given (get_config, saving and clones write it, and
+    ``evaluate`` adds regularization penalties); a name is checked (a typo is an error, as in
+    Keras); a saved config (a dict, maybe of a user's class) is kept as it is."""
+    if isinstance(value, str) and name.endswith(("_regularizer", "_constraint")):
+        from .. import constraints, regularizers
+
+        (regularizers if name.endswith("_regularizer") else constraints).get(value)
+    layer.__dict__.setdefault("_training_args", {}).setdefault(name, value)
+
+
+def _keeping_training_args(init, names: list[str]):
+    """``init`` that first keeps the training-only arguments it is given (not defaults)."""
+    signature = inspect.signature(init)
+    defaults = {n: signature.parameters[n].default for n in names}
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        try:
+            given = signature.bind(self, *args, **kwargs).arguments
+        except TypeError:
+            given = {}  # init raises the error
+        for name in names:
+            value = given.get(name, defaults[name])
+            if value is not None and not (isinstance(value, (int, float))
+                                          and value == defaults[name]):
+                _keep_training_arg(self, name, value)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+def training_config(layer) -> dict:
+    """The training-only arguments a layer was given, as Keras writes them in its config:
+    regularizer and constraint objects serialized, a saved config kept (without Keras's
+    object-sharing ids), names and rates as they are; anything else (a Python function) is
+    left out."""
+    from .. import constraints, initializers, regularizers
+    from .._configurable import Configurable
+
+    out = {}
+    for name, value in layer.__dict__.get("_training_args", {}).items():
+        if isinstance(value, Configurable):
+            module = (regularizers if isinstance(value, regularizers.Regularizer)
+                      else constraints if isinstance(value, constraints.Constraint)
+                      else initializers)
+            out[name] = module.serialize(value)
+        elif isinstance(value, dict):
+            out[name] = {k: v for k, v in value.items() if k != "shared_object_id"}
+        elif isinstance(value, (str, int, float)):
+            out[name] = value
+    return out
+
+
 class Layer:
     """Base of every fusedrnn layer.
 
@@ -546,10 +608,17 @@ class Layer:
         cls._user_call = _custom.is_user_class(cls)
         if cls._user_call:
             cls._positional_inputs = True
+        init = cls.__dict__.get("__init__")
+        if init is not None and not cls._user_call:
+            names = [n for n in inspect.signature(init).parameters if _is_training_arg(n)]
+            if names:
+                cls.__init__ = _keeping_training_args(init, names)
 
     def __init__(self, *, name: str | None = None, dtype=None, trainable: bool = True,
                  input_shape=None, batch_input_shape=None, batch_size=None, input_dim=None,
-                 weights=None, autocast: bool = True, **kwargs):
+                 weights=None, autocast: bool = True, activity_regularizer=None, **kwargs):
+        if activity_regularizer is not None:  # Keras 3 takes it on every layer
+            _keep_training_arg(self, "activity_regularizer", activity_regularizer)
         if kwargs:
             raise TypeError(
                 f"unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
@@ -857,7 +926,8 @@ class Layer:
         return [tuple(self.compute_output_shape(input_shape))]
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+                **training_config(self)}
 
     @classmethod
     def from_config(cls, config: dict):
