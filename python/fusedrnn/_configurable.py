@@ -37,6 +37,13 @@ class Registry:
         self.by_name = {**{snake_case(n): c for n, c in self.classes.items()}, **self.classes,
                         **(aliases or {})}
 
+    def saved_class(self, config: dict, objects: dict):
+        """The class of a saved ``{"class_name", "config"}``: the user's (custom_objects, by
+        registered or class name), else this module's; None if neither has it."""
+        name = config["class_name"]
+        return (objects.get(config.get("registered_name")) or objects.get(name)
+                or self.classes.get(name))
+
     def serialize(self, obj) -> dict:
         return {"module": self.module, "class_name": type(obj).__name__,
                 "config": obj.get_config(), "registered_name": None}
@@ -51,8 +58,7 @@ class Registry:
             return found() if isinstance(found, type) else found
         if isinstance(config, dict) and "class_name" in config:
             name = config["class_name"]
-            cls = (objects.get(config.get("registered_name")) or objects.get(name)
-                   or self.classes.get(name))
+            cls = self.saved_class(config, objects)
             if cls is None:
                 raise ValueError(f"unknown {self.what} class {name!r}")
             inner = {k: v for k, v in (config.get("config") or {}).items()

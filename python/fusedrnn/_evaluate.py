@@ -375,7 +375,7 @@ def _targets(model, y, names: list[str], what: str) -> list:
 
 def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict):
     """Model.evaluate (see the module docstring)."""
-    from .models import _batch_starts, _check_positive_int, _check_verbose, _ProgressBar
+    from .models import _batch_starts, _ProgressBar
 
     compiled = getattr(model, "_compiled", None)
     if compiled is None:
@@ -384,13 +384,7 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
                            "with")
     if y is None:
         raise ValueError("evaluate needs the targets y (fusedrnn does not read datasets)")
-    if batch_size is None:
-        batch_size = 32
-    _check_positive_int("batch_size", batch_size)
-    _check_verbose(verbose)
-    x = model._check_input(x)
-    model._build_for(x)
-    model._ensure_input_rank(x)
+    x, batch_size = model._batched_input(x, batch_size, verbose)
     several = isinstance(x, list)
     n = _rows(x[0] if several else x, "x")
     names = (list(model.output_names) if not model._user_call

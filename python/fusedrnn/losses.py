@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ._configurable import Registry
 from .layers._base import snake_case
 
 __all__ = [
@@ -465,6 +466,7 @@ _FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, kl_divergence, poisson,
     hinge, squared_hinge, categorical_hinge, binary_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy)}
+_REGISTRY = Registry("keras.losses", "loss", _CLASSES.values())
 _ALIASES = {"mse": mean_squared_error, "mae": mean_absolute_error,
             "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
             "kld": kl_divergence, "bce": binary_crossentropy,
@@ -499,8 +501,7 @@ def deserialize(config, custom_objects=None):
         inner = config.get("config")
         if name == "function" or (isinstance(inner, str) and name != "LossFunctionWrapper"):
             return deserialize(inner if isinstance(inner, str) else name, custom_objects)
-        registered = config.get("registered_name")
-        cls = objects.get(registered) or objects.get(name) or _CLASSES.get(name)
+        cls = _REGISTRY.saved_class(config, objects)
         if cls is None:
             raise ValueError(f"unknown loss class {name!r}")
         if cls is LossFunctionWrapper:
@@ -513,10 +514,8 @@ def deserialize(config, custom_objects=None):
 
 def serialize(loss) -> dict | str:
     """Keras 3's saved form of a loss (a function by its name)."""
-    if isinstance(loss, Loss):
-        return {"module": "keras.losses", "class_name": type(loss).__name__,
-                "config": loss.get_config(), "registered_name": None}
-    return getattr(loss, "__name__", loss)
+    return _REGISTRY.serialize(loss) if isinstance(loss, Loss) else getattr(loss, "__name__",
+                                                                             loss)
 
 
 def get(identifier):

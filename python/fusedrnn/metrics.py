@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import losses as _losses
+from ._configurable import Registry
 from .layers._base import snake_case
 from .losses import as_values, same_rank
 
@@ -544,6 +545,7 @@ for _name in ("Metric", "Mean", "Sum", "MeanMetricWrapper"):
     _BY_NAME.pop(_name, None)
 
 
+_REGISTRY = Registry("keras.metrics", "metric", _CLASSES.values())
 _FUNCTIONS = {fn.__name__: fn for fn in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
     top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)}
@@ -574,8 +576,7 @@ def deserialize(config, custom_objects=None):
         inner = config.get("config")
         if name == "function" or isinstance(inner, str):
             return deserialize(inner if isinstance(inner, str) else name, custom_objects)
-        cls = (objects.get(config.get("registered_name")) or objects.get(name)
-               or _CLASSES.get(name))
+        cls = _REGISTRY.saved_class(config, objects)
         inner = dict(inner or {})
         if cls is MeanMetricWrapper:
             return MeanMetricWrapper(_function(inner.pop("fn", None), objects), **inner)
@@ -587,10 +588,9 @@ def deserialize(config, custom_objects=None):
 
 
 def serialize(metric) -> dict | str:
-    if isinstance(metric, Metric):
-        return {"module": "keras.metrics", "class_name": type(metric).__name__,
-                "config": metric.get_config(), "registered_name": None}
-    return getattr(metric, "__name__", metric)
+    """Keras 3's saved form of a metric (a function by its name)."""
+    return (_REGISTRY.serialize(metric) if isinstance(metric, Metric)
+            else getattr(metric, "__name__", metric))
 
 
 def get(identifier):

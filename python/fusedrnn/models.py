@@ -981,13 +981,7 @@ class Model(Layer):
             raise TypeError(f"predict() got unexpected arguments {sorted(kwargs)}")
         if self._user_call:
             return _custom.predict(self, x, batch_size, verbose, steps)
-        if batch_size is None:
-            batch_size = 32
-        _check_positive_int("batch_size", batch_size)
-        _check_verbose(verbose)
-        x = self._check_input(x)
-        self._build_for(x)
-        self._ensure_input_rank(x)
+        x, batch_size = self._batched_input(x, batch_size, verbose)
         several = len(self._input_tensors) > 1
         starts = _batch_starts((x[0] if several else x).shape[0], batch_size, steps)
 
@@ -996,6 +990,18 @@ class Model(Layer):
             return self._run([a[start:stop] for a in x] if several else x[start:stop])
 
         return _predict_batches(starts, verbose, run_batch)
+
+    def _batched_input(self, x, batch_size, verbose):
+        """predict's and evaluate's checks: ``x`` checked (the model built for it) and the
+        batch size (32 by default)."""
+        if batch_size is None:
+            batch_size = 32
+        _check_positive_int("batch_size", batch_size)
+        _check_verbose(verbose)
+        x = self._check_input(x)
+        self._build_for(x)
+        self._ensure_input_rank(x)
+        return x, batch_size
 
     def predict_on_batch(self, x):
         return self(x)
