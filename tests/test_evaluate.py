@@ -487,3 +487,35 @@ def test_initializer_objects_build_and_save(tmp_path):
         "config": {"gain": 2.0, "seed": None}, "registered_name": None}
     assert layers_config[1]["config"]["kernel_initializer"]["config"] == {"seed": 3}
     assert initializers.get("glorot_uniform") == initializers.GlorotUniform()
+
+
+def test_metrics_names_follow_the_result_list():
+    utils.clear_session()
+    model = load_model(os.path.join(HERE, "binary.keras"))
+    assert model.metrics_names == ["loss"]
+    x, y, _ = _data("binary")
+    values = model.evaluate(x, y, verbose=0)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    names = model.metrics_names
+    assert len(names) == len(values)
+    assert all(logs[n] == v for n, v in zip(names, values))
+
+
+def test_subclassed_model_evaluates():
+    class Regressor(fusedrnn.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.rnn = fusedrnn.layers.GRU(4)
+            self.head = fusedrnn.layers.Dense(2)
+
+        def call(self, x):
+            return self.head(self.rnn(x))
+
+    model = Regressor()
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(11, 5, 3)).astype(np.float32), rng.normal(size=(11, 2))
+    model.compile(loss="mse", metrics=["mae"])
+    got = model.evaluate(x, y, batch_size=4, return_dict=True, verbose=0)
+    p = model.predict(x, verbose=0)
+    np.testing.assert_allclose(got["loss"], np.mean((p - y) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(got["mae"], np.mean(np.abs(p - y)), rtol=1e-6)

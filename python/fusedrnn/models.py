@@ -1028,6 +1028,17 @@ class Model(Layer):
     def compiled(self) -> bool:
         return getattr(self, "_compiled", None) is not None
 
+    @property
+    def metrics_names(self) -> list[str]:
+        """The names ``evaluate`` reports, in its list's order (Keras 3: known once the
+        model has been evaluated; ``["loss"]`` before)."""
+        compiled = getattr(self, "_compiled", None)
+        if compiled is None:
+            return []
+        if compiled._built is None:
+            return ["loss"]
+        return list(compiled.in_order({name: name for name in compiled.results(0.0)}))
+
     def get_compile_config(self) -> dict | None:
         """What ``compile`` was given (None before it is called)."""
         compiled = getattr(self, "_compiled", None)
