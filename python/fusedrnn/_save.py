@@ -418,16 +418,28 @@ def _model_entry(model) -> dict:
             "build_config": {"input_shape": None}, "compile_config": _compile_entry(model)}
 
 
+class _NotForKeras(Exception):
+    """A compile argument Keras could not rebuild from a config."""
+
+
 def _compile_entry(model) -> dict | None:
     """Keras 3's compile_config of a compiled model (None otherwise): what compile was
     given, losses, metrics and the optimizer serialized as Keras serializes them (a
     function of fusedrnn.losses/metrics by its name, which Keras resolves), so Keras's
-    load_model compiles the model again."""
+    load_model compiles the model again. Keras fails to load a file whose compile config
+    names something it cannot rebuild (a user's loss function or metric class), so such a
+    model is saved uncompiled, with a warning."""
+    import warnings
+
     from . import losses, metrics, optimizers
 
     compiled = getattr(model, "_compiled", None)
     if compiled is None:
         return None
+
+    def ours(obj, module) -> bool:
+        cls = obj if isinstance(obj, type) else type(obj)
+        return cls.__module__ == module.__name__
 
     def entry(value):
         if value is None or isinstance(value, (str, int, float)):
@@ -436,25 +448,39 @@ def _compile_entry(model) -> dict | None:
             return {k: entry(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [entry(v) for v in value]
-        if isinstance(value, losses.Loss):
-            return _json_value(losses.serialize(value), "a loss")
-        if isinstance(value, metrics.Metric):
-            return _json_value(metrics.serialize(value), "a metric")
         if isinstance(value, type):
             return entry(value())
+        if isinstance(value, losses.LossFunctionWrapper) and type(value) is \
+                losses.LossFunctionWrapper:
+            return entry(value.fn)
+        if isinstance(value, losses.Loss) and ours(value, losses):
+            return _json_value(losses.serialize(value), "a loss")
+        if isinstance(value, metrics.Metric) and ours(value, metrics) and not (
+                type(value) is metrics.MeanMetricWrapper
+                and value._fn not in metrics._CLASS_OF):
+            return _json_value(metrics.serialize(value), "a metric")
         name = getattr(value, "__name__", None)
-        if name is not None and getattr(losses, name, None) is value or getattr(
-                metrics, str(name), None) is value:
+        if name is not None and (getattr(losses, name, None) is value
+                                 or getattr(metrics, name, None) is value):
             return name
-        return {"module": getattr(value, "__module__", "builtins"), "class_name": "function",
-                "config": str(name), "registered_name": "function"}
+        raise _NotForKeras(value)
 
     config = compiled.config()
     optimizer = config.pop("optimizer")
-    return {"optimizer": None if optimizer is None else _json_value(
-                optimizers.serialize(optimizer), "the optimizer"),
-            **{key: entry(value) for key, value in config.items()},
-            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    try:
+        if optimizer is not None and (not ours(optimizer, optimizers) or (
+                isinstance(optimizer.learning_rate, optimizers.LearningRateSchedule)
+                and not ours(optimizer.learning_rate, optimizers))):
+            raise _NotForKeras(optimizer)
+        return {"optimizer": None if optimizer is None else _json_value(
+                    optimizers.serialize(optimizer), "the optimizer"),
+                **{key: entry(value) for key, value in config.items()},
+                "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    except _NotForKeras as exc:
+        warnings.warn(f"model {model.name!r} is saved without its compile config: Keras "
+                      f"could not rebuild {exc.args[0]!r} from a file (and would fail to "
+                      f"load it); compile it again after loading", stacklevel=4)
+        return None
 
 
 def to_json(model, **kwargs) -> str:

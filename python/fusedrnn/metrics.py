@@ -23,7 +23,8 @@ __all__ = [
     "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "Recall",
     "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy",
-    "TrueNegatives", "TruePositives", "binary_accuracy", "categorical_accuracy", "deserialize",
+    "TrueNegatives", "TruePositives", "binary_accuracy", "categorical_accuracy",
+    "cosine_similarity", "deserialize",
     "get", "serialize", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "top_k_categorical_accuracy",
 ]
@@ -87,7 +88,9 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     return _in_top_k(y_true, y_pred, k).reshape(shape)
 
 
-def _cosine_similarity(y_true, y_pred, axis=-1):
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """The cosine of the angle between each sample's y_true and y_pred (the loss's is its
+    negative)."""
     return -_losses.cosine_similarity(y_true, y_pred, axis=axis)
 
 
@@ -276,7 +279,7 @@ Hinge = _named(_wrapper(_losses.hinge, "hinge"), "Hinge")
 SquaredHinge = _named(_wrapper(_losses.squared_hinge, "squared_hinge"), "SquaredHinge")
 CategoricalHinge = _named(_wrapper(_losses.categorical_hinge, "categorical_hinge"),
                           "CategoricalHinge")
-CosineSimilarity = _named(_wrapper(_cosine_similarity, "cosine_similarity", (("axis", -1),),
+CosineSimilarity = _named(_wrapper(cosine_similarity, "cosine_similarity", (("axis", -1),),
                                    ("axis",)), "CosineSimilarity")
 BinaryCrossentropy = _named(
     _wrapper(_losses.binary_crossentropy, "binary_crossentropy",
@@ -548,7 +551,12 @@ for _name in ("Metric", "Mean", "Sum", "MeanMetricWrapper"):
 _REGISTRY = Registry("keras.metrics", "metric", _CLASSES.values())
 _FUNCTIONS = {fn.__name__: fn for fn in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy)}
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity)}
+# The metric class over each function (a MeanMetricWrapper of one is saved as the class,
+# which Keras 3 rebuilds; it cannot rebuild a MeanMetricWrapper from its config).
+_CLASS_OF = {cls()._fn: cls for cls in _CLASSES.values()
+             if isinstance(cls, type) and issubclass(cls, MeanMetricWrapper)
+             and cls is not MeanMetricWrapper}
 
 
 def _function(name, objects):
@@ -588,7 +596,10 @@ def deserialize(config, custom_objects=None):
 
 
 def serialize(metric) -> dict | str:
-    """Keras 3's saved form of a metric (a function by its name)."""
+    """Keras 3's saved form of a metric (a function by its name; a MeanMetricWrapper of one
+    of Keras's functions as that function's class, with its name)."""
+    if type(metric) is MeanMetricWrapper and metric._fn in _CLASS_OF:
+        metric = _CLASS_OF[metric._fn](name=metric.name, **metric._fn_kwargs)
     return (_REGISTRY.serialize(metric) if isinstance(metric, Metric)
             else getattr(metric, "__name__", metric))
 

@@ -72,9 +72,8 @@ class Optimizer:
     def get_config(self) -> dict:
         config = dict(self._config)
         rate = config["learning_rate"]
-        if hasattr(rate, "get_config"):
-            config["learning_rate"] = {"class_name": type(rate).__name__,
-                                       "config": rate.get_config()}
+        if isinstance(rate, LearningRateSchedule):
+            config["learning_rate"] = _schedule_entry(rate)
         return {"name": self.name, **config}
 
     @classmethod
@@ -119,31 +118,81 @@ _CLASSES = {cls.__name__: cls for cls in (SGD, RMSprop, Adam, AdamW, Adamax, Nad
                                           Adadelta, Adafactor, Ftrl, Lamb, Lion)}
 
 
-class _Schedule:
-    """A learning-rate schedule's configuration (Keras's ``optimizers.schedules``)."""
+_REQUIRED = object()
+# Keras's learning-rate schedules: their arguments in order, with defaults.
+_SCHEDULE_ARGS = {
+    "ExponentialDecay": (("initial_learning_rate", _REQUIRED), ("decay_steps", _REQUIRED),
+                         ("decay_rate", _REQUIRED), ("staircase", False),
+                         ("name", "ExponentialDecay")),
+    "PiecewiseConstantDecay": (("boundaries", _REQUIRED), ("values", _REQUIRED),
+                               ("name", "PiecewiseConstant")),
+    "PolynomialDecay": (("initial_learning_rate", _REQUIRED), ("decay_steps", _REQUIRED),
+                        ("end_learning_rate", 0.0001), ("power", 1.0), ("cycle", False),
+                        ("name", "PolynomialDecay")),
+    "InverseTimeDecay": (("initial_learning_rate", _REQUIRED), ("decay_steps", _REQUIRED),
+                         ("decay_rate", _REQUIRED), ("staircase", False),
+                         ("name", "InverseTimeDecay")),
+    "CosineDecay": (("initial_learning_rate", _REQUIRED), ("decay_steps", _REQUIRED),
+                    ("alpha", 0.0), ("name", "CosineDecay"), ("warmup_target", None),
+                    ("warmup_steps", 0)),
+    "CosineDecayRestarts": (("initial_learning_rate", _REQUIRED),
+                            ("first_decay_steps", _REQUIRED), ("t_mul", 2.0), ("m_mul", 1.0),
+                            ("alpha", 0.0), ("name", "SGDRDecay")),
+}
+
+
+class LearningRateSchedule:
+    """A learning-rate schedule's configuration (Keras's ``optimizers.schedules``), with
+    Keras's arguments; fusedrnn does not train, so it is never evaluated."""
+
+    _args: tuple = ()
 
     def __init__(self, *args, **kwargs):
-        self._args, self._kwargs = args, kwargs
+        names = [name for name, _ in self._args]
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__} takes at most {len(names)} arguments")
+        given = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names or key in given:
+                raise TypeError(f"{type(self).__name__}: unexpected or repeated argument "
+                                f"{key!r}")
+            given[key] = value
+        missing = [n for n, default in self._args if default is _REQUIRED and n not in given]
+        if missing:
+            raise TypeError(f"{type(self).__name__} needs {missing}")
+        self._config = {n: given.get(n, default) for n, default in self._args}
 
     def get_config(self) -> dict:
-        return {**{f"arg{i}": a for i, a in enumerate(self._args)}, **self._kwargs}
+        return dict(self._config)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     def __call__(self, step):
         raise NotImplementedError("fusedrnn runs inference only: learning-rate schedules "
                                   "are kept as configuration")
 
 
-_SCHEDULES = {name: type(name, (_Schedule,), {"__module__": __name__}) for name in (
-    "LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
-    "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts")}
+_SCHEDULES = {name: type(name, (LearningRateSchedule,), {"__module__": __name__,
+                                                        "_args": args})
+              for name, args in _SCHEDULE_ARGS.items()}
+
+
+def _schedule_entry(schedule) -> dict:
+    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
+            "config": schedule.get_config(), "registered_name": None}
 
 
 def _schedule_from_config(config):
-    cls = _SCHEDULES.get(config.get("class_name"), _SCHEDULES["LearningRateSchedule"])
-    return cls(**(config.get("config") or {}))
+    cls = _SCHEDULES.get(config.get("class_name"))
+    if cls is None:
+        raise ValueError(f"unknown learning-rate schedule {config.get('class_name')!r}")
+    return cls.from_config(config.get("config") or {})
 
 
-schedules = types.SimpleNamespace(**_SCHEDULES, deserialize=_schedule_from_config)
+schedules = types.SimpleNamespace(**_SCHEDULES, LearningRateSchedule=LearningRateSchedule,
+                                  serialize=_schedule_entry, deserialize=_schedule_from_config)
 
 
 def deserialize(config, custom_objects=None):
