@@ -472,5 +472,59 @@ def test_layers_give_keras_outputs(case):
     layer.set_weights(weights)
     got = layer(x)
     assert got.shape == y.shape
-    assert layer.compute_output_shape((None, *x.shape[1:])) == (None, *y.shape[1:])
-    assert_close(got, y, FP32_SHORT)
+    if x.ndim > 1:  # (MelSpectrogram also takes one unbatched signal)
+        assert layer.compute_output_shape((None, *x.shape[1:])) == (None, *y.shape[1:])
+    if case["class_name"] == "MelSpectrogram":
+        # Keras's float32 FFT, mel matrix and logarithm: errors relative to the largest value
+        assert_close(got, y, (0.0, 2e-5 * float(np.abs(y).max())))
+    else:
+        assert_close(got, y, FP32_SHORT)
+
+
+def test_mel_spectrogram_against_its_definition():
+    """Frame by frame: reflect-pad, window, DFT by its sum, power, triangular mel bands,
+    decibels clipped at top_db below the call's maximum."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 150)).astype(np.float32)
+    layer = layers.MelSpectrogram(fft_length=32, sequence_stride=10, sequence_length=20,
+                                  sampling_rate=8000, num_mel_bins=6, top_db=30.0)
+    got = layer(x)
+    padded = np.pad(x.astype(np.float64), [(0, 0), (16, 16)], mode="reflect")
+    n = np.arange(20)
+    window = np.zeros(32)
+    window[6:26] = 0.5 - 0.5 * np.cos(2 * np.pi * n / 20)
+    frames = 1 + (padded.shape[1] - 32) // 10
+    k = np.arange(17)
+    dft = np.exp(-2j * np.pi * np.outer(np.arange(32), k) / 32)
+    power = np.stack([[np.abs((padded[b, f * 10:f * 10 + 32] * window) @ dft) ** 2
+                       for f in range(frames)] for b in range(2)])
+    hz = np.linspace(0, 4000, 17)
+    mel = 1127.0 * np.log(1 + hz / 700.0)
+    edges = np.linspace(1127.0 * np.log(1 + 20 / 700.0), 1127.0 * np.log(1 + 4000 / 700.0), 8)
+    bands = np.zeros((17, 6))
+    for j in range(6):
+        lo, mid, hi = edges[j:j + 3]
+        bands[1:, j] = np.maximum(0, np.minimum((mel[1:] - lo) / (mid - lo),
+                                                (hi - mel[1:]) / (hi - mid)))
+    db = 10 * np.log10(np.maximum(power @ bands, 1e-10))
+    want = np.swapaxes(np.maximum(db, db.max() - 30.0), 1, 2)
+    assert got.shape == want.shape == (2, 6, frames)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+    # The clipping floor is the whole call's: a louder signal beside it raises it.
+    alone = layer(x[:1])
+    with_loud = layer(np.concatenate([x[:1], 100 * x[1:]]))[:1]
+    assert np.all(with_loud >= alone - 1e-4)
+    assert np.any(with_loud > alone + 1.0)
+
+
+@pytest.mark.parametrize(("kwargs", "shape", "match"), [
+    ({}, (2, 3, 4000), "signals"),
+    ({"fft_length": 64}, (2, 20), "too short"),
+    ({"fft_length": 64, "sequence_length": 65}, (2, 200), "fft_length"),
+    ({"window": "blackman"}, (2, 4000), "window"),
+    ({"num_mel_bins": 0}, (2, 4000), "num_mel_bins"),
+    ({"min_freq": 9000.0}, (2, 4000), "min_freq"),
+])
+def test_mel_spectrogram_errors(kwargs, shape, match):
+    with pytest.raises(ValueError, match=match):
+        layers.MelSpectrogram(**kwargs)(np.zeros(shape, np.float32))

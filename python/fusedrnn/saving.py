@@ -334,7 +334,7 @@ def _layer_classes():
              "Cropping3D", "UpSampling2D", "UpSampling3D", "SpatialDropout2D",
              "SpatialDropout3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
              "SeparableConv2D", "UnitNormalization", "GroupNormalization", "RMSNormalization",
-             "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+             "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "MelSpectrogram",
              *layers._augment.__all__)
     return {name: getattr(layers, name) for name in names}
 

@@ -1,6 +1,7 @@
 """Record what Keras 3 computes for random configurations of the depthwise, separable and
 transposed convolutions, the 2-D/3-D padding, cropping and upsampling layers and the Group/Unit/RMS
-normalizations, for tests/test_image_layers.py (test_layers_give_keras_outputs).
+normalizations and MelSpectrogram, for tests/test_image_layers.py
+(test_layers_give_keras_outputs).
 
 NOT run by CI and not collected by pytest. It needs TensorFlow and Keras 3::
 
@@ -91,6 +92,27 @@ def configs(rng):
     for axis, eps, shape in [(-1, 1e-6, (2, 3, 4)), ([-2, -1], 0.01, (2, 3, 4)),
                              ([2, 3], 1e-6, (2, 2, 3, 4)), (-1, 0.5, (3, 5))]:
         out.append(("RMSNormalization", {"axis": axis, "epsilon": eps}, shape))
+    out += mel_configs(np.random.default_rng(29))  # its own stream: the cases above unchanged
+    return out
+
+
+def mel_configs(rng):
+    """MelSpectrogram: frame and FFT sizes, strides, windows, bands, dB or power."""
+    out = []
+    for i in range(16):
+        fft = int(rng.choice([32, 64, 128, 256]))
+        kwargs = {"fft_length": fft, "sequence_stride": int(rng.integers(8, fft + 1)),
+                  "sequence_length": int(rng.integers(fft // 2, fft + 1)) if i % 3 else None,
+                  "window": [None, "hann", "hamming"][i % 3] if i % 4 else "hann",
+                  "sampling_rate": int(rng.choice([8000, 16000, 22050])),
+                  "num_mel_bins": int(rng.integers(4, 41)),
+                  "min_freq": float(rng.choice([0.0, 20.0, 300.0])),
+                  "max_freq": None if i % 2 else 3500.0,
+                  "power_to_db": bool(i % 5), "top_db": float(rng.choice([20.0, 80.0])),
+                  "mag_exp": float(rng.choice([1.0, 2.0])),
+                  "ref_power": float(rng.choice([1.0, 0.5]))}
+        samples = int(rng.integers(fft // 2 + 1, 4 * fft))
+        out.append(("MelSpectrogram", kwargs, (2, samples) if i != 7 else (samples,)))
     return out
 
 

@@ -27,6 +27,7 @@ from ._attention import (
     GroupQueryAttention,
     MultiHeadAttention,
 )
+from ._audio import MelSpectrogram
 from ._augment import (
     AugMix,
     CutMix,
@@ -290,6 +291,7 @@ __all__ = [
     "LayerNormalization",
     "LeakyReLU",
     "Masking",
+    "MelSpectrogram",
     "MaxPool1D",
     "MaxPooling1D",
     "MaxPooling3D",

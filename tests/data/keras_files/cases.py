@@ -656,6 +656,23 @@ def _augmentation_keras3(layers, Sequential, Model, Input):
     ])
 
 
+def _audio_mel(layers, Sequential, Model, Input):
+    # a keyword-spotting front end: raw waveform -> log-mel frames -> recurrent classifier
+    # (also with training-only arguments: regularizers, a constraint, dropout)
+    return Sequential([
+        Input((1200,)),
+        layers.MelSpectrogram(fft_length=128, sequence_stride=64, sequence_length=100,
+                              sampling_rate=8000, num_mel_bins=20, min_freq=50.0,
+                              max_freq=3800.0, top_db=60.0),
+        layers.Permute((2, 1)),
+        layers.LayerNormalization(),
+        layers.GRU(6, return_sequences=True, kernel_regularizer="l2", dropout=0.1,
+                   recurrent_constraint="max_norm"),
+        layers.Flatten(),
+        layers.Dense(3, activation="softmax", activity_regularizer="l1"),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -704,6 +721,7 @@ CASES = {
     "conv_transpose": (_conv_transpose, (6, 4)),
     "augmentation": (_augmentation, (8, 6, 3)),
     "augmentation_keras3": (_augmentation_keras3, (8, 8, 3)),
+    "audio_mel": (_audio_mel, (1200,)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -722,9 +740,9 @@ TEXT_CASES = {"text"}
 # cases Keras 2 cannot save (tf_keras refuses TextVectorization in .h5 files); and in Keras
 # 3's legacy .h5 file a TextVectorization loses its vocabulary (Keras cannot run it either)
 # Keras 2 has no GroupQueryAttention
-# Keras 2 has no RMSNormalization and few of the augmentation layers
+# Keras 2 has no RMSNormalization, few of the augmentation layers, no MelSpectrogram
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
-                            "augmentation_keras3"}
+                            "augmentation_keras3", "audio_mel"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
 # config there ("cannot pickle 'module' object")
