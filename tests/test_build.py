@@ -31,3 +31,21 @@ def test_no_avx_outside_the_avx2_kernels():
         sorted(offenders)
     )
     assert "isa_avx2" in listing  # the AVX2 kernels are there, under their own namespace
+
+
+def test_core_stub_matches_the_compiled_module():
+    """python/fusedrnn/_core.pyi (with py.typed, so type checkers read it) names exactly what
+    the compiled core exports, and PackedWeights's properties."""
+    import ast
+    import importlib.resources
+
+    from fusedrnn import _core
+
+    package = importlib.resources.files("fusedrnn")
+    assert package.joinpath("py.typed").is_file()
+    tree = ast.parse(package.joinpath("_core.pyi").read_text())
+    stub = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    assert stub == {n for n in dir(_core) if not n.startswith("_")}
+    packed = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "PackedWeights")
+    properties = {n.name for n in packed.body if isinstance(n, ast.FunctionDef)}
+    assert properties == {n for n in dir(_core.PackedWeights) if not n.startswith("_")}

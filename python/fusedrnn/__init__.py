@@ -16,7 +16,7 @@ from . import _core
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # the lazily loaded names below are listed after them (__getattr__)
     "__version__",
     "available_isas",
     "cpu_isa",
@@ -79,6 +79,9 @@ _SUBMODULES = ("activations", "backend", "constraints", "cuda", "initializers", 
 _TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers", "Layer": "layers",
               "KerasTensor": "layers", "Variable": "layers", "Loss": "losses",
               "Metric": "metrics", "Optimizer": "optimizers"}
+
+
+__all__ += [*_SUBMODULES, *_TOP_LEVEL]
 
 
 def __getattr__(name: str):
