@@ -528,3 +528,70 @@ def test_mel_spectrogram_against_its_definition():
 def test_mel_spectrogram_errors(kwargs, shape, match):
     with pytest.raises(ValueError, match=match):
         layers.MelSpectrogram(**kwargs)(np.zeros(shape, np.float32))
+
+
+STFT_KERNELS = os.path.join(os.path.dirname(__file__), "data", "golden", "stft_kernels.npz")
+with np.load(STFT_KERNELS) as _data:
+    STFT_CASES = json.loads(str(_data["index"]))
+
+
+@pytest.mark.parametrize("case", STFT_CASES, ids=lambda c: f"{c['name']}-{c['config']['window']}")
+def test_stft_initializer_is_keras(case):
+    """Fresh STFTSpectrogram kernels equal Keras's (scipy windows, periodic or not, each
+    scaling), recorded by tests/golden/generate_image_golden.py."""
+    layer = layers.STFTSpectrogram(**case["config"])
+    layer.build((None, 40, 1))
+    with np.load(STFT_KERNELS) as data:
+        want = [data[f"{case['name']}_w{j}"] for j in range(2)]
+    for got, expected in zip(layer.get_weights(), want):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=5e-6)  # float32 sin(pi k)
+
+
+def test_stft_spectrogram_against_its_definition():
+    """The magnitude of the DFT of each Hann-windowed frame (scaled by the window's norm),
+    every channel; channels first gives the same numbers transposed; expand_dims splits the
+    channels off."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(2, 50, 3)).astype(np.float32)
+    layer = layers.STFTSpectrogram(mode="magnitude", frame_length=12, frame_step=5,
+                                   fft_length=16)
+    got = layer(x)
+    n = np.arange(12)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * n / 11)  # symmetric (periodic=False)
+    frames = np.stack([x[:, s:s + 12, :] for s in range(0, 50 - 12 + 1, 5)], axis=1)
+    spectra = np.abs(np.fft.rfft(frames * window[None, None, :, None], n=16, axis=2))
+    spectra /= np.sqrt(np.sum(window ** 2))
+    want = np.transpose(spectra, (0, 1, 3, 2)).reshape(2, frames.shape[1], 3 * 9)
+    np.testing.assert_allclose(got, np.maximum(want, np.sqrt(1e-7)), rtol=1e-5, atol=1e-5)
+    first = layers.STFTSpectrogram(mode="magnitude", frame_length=12, frame_step=5,
+                                   fft_length=16, data_format="channels_first")
+    np.testing.assert_allclose(first(np.swapaxes(x, 1, 2)), np.swapaxes(got, 1, 2),
+                               rtol=1e-6, atol=1e-6)
+    four = layers.STFTSpectrogram(mode="magnitude", frame_length=12, frame_step=5,
+                                  fft_length=16, expand_dims=True)(x)
+    np.testing.assert_allclose(four, np.transpose(spectra, (0, 1, 2, 3)).clip(np.sqrt(1e-7)),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_stft_window_fusedrnn_cannot_compute_needs_weights():
+    layer = layers.STFTSpectrogram(frame_length=8, window="kaiser")
+    x = np.zeros((1, 20, 1), np.float32)
+    with pytest.raises(ValueError, match="set the layer's weights"):
+        layer(x)
+    reference = layers.STFTSpectrogram(frame_length=8)
+    reference.build((None, 20, 1))
+    layer.set_weights(reference.get_weights())
+    np.testing.assert_array_equal(layer(x + 1), reference(x + 1))
+
+
+@pytest.mark.parametrize(("kwargs", "shape", "match"), [
+    ({}, (2, 300), "rank 3"),
+    ({"frame_length": 8, "frame_step": 9}, (2, 30, 1), "frame_step"),
+    ({"frame_length": 8, "fft_length": 4}, (2, 30, 1), "fft_length"),
+    ({"mode": "power"}, (2, 30, 1), "mode"),
+    ({"scaling": "energy"}, (2, 300, 1), "scaling"),
+    ({"padding": "causal"}, (2, 300, 1), "padding"),
+])
+def test_stft_spectrogram_errors(kwargs, shape, match):
+    with pytest.raises(ValueError, match=match):
+        layers.STFTSpectrogram(**kwargs)(np.zeros(shape, np.float32))

@@ -1,7 +1,8 @@
 """Record what Keras 3 computes for random configurations of the depthwise, separable and
 transposed convolutions, the 2-D/3-D padding, cropping and upsampling layers and the Group/Unit/RMS
-normalizations and MelSpectrogram, for tests/test_image_layers.py
-(test_layers_give_keras_outputs).
+normalizations, MelSpectrogram and STFTSpectrogram, for tests/test_image_layers.py
+(test_layers_give_keras_outputs); and the kernels Keras's STFT initializer gives
+(tests/data/golden/stft_kernels.npz).
 
 NOT run by CI and not collected by pytest. It needs TensorFlow and Keras 3::
 
@@ -92,8 +93,56 @@ def configs(rng):
     for axis, eps, shape in [(-1, 1e-6, (2, 3, 4)), ([-2, -1], 0.01, (2, 3, 4)),
                              ([2, 3], 1e-6, (2, 2, 3, 4)), (-1, 0.5, (3, 5))]:
         out.append(("RMSNormalization", {"axis": axis, "epsilon": eps}, shape))
-    out += mel_configs(np.random.default_rng(29))  # its own stream: the cases above unchanged
+    out += mel_configs(np.random.default_rng(29))  # its own streams: the cases above unchanged
+    out += stft_configs(np.random.default_rng(31))
     return out
+
+
+def stft_configs(rng):
+    """STFTSpectrogram: every mode, frame/step/FFT sizes, both paddings and data formats,
+    expand_dims (its kernels are random weights here; stft_kernels() checks the initializer)."""
+    out = []
+    modes = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
+    for i in range(14):
+        frame = int(rng.integers(4, 33))
+        kwargs = {"mode": modes[i % 7], "frame_length": frame,
+                  "frame_step": int(rng.integers(1, frame + 1)) if i % 3 else None,
+                  "fft_length": int(rng.integers(frame, 2 * frame + 1)) if i % 4 == 1 else None,
+                  "padding": ("valid", "same")[i % 2],
+                  # (TensorFlow's CPU convolution refuses channels first: tested against
+                  # channels last in tests/test_image_layers.py)
+                  "data_format": "channels_last", "expand_dims": bool(i % 5 == 2)}
+        channels = int(rng.integers(1, 4))
+        time = int(rng.integers(frame, 4 * frame))
+        shape = ((2, time, channels) if kwargs["data_format"] == "channels_last"
+                 else (2, channels, time))
+        out.append(("STFTSpectrogram", kwargs, shape))
+    return out
+
+
+def stft_kernels():
+    """Keras's STFT initializer: the kernels of fresh STFTSpectrogram layers (scipy windows,
+    periodic or not, each scaling)."""
+    import keras
+
+    cases, arrays = [], {}
+    windows = ["hann", "hamming", "blackman", "bartlett", "triang", "boxcar", "cosine",
+               "nuttall", "blackmanharris", "flattop", None]
+    for i, window in enumerate(windows):
+        for frame, periodic, scaling in ((15, False, "density"), (16, True, "spectrum"),
+                                         (9, True, None)):
+            kwargs = {"mode": "stft", "frame_length": frame, "window": window,
+                      "periodic": periodic, "scaling": scaling,
+                      "fft_length": 32 if i % 2 else None}
+            layer = keras.layers.STFTSpectrogram(**kwargs)
+            layer.build((None, 40, 1))
+            name = f"{len(cases):03d}"
+            cases.append({"name": name, "config": kwargs})
+            for j, w in enumerate(layer.get_weights()):
+                arrays[f"{name}_w{j}"] = w
+    np.savez_compressed(os.path.join(os.path.dirname(OUT), "stft_kernels.npz"),
+                        index=json.dumps(cases), **arrays)
+    print(f"{len(cases)} STFT initializer cases written")
 
 
 def mel_configs(rng):
@@ -148,3 +197,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    stft_kernels()

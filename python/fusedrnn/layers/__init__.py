@@ -27,7 +27,7 @@ from ._attention import (
     GroupQueryAttention,
     MultiHeadAttention,
 )
-from ._audio import MelSpectrogram
+from ._audio import MelSpectrogram, STFTSpectrogram
 from ._augment import (
     AugMix,
     CutMix,
@@ -313,6 +313,7 @@ __all__ = [
     "TextVectorization",
     "SimpleRNNCell",
     "Softmax",
+    "STFTSpectrogram",
     "SpatialDropout1D",
     "StackedRNNCells",
     "Subtract",

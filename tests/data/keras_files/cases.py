@@ -673,6 +673,17 @@ def _audio_mel(layers, Sequential, Model, Input):
     ])
 
 
+def _audio_stft(layers, Sequential, Model, Input):
+    # an STFT front end (its DFT kernels are weights in the file) -> bidirectional LSTM
+    return Sequential([
+        Input((400, 2)),
+        layers.STFTSpectrogram(mode="log", frame_length=48, frame_step=16, fft_length=64,
+                               window="hamming", padding="same"),
+        layers.Bidirectional(layers.LSTM(5)),
+        layers.Dense(2),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -722,6 +733,7 @@ CASES = {
     "augmentation": (_augmentation, (8, 6, 3)),
     "augmentation_keras3": (_augmentation_keras3, (8, 8, 3)),
     "audio_mel": (_audio_mel, (1200,)),
+    "audio_stft": (_audio_stft, (400, 2)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -742,7 +754,7 @@ TEXT_CASES = {"text"}
 # Keras 2 has no GroupQueryAttention
 # Keras 2 has no RMSNormalization, few of the augmentation layers, no MelSpectrogram
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
-                            "augmentation_keras3", "audio_mel"}
+                            "augmentation_keras3", "audio_mel", "audio_stft"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
 # config there ("cannot pickle 'module' object")
