@@ -1,15 +1,25 @@
 """fusedrnn.torch_compat: PyTorch parameters in Keras's layout. Checked against scalar loops
-of PyTorch's equations (tests/test_reference.py, no torch needed) and, when torch is
-installed, against torch's own modules."""
+of PyTorch's equations (tests/test_reference.py, no torch needed), against what torch's own
+modules computed (tests/data/golden/torch_modules.npz, written by
+tests/golden/generate_torch_golden.py with torch 2.14) and, when torch is installed, against
+torch itself."""
 
 from __future__ import annotations
+
+import json
+import os
 
 import numpy as np
 import pytest
 
 from fusedrnn import layers
 from fusedrnn.models import Sequential
-from fusedrnn.torch_compat import keras_weights_from_state_dict, keras_weights_from_torch
+from fusedrnn.torch_compat import (
+    keras_weights_from_state_dict,
+    keras_weights_from_torch,
+    layers_from_torch,
+    model_from_torch,
+)
 from test_reference import (
     random_torch_weights,
     torch_gru_loop,
@@ -116,3 +126,70 @@ def test_torch_modules_if_available():
         model.set_weights(keras_weights_from_state_dict(sd, cell, 0, True)
                           + keras_weights_from_state_dict(sd, cell, 1, True))
         assert_close(model.predict(x, verbose=0), want, FP32_SHORT, f"torch {cell}")
+
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "torch_modules.npz")
+with np.load(GOLDEN) as _data:
+    TORCH_CASES = json.loads(str(_data["index"]))
+
+
+def _spec(spec: dict, data) -> dict:
+    """A recorded description with its weights' arrays put back."""
+    spec = dict(spec)
+    if "children" in spec:
+        spec["children"] = [_spec(c, data) for c in spec["children"]]
+    if "weights" in spec:
+        spec["weights"] = {k: data[v] for k, v in spec["weights"].items()}
+    return spec
+
+
+@pytest.mark.parametrize("case", TORCH_CASES, ids=lambda c: c["name"])
+def test_torch_modules_convert(case):
+    """Each recorded torch module (an RNN stack, or an nn.Sequential), converted from its
+    description, computes what torch computed."""
+    with np.load(GOLDEN) as data:
+        spec = _spec(case["spec"], data)
+        x, want = data[f"{case['name']}_x"], data[f"{case['name']}_y"]
+    dtype = "int32" if case["dtype"] == "int64" else "float32"
+    model = model_from_torch(spec, x.shape[1:], dtype=dtype)
+    got = model.predict(x.astype(dtype), verbose=0)
+    assert got.shape == want.shape
+    assert_close(got, want, FP32_SHORT, case["name"])
+
+
+@pytest.mark.parametrize(("spec", "match"), [
+    ({"class_name": "LSTM", "config": {"input_size": 2, "hidden_size": 3, "num_layers": 1,
+                                       "proj_size": 2}, "weights": {}}, "proj_size"),
+    ({"class_name": "Embedding", "config": {"num_embeddings": 4, "embedding_dim": 2,
+                                            "max_norm": 1.0}, "weights": {}}, "max_norm"),
+    ({"class_name": "Conv1d", "config": {"in_channels": 2, "out_channels": 2,
+                                         "kernel_size": [3], "stride": [2], "padding": [1],
+                                         "dilation": [1], "groups": 1,
+                                         "padding_mode": "zeros"}, "weights": {}}, "padding"),
+    ({"class_name": "Conv1d", "config": {"in_channels": 2, "out_channels": 2,
+                                         "kernel_size": [3], "stride": [1], "padding": [1],
+                                         "dilation": [1], "groups": 1,
+                                         "padding_mode": "reflect"}, "weights": {}},
+     "padding_mode"),
+    ({"class_name": "GELU", "config": {"approximate": "tanh"}}, "approximate"),
+    ({"class_name": "LogSoftmax", "config": {"dim": 1}}, "last axis"),
+    ({"class_name": "Flatten", "config": {"start_dim": 0, "end_dim": -1}}, "start_dim"),
+    ({"class_name": "BatchNorm1d", "config": {"num_features": 2, "eps": 1e-5, "affine": True,
+                                              "track_running_stats": False}}, "running"),
+    ({"class_name": "Transformer", "config": {}}, "converts"),
+])
+def test_torch_modules_fusedrnn_cannot_match_are_refused(spec, match):
+    with pytest.raises(ValueError, match=match):
+        layers_from_torch(spec)
+
+
+def test_torch_module_objects_if_available():
+    """torch_spec reads real modules (the recordings above were made with it)."""
+    torch = pytest.importorskip("torch", reason="torch is optional (a peer for comparisons)")
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(),
+                              torch.nn.LayerNorm(3)).eval()
+    x = np.random.default_rng(2).standard_normal((5, 4)).astype(np.float32)
+    with torch.no_grad():
+        want = net(torch.from_numpy(x)).numpy()
+    assert_close(model_from_torch(net, (4,)).predict(x, verbose=0), want, FP32_SHORT)

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["keras_weights_from_torch", "keras_weights_from_state_dict"]
+__all__ = ["keras_weights_from_state_dict", "keras_weights_from_torch", "layers_from_torch",
+           "model_from_torch", "torch_spec"]
 
 _GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
@@ -123,3 +124,198 @@ def keras_weights_from_state_dict(state_dict, cell, layer=0, bidirectional=False
             state_dict.get(f"bias_hh_{key}"),
         )
     return weights
+
+
+# --------------------------------------------------------------------------- whole modules
+
+# The constructor settings read from each supported torch module (its attributes).
+_TORCH_SETTINGS = {
+    "Linear": ("in_features", "out_features"),
+    "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "max_norm"),
+    "LayerNorm": ("normalized_shape", "eps", "elementwise_affine"),
+    "BatchNorm1d": ("num_features", "eps", "affine", "track_running_stats"),
+    "Conv1d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
+               "groups", "padding_mode"),
+    "RNN": ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
+            "bidirectional", "nonlinearity"),
+    "GRU": ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
+            "bidirectional"),
+    "LSTM": ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
+             "bidirectional", "proj_size"),
+    "Softmax": ("dim",), "LogSoftmax": ("dim",), "LeakyReLU": ("negative_slope",),
+    "ELU": ("alpha",), "GELU": ("approximate",), "Flatten": ("start_dim", "end_dim"),
+}
+_ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "SiLU": "silu",
+                "Softplus": "softplus", "Softsign": "softsign", "SELU": "selu",
+                "ReLU6": "relu6", "Identity": "linear"}
+_NO_OP = ("Dropout", "AlphaDropout", "Identity")
+
+
+def _setting(value):
+    """A torch attribute as JSON (tuples as lists)."""
+    if isinstance(value, tuple):
+        return [_setting(v) for v in value]
+    return value
+
+
+def torch_spec(module) -> dict:
+    """A torch module described without torch: ``{"class_name", "config", "weights"}`` (its
+    class name, the constructor settings fusedrnn needs, its state_dict as float32 arrays),
+    ``"children"`` for an ``nn.Sequential``. ``layers_from_torch`` converts the description."""
+    name = type(module).__name__
+    if name == "Sequential":
+        return {"class_name": name, "children": [torch_spec(m) for m in module.children()]}
+    config = {key: _setting(getattr(module, key)) for key in _TORCH_SETTINGS.get(name, ())}
+    weights = {key: _array(value, key) for key, value in module.state_dict().items()
+               if key != "num_batches_tracked"}
+    return {"class_name": name, "config": config, "weights": weights}
+
+
+def _check(condition: bool, name: str, why: str) -> None:
+    if not condition:
+        raise ValueError(f"cannot convert torch {name}: {why}")
+
+
+def _rnn_layers(name: str, config: dict, weights: dict) -> list:
+    from . import layers
+
+    _check(not config.get("proj_size"), name, "proj_size > 0 (LSTM projections) has no "
+                                                "Keras equivalent")
+    cell = {"RNN": "simple_rnn", "GRU": "gru", "LSTM": "lstm"}[name]
+    cls = {"RNN": layers.SimpleRNN, "GRU": layers.GRU, "LSTM": layers.LSTM}[name]
+    kwargs = {"return_sequences": True, "use_bias": bool(config.get("bias", True)),
+              "time_major": not config.get("batch_first", False)}
+    if name == "RNN":
+        kwargs["activation"] = config.get("nonlinearity", "tanh")
+    out = []
+    for i in range(int(config.get("num_layers", 1))):
+        layer = cls(int(config["hidden_size"]), **kwargs)
+        if config.get("bidirectional"):
+            layer = layers.Bidirectional(layer)
+        width = (config["input_size"] if i == 0
+                 else config["hidden_size"] * (2 if config.get("bidirectional") else 1))
+        layer.build((None, None, int(width)))
+        layer.set_weights(keras_weights_from_state_dict(weights, cell, layer=i,
+                                                        bidirectional=config.get(
+                                                            "bidirectional", False)))
+        out.append(layer)
+    return out
+
+
+def _conv1d(config: dict, weights: dict):
+    from . import layers
+
+    k, s, d = (int(config[key][0]) for key in ("kernel_size", "stride", "dilation"))
+    padding = config["padding"]
+    padding = padding[0] if isinstance(padding, list) else padding
+    _check(config.get("padding_mode", "zeros") == "zeros", "Conv1d",
+           f"padding_mode={config.get('padding_mode')!r} (Keras pads with zeros)")
+    if padding == 0:
+        padding = "valid"
+    elif padding != "same" and not (s == 1 and 2 * padding == d * (k - 1)):
+        raise ValueError(f"cannot convert torch Conv1d: padding={padding} with kernel_size "
+                         f"{k}, stride {s}, dilation {d} is neither valid (0) nor Keras's "
+                         f"'same'")
+    else:
+        padding = "same"
+    use_bias = "bias" in weights
+    layer = layers.Conv1D(int(config["out_channels"]), k, strides=s, dilation_rate=d,
+                          padding=padding, groups=int(config["groups"]), use_bias=use_bias,
+                          data_format="channels_first")
+    layer.build((None, int(config["in_channels"]), None))
+    kernel = np.transpose(weights["weight"], (2, 1, 0))  # (out, in/groups, k) -> (k, in/g, out)
+    layer.set_weights([kernel] + ([weights["bias"]] if use_bias else []))
+    return layer
+
+
+def _layers_of(spec: dict) -> list:
+    from . import layers
+
+    name, config, weights = spec["class_name"], spec.get("config", {}), spec.get("weights", {})
+    if name == "Sequential":
+        return [layer for child in spec["children"] for layer in _layers_of(child)]
+    if name in _NO_OP:
+        return []
+    if name in _ACTIVATIONS:
+        return [layers.Activation(_ACTIVATIONS[name])]
+    if name in ("RNN", "GRU", "LSTM"):
+        return _rnn_layers(name, config, weights)
+    if name == "Conv1d":
+        return [_conv1d(config, weights)]
+    # (These layers take inputs of any rank: their weights are set when they are built.)
+    if name == "Linear":
+        return [layers.Dense(int(config["out_features"]), use_bias="bias" in weights,
+                             weights=[weights["weight"].T] + (
+                                 [weights["bias"]] if "bias" in weights else []))]
+    if name == "Embedding":
+        _check(config.get("max_norm") is None, name, "max_norm renormalizes rows at lookup")
+        return [layers.Embedding(int(config["num_embeddings"]), int(config["embedding_dim"]),
+                                 weights=[weights["weight"]])]
+    if name == "LayerNorm":
+        dims = len(config["normalized_shape"])
+        affine = bool(config.get("elementwise_affine", True))
+        return [layers.LayerNormalization(
+            axis=list(range(-dims, 0)) if dims > 1 else -1, epsilon=float(config["eps"]),
+            scale=affine, center=affine and "bias" in weights,
+            weights=[weights[k] for k in ("weight", "bias") if k in weights])]
+    if name == "BatchNorm1d":
+        _check(bool(config.get("track_running_stats", True)), name,
+               "without running statistics it normalizes with each batch's own")
+        affine = bool(config.get("affine", True))
+        return [layers.BatchNormalization(
+            axis=1, epsilon=float(config["eps"]), center=affine, scale=affine,
+            weights=[weights[k] for k in ("weight", "bias", "running_mean", "running_var")
+                     if k in weights])]
+    if name in ("Softmax", "LogSoftmax"):
+        dim = config.get("dim")
+        _check(dim is not None, name, "dim=None (give the axis)")
+        if name == "Softmax":
+            return [layers.Softmax(axis=dim)]
+        _check(dim == -1, name, "only over the last axis (dim=-1)")
+        return [layers.Activation("log_softmax")]
+    if name == "LeakyReLU":
+        return [layers.LeakyReLU(negative_slope=float(config["negative_slope"]))]
+    if name == "ELU":
+        return [layers.ELU(alpha=float(config["alpha"]))]
+    if name == "GELU":
+        _check(config.get("approximate", "none") == "none", name,
+               "approximate='tanh' (fusedrnn's gelu is the exact one)")
+        return [layers.Activation("gelu")]
+    if name == "Flatten":
+        _check(config.get("start_dim", 1) == 1 and config.get("end_dim", -1) == -1, name,
+               "only start_dim=1, end_dim=-1 (Keras's Flatten)")
+        return [layers.Flatten()]
+    raise ValueError(f"cannot convert torch {name}: fusedrnn converts "
+                     f"{', '.join(sorted({*_TORCH_SETTINGS, *_ACTIVATIONS, *_NO_OP}))} "
+                     f"and nn.Sequential of them")
+
+
+def layers_from_torch(module) -> list:
+    """fusedrnn layers, their weights set, that compute what a torch module computes in
+    eval mode (a module, an ``nn.Sequential``, or a ``torch_spec`` description of one):
+
+    - ``Linear`` -> Dense; ``Embedding`` -> Embedding; ``LayerNorm`` -> LayerNormalization;
+      ``BatchNorm1d`` -> BatchNormalization (axis 1, torch's channels); ``Conv1d`` -> Conv1D
+      with ``data_format="channels_first"`` (torch's (batch, channels, time)), padding 0 or
+      Keras's "same";
+    - ``RNN`` / ``GRU`` / ``LSTM`` -> one SimpleRNN / GRU / LSTM per torch layer, with
+      ``return_sequences=True`` (torch's output), in ``Bidirectional`` for a bidirectional
+      module, time-major (``time_major=True``: (timesteps, batch, features)) unless
+      ``batch_first``; the final states are the layers' ``return_state``, if needed;
+    - activations (ReLU, Tanh, Sigmoid, SiLU, GELU, Softmax, LeakyReLU, ELU, ...), Flatten;
+      Dropout and Identity give no layer.
+
+    What torch computes differently (an LSTM ``proj_size``, ``Embedding(max_norm=...)``, a
+    padding Keras does not have) raises ValueError naming it. torch itself is not needed
+    for a description."""
+    spec = module if isinstance(module, dict) else torch_spec(module)
+    return _layers_of(spec)
+
+
+def model_from_torch(module, input_shape, dtype="float32"):
+    """A Sequential model of ``layers_from_torch(module)`` on inputs of ``input_shape``
+    (without the batch axis; ``dtype`` "int32" for token ids into an Embedding)."""
+    from .layers import Input
+    from .models import Sequential
+
+    return Sequential([Input(tuple(input_shape), dtype=dtype), *layers_from_torch(module)])
