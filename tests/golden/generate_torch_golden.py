@@ -64,6 +64,19 @@ def cases():
     ]
 
 
+def _arrays_apart(spec: dict, path: str, arrays: dict) -> dict:
+    """The description with each weight replaced by the key its array is stored under."""
+    spec = dict(spec)
+    if "children" in spec:
+        spec["children"] = [_arrays_apart(c, f"{path}.{i}", arrays)
+                            for i, c in enumerate(spec["children"])]
+    if "weights" in spec:
+        for key, value in list(spec["weights"].items()):
+            arrays[f"{path}.{key}"] = value
+            spec["weights"] = {**spec["weights"], key: f"{path}.{key}"}
+    return spec
+
+
 def main():
     torch.manual_seed(20261207)
     rng = np.random.default_rng(20261207)
@@ -81,21 +94,8 @@ def main():
         with torch.no_grad():
             y = module(torch.from_numpy(x))
         y = (y[0] if isinstance(y, tuple) else y).numpy()
-        spec = torch_compat.torch_spec(module)
-
-        def strip(s, path):
-            s = dict(s)
-            if "children" in s:
-                s["children"] = [strip(c, f"{path}.{i}") for i, c in enumerate(s["children"])]
-            if "weights" in s:
-                keys = {}
-                for key, value in s["weights"].items():
-                    arrays[f"{name}{path}.{key}"] = value
-                    keys[key] = f"{name}{path}.{key}"
-                s["weights"] = keys
-            return s
-
-        index.append({"name": name, "dtype": dtype, "spec": strip(spec, "")})
+        spec = _arrays_apart(torch_compat.torch_spec(module), name, arrays)
+        index.append({"name": name, "dtype": dtype, "spec": spec})
         arrays[f"{name}_x"] = x
         arrays[f"{name}_y"] = y
     np.savez_compressed(OUT, index=json.dumps(index), torch_version=torch.__version__, **arrays)
