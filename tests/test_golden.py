@@ -31,9 +31,10 @@ from wiring import (  # noqa: E402
 )
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "data" / "golden"
-# image_layers.npz and stft_kernels.npz hold single layers' cases instead (test_image_layers.py)
-GOLDEN_FILES = sorted(p for p in GOLDEN_DIR.glob("*.npz")
-                      if p.name not in ("image_layers.npz", "stft_kernels.npz"))
+# The other files there hold other tests' cases (test_image_layers.py: image_layers.npz,
+# stft_kernels.npz; test_torch_compat.py: torch_modules.npz)
+OTHER_TESTS_FILES = ("image_layers.npz", "stft_kernels.npz", "torch_modules.npz")
+GOLDEN_FILES = sorted(p for p in GOLDEN_DIR.glob("*.npz") if p.name not in OTHER_TESTS_FILES)
 
 # fusedrnn computes in float32; Keras float32 vs Keras float64 differ by < 2e-6 on every case.
 RTOL = 1e-5
