@@ -127,6 +127,8 @@ class Compiled:
                     _check_metric(each)
         self.loss, self.loss_weights = loss, loss_weights
         self.keras2 = False  # Keras 2's averaging of each output's loss (a Keras 2 file)
+        self.dict_outputs = False  # the model's outputs are a dict (set by evaluate)
+        self.output_keys = None  # their keys, which loss and metric dicts may use
         self.metrics, self.weighted_metrics = metrics, weighted_metrics
         self._built = None
 
@@ -141,12 +143,13 @@ class Compiled:
         """``value`` (one for all outputs, a list in output order, or a dict by output name)
         as a list with one entry (or None) per output."""
         n = len(names)
+        keys = self.output_keys or names
         if isinstance(value, dict):
-            unknown = sorted(set(value) - set(names))
+            unknown = sorted(set(value) - set(names) - set(keys))
             if unknown:
                 raise ValueError(f"compile: {what} names outputs {unknown}; the model's "
                                  f"outputs are {names}")
-            return [value.get(name) for name in names]
+            return [value.get(key, value.get(name)) for key, name in zip(keys, names)]
         if isinstance(value, (list, tuple)) and what != "metrics":
             if len(value) != n:
                 raise ValueError(f"compile: {what} has {len(value)} entries for "
@@ -173,7 +176,8 @@ class Compiled:
     def _build(self, names, y_true, y_pred) -> None:
         n = len(names)
         loss = self.loss
-        if isinstance(loss, dict) and set(loss) != set(names):
+        if isinstance(loss, dict) and set(loss) not in (set(names),
+                                                        set(self.output_keys or names)):
             raise ValueError(f"compile: expected the keys {names} in the loss dict, found "
                              f"{list(loss)}")
         flat_losses = self._per_output(loss, names, "loss")
@@ -189,6 +193,9 @@ class Compiled:
             if identifier is not None:
                 self._losses.append((i, _resolve_loss(identifier, y_true[i], y_pred[i]),
                                      weight, names[i]))
+        if isinstance(loss, dict) and self.dict_outputs:  # Keras: in the loss dict's order
+            order = list(loss)
+            self._losses.sort(key=lambda item: order.index(self.output_keys[item[0]]))
         self._loss_means = ([metrics.Mean(name=f"{name}_loss") for _, _, _, name in
                              self._losses] if len(self._losses) > 1 else [])
         prefix = n > 1
@@ -387,8 +394,12 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
     x, batch_size = model._batched_input(x, batch_size, verbose)
     several = isinstance(x, list)
     n = _rows(x[0] if several else x, "x")
-    names = (list(model.output_names) if not model._user_call
-             else [model.name])
+    # Outputs are named by their dict keys (Keras 3), else by their layers (and in Keras 2)
+    keys = None if model._user_call else model._output_keys
+    compiled.dict_outputs = keys is not None and not compiled.keras2
+    compiled.output_keys = None if keys is None else list(keys)
+    names = ([model.name] if model._user_call else list(keys) if compiled.dict_outputs
+             else list(model.output_names))
     ys = _targets(model, y, names, "y")
     weights = ([None] * len(names) if sample_weight is None
                else _targets(model, sample_weight, names, "sample_weight"))

@@ -68,9 +68,16 @@ def check(out: str) -> int:
         model = keras.saving.load_model(os.path.join(out, file))
         want = results[name]
         ys = [data[f"{name}_y{i}"] for i in range(want["outputs"])]
-        got = model.evaluate(data[f"{name}_x"], ys if len(ys) > 1 else ys[0], verbose=0,
-                             return_dict=True, **want["kwargs"])
+        keys = want.get("y_keys")
+        y = dict(zip(keys, ys)) if keys else ys if len(ys) > 1 else ys[0]
+        got = model.evaluate(data[f"{name}_x"], y, verbose=0, return_dict=True,
+                             **want["kwargs"])
         expected = want[label] if label == "keras2" else want[label]["dict"]
+        if label == "keras2" and keys:  # Keras 2 names dict outputs by layer, Keras 3 by key
+            for layer_name, key in zip(want["keras2_output_names"], sorted(keys)):
+                expected = {k.replace(f"{layer_name}_", f"{key}_", 1)
+                            if k.startswith(f"{layer_name}_") else k: v
+                            for k, v in expected.items()}
         bad = sorted(k for k in set(got) | set(expected)
                      if k not in got or k not in expected
                      or not np.allclose(got[k], expected[k], rtol=1e-5, atol=1e-6))

@@ -124,6 +124,27 @@ def two_outputs(api):
     return model, compile_args, data, {"batch_size": 9}
 
 
+def dict_outputs(api):
+    """Outputs given as a dict (keys other than the layers' names), one loss for all, metrics
+    by key, per-sample weights for both."""
+    inputs = api.Input((6, 2))
+    h = api.layers.GRU(5)(inputs)
+    model = api.Model(inputs, {"score": api.layers.Dense(1, name="score_head")(h),
+                               "label": api.layers.Dense(3, activation="softmax",
+                                                         name="label_head")(h)})
+    compile_args = {"optimizer": "adam",
+                    "loss": {"score": "mae", "label": "sparse_categorical_crossentropy"},
+                    "loss_weights": {"score": 2.0, "label": 1.0},
+                    "metrics": {"label": ["accuracy"], "score": ["mse"]}}
+
+    def data(rng):
+        return (rng.normal(size=(15, 6, 2)).astype("float32"),
+                {"score": rng.normal(size=(15, 1)).astype("float32"),
+                 "label": rng.integers(0, 3, size=15)}, None)
+
+    return model, compile_args, data, {"batch_size": 4}
+
+
 def hinge_and_friends(api):
     model = api.Sequential([api.Input((5, 3)), api.layers.GRU(4, reset_after=False),
                             api.layers.Dense(3, activation="tanh")])
@@ -214,4 +235,4 @@ def attention_regularized(api):
 
 CASES = {f.__name__: f for f in (binary, sparse_logits, categorical, regression, tagging,
                                  two_outputs, hinge_and_friends, loss_only, crossentropy_auto,
-                                 regularized, attention_regularized)}
+                                 regularized, attention_regularized, dict_outputs)}

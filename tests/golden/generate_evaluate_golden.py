@@ -151,13 +151,14 @@ def main():
         model, compile_args, data, kwargs = case(keras)
         model.compile(**compile_args)
         x, y, sw = data(rng)
-        ys = y if isinstance(y, list) else [y]
+        keys = list(y) if isinstance(y, dict) else None  # targets by output key
+        ys = list(y.values()) if keys else y if isinstance(y, list) else [y]
         arrays[f"{name}_x"] = x
         for i, a in enumerate(ys):
             arrays[f"{name}_y{i}"] = a
         if sw is not None:
             arrays[f"{name}_sw"] = sw
-        out = {"outputs": len(ys), "kwargs": kwargs}
+        out = {"outputs": len(ys), "kwargs": kwargs, "y_keys": keys}
         for label, weights in (("plain", None), ("weighted", sw)):
             if label == "weighted" and sw is None:
                 continue
@@ -183,7 +184,8 @@ def main():
         model.compile(**compile_args)
         x = arrays[f"{name}_x"]
         ys = [arrays[f"{name}_y{i}"] for i in range(results[name]["outputs"])]
-        y = ys if len(ys) > 1 else ys[0]
+        keys = results[name]["y_keys"]
+        y = dict(zip(keys, ys)) if keys else ys if len(ys) > 1 else ys[0]
         try:
             got = model.evaluate(x, y, verbose=0, return_dict=True, **kwargs)
         except Exception as exc:  # noqa: BLE001 (tagging: Keras 2's accuracy fails there)
@@ -191,6 +193,7 @@ def main():
             continue
         model.save(os.path.join(OUT, f"{name}.keras2.h5"))
         results[name]["keras2"] = got
+        results[name]["keras2_output_names"] = list(model.output_names)  # layer names
         print("keras2", name, got)
     results["functions"] = functions(keras, np.random.default_rng(7))
     np.savez_compressed(os.path.join(OUT, "data.npz"), **arrays)
