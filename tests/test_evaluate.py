@@ -583,3 +583,14 @@ def test_compile_config_keras_cannot_rebuild_is_not_saved(tmp_path):
     assert config["metrics"][0]["config"]["name"] == "m"
     back = load_model(str(tmp_path / "c.keras"))
     assert back.optimizer.learning_rate.get_config()["alpha"] == 0.1
+
+
+def test_evaluate_progress_line_shows_the_results(capsys):
+    model, x, y, _ = _tagger(batch=40)
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    logs = model.evaluate(x, y, batch_size=16, verbose=2, return_dict=True)
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("3/3 [")
+    assert line.endswith(f" - loss: {logs['loss']:.4f} - accuracy: {logs['accuracy']:.4f}")
+    model.evaluate(x, y, batch_size=16, verbose=0)
+    assert capsys.readouterr().out == ""

@@ -435,8 +435,9 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
                                   masks, [None if w is None else w[rows] for w in weights])
             total += (loss + penalty + sum(activity)) * size
             count += size
-            if bar is not None:
-                bar.update(done)
+            if bar is not None:  # the end line shows the results, as Keras's
+                bar.update(done, compiled.results(total / count) if done == len(starts)
+                           else None)
     finally:
         LAYER_OUTPUTS.reset(token)
     logs = compiled.results(total / count if count else 0.0)

@@ -261,7 +261,8 @@ class _ProgressBar:
         self.start = time.perf_counter()
         self.width = 30
 
-    def update(self, done: int) -> None:
+    def update(self, done: int, logs: dict | None = None) -> None:
+        """Show ``done`` steps; at the end, ``logs`` (name -> value) as Keras prints them."""
         elapsed = time.perf_counter() - self.start
         w = len(str(self.total))
         if done < self.total:
@@ -275,9 +276,10 @@ class _ProgressBar:
             per_step = elapsed / max(self.total, 1)
             step = f"{per_step * 1000:.0f}ms/step" if per_step < 1 else f"{per_step:.0f}s/step"
             prefix = "\r" if self.verbose == 1 else ""
-            self.stream.write(
-                f"{prefix}{done:{w}d}/{self.total} [{'=' * self.width}] - {elapsed:.0f}s {step}\n"
-            )
+            values = "".join(f" - {k}: {v:.4f}" for k, v in (logs or {}).items()
+                             if isinstance(v, float))
+            self.stream.write(f"{prefix}{done:{w}d}/{self.total} [{'=' * self.width}] - "
+                              f"{elapsed:.0f}s {step}{values}\n")
         self.stream.flush()
 
 
