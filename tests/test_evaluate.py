@@ -594,3 +594,18 @@ def test_evaluate_progress_line_shows_the_results(capsys):
     assert line.endswith(f" - loss: {logs['loss']:.4f} - accuracy: {logs['accuracy']:.4f}")
     model.evaluate(x, y, batch_size=16, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+LEGACY_H5 = sorted(name for name in CASES if "loaded_h5" in RESULTS[name])
+
+
+@pytest.mark.parametrize("name", LEGACY_H5)
+def test_keras3_legacy_h5_evaluates_as_keras_reads_it(name):
+    """Keras 3's legacy .h5 of a compiled model (training_config): fusedrnn reports what
+    Keras reports when it loads that file (metric aliases named in full, "mse" ->
+    "mean_squared_error"; Keras 3's own averaging rules)."""
+    utils.clear_session()
+    model = load_model(os.path.join(HERE, f"{name}.h5"))
+    x, y, _ = _data(name)
+    _close(model.evaluate(x, y, verbose=0, return_dict=True, **RESULTS[name]["kwargs"]),
+           RESULTS[name]["loaded_h5"], f"{name} loaded .h5")

@@ -18,7 +18,15 @@ import zipfile
 
 import numpy as np
 import pytest
-from test_saving import CASES, DATA, LAMBDA_CASES, build, golden
+from test_saving import (
+    CASES,
+    DATA,
+    LAMBDA_CASES,
+    NO_KERAS3_H5_FILE,
+    NO_LEGACY_H5_MODEL,
+    build,
+    golden,
+)
 
 from fusedrnn import layers, ops
 from fusedrnn.models import Model, Sequential, load_model, model_from_json
@@ -301,8 +309,11 @@ def test_file_names_and_overwrite(tmp_path):
     model = Sequential([layers.Input((3,)), layers.Dense(2)])
     with pytest.raises(ValueError, match=r"end in '\.weights\.h5'"):
         model.save_weights(tmp_path / "w.h5")
-    with pytest.raises(ValueError, match=r"ends in\s+'\.keras'"):
-        model.save(tmp_path / "m.h5")
+    with pytest.raises(ValueError, match=r"end in '\.keras'.* or '\.h5'"):
+        model.save(tmp_path / "m.model")
+    model.save(tmp_path / "m.h5")
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save(tmp_path / "m.h5", overwrite=False)
     model.save(tmp_path / "m.keras")
     with pytest.raises(FileExistsError, match="overwrite=False"):
         model.save(tmp_path / "m.keras", overwrite=False)
@@ -324,3 +335,56 @@ def test_save_model_function_is_model_save(tmp_path):
             == _zip_member(tmp_path / "b.keras", "config.json"))
     assert _tree(_zip_member(tmp_path / "a.keras", "model.weights.h5")) == _tree(
         _zip_member(tmp_path / "b.keras", "model.weights.h5"))
+
+
+LEGACY = sorted(set(SAVABLE) - NO_LEGACY_H5_MODEL - NO_KERAS3_H5_FILE)
+
+
+def _h5_tree(path) -> tuple[dict, list, list]:
+    """A legacy .h5 file's model config, layer names, and each layer's arrays in order."""
+    import h5py
+
+    def text(v):
+        return v.decode() if isinstance(v, bytes) else str(v)
+
+    with h5py.File(path, "r") as root:
+        group = root["model_weights"]
+        names = [text(n) for n in group.attrs["layer_names"]]
+        arrays = [[np.asarray(group[n][text(w)]) for w in group[n].attrs["weight_names"]]
+                  for n in names]
+        return json.loads(text(root.attrs["model_config"])), names, arrays
+
+
+@pytest.mark.filterwarnings("ignore:Layer 'lambda.*destroy the mask:UserWarning")
+@pytest.mark.parametrize("name", LEGACY)
+def test_legacy_h5_is_keras_own(name, tmp_path):
+    """model.save("x.h5") writes what Keras 3's legacy writer wrote for the same model (its
+    .h5 in tests/data/keras_files): the model config, the layers, each layer's arrays in
+    Keras's order (trainable, then the others); it loads back and predicts the same (real
+    Keras 3.15.1 loads these files: tests/golden/check_keras_loads_saved.py)."""
+    model = load_model(os.path.join(DATA, f"{name}.keras"))
+    model.save(tmp_path / "m.h5")
+    keras_config, keras_names, keras_arrays = _h5_tree(os.path.join(DATA, f"{name}.h5"))
+    config, names, arrays = _h5_tree(tmp_path / "m.h5")
+    # Keras's legacy files drop the module of its operations (NotEqual, ...), and then Keras
+    # cannot load them ("Unknown layer"); fusedrnn keeps it
+    assert [d for d in _differences(keras_config, config)
+            if not ("only fusedrnn writes 'keras.src.ops" in d
+                    or (".registered_name: only fusedrnn writes" in d
+                        and "None" not in d))] == []
+    assert names == keras_names
+    assert [[a.shape for a in layer] for layer in arrays] == [
+        [a.shape for a in layer] for layer in keras_arrays]
+    for ours, theirs in zip(arrays, keras_arrays):
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a, b)
+    x, _ = golden(name)
+    np.testing.assert_array_equal(load_model(tmp_path / "m.h5").predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+
+
+def test_legacy_h5_of_text_models_is_refused(tmp_path):
+    model = load_model(os.path.join(DATA, "text.keras"))
+    with pytest.raises(ValueError, match="vocabular"):
+        model.save(tmp_path / "t.h5")
+    assert not os.path.exists(tmp_path / "t.h5")

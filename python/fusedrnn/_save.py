@@ -625,14 +625,17 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
 
 
 def save_model(model, filepath, overwrite: bool = True) -> None:
-    """Keras 3's ``model.save``: a ``.keras`` zip (metadata, config, weights)."""
+    """Keras 3's ``model.save``: a ``.keras`` zip (metadata, config, weights), or for a name
+    ending in ``.h5`` the legacy HDF5 file (save_legacy_h5)."""
     from . import __version__
 
     filepath = os.fspath(filepath)
+    if filepath.endswith((".h5", ".hdf5")):
+        return save_legacy_h5(model, filepath, overwrite)
     if not filepath.endswith(".keras"):
-        raise ValueError(f"fusedrnn saves models in Keras 3's format, whose filename ends in "
-                         f"'.keras'; received {filepath!r} (for weights alone use "
-                         f"save_weights('....weights.h5'))")
+        raise ValueError(f"the filename must end in '.keras' (Keras 3's format) or '.h5' (the "
+                         f"legacy HDF5 format); received {filepath!r} (for weights alone "
+                         f"use save_weights('....weights.h5'))")
     _require_weights(model, "save")
     config = to_json(model)  # before anything is written: it may refuse the model
     _refuse_existing(filepath, overwrite)
@@ -647,6 +650,119 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
         archive.writestr("model.weights.h5", weights.getvalue())
         for path, text in _assets(model):
             archive.writestr(path, text)
+
+
+def _legacy_training_config(model) -> dict | None:
+    """Keras 3's legacy training_config: the compile config, its optimizer as
+    ``optimizer_config`` ({"class_name", "config"})."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        config = _compile_entry(model)
+    for w in caught:  # said once, as the caller's warning
+        warnings.warn(str(w.message), w.category, stacklevel=4)
+    if config is None:
+        return None
+    from . import losses
+
+    def full_name(loss):
+        """Keras 3.15's legacy loader cannot read its own loss aliases ("mse"): the same
+        loss by its full name."""
+        if isinstance(loss, dict) and "class_name" not in loss:
+            return {k: full_name(v) for k, v in loss.items()}
+        if isinstance(loss, list):
+            return [full_name(v) for v in loss]
+        alias = losses._ALIASES.get(loss) if isinstance(loss, str) else None
+        return alias.__name__ if alias is not None else loss
+
+    config["loss"] = full_name(config["loss"])
+    optimizer = config.pop("optimizer")
+    config["optimizer_config"] = None if optimizer is None else {
+        "class_name": optimizer["class_name"], "config": optimizer["config"]}
+    return config
+
+
+# The legacy writer names a layer by its Python class where that differs from its saved name
+_LEGACY_CLASS_NAMES = {"GroupQueryAttention": "GroupedQueryAttention"}
+
+
+def _legacy_entry(item: dict) -> dict:
+    """One entry of a "layers" list, as the legacy writer gives it: without module,
+    registered_name and build_config, except an operation's module and registered name
+    (Keras's own legacy files drop those too, and then Keras cannot load them: "Unknown
+    layer: 'NotEqual'"; with them it does)."""
+    operation = str(item.get("module", "")).startswith("keras.src.ops")
+    dropped = ("build_config",) if operation else ("module", "registered_name",
+                                                   "build_config")
+    return {k: _LEGACY_CLASS_NAMES.get(v, v) if k == "class_name" else _legacy_layers(v)
+            for k, v in item.items() if k not in dropped}
+
+
+def _legacy_layers(config):
+    """A model config as Keras's legacy writer gives it: the entries of a model's "layers"
+    lists are {"class_name", "config", "name", "inbound_nodes"} alone (_legacy_entry);
+    what they hold keeps its full form."""
+    if isinstance(config, list):
+        return [_legacy_layers(v) for v in config]
+    if not isinstance(config, dict):
+        return config
+    out = {}
+    for key, value in config.items():
+        if key == "layers" and isinstance(value, list):
+            value = [_legacy_entry(item) if isinstance(item, dict) else item
+                     for item in value]
+        out[key] = _legacy_layers(value) if key != "layers" else value
+    return out
+
+
+def save_legacy_h5(model, filepath: str, overwrite: bool = True) -> None:
+    """Keras 3's ``model.save("x.h5")``, the legacy HDF5 file: attributes ``model_config``
+    (the model's config), ``training_config`` (when compiled), ``keras_version``,
+    ``backend``; group ``model_weights`` with ``layer_names`` and, per layer, its arrays with
+    their ``weight_names`` (its trainable weights, then the others, as Keras lists them).
+    Keras 3's ``load_model`` and fusedrnn's read it. As in Keras's own .h5, a lookup layer's
+    vocabulary is not kept there: such a model is refused (save it as .keras)."""
+    from .saving import _h5py
+
+    h5py = _h5py()
+    _require_weights(model, "save")
+    entry = json.loads(to_json(model))
+    if _assets(model):
+        raise ValueError(f"cannot save model {model.name!r} as .h5: the legacy HDF5 format "
+                         f"does not keep its text layers' vocabularies (Keras's .h5 loses "
+                         f"them too); save it as '.keras'")
+    training = _legacy_training_config(model)
+    _refuse_existing(filepath, overwrite)
+    from .models import Model
+
+    layers = (model.layers if not model._user_call else [])
+    with h5py.File(filepath, "w") as root:
+        root.attrs["backend"] = "tensorflow"
+        root.attrs["keras_version"] = KERAS_VERSION
+        root.attrs["model_config"] = json.dumps(
+            {"class_name": entry["class_name"], "config": _legacy_layers(entry["config"])})
+        if training is not None:
+            root.attrs["training_config"] = json.dumps(training)
+        group = root.create_group("model_weights")
+        group.attrs["backend"] = "tensorflow"
+        group.attrs["keras_version"] = KERAS_VERSION
+        group.attrs["layer_names"] = [layer.name.encode("utf8") for layer in layers]
+        for layer in layers:
+            listed = layer.trainable_weights + layer.non_trainable_weights
+            names = []
+            for w in listed:
+                path = w.path if w.path.startswith(f"{layer.name}/") or isinstance(
+                    layer, Model) else f"{layer.name}/{w.path}"
+                name = f"{model.name}/{path}"
+                while name in names:  # the same path twice (a shared layer inside)
+                    name += "_"
+                names.append(name)
+            layer_group = group.create_group(layer.name)
+            layer_group.attrs["weight_names"] = [n.encode("utf8") for n in names]
+            for name, w in zip(names, listed):
+                layer_group.create_dataset(name, data=np.asarray(w.numpy()))
+        group.create_group("top_level_model_weights").attrs["weight_names"] = []
 
 
 def _assets(model) -> list[tuple[str, str]]:

@@ -961,16 +961,19 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     _load_vocabularies(model, filepath)
     if compile and training:
         with _custom_objects(custom_objects):
-            _compile_from_config(model, training)
+            _compile_from_config(model, training, version)
     return model
 
 
-def _compile_from_config(model, training: dict) -> None:
-    """Compile ``model`` as the saved compile config says (Keras 3's ``compile_config``, or
-    Keras 2's ``training_config``, whose metrics are listed per output), so ``evaluate``
-    reports what Keras's would. A config it cannot read leaves the model uncompiled, with a
-    warning."""
+def _compile_from_config(model, training: dict, version: str = "") -> None:
+    """Compile ``model`` as the saved compile config says (Keras 3's ``compile_config``; a
+    legacy .h5 file's ``training_config``: Keras 2's lists metrics per output), so
+    ``evaluate`` reports what Keras's would. A config it cannot read leaves the model
+    uncompiled, with a warning."""
     from . import losses, metrics, optimizers
+
+    legacy = "optimizer_config" in training  # a legacy .h5 file's training_config
+    keras2 = legacy and str(version).startswith("2.")
 
     objects = _CUSTOM_OBJECTS.get() or {}
 
@@ -992,11 +995,18 @@ def _compile_from_config(model, training: dict) -> None:
         return lambda value: (value if isinstance(value, str) and value not in objects
                               else module.deserialize(value, objects))
 
+    def read_metric(value):
+        """Keras 3 reading its legacy .h5 turns a metric's alias into its function, named
+        in full ("mse" -> "mean_squared_error")."""
+        if legacy and not keras2 and isinstance(value, str) and value in losses._ALIASES:
+            return losses._ALIASES[value].__name__
+        return read(metrics)(value)
+
     def unprefixed(groups):
         """Keras 2 saves a multi-output model's metrics one list per output, named with the
         output's name in front, which evaluate puts there again."""
         names = model.output_names
-        if "optimizer_config" in training and isinstance(groups, list) and len(names) > 1:
+        if keras2 and isinstance(groups, list) and len(names) > 1:
             for name, group in zip(names, groups):
                 for metric in group if isinstance(group, list) else [group]:
                     if isinstance(metric, metrics.Metric) and metric.name.startswith(
@@ -1010,11 +1020,10 @@ def _compile_from_config(model, training: dict) -> None:
             optimizer=None if optimizer is None else optimizers.deserialize(optimizer, objects),
             loss=each(training.get("loss"), read(losses)),
             loss_weights=training.get("loss_weights"),
-            metrics=unprefixed(each(training.get("metrics"), read(metrics))),
-            weighted_metrics=unprefixed(each(training.get("weighted_metrics"),
-                                             read(metrics))))
+            metrics=unprefixed(each(training.get("metrics"), read_metric)),
+            weighted_metrics=unprefixed(each(training.get("weighted_metrics"), read_metric)))
         # Keras 2 averages each output's loss over batches weighted by their sizes.
-        model._compiled.keras2 = "optimizer_config" in training
+        model._compiled.keras2 = keras2
     except (TypeError, ValueError) as exc:
         # As Keras: the model loads, uncompiled (evaluate then asks for compile()).
         warnings.warn(f"the model's saved compile config was not restored ({exc}); the "

@@ -10,9 +10,9 @@ rebuilds from Keras's ``<case>.keras`` (its graph holds the mask operations Kera
 the model built in code with fusedrnn's layers, its weights loaded from ``<case>.weights.h5``
 (its graph has none); and each Keras 2 cuDNN model (``CUDNN_CASES``,
 ``<case>.keras2.h5``), which fusedrnn saves as the LSTM and GRU it computes. It writes
-``<case>.loaded.keras``, ``<case>.built.keras`` and ``<case>.built.weights.h5`` with
-``model.save`` / ``model.save_weights``; a model it refuses to save (a Lambda) is reported
-with the reason.
+``<case>.loaded.keras``, ``<case>.loaded.h5`` (the legacy HDF5 file), ``<case>.built.keras``
+and ``<case>.built.weights.h5`` with ``model.save`` / ``model.save_weights``; a model it
+refuses to save (a Lambda; a text model as .h5) is reported with the reason.
 
 ``check`` loads each ``.keras`` with ``keras.saving.load_model``, and loads each weights file
 into the case built in code with Keras's layers, predicts the case's input (``<case>.npz``)
@@ -32,6 +32,14 @@ sys.path.insert(0, DATA)
 from cases import CASES, CUDNN_CASES, OPS_CASES, TEXT_CASES  # noqa: E402
 
 TOLERANCE = 1e-4
+# Legacy .h5 files Keras 3.15 cannot load back right, its own included (checked with the
+# .h5 Keras wrote for the case in tests/data/keras_files where there is one):
+KERAS_H5_LIMITS = {
+    "attention": "Keras reads the string score_mode 'dot' as its function dot",
+    "augmentation_keras3": "Keras builds RMSNormalization over two axes with one axis's "
+                           "scale (Keras cannot write this model as .h5 at all)",
+    "video_3d": "Keras's own .h5 of it predicts 0.342 away from the model too",
+}
 
 
 def _more_layers(layers, Sequential, Model, Input):
@@ -104,6 +112,8 @@ def write(out: str) -> int:
                 if model is None:
                     model = load_model(os.path.join(DATA, f"{name}.keras"))
                 model.save(os.path.join(out, f"{name}.{kind}.keras"))
+                if kind == "loaded":  # the legacy HDF5 file too
+                    model.save(os.path.join(out, f"{name}.loaded.h5"))
             except ValueError as exc:
                 print(f"{name}.{kind}: not saved: {exc}")
     for name in sorted(CUDNN_CASES):  # saved as Keras 3's LSTM and GRU
@@ -155,10 +165,10 @@ def check(out: str) -> int:
         if name in TEXT_CASES:  # Keras takes text as TensorFlow strings
             x = tf.constant(x)
         runs = []
-        for kind in ("loaded", "built"):
-            path = os.path.join(out, f"{name}.{kind}.keras")
+        for kind in ("loaded.keras", "built.keras", "loaded.h5"):
+            path = os.path.join(out, f"{name}.{kind}")
             if os.path.exists(path):
-                runs.append((f"{kind}.keras", lambda p=path: keras.saving.load_model(p)))
+                runs.append((kind, lambda p=path: keras.saving.load_model(p)))
 
         def from_weights(name=name):
             model = build(name, keras.layers, keras.Sequential, keras.Model, keras.Input,
@@ -174,6 +184,9 @@ def check(out: str) -> int:
                 ok = diff <= TOLERANCE
             except Exception as exc:  # report every file, then fail
                 diff, ok = f"{type(exc).__name__}: {exc}"[:300], False
+            if label == "loaded.h5" and name in KERAS_H5_LIMITS and not ok:
+                print(f"keras {name}.{label}: {KERAS_H5_LIMITS[name]} ({diff})"[:300])
+                continue
             failed += not ok
             print(f"{'ok  ' if ok else 'FAIL'} {name}.{label}: max |diff| {diff}")
     for name, (make, _) in sorted(CUDNN_CASES.items()):
