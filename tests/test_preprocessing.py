@@ -243,3 +243,44 @@ def test_set_random_seed_makes_fresh_weights_repeat():
     b.build((None, 2, 2))
     np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
     utils.clear_session()
+
+
+@pytest.mark.parametrize("case", DATA["timeseries"], ids=range(len(DATA["timeseries"])))
+def test_timeseries_dataset_is_keras(case):
+    """The same windows, targets and batches as Keras 3's (unshuffled)."""
+    data = np.array(case["data"])
+    targets = None if case["targets"] is None else np.array(case["targets"])
+    for make in (utils.timeseries_dataset_from_array,
+                 fusedrnn.preprocessing.timeseries_dataset_from_array):
+        got = list(make(data, targets, **case["kwargs"]))
+        assert len(got) == len(case["batches"])
+        for batch, want in zip(got, case["batches"]):
+            if targets is None:
+                np.testing.assert_array_equal(batch, np.array(want).reshape(batch.shape))
+            else:
+                np.testing.assert_array_equal(batch[0], np.array(want[0]))
+                np.testing.assert_array_equal(batch[1], np.array(want[1]))
+
+
+def test_models_take_datasets():
+    """predict and evaluate take a dataset of batches as Keras takes a tf.data.Dataset: the
+    same numbers as on the arrays; a generator of batches too."""
+    series = np.sin(np.arange(120) / 7.0)[:, None].astype(np.float32)
+    ds = utils.timeseries_dataset_from_array(series[:-1], series[5:, 0], sequence_length=5,
+                                             batch_size=16)
+    model = Sequential([layers.Input((5, 1)), layers.LSTM(4), layers.Dense(1)])
+    model.compile(loss="mse", metrics=["mae"])
+    x = np.concatenate([b[0] for b in ds])
+    y = np.concatenate([b[1] for b in ds])
+    np.testing.assert_array_equal(model.predict(ds, verbose=0), model.predict(x, verbose=0))
+    assert model.evaluate(ds, verbose=0) == model.evaluate(x, y, batch_size=16, verbose=0)
+    assert model.evaluate(iter(ds), verbose=0) == model.evaluate(ds, verbose=0)
+    first = model.predict(ds.take(2), verbose=0)
+    assert first.shape == (32, 1)
+    np.testing.assert_array_equal(model.predict((b for b in ds), steps=2, verbose=0), first)
+    with pytest.raises(ValueError, match="from the dataset"):
+        model.evaluate(ds, y, verbose=0)
+    with pytest.raises(ValueError, match=r"batches \(x, y\)"):
+        model.evaluate(utils.timeseries_dataset_from_array(series, None, 5), verbose=0)
+    with pytest.raises(ValueError, match="start_index"):
+        utils.timeseries_dataset_from_array(series, None, 5, start_index=500)

@@ -380,26 +380,21 @@ def _targets(model, y, names: list[str], what: str) -> list:
     return [_host(y)]
 
 
-def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict):
-    """Model.evaluate (see the module docstring)."""
-    from .models import _batch_starts, _ProgressBar
-
-    compiled = getattr(model, "_compiled", None)
-    if compiled is None:
-        raise RuntimeError("you must call compile() (with the loss and metrics) before "
-                           "evaluate(); load_model restores what the model was compiled "
-                           "with")
-    if y is None:
-        raise ValueError("evaluate needs the targets y (fusedrnn does not read datasets)")
-    x, batch_size = model._batched_input(x, batch_size, verbose)
-    several = isinstance(x, list)
-    n = _rows(x[0] if several else x, "x")
-    # Outputs are named by their dict keys (Keras 3), else by their layers (and in Keras 2)
+def _names(model, compiled) -> list[str]:
+    """The outputs' names: their dict keys (Keras 3), else their layers' (and in Keras 2)."""
     keys = None if model._user_call else model._output_keys
     compiled.dict_outputs = keys is not None and not compiled.keras2
     compiled.output_keys = None if keys is None else list(keys)
-    names = ([model.name] if model._user_call else list(keys) if compiled.dict_outputs
-             else list(model.output_names))
+    return ([model.name] if model._user_call else list(keys) if compiled.dict_outputs
+            else list(model.output_names))
+
+
+def _array_batches(model, names, x, y, sample_weight, batch_size, steps) -> list:
+    """(x, targets per output, weights per output) of each batch of arrays."""
+    from .models import _batch_starts
+
+    several = isinstance(x, list)
+    n = _rows(x[0] if several else x, "x")
     ys = _targets(model, y, names, "y")
     weights = ([None] * len(names) if sample_weight is None
                else _targets(model, sample_weight, names, "sample_weight"))
@@ -408,10 +403,65 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
             if a is not None and _rows(a, what) != n:
                 raise ValueError(f"{what} for output {name!r} has {_rows(a, what)} rows; x "
                                  f"has {n}")
-    starts = _batch_starts(n, batch_size, steps)
+    out = []
+    for start in _batch_starts(n, batch_size, steps):
+        rows = slice(start, start + batch_size)
+        out.append(([a[rows] for a in x] if several else x[rows],
+                    [None if a is None else a[rows] for a in ys],
+                    [None if w is None else w[rows] for w in weights]))
+    return out
+
+
+def _dataset_batches(model, names, data, steps) -> list:
+    """The batches of a dataset (utils.timeseries_dataset_from_array's, or any iterator of
+    them): each ``(x, y)`` or ``(x, y, sample_weight)``."""
+    out = []
+    for i, item in enumerate(data):
+        if steps is not None and i >= steps:
+            break
+        if not isinstance(item, tuple) or len(item) not in (2, 3):
+            raise ValueError(f"evaluate on a dataset needs batches (x, y) or (x, y, "
+                             f"sample_weight); batch {i} is a {type(item).__name__}")
+        xb = model._batched_input(item[0], None, 0)[0]
+        rows = _rows(xb[0] if isinstance(xb, list) else xb, "x")
+        ys = _targets(model, item[1], names, "y")
+        weights = ([None] * len(names) if len(item) == 2
+                   else _targets(model, item[2], names, "sample_weight"))
+        for what, arrays in (("y", ys), ("sample_weight", weights)):
+            for a in arrays:
+                if a is not None and _rows(a, what) != rows:
+                    raise ValueError(f"batch {i} of the dataset: {what} has "
+                                     f"{_rows(a, what)} rows, x has {rows}")
+        out.append((xb, ys, weights))
+    return out
+
+
+def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict):
+    """Model.evaluate (see the module docstring); ``x`` may be a dataset of (x, y[, w])
+    batches (then ``y`` and ``sample_weight`` are not given)."""
+    from ._dataset import is_dataset
+    from .models import _check_verbose, _ProgressBar
+
+    compiled = getattr(model, "_compiled", None)
+    if compiled is None:
+        raise RuntimeError("you must call compile() (with the loss and metrics) before "
+                           "evaluate(); load_model restores what the model was compiled "
+                           "with")
+    names = _names(model, compiled)
+    if is_dataset(x):
+        if y is not None or sample_weight is not None:
+            raise ValueError("evaluate on a dataset takes its targets (and sample weights) "
+                             "from the dataset's batches; do not give y or sample_weight")
+        _check_verbose(verbose)
+        batches = _dataset_batches(model, names, x, steps)
+    else:
+        if y is None:
+            raise ValueError("evaluate needs the targets y (or a dataset of (x, y) batches)")
+        x, batch_size = model._batched_input(x, batch_size, verbose)
+        batches = _array_batches(model, names, x, y, sample_weight, batch_size, steps)
     if verbose == "auto":
-        verbose = 1 if len(starts) > 1 else 0
-    bar = _ProgressBar(len(starts), verbose) if verbose else None
+        verbose = 1 if len(batches) > 1 else 0
+    bar = _ProgressBar(len(batches), verbose) if verbose else None
     from .models import LAYER_OUTPUTS
 
     compiled.reset()
@@ -420,9 +470,7 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
     activity: list[float] = []
     token = LAYER_OUTPUTS.set(_activity_observer(activity))
     try:
-        for done, start in enumerate(starts, 1):
-            rows = slice(start, start + batch_size)
-            xb = [a[rows] for a in x] if several else x[rows]
+        for done, (xb, yb, wb) in enumerate(batches, 1):
             activity.clear()
             if model._user_call:
                 preds, masks = [model(xb)], [None]
@@ -431,12 +479,11 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
             preds = [_host(p) for p in preds]
             masks = [None if m is None else _host(m) for m in masks]
             size = preds[0].shape[0]
-            loss = compiled.batch(names, [None if a is None else a[rows] for a in ys], preds,
-                                  masks, [None if w is None else w[rows] for w in weights])
+            loss = compiled.batch(names, yb, preds, masks, wb)
             total += (loss + penalty + sum(activity)) * size
             count += size
             if bar is not None:  # the end line shows the results, as Keras's
-                bar.update(done, compiled.results(total / count) if done == len(starts)
+                bar.update(done, compiled.results(total / count) if done == len(batches)
                            else None)
     finally:
         LAYER_OUTPUTS.reset(token)

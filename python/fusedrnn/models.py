@@ -236,8 +236,9 @@ def _check_verbose(verbose) -> None:
         raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}")
 
 
-def _predict_batches(starts: list[int], verbose, run_batch):
-    """predict's loop: ``run_batch(start)`` for each batch, its progress shown (``"auto"``:
+def _predict_batches(starts: list, verbose, run_batch):
+    """predict's loop: ``run_batch(start)`` for each batch (its first row, or the batch of a
+    dataset), its progress shown (``"auto"``:
     a bar when there are several batches), the results joined. The callers have checked
     ``verbose`` (_check_verbose) before the inputs."""
     if verbose == "auto":
@@ -975,12 +976,27 @@ class Model(Layer):
         """Run the model over ``x`` in batches of ``batch_size`` (default 32).
 
         ``x``: an array, or for a model with several inputs a list of arrays (or a dict keyed
-        by input name) with one row per sample each. verbose: ``"auto"`` shows a progress bar
+        by input name) with one row per sample each; or a dataset of batches
+        (``utils.timeseries_dataset_from_array``'s, or an iterator of batches: each ``x`` or
+        ``(x, y, ...)``, whose ``x`` is taken). verbose: ``"auto"`` shows a progress bar
         when there are several batches, ``1`` always, ``2`` one line at the end, ``0``
         nothing. Returns NumPy (CuPy for CuPy input), structured as ``model(x)``.
         """
         if kwargs:
             raise TypeError(f"predict() got unexpected arguments {sorted(kwargs)}")
+        from ._dataset import is_dataset
+
+        if is_dataset(x):  # batches (x, or (x, y, ...) whose x is taken), as from tf.data
+            _check_verbose(verbose)
+            items = [item for i, item in enumerate(x) if steps is None or i < steps]
+
+            def run_item(item):
+                xb = item[0] if isinstance(item, tuple) else item
+                if self._user_call:
+                    return self(xb)
+                return self._run(self._batched_input(xb, None, 0)[0])
+
+            return _predict_batches(items, verbose, run_item)
         if self._user_call:
             return _custom.predict(self, x, batch_size, verbose, steps)
         x, batch_size = self._batched_input(x, batch_size, verbose)

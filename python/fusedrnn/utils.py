@@ -7,6 +7,7 @@ import random
 
 import numpy as np
 
+from ._dataset import Batches
 from .layers._initializers import set_global_seed
 from .preprocessing.sequence import pad_sequences
 from .saving import (
@@ -18,9 +19,58 @@ from .saving import (
     register_keras_serializable,
 )
 
-__all__ = ["CustomObjectScope", "clear_session", "custom_object_scope", "get_custom_objects",
-           "get_registered_name", "get_registered_object", "normalize", "pad_sequences",
-           "register_keras_serializable", "set_random_seed", "to_categorical"]
+__all__ = ["Batches", "CustomObjectScope", "clear_session", "custom_object_scope",
+           "get_custom_objects", "get_registered_name", "get_registered_object", "normalize",
+           "pad_sequences", "register_keras_serializable", "set_random_seed",
+           "timeseries_dataset_from_array", "to_categorical"]
+
+
+def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1,
+                                  sampling_rate=1, batch_size=128, shuffle=False, seed=None,
+                                  start_index=None, end_index=None):
+    """Keras's sliding windows over a series, batched: window ``i`` holds
+    ``data[s + i*stride : s + i*stride + sequence_length*sampling_rate : sampling_rate]``
+    (``s`` = start_index) and, with ``targets``, is paired with ``targets[s + i*stride]``.
+    Returns :class:`Batches` (of ``x`` or ``(x, y)``; single windows for ``batch_size=None``),
+    which ``model.predict`` and ``model.evaluate`` take. ``shuffle`` shuffles the windows
+    with NumPy's generator seeded by ``seed`` (not in Keras's order: Keras shuffles with
+    TensorFlow's)."""
+    n = len(data)
+    start = start_index or 0
+    end = n if end_index is None else end_index
+    for name, value in (("sequence_length", sequence_length),
+                        ("sequence_stride", sequence_stride), ("sampling_rate", sampling_rate)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"timeseries_dataset_from_array: {name} must be a positive int, "
+                             f"got {value!r}")
+    if not 0 <= start < n:
+        raise ValueError(f"timeseries_dataset_from_array: start_index must be in [0, {n}), "
+                         f"got {start_index}")
+    if end_index is not None and not (start < end_index < n):
+        raise ValueError(f"timeseries_dataset_from_array: end_index must be above "
+                         f"start_index and below the data's length {n}, got {end_index}")
+    if sampling_rate >= n or sequence_stride >= n:
+        raise ValueError(f"timeseries_dataset_from_array: sampling_rate and sequence_stride "
+                         f"must be below the data's length {n}")
+    if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
+        raise ValueError(f"timeseries_dataset_from_array: batch_size must be a positive int "
+                         f"or None, got {batch_size!r}")
+    data = np.asarray(data)
+    count = end - start - (sequence_length - 1) * sampling_rate
+    if targets is not None:
+        targets = np.asarray(targets)
+        count = min(count, len(targets))
+    positions = np.arange(0, max(count, 0), sequence_stride)
+    if shuffle:
+        np.random.default_rng(seed).shuffle(positions)
+    windows = start + positions[:, None] + np.arange(sequence_length) * sampling_rate
+    x = data[windows]
+    y = None if targets is None else targets[start + positions]
+    if batch_size is None:
+        return Batches(zip(x, y) if y is not None else x)
+    cuts = range(0, len(x), batch_size)
+    return Batches([(x[i:i + batch_size], y[i:i + batch_size]) if y is not None
+                    else x[i:i + batch_size] for i in cuts])
 
 
 def to_categorical(x, num_classes=None) -> np.ndarray:

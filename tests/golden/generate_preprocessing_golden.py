@@ -1,7 +1,8 @@
 """Record what Keras computes for its preprocessing utilities, for tests/test_preprocessing.py:
 Keras 2's ``Tokenizer`` (tf_keras: fit, to_json, texts_to_sequences, sequences_to_texts,
 texts_to_matrix in every mode), ``text_to_word_sequence``, ``hashing_trick`` (md5), and Keras
-3's ``pad_sequences``, ``to_categorical`` and ``normalize``, on random inputs.
+3's ``pad_sequences``, ``to_categorical``, ``normalize`` and ``timeseries_dataset_from_array``,
+on random inputs.
 
 NOT run by CI and not collected by pytest. It needs TensorFlow, Keras 3 and tf_keras::
 
@@ -125,13 +126,38 @@ def categorical_cases(rng):
     return cases, normalized
 
 
+def timeseries_cases(rng):
+    """Keras 3's timeseries_dataset_from_array (unshuffled): every batch's windows/targets."""
+    import keras
+
+    cases = []
+    for _ in range(10):
+        n = int(rng.integers(20, 60))
+        data = rng.normal(size=(n, int(rng.integers(1, 3)))).round(3)
+        kwargs = {"sequence_length": int(rng.integers(1, 6)),
+                  "sequence_stride": int(rng.integers(1, 4)),
+                  "sampling_rate": int(rng.integers(1, 4)),
+                  "batch_size": int(rng.integers(1, 9))}
+        if rng.random() < 0.5:
+            kwargs["start_index"] = int(rng.integers(0, n // 3))
+        if rng.random() < 0.5:
+            kwargs["end_index"] = int(rng.integers(n // 2, n))
+        targets = None if rng.random() < 0.3 else data[:, 0] * 10
+        ds = keras.utils.timeseries_dataset_from_array(data, targets, **kwargs)
+        batches = [[np.asarray(t).tolist() for t in b] if isinstance(b, tuple)
+                   else np.asarray(b).tolist() for b in ds.as_numpy_iterator()]
+        cases.append({"data": data.tolist(), "targets": None if targets is None
+                      else targets.tolist(), "kwargs": kwargs, "batches": batches})
+    return cases
+
+
 def main():
     rng = np.random.default_rng(20261207)
     tokenizers, words, hashed = tokenizer_cases(rng)
     categorical, normalized = categorical_cases(rng)
     data = {"tokenizers": tokenizers, "words": words, "hashed": hashed,
             "pad_sequences": pad_cases(rng), "to_categorical": categorical,
-            "normalize": normalized}
+            "normalize": normalized, "timeseries": timeseries_cases(rng)}
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=0, ensure_ascii=False)
     print({k: len(v) for k, v in data.items()}, "->", OUT)

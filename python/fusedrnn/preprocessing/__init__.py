@@ -7,4 +7,12 @@ from __future__ import annotations
 from . import sequence, text
 from .sequence import pad_sequences
 
-__all__ = ["pad_sequences", "sequence", "text"]
+
+def timeseries_dataset_from_array(*args, **kwargs):
+    """``fusedrnn.utils.timeseries_dataset_from_array`` (Keras exports it here too)."""
+    from ..utils import timeseries_dataset_from_array as make
+
+    return make(*args, **kwargs)
+
+
+__all__ = ["pad_sequences", "sequence", "text", "timeseries_dataset_from_array"]
