@@ -93,7 +93,7 @@ def _resolve_metric(identifier, y_true, y_pred):
 
 def _update(metric, y_true, y_pred, sample_weight, mask) -> None:
     if isinstance(metric, (metrics.MeanMetricWrapper, metrics.RootMeanSquaredError,
-                           metrics._Confusion)):
+                           metrics._Confusion, metrics.FBetaScore, metrics.R2Score)):
         metric.update_state(y_true, y_pred, sample_weight, mask=mask)
     else:  # a user's Metric subclass
         metric.update_state(y_true, y_pred, sample_weight=sample_weight)

@@ -17,10 +17,11 @@ from .losses import as_values, same_rank
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
-    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "FalseNegatives",
+    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score",
+    "FBetaScore", "FalseNegatives",
     "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
     "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "Recall",
+    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "R2Score", "Recall",
     "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy",
     "TrueNegatives", "TruePositives", "binary_accuracy", "categorical_accuracy",
@@ -523,6 +524,135 @@ class AUC(_Confusion):
         return config
 
 
+# --------------------------------------------------------------------------- F-scores, R2
+
+_EPS = 1e-7
+
+
+class FBetaScore(Metric):
+    """Keras's F-beta score over (batch, classes) one-hot or multi-label targets: counts per
+    class (over everything for ``average="micro"``), predictions positive above
+    ``threshold`` or, without one, where they are their row's largest; ``average`` None
+    (one score per class), "micro", "macro" or "weighted" (by each class's true count)."""
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score",
+                 dtype=None):
+        if average not in (None, "micro", "macro", "weighted"):
+            raise ValueError(f"{type(self).__name__}: average must be None, 'micro', "
+                             f"'macro' or 'weighted', got {average!r}")
+        if not isinstance(beta, float) or beta <= 0:
+            raise ValueError(f"{type(self).__name__}: beta must be a float > 0, got {beta!r}")
+        if threshold is not None and (not isinstance(threshold, float)
+                                      or not 0.0 < threshold <= 1.0):
+            raise ValueError(f"{type(self).__name__}: threshold must be a float in (0, 1], "
+                             f"got {threshold!r}")
+        self.average, self.beta, self.threshold = average, beta, threshold
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self) -> None:
+        self.tp = self.fp = self.fn = self.support = 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None, mask=None) -> None:
+        y_true, y_pred = as_values(y_true, "y_true"), as_values(y_pred, "y_pred")
+        if y_true.ndim != 2 or y_pred.ndim != 2 or y_true.shape != y_pred.shape:
+            raise ValueError(f"{type(self).__name__} expects y_true and y_pred of shape "
+                             f"(batch, classes); got {y_true.shape} and {y_pred.shape}")
+        if self.threshold is None:
+            hits = (y_pred >= y_pred.max(axis=-1, keepdims=True)) & (np.abs(y_pred) > 1e-9)
+        else:
+            hits = y_pred > self.threshold
+        hits = hits.astype(np.float64)
+        weights = (np.ones((len(y_true), 1)) if sample_weight is None
+                   else as_values(sample_weight, "sample_weight").reshape(-1, 1))
+        axis = None if self.average == "micro" else 0
+        self.tp = self.tp + np.sum(hits * y_true * weights, axis=axis)
+        self.fp = self.fp + np.sum(hits * (1 - y_true) * weights, axis=axis)
+        self.fn = self.fn + np.sum((1 - hits) * y_true * weights, axis=axis)
+        self.support = self.support + np.sum(y_true * weights, axis=axis)
+
+    def result(self):
+        precision = self.tp / (self.tp + self.fp + _EPS)
+        recall = self.tp / (self.tp + self.fn + _EPS)
+        beta2 = self.beta ** 2
+        score = (1 + beta2) * precision * recall / (beta2 * precision + recall + _EPS)
+        if self.average == "weighted":
+            return float(np.sum(score * self.support / (np.sum(self.support) + _EPS)))
+        if self.average is not None:
+            return float(np.mean(score))
+        return np.asarray(score, dtype=np.float64)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "average": self.average, "beta": self.beta,
+                "threshold": self.threshold}
+
+
+class F1Score(FBetaScore):
+    """FBetaScore with beta = 1."""
+
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name,
+                         dtype=dtype)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["beta"]
+        return config
+
+
+class R2Score(Metric):
+    """Keras's coefficient of determination over (batch, outputs): per output
+    1 - residual / total sum of squares (an infinite one counts 0), then
+    ``class_aggregation`` "uniform_average", "variance_weighted_average" or None; adjusted
+    for ``num_regressors`` when there are enough samples."""
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0,
+                 name="r2_score", dtype=None):
+        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
+            raise ValueError(f"R2Score: class_aggregation must be None, 'uniform_average' or "
+                             f"'variance_weighted_average', got {class_aggregation!r}")
+        if num_regressors < 0:
+            raise ValueError(f"R2Score: num_regressors must be >= 0, got {num_regressors}")
+        self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self) -> None:
+        self.sum = self.squared_sum = self.residual = self.count = 0.0
+        self.num_samples = 0
+
+    def update_state(self, y_true, y_pred, sample_weight=None, mask=None) -> None:
+        y_true, y_pred = same_rank(as_values(y_true, "y_true"), as_values(y_pred, "y_pred"))
+        if y_true.ndim != 2 or y_pred.ndim != 2:
+            raise ValueError(f"R2Score expects y_true and y_pred of shape (batch, outputs); "
+                             f"got {y_true.shape} and {y_pred.shape}")
+        w = 1.0 if sample_weight is None else as_values(sample_weight, "sample_weight")
+        w = np.broadcast_to(w.reshape(-1, 1) if np.ndim(w) == 1 else w, y_true.shape)
+        self.sum = self.sum + np.sum(y_true * w, axis=0)
+        self.squared_sum = self.squared_sum + np.sum(y_true * y_true * w, axis=0)
+        self.residual = self.residual + np.sum((y_true - y_pred) ** 2 * w, axis=0)
+        self.count = self.count + np.sum(w, axis=0)
+        self.num_samples += y_true.size
+
+    def result(self):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = self.squared_sum - self.sum * (self.sum / self.count)
+            raw = 1 - self.residual / total
+        raw = np.where(np.isinf(raw), 0.0, raw)
+        if self.class_aggregation == "uniform_average":
+            score = np.mean(raw)
+        elif self.class_aggregation == "variance_weighted_average":
+            score = np.sum(total * raw) / np.sum(total)
+        else:
+            score = raw
+        n, p = self.num_samples, self.num_regressors
+        if p and p < n - 1:
+            score = 1 - (1 - score) * (n - 1) / (n - p - 1)
+        return float(score) if np.ndim(score) == 0 else np.asarray(score)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
 # --------------------------------------------------------------------------- lookup
 
 _CLASSES = {cls.__name__: cls for cls in (
@@ -532,7 +662,8 @@ _CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredLogarithmicError, RootMeanSquaredError, LogCoshError, KLDivergence, Poisson,
     Hinge, SquaredHinge, CategoricalHinge, CosineSimilarity, BinaryCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy, Precision, Recall, AUC,
-    TruePositives, FalsePositives, TrueNegatives, FalseNegatives)}
+    TruePositives, FalsePositives, TrueNegatives, FalseNegatives, FBetaScore, F1Score,
+    R2Score)}
 _BY_NAME = {**{snake_case(name): cls for name, cls in _CLASSES.items()}, **_CLASSES,
             "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
             "mse": MeanSquaredError, "MSE": MeanSquaredError,

@@ -117,6 +117,17 @@ def function_cases(rng):
         ("metric", "CategoricalCrossentropy", {"label_smoothing": 0.2}, onehot,
          _probs(rng, n, 4), None),
         ("metric", "SparseCategoricalCrossentropy", {}, sparse, _probs(rng, n, 4), sw),
+        ("metric", "F1Score", {}, onehot, _probs(rng, n, 4), None),
+        ("metric", "F1Score", {"average": "macro"}, onehot, _probs(rng, n, 4), sw),
+        ("metric", "F1Score", {"average": "micro", "threshold": 0.3}, binary, probs, None),
+        ("metric", "F1Score", {"average": "weighted"}, onehot, _probs(rng, n, 4), None),
+        ("metric", "FBetaScore", {"beta": 2.0, "average": "macro", "threshold": 0.5},
+         binary, probs, sw),
+        ("metric", "R2Score", {}, reg_true, reg_pred, None),
+        ("metric", "R2Score", {"class_aggregation": "variance_weighted_average"}, reg_true,
+         reg_true + 0.3 * reg_pred, sw),
+        ("metric", "R2Score", {"class_aggregation": None, "num_regressors": 2}, reg_true,
+         reg_true + 0.5 * reg_pred, None),
     ]
 
 
