@@ -18,11 +18,13 @@ from ._configurable import Registry
 from .layers._base import snake_case
 
 __all__ = [
-    "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity",
     "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
     "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
-    "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity",
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_hinge", "cosine_similarity",
     "deserialize", "get", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
     "poisson", "serialize", "sparse_categorical_crossentropy", "squared_hinge",
@@ -261,6 +263,41 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return np.mean(bce, axis=axis)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary crossentropy times (1 - p_t) ** gamma (p_t: the probability given to the true
+    label); with ``apply_class_balancing``, times alpha for positives, 1 - alpha for
+    negatives."""
+    axis = _check_axis(axis)
+    y_true, y_pred = _pair(y_true, y_pred, squeeze=False)
+    _same_shape(y_true, y_pred, "binary_focal_crossentropy")
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        y_pred = 1.0 / (1.0 + np.exp(-y_pred))
+    p = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
+    bce = -(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))
+    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)
+    focal = (1.0 - p_t) ** gamma * bce
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1 - y_true) * (1 - alpha)) * focal
+    return np.mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Categorical crossentropy with each class's term times alpha (1 - p) ** gamma."""
+    axis = _check_axis(axis)
+    y_true, y_pred = _pair(y_true, y_pred, squeeze=False)
+    _same_shape(y_true, y_pred, "categorical_focal_crossentropy")
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
+    if from_logits:
+        y_pred = np.exp(_log_softmax(y_pred, axis))
+    out = np.clip(y_pred / np.sum(y_pred, axis=axis, keepdims=True), EPSILON, 1.0 - EPSILON)
+    return np.sum(alpha * (1.0 - out) ** gamma * -y_true * np.log(out), axis=axis)
+
+
 # --------------------------------------------------------------------------- reduction
 
 def _apply(weights: np.ndarray, values: np.ndarray, what: str) -> np.ndarray:
@@ -439,6 +476,16 @@ CategoricalCrossentropy = _named(
     _wrapper(categorical_crossentropy, "categorical_crossentropy",
              (("from_logits", False), ("label_smoothing", 0.0), ("axis", -1))),
     "CategoricalCrossentropy")
+BinaryFocalCrossentropy = _named(
+    _wrapper(binary_focal_crossentropy, "binary_focal_crossentropy",
+             (("apply_class_balancing", False), ("alpha", 0.25), ("gamma", 2.0),
+              ("from_logits", False), ("label_smoothing", 0.0), ("axis", -1))),
+    "BinaryFocalCrossentropy")
+CategoricalFocalCrossentropy = _named(
+    _wrapper(categorical_focal_crossentropy, "categorical_focal_crossentropy",
+             (("alpha", 0.25), ("gamma", 2.0), ("from_logits", False),
+              ("label_smoothing", 0.0), ("axis", -1))),
+    "CategoricalFocalCrossentropy")
 _SparseBase = _wrapper(sparse_categorical_crossentropy, "sparse_categorical_crossentropy",
                        (("from_logits", False), ("ignore_class", None)))
 
@@ -453,19 +500,22 @@ class SparseCategoricalCrossentropy(_SparseBase):
 for _cls in (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
              MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh, KLDivergence,
              Poisson, Hinge, SquaredHinge, CategoricalHinge, BinaryCrossentropy,
-             CategoricalCrossentropy, SparseCategoricalCrossentropy):
+             CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryFocalCrossentropy,
+             CategoricalFocalCrossentropy):
     _cls.__module__ = __name__
 
 _CLASSES = {cls.__name__: cls for cls in (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh,
     KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge, BinaryCrossentropy,
-    CategoricalCrossentropy, SparseCategoricalCrossentropy)}
+    CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy)}
 _FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, kl_divergence, poisson,
     hinge, squared_hinge, categorical_hinge, binary_crossentropy, categorical_crossentropy,
-    sparse_categorical_crossentropy)}
+    sparse_categorical_crossentropy, binary_focal_crossentropy,
+    categorical_focal_crossentropy)}
 _REGISTRY = Registry("keras.losses", "loss", _CLASSES.values())
 _ALIASES = {"mse": mean_squared_error, "mae": mean_absolute_error,
             "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,

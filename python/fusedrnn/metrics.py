@@ -690,6 +690,11 @@ _CLASS_OF = {cls()._fn: cls for cls in _CLASSES.values()
              and cls is not MeanMetricWrapper}
 
 
+# Loss functions Keras's metrics module also exports (there is no metric class for them)
+_LOSS_METRICS = ("binary_focal_crossentropy", "categorical_focal_crossentropy", "huber",
+                 "log_cosh")
+
+
 def _function(name, objects):
     """A metric function by name (Keras 2 saves MeanMetricWrapper with its ``fn``)."""
     if not isinstance(name, str):
@@ -704,8 +709,9 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, str):
         if config in objects:
             found = objects[config]
-        else:
-            found = _BY_NAME.get(config)
+        else:  # Keras's metric classes, and its loss functions it also takes as metrics
+            found = (_BY_NAME.get(config) or _FUNCTIONS.get(config)
+                     or (_losses._FUNCTIONS.get(config) if config in _LOSS_METRICS else None))
         if found is None:
             raise ValueError(f"unknown metric {config!r}; fusedrnn has "
                              f"{', '.join(sorted(_BY_NAME))}")
