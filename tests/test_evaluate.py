@@ -609,3 +609,28 @@ def test_keras3_legacy_h5_evaluates_as_keras_reads_it(name):
     x, y, _ = _data(name)
     _close(model.evaluate(x, y, verbose=0, return_dict=True, **RESULTS[name]["kwargs"]),
            RESULTS[name]["loaded_h5"], f"{name} loaded .h5")
+
+
+def test_compiled_regularized_models_pickle_copy_and_clone():
+    """Workers get compiled models by pickling (multiprocessing) or copying: they evaluate as
+    the original; clones keep the training-only arguments (not the compile config, as
+    Keras's clone_model)."""
+    import copy
+    import pickle
+
+    model = Sequential([fusedrnn.Input((4, 3)),
+                        fusedrnn.layers.LSTM(3, kernel_regularizer=fusedrnn.regularizers.l2(0.1),
+                                             recurrent_constraint="max_norm", dropout=0.2),
+                        fusedrnn.layers.Dense(2, activity_regularizer="l1")])
+    model.compile(loss="mse", optimizer=optimizers.Adam(1e-3), metrics=["mae"])
+    rng = np.random.default_rng(6)
+    x, y = rng.random((5, 4, 3)).astype(np.float32), rng.random((5, 2))
+    want = model.evaluate(x, y, verbose=0)
+    for other in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert other.evaluate(x, y, verbose=0) == want
+    clone = fusedrnn.models.clone_model(model)
+    config = clone.layers[0].get_config()
+    assert config["dropout"] == 0.2
+    assert config["recurrent_constraint"] == "max_norm"
+    assert config["kernel_regularizer"]["config"] == {"l2": 0.1}
+    assert not clone.compiled
