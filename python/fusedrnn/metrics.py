@@ -21,7 +21,9 @@ __all__ = [
     "FBetaScore", "FalseNegatives",
     "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
     "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "R2Score", "Recall",
+    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "PrecisionAtRecall",
+    "R2Score", "Recall", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
     "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy",
     "TrueNegatives", "TruePositives", "binary_accuracy", "categorical_accuracy",
@@ -524,6 +526,82 @@ class AUC(_Confusion):
         return config
 
 
+class _AtConstraint(_Confusion):
+    """Keras's SensitivitySpecificityBase: confusion counts at ``num_thresholds`` thresholds
+    (0, evenly spaced, 1; 0.5 alone for one); the result is the largest value of one rate
+    among the thresholds where another rate reaches ``value`` (0 where none does)."""
+
+    _value_name = ""
+    _rates: tuple = ()  # (constrained rate, maximized rate)
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if not 0 <= value <= 1:
+            raise ValueError(f"{type(self).__name__}: {self._value_name} must be in [0, 1], "
+                             f"got {value}")
+        if isinstance(num_thresholds, bool) or num_thresholds < 1:
+            raise ValueError(f"{type(self).__name__}: num_thresholds must be an int > 0, got "
+                             f"{num_thresholds}")
+        self.value, self.num_thresholds = value, int(num_thresholds)
+        thresholds = ([0.5] if num_thresholds == 1 else
+                      [0.0, *((i + 1) / (num_thresholds - 1)
+                              for i in range(num_thresholds - 2)), 1.0])
+        super().__init__(thresholds, class_id=class_id, name=name, dtype=dtype)
+
+    def _rate(self, which: str):
+        tp, fp, tn, fn = (np.asarray(v, dtype=np.float64) for v in (self.tp, self.fp,
+                                                                      self.tn, self.fn))
+        if which in ("sensitivity", "recall"):
+            return _ratio(tp, tp + fn)
+        if which == "specificity":
+            return _ratio(tn, tn + fp)
+        return _ratio(tp, tp + fp)  # precision
+
+    def result(self) -> float:
+        constrained, maximized = (self._rate(r) for r in self._rates)
+        feasible = constrained >= self.value
+        return float(np.max(maximized[feasible], initial=0.0)) if feasible.any() else 0.0
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype or "float32", "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds, self._value_name: self.value}
+
+
+class SensitivityAtSpecificity(_AtConstraint):
+    """The largest sensitivity at a threshold where specificity >= ``specificity``."""
+
+    _value_name, _rates = "specificity", ("specificity", "sensitivity")
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+class SpecificityAtSensitivity(_AtConstraint):
+    """The largest specificity at a threshold where sensitivity >= ``sensitivity``."""
+
+    _value_name, _rates = "sensitivity", ("sensitivity", "specificity")
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+class PrecisionAtRecall(_AtConstraint):
+    """The largest precision at a threshold where recall >= ``recall``."""
+
+    _value_name, _rates = "recall", ("recall", "precision")
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+class RecallAtPrecision(_AtConstraint):
+    """The largest recall at a threshold where precision >= ``precision``."""
+
+    _value_name, _rates = "precision", ("precision", "recall")
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
+
+
 # --------------------------------------------------------------------------- F-scores, R2
 
 _EPS = 1e-7
@@ -663,7 +741,8 @@ _CLASSES = {cls.__name__: cls for cls in (
     Hinge, SquaredHinge, CategoricalHinge, CosineSimilarity, BinaryCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy, Precision, Recall, AUC,
     TruePositives, FalsePositives, TrueNegatives, FalseNegatives, FBetaScore, F1Score,
-    R2Score)}
+    R2Score, SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall,
+    RecallAtPrecision)}
 _BY_NAME = {**{snake_case(name): cls for name, cls in _CLASSES.items()}, **_CLASSES,
             "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
             "mse": MeanSquaredError, "MSE": MeanSquaredError,
