@@ -254,6 +254,54 @@ class _Grid(_Spatial):
         return int(channels)
 
 
+class _Windowed(_Grid):
+    """The N-d layers whose outputs are windows over the grid (Conv2D, Conv3D, the 3-D
+    poolings): output sizes from the windows' spans and strides under ``self.padding``."""
+
+    def _out_sizes(self, sizes, spans, strides):
+        return tuple(_out_len(n, s, st, self.padding) for n, s, st in zip(sizes, spans, strides))
+
+    def _check_fits(self, shape, spans, strides, what: str) -> None:
+        sizes = self._split(shape)[1]
+        for size, out in zip(sizes, self._out_sizes(sizes, spans, strides)):
+            if size is not None and out < 1:
+                raise ValueError(f"input of {type(self).__name__} layer {self.name!r} is "
+                                 f"smaller than its {what} {tuple(spans)} (padding='valid'); "
+                                 f"got input shape {tuple(shape)}")
+
+
+class _Convolution(_Windowed):
+    """Conv2D and Conv3D, past their constructors (which check their arguments for their
+    rank): the kernel, shapes and computation of a grouped convolution over the grid."""
+
+    @property
+    def _spans(self) -> tuple[int, ...]:
+        return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation_rate, self.kernel_size))
+
+    def build(self, input_shape) -> None:
+        _build_conv_kernel(self, input_shape, self._split(input_shape)[2])
+
+    def _check_input_shape(self, shape) -> None:
+        super()._check_input_shape(shape)
+        _check_channels(self, self._split(shape)[2], shape)
+        self._check_fits(shape, self._spans, self.strides, "kernel's span")
+
+    def compute_output_shape(self, input_shape):
+        batch, sizes, _ = self._split(input_shape)
+        return self._shape(batch, self._out_sizes(sizes, self._spans, self.strides),
+                           self.filters)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._channels_last(self._prepare_input(inputs))
+        _drop_mask(self, mask)
+        return self._restore(grouped_conv(self, x)), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(conv_config(self))
+        return config
+
+
 class Conv1D(_Steps1D):
     """Keras ``Conv1D``: ``activation(conv(x, kernel) + bias)`` over the steps axis.
 

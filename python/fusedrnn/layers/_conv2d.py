@@ -16,8 +16,7 @@ import numpy as np
 
 from .. import _backend
 from ._conv import (
-    _build_conv_kernel,
-    _check_channels,
+    _Convolution,
     _out_len,
     _padding,
     _pads,
@@ -25,8 +24,6 @@ from ._conv import (
     _tap_max,
     _tap_sum,
     _two_ints,
-    conv_config,
-    grouped_conv,
 )
 from ._core import _drop_mask, _kernel_layer_args
 
@@ -91,7 +88,7 @@ class _Spatial2D(_Spatial):
                                  f"input shape {tuple(shape)}")
 
 
-class Conv2D(_Spatial2D):
+class Conv2D(_Convolution):
     """Keras ``Conv2D``: ``activation(conv(x, kernel) + bias)`` over rows and columns.
 
     Weights: kernel (kernel rows, kernel cols, channels // groups, filters), bias (filters,).
@@ -117,33 +114,6 @@ class Conv2D(_Spatial2D):
         self.padding = _padding(padding, ("valid", "same"), "Conv2D")
         _kernel_layer_args(self, activation, use_bias, kernel_initializer, bias_initializer,
                            seed)
-
-    @property
-    def _spans(self) -> tuple[int, int]:
-        return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation_rate, self.kernel_size))
-
-    def build(self, input_shape) -> None:
-        _build_conv_kernel(self, input_shape, self._split(input_shape)[3])
-
-    def _check_input_shape(self, shape) -> None:
-        super()._check_input_shape(shape)
-        _check_channels(self, self._split(shape)[3], shape)
-        self._check_fits(shape, self._spans, self.strides, "kernel's span")
-
-    def compute_output_shape(self, input_shape):
-        batch, rows, cols, _ = self._split(input_shape)
-        return self._shape(batch, *self._out_sizes(rows, cols, self._spans, self.strides),
-                           self.filters)
-
-    def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = self._channels_last(self._prepare_input(inputs))
-        _drop_mask(self, mask)
-        return self._restore(grouped_conv(self, x)), None
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(conv_config(self))
-        return config
 
 
 class _Pooling2D(_Spatial2D):

@@ -9,17 +9,7 @@ import numbers
 import numpy as np
 
 from .. import _backend
-from ._conv import (
-    _build_conv_kernel,
-    _check_channels,
-    _ints,
-    _out_len,
-    _padding,
-    _pads,
-    _Spatial,
-    conv_config,
-    grouped_conv,
-)
+from ._conv import _Convolution, _ints, _padding, _pads, _Windowed
 from ._core import _drop_mask, _kernel_layer_args
 
 __all__ = ["AveragePooling3D", "AvgPool3D", "Conv3D", "GlobalAveragePooling3D",
@@ -27,40 +17,19 @@ __all__ = ["AveragePooling3D", "AvgPool3D", "Conv3D", "GlobalAveragePooling3D",
            "MaxPooling3D"]
 
 
-class _Spatial3D(_Spatial):
+class _Spatial3D(_Windowed):
     """(batch, depth, rows, cols, channels), or channels first."""
 
-    _rank = 5
-    _axes = "depth, rows, cols"
-
-    def _split(self, shape):
-        """(batch, (depth, rows, cols), channels) of a shape in the layer's data format."""
-        shape = tuple(shape)
-        if self.data_format == "channels_last":
-            return shape[0], shape[1:4], shape[4]
-        return shape[0], shape[2:5], shape[1]
-
-    def _shape(self, batch, sizes, channels):
-        return ((batch, *sizes, channels) if self.data_format == "channels_last"
-                else (batch, channels, *sizes))
-
-    def _out_sizes(self, sizes, spans, strides):
-        return tuple(_out_len(n, s, st, self.padding) for n, s, st in zip(sizes, spans, strides))
-
-    def _check_fits(self, shape, spans, strides, what: str) -> None:
-        sizes = self._split(shape)[1]
-        for size, out in zip(sizes, self._out_sizes(sizes, spans, strides)):
-            if size is not None and out < 1:
-                raise ValueError(f"input of {type(self).__name__} layer {self.name!r} is "
-                                 f"smaller than its {what} {tuple(spans)} (padding='valid'); "
-                                 f"got input shape {tuple(shape)}")
+    _n = 3
 
 
-class Conv3D(_Spatial3D):
+class Conv3D(_Convolution):
     """Keras ``Conv3D``: ``activation(conv(x, kernel) + bias)`` over depth, rows and columns.
 
     Weights: kernel (*kernel_size, channels // groups, filters), bias (filters,).
     """
+
+    _n = 3
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
                  data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
@@ -86,33 +55,6 @@ class Conv3D(_Spatial3D):
         self.padding = _padding(padding, ("valid", "same"), "Conv3D")
         _kernel_layer_args(self, activation, use_bias, kernel_initializer, bias_initializer,
                            seed)
-
-    @property
-    def _spans(self) -> tuple[int, ...]:
-        return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation_rate, self.kernel_size))
-
-    def build(self, input_shape) -> None:
-        _build_conv_kernel(self, input_shape, self._split(input_shape)[2])
-
-    def _check_input_shape(self, shape) -> None:
-        super()._check_input_shape(shape)
-        _check_channels(self, self._split(shape)[2], shape)
-        self._check_fits(shape, self._spans, self.strides, "kernel's span")
-
-    def compute_output_shape(self, input_shape):
-        batch, sizes, _ = self._split(input_shape)
-        return self._shape(batch, self._out_sizes(sizes, self._spans, self.strides),
-                           self.filters)
-
-    def _forward(self, inputs, mask=None, training=False, **kwargs):
-        x = self._channels_last(self._prepare_input(inputs))
-        _drop_mask(self, mask)
-        return self._restore(grouped_conv(self, x)), None
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(conv_config(self))
-        return config
 
 
 class _Pooling3D(_Spatial3D):
