@@ -127,10 +127,15 @@ class Compiled:
                     _check_metric(each)
         self.loss, self.loss_weights = loss, loss_weights
         self.keras2 = False  # Keras 2's averaging of each output's loss (a Keras 2 file)
-        self.dict_outputs = False  # the model's outputs are a dict (set by evaluate)
-        self.output_keys = None  # their keys, which loss and metric dicts may use
+        self.output_keys = None  # a dict's keys of the model's outputs (set by evaluate)
         self.metrics, self.weighted_metrics = metrics, weighted_metrics
         self._built = None
+
+    @property
+    def dict_outputs(self) -> bool:
+        """Outputs named by their dict keys (Keras 3; a Keras 2 file names them by layer,
+        its dicts still matched by key)."""
+        return self.output_keys is not None and not self.keras2
 
     def config(self) -> dict:
         """Keras's get_compile_config: what compile was given."""
@@ -321,13 +326,17 @@ def activity_regularizer(layer):
     return None if spec is None else regularizers.get(spec)
 
 
-def _activity_observer(penalties: list):
+def _activity_observer(model, penalties: list):
     """Adds each activity-regularized layer's penalty on its outputs, divided by the batch
-    size as Keras 3 does, to ``penalties``."""
+    size as Keras 3 does, to ``penalties`` (the regularizers read once, before the
+    batches)."""
     from .layers._base import flatten
 
+    regularizers = {id(layer): r for layer in _all_layers(model)
+                    if (r := activity_regularizer(layer)) is not None}
+
     def observe(layer, outputs):
-        regularizer = activity_regularizer(layer)
+        regularizer = regularizers.get(id(layer))
         if regularizer is None:
             return
         for out in flatten(outputs):
@@ -383,7 +392,6 @@ def _targets(model, y, names: list[str], what: str) -> list:
 def _names(model, compiled) -> list[str]:
     """The outputs' names: their dict keys (Keras 3), else their layers' (and in Keras 2)."""
     keys = None if model._user_call else model._output_keys
-    compiled.dict_outputs = keys is not None and not compiled.keras2
     compiled.output_keys = None if keys is None else list(keys)
     return ([model.name] if model._user_call else list(keys) if compiled.dict_outputs
             else list(model.output_names))
@@ -468,7 +476,7 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
     total = count = 0.0
     penalty = weight_penalty(model)
     activity: list[float] = []
-    token = LAYER_OUTPUTS.set(_activity_observer(activity))
+    token = LAYER_OUTPUTS.set(_activity_observer(model, activity))
     try:
         for done, (xb, yb, wb) in enumerate(batches, 1):
             activity.clear()
