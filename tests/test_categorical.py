@@ -72,6 +72,28 @@ def test_discretization_adapt_learns_keras_boundaries(case):
     assert layer(data).max() <= case["num_bins"] - 1
 
 
+@pytest.mark.parametrize(("epsilon", "batches"), [(0.001, 4), (0.01, 5), (0.05, 3)])
+def test_discretization_adapt_with_ties_across_batches_finds_quantiles(epsilon, batches):
+    """Tied values in several batches (where Keras's answer follows NumPy's unstable sort,
+    so no golden can pin it): each boundary splits the data within epsilon of its quantile
+    per compression (one per batch), and the same data gives the same boundaries every
+    time."""
+    data = np.round(np.random.default_rng(3).standard_normal(5000) * 3, 1).astype(np.float32)
+    parts = [part[:, None] for part in np.array_split(data, batches)]
+    layer = layers.Discretization(num_bins=8, epsilon=epsilon)
+    layer.adapt(parts)
+    bounds = np.array(layer.bin_boundaries)
+    quantiles = np.arange(1, 8) / 8
+    below = np.array([(data < b).mean() for b in bounds])
+    at_or_below = np.array([(data <= b).mean() for b in bounds])
+    tolerance = batches * epsilon
+    assert np.all(below <= quantiles + tolerance)
+    assert np.all(at_or_below >= quantiles - tolerance)
+    again = layers.Discretization(num_bins=8, epsilon=epsilon)
+    again.adapt(parts)
+    assert again.bin_boundaries == layer.bin_boundaries
+
+
 def test_lookup_oov_buckets_follow_the_method():
     """Several out-of-vocabulary indices: IntegerLookup's floormod puts id k in bucket k % n
     (Python's floor modulo, as tf.math.floormod for negatives); farmhash and StringLookup hash

@@ -297,7 +297,11 @@ def test_infinite_inputs_and_states_match_the_reference(isa, cell, reset_after, 
     if cell != "gru":  # a GRU carries h_prev through z * h_prev: an inf there stays inf
         states[0][batch // 2, units - 1] = -np.inf
     for initial in (None, states):
-        got, want = run_both(cell, reset_after, x, kernel, recurrent, bias, initial_state=initial)
+        # NumPy 2.4's matmul reports the invalid operations its BLAS meets with an inf operand
+        # (a RuntimeWarning, an error here) even where the product comes out right.
+        with np.errstate(invalid="ignore"):
+            got, want = run_both(cell, reset_after, x, kernel, recurrent, bias,
+                                 initial_state=initial)
         assert np.isfinite(want[0]).all()  # the case is one the reference keeps finite
         check(got, want, tolerance_for(5))
 

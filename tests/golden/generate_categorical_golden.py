@@ -136,7 +136,12 @@ def main() -> None:
     adapts = []
     for n, bins, epsilon, batches in ((100, 4, 0.01, 1), (1000, 5, 0.01, 1), (37, 3, 0.1, 1),
                                       (5000, 8, 0.001, 4), (250, 6, 0.05, 3), (12, 10, 0.01, 1)):
-        data = np.round(rng.standard_normal(n) * 3, 1).astype(np.float32)
+        data = (rng.standard_normal(n) * 3).astype(np.float32)
+        if batches == 1:
+            # Ties only where one summary is compressed: across batches, tied values of
+            # unequal weights make Keras's result follow the order np.argsort (unstable)
+            # gives them, which changed between NumPy 2.3 and 2.4.
+            data = np.round(data, 1)
         parts = np.array_split(data, batches)
         layer = keras.layers.Discretization(num_bins=bins, epsilon=epsilon)
         layer.adapt(data if batches == 1 else [p[:, None] for p in parts])

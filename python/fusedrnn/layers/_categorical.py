@@ -221,8 +221,10 @@ def _summary(values, epsilon: float) -> np.ndarray:
 
 
 def _merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # Stable: Keras's unstable argsort orders tied values of unequal weights as the NumPy
+    # version happens to (2.3 and 2.4 differ), which moves the boundaries; this does not.
     both = np.concatenate((a, b), axis=1)
-    return np.take(both, np.argsort(both[0]), axis=1)
+    return np.take(both, np.argsort(both[0], kind="stable"), axis=1)
 
 
 def _compress(summary: np.ndarray, epsilon: float) -> np.ndarray:
