@@ -326,13 +326,20 @@ def activity_regularizer(layer):
     return None if spec is None else regularizers.get(spec)
 
 
-def _activity_observer(model, penalties: list):
-    """Adds each activity-regularized layer's penalty on its outputs, divided by the batch
-    size as Keras 3 does, to ``penalties`` (the regularizers read once, before the
-    batches)."""
+def _activity_observer(model, penalties: list, keras2: bool):
+    """Adds each activity-regularized layer's penalty on its outputs, divided by their first
+    dimension as Keras does, to ``penalties`` (the regularizers read once, before the
+    batches). The layers a Bidirectional wraps count (Keras calls them as layers); the one
+    in a TimeDistributed counts in Keras 2 only (over batch * timesteps rows, one call):
+    Keras 3 runs that layer's ``call`` alone, without its regularizer."""
     from .layers._base import flatten
 
-    regularizers = {id(layer): r for layer in _all_layers(model)
+    layers = _all_layers(model)
+    if not keras2:
+        skipped = {id(layer.layer) for layer in layers
+                   if type(layer).__name__ == "TimeDistributed"}
+        layers = [layer for layer in layers if id(layer) not in skipped]
+    regularizers = {id(layer): r for layer in layers
                     if (r := activity_regularizer(layer)) is not None}
 
     def observe(layer, outputs):
@@ -470,13 +477,13 @@ def evaluate(model, x, y, batch_size, verbose, sample_weight, steps, return_dict
     if verbose == "auto":
         verbose = 1 if len(batches) > 1 else 0
     bar = _ProgressBar(len(batches), verbose) if verbose else None
-    from .models import LAYER_OUTPUTS
+    from .layers._base import LAYER_OUTPUTS
 
     compiled.reset()
     total = count = 0.0
     penalty = weight_penalty(model)
     activity: list[float] = []
-    token = LAYER_OUTPUTS.set(_activity_observer(model, activity))
+    token = LAYER_OUTPUTS.set(_activity_observer(model, activity, compiled.keras2))
     try:
         for done, (xb, yb, wb) in enumerate(batches, 1):
             activity.clear()

@@ -15,7 +15,6 @@ outputs carry the masks its layers give them.
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 import math
 import sys
@@ -27,6 +26,7 @@ import numpy as np
 from . import _backend
 from .layers import _custom
 from .layers._base import (
+    LAYER_OUTPUTS,
     InputLayer,
     KerasTensor,
     Layer,
@@ -44,11 +44,6 @@ __all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json"
 
 
 # --------------------------------------------------------------------------- graph helpers
-
-
-# While set (Model.evaluate), called with each layer and its outputs as a model runs them
-# (nested models' layers included): Keras's activity regularizers add to the loss there.
-LAYER_OUTPUTS: contextvars.ContextVar = contextvars.ContextVar("layer_outputs", default=None)
 
 
 def _topological_nodes(input_tensors: list[KerasTensor],

@@ -233,6 +233,31 @@ def attention_regularized(api):
     return model, {"optimizer": "adam", "loss": "mse"}, data, {}
 
 
+def wrapped_regularized(api):
+    """Activity regularizers of wrapped layers: Keras calls a Bidirectional's two layers as
+    layers (their penalties count, states included with return_state); Keras 3 runs a
+    TimeDistributed's layer without its regularizer, Keras 2 over batch * timesteps rows."""
+    r = api.regularizers
+    inputs = api.Input((7, 3))
+    h = api.layers.Masking()(inputs)
+    h = api.layers.Bidirectional(api.layers.GRU(
+        4, return_sequences=True, activity_regularizer=r.L2(0.05)))(h)
+    h = api.layers.TimeDistributed(api.layers.Dense(3, activity_regularizer=r.L1(0.02)))(h)
+    h, *_ = api.layers.Bidirectional(api.layers.LSTM(
+        3, return_state=True, activity_regularizer=r.L1L2(l1=0.01, l2=0.03)),
+        merge_mode="sum")(h)
+    model = api.Model(inputs, api.layers.Dense(1, activity_regularizer="l2")(h))
+
+    def data(rng):
+        x = rng.normal(size=(19, 7, 3)).astype("float32")
+        for row, length in enumerate(rng.integers(2, 8, size=19)):
+            x[row, length:] = 0.0
+        return x, rng.normal(size=(19, 1)).astype("float32"), None
+
+    return model, {"optimizer": "adam", "loss": "mae"}, data, {"batch_size": 8}
+
+
 CASES = {f.__name__: f for f in (binary, sparse_logits, categorical, regression, tagging,
                                  two_outputs, hinge_and_friends, loss_only, crossentropy_auto,
-                                 regularized, attention_regularized, dict_outputs)}
+                                 regularized, attention_regularized, dict_outputs,
+                                 wrapped_regularized)}

@@ -8,6 +8,7 @@ runs. Masks travel beside values: ``layer._forward(x, mask=...)`` returns
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import itertools
@@ -482,6 +483,19 @@ class Node:
                 if isinstance(t, KerasTensor)]
 
 
+# While set (Model.evaluate), called with each layer and its outputs as a model runs them
+# (nested models' layers and the layers wrappers run included): Keras's activity
+# regularizers add to the loss there.
+LAYER_OUTPUTS: contextvars.ContextVar = contextvars.ContextVar("layer_outputs", default=None)
+
+
+def observe_outputs(layer: Layer, outputs) -> None:
+    """Hands ``layer``'s outputs to the observer set by Model.evaluate, if any."""
+    observe = LAYER_OUTPUTS.get()
+    if observe is not None:
+        observe(layer, outputs)
+
+
 def flatten(obj) -> list:
     if isinstance(obj, (list, tuple)):
         out = []
@@ -851,7 +865,10 @@ class Layer:
         if self._user_call:
             from . import _custom
 
-            return _custom.call(self, (inputs, *args), kwargs)
+            outputs = _custom.call(self, (inputs, *args), kwargs)
+            if not has_symbolic(outputs):
+                observe_outputs(self, outputs)
+            return outputs
         if args:
             raise TypeError(
                 f"{type(self).__name__} takes one positional input; pass other arguments by "
@@ -860,6 +877,7 @@ class Layer:
         if has_symbolic(inputs) or (kwargs and has_symbolic(list(kwargs.values()))):
             return self._symbolic_call(inputs, **kwargs)
         outputs, _ = self._forward(inputs, **kwargs)
+        observe_outputs(self, outputs)  # layers a subclassed model or user layer calls
         return outputs
 
     def call(self, inputs, mask=None, training=False, **kwargs):

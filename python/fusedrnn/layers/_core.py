@@ -18,6 +18,7 @@ from ._base import (
     check_mask,
     deserialize_layer,
     get_activation,
+    observe_outputs,
     serialize_layer,
 )
 from ._initializers import get_initializer, layer_rng
@@ -388,6 +389,7 @@ class TimeDistributed(Layer):
         batch, timesteps = x.shape[0], x.shape[1]
         flat = x.reshape((batch * timesteps, *x.shape[2:]))
         y, _ = self.layer._forward(flat, training=training)
+        observe_outputs(self.layer, y)  # one call over batch * timesteps rows, as Keras 2's
         y = y.reshape((batch, timesteps, *y.shape[1:]))
         return y, mask
 

@@ -22,6 +22,7 @@ from ._base import (
     check_parts_weights,
     deserialize_layer,
     flatten,
+    observe_outputs,
     serialize_layer,
     set_parts_weights,
     zero_masked_outputs,
@@ -731,6 +732,10 @@ class Bidirectional(Layer):
             if mask is not None:
                 y_fw = zero_masked_outputs(y_fw, mask, fw.go_backwards, fw.unroll)
                 y_bw = zero_masked_outputs(y_bw, mask, bw.go_backwards, bw.unroll)
+        # What each wrapped layer returns in Keras (its activity regularizer's input).
+        observe_outputs(fw, [y_fw, *s_fw] if self.return_state else y_fw)
+        observe_outputs(bw, [y_bw, *s_bw] if self.return_state else y_bw)
+        if self.return_sequences:
             y_bw = y_bw[:, ::-1]
             y_fw = xp.ascontiguousarray(y_fw)
             y_bw = xp.ascontiguousarray(y_bw)
