@@ -1,7 +1,9 @@
 """ops.ctc_decode against Keras 3 (tests/data/golden/ctc_decode.json, written by
 tests/golden/generate_ctc_golden.py with Keras 3.15.1 on TensorFlow 2.21): greedy decoding of
 softmax outputs and log-probabilities, with and without merged repeats, the blank at 0, at
-the last class or given as None; Keras's beam search is refused with the reason."""
+the last class or given as None; beam search (TensorFlow's decoder) with narrow and wide
+beams, a beam of one, the blank elsewhere, empty sequences; and beam search against a plain
+transcription of TensorFlow's algorithm on random inputs."""
 
 from __future__ import annotations
 
@@ -22,14 +24,106 @@ with open(GOLDEN) as _f:
     f"{i}-{'-'.join(f'{k}={v}' for k, v in c['kwargs'].items())}" for i, c in enumerate(CASES)])
 def test_ctc_decode_is_keras(case):
     inputs = np.asarray(case["inputs"], np.float32)
-    if case["kwargs"]["strategy"] != "greedy":
-        with pytest.raises(ValueError, match="strategy 'beam_search' is not supported"):
-            ops.ctc_decode(inputs, case["lengths"], **case["kwargs"])
-        return
     decoded, scores = ops.ctc_decode(inputs, np.asarray(case["lengths"]), **case["kwargs"])
     assert decoded.dtype == np.int32
+    assert scores.dtype == np.float32
     np.testing.assert_array_equal(decoded, case["decoded"])
-    np.testing.assert_allclose(scores, case["scores"], rtol=1e-6)
+    np.testing.assert_allclose(scores, case["scores"], rtol=1e-6, atol=1e-6)
+
+
+NEG_INF = float("-inf")
+
+
+def _log_sum_exp(a, b):
+    if a == NEG_INF or b == NEG_INF:
+        return b if a == NEG_INF else a
+    return np.float32(max(a, b) + np.log1p(np.exp(np.float32(min(a, b) - max(a, b)))))
+
+
+class _Prefix:
+    def __init__(self, parent, label):
+        self.parent, self.label, self.children = parent, label, {}
+        self.total = self.blank = self.last = self.old_total = self.old_blank = NEG_INF
+
+    def labels(self):
+        return [] if self.parent is None else self.parent.labels() + [self.label]
+
+
+def beam_search_by_the_letter(logits, blank, width):
+    """TensorFlow's CTCBeamSearchDecoder::Step, line by line: the leaves a plain list, the
+    bottom found by a scan, every label of every branch looked at."""
+    labels = [c for c in range(logits.shape[-1]) if c != blank]
+    root = _Prefix(None, -1)
+    root.total = root.blank = np.float32(0.0)
+    leaves = [root]
+
+    def bottom():
+        return min(leaves, key=lambda p: p.total)
+
+    def candidate(total):
+        return total > NEG_INF and (len(leaves) < width or total > bottom().total)
+
+    for step in logits:
+        norm = np.float32(np.log(np.exp(step - step.max()).sum()) + step.max())
+        scores = (step[labels] - norm).astype(np.float32)
+        blank_score = np.float32(step[blank] - norm)
+        branches = sorted(leaves, key=lambda p: p.total, reverse=True)
+        for p in branches:
+            p.old_total, p.old_blank = p.total, p.blank
+        for p in branches:
+            if p.parent is not None:
+                if p.parent.total != NEG_INF:
+                    q = p.parent
+                    p.last = _log_sum_exp(p.last, q.old_blank if p.label == q.label
+                                          else q.old_total)
+                p.last = np.float32(p.last + scores[p.label])
+            p.blank = np.float32(p.old_total + blank_score)
+            p.total = _log_sum_exp(p.blank, p.last)
+        leaves = list(branches)
+        for p in branches:
+            if not candidate(p.old_total):
+                continue
+            for label in range(len(labels)):
+                c = p.children.setdefault(label, _Prefix(p, label))
+                if c.total != NEG_INF:
+                    continue
+                c.blank = NEG_INF
+                c.last = c.total = np.float32(
+                    scores[label] + (p.old_blank if label == p.label else p.old_total))
+                if candidate(c.total):
+                    if len(leaves) == width:
+                        worst = bottom()
+                        worst.total = worst.blank = worst.last = NEG_INF
+                        leaves.remove(worst)
+                    leaves.append(c)
+                else:
+                    c.total = c.blank = c.last = c.old_total = c.old_blank = NEG_INF
+    best = sorted(leaves, key=lambda p: p.total, reverse=True)
+    return [[labels[i] for i in p.labels()] for p in best], [p.total for p in best]
+
+
+@pytest.mark.parametrize("seed", range(64))
+def test_beam_search_follows_tensorflow_algorithm(seed):
+    """Random logits (peaked, as a trained model's), beams narrower than the prefixes they
+    could hold (prefixes dropped, then grown again or forgotten): every path and score is
+    the plain transcription's."""
+    rng = np.random.default_rng(seed)
+    batch, steps, classes = 2, int(rng.integers(5, 25)), int(rng.integers(3, 9))
+    width = int(rng.integers(1, 12))
+    top = int(rng.integers(1, width + 1))
+    blank = int(rng.integers(0, classes))
+    logits = rng.standard_normal((batch, steps, classes)).astype(np.float32) * 2
+    logits[..., rng.integers(0, classes)] += 1.5
+    lengths = rng.integers(steps // 2, steps + 1, batch)
+    decoded, scores = ops.ctc_decode(logits, lengths, strategy="beam_search",
+                                     beam_width=width, top_paths=top, mask_index=blank)
+    for b in range(batch):
+        paths, totals = beam_search_by_the_letter(logits[b, :lengths[b]], blank, width)
+        for i in range(top):
+            got = decoded[i, b]
+            assert got[len(paths[i]):].tolist() == [-1] * (steps - len(paths[i]))
+            assert got[:len(paths[i])].tolist() == paths[i]
+            np.testing.assert_allclose(scores[b, i], totals[i], rtol=1e-6)
 
 
 def test_ctc_decode_checks_its_arguments():
@@ -40,6 +134,14 @@ def test_ctc_decode_checks_its_arguments():
         ops.ctc_decode(x, [4, 5])
     with pytest.raises(ValueError, match="mask_index 3 is not a class of 3"):
         ops.ctc_decode(x, [4, 4], mask_index=3)
+    with pytest.raises(ValueError, match="invalid strategy 'beam'"):
+        ops.ctc_decode(x, [4, 4], strategy="beam")
+    with pytest.raises(ValueError, match="beam_width must be a positive integer; got 0"):
+        ops.ctc_decode(x, [4, 4], strategy="beam_search", beam_width=0)
+    with pytest.raises(ValueError, match="top_paths \\(3\\) must not exceed beam_width \\(2\\)"):
+        ops.ctc_decode(x, [4, 4], strategy="beam_search", beam_width=2, top_paths=3)
+    with pytest.raises(ValueError, match="sample 1 keeps 1 beam\\(s\\) after its 0 step"):
+        ops.ctc_decode(x, [4, 0], strategy="beam_search", top_paths=2)
     from fusedrnn import layers
 
     with pytest.raises(TypeError, match="decodes arrays"):

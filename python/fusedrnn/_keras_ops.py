@@ -344,49 +344,21 @@ def log_softmax(x, axis=-1):
 
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
                merge_repeated=True, mask_index=0):
-    """Keras's ``ops.ctc_decode`` with ``strategy="greedy"`` (TensorFlow's greedy CTC
-    decoder): per sample, the best class of each of its first ``sequence_lengths`` steps,
-    repeats merged (``merge_repeated``), the blank ``mask_index`` dropped (None: the last
-    class). Returns ``(decoded, scores)``: decoded int32 (1, batch, steps) padded with -1,
-    scores float32 (batch, 1), minus the sum of each step's best score. On arrays only: it
-    decodes a model's output, after ``predict``."""
-    import numpy as np
+    """Keras's ``ops.ctc_decode``, as its TensorFlow backend decodes.
 
-    from . import _backend
-    from .layers._base import has_symbolic
+    ``strategy="greedy"`` (TensorFlow's greedy decoder): per sample, the best class of each
+    of its first ``sequence_lengths`` steps, repeats merged (``merge_repeated``), the blank
+    ``mask_index`` dropped (None: the last class). Returns ``(decoded, scores)``: decoded
+    int32 (1, batch, steps) padded with -1, scores float32 (batch, 1), minus the sum of
+    each step's best score.
 
-    if has_symbolic(inputs):
-        raise TypeError("ctc_decode decodes arrays (a model's predictions), not symbolic "
-                        "tensors")
-    if strategy != "greedy":
-        raise ValueError(f"ctc_decode: strategy {strategy!r} is not supported (fusedrnn "
-                         f"decodes with strategy='greedy'; Keras's beam search is "
-                         f"TensorFlow's own decoder)")
-    x = np.asarray(_backend.to_numpy(inputs), dtype=np.float32)
-    if x.ndim != 3:
-        raise ValueError(f"ctc_decode takes (batch, steps, classes) scores; got shape "
-                         f"{x.shape}")
-    batch, steps, classes = x.shape
-    lengths = np.asarray(_backend.to_numpy(sequence_lengths)).reshape(-1)
-    if lengths.shape != (batch,) or lengths.dtype.kind not in "iu" or (
-            lengths.size and (lengths.min() < 0 or lengths.max() > steps)):
-        raise ValueError(f"ctc_decode: sequence_lengths must be {batch} integers in [0, "
-                         f"{steps}]; got {np.asarray(sequence_lengths).tolist()}")
-    blank = classes - 1 if mask_index is None else int(mask_index)
-    if not -classes <= blank < classes:
-        raise ValueError(f"ctc_decode: mask_index {mask_index} is not a class of "
-                         f"{classes}")
-    blank %= classes
-    best = x.argmax(axis=-1)
-    decoded = np.full((1, batch, steps), -1, np.int32)
-    scores = np.zeros((batch, 1), np.float32)
-    for b in range(batch):
-        n = int(lengths[b])
-        path, previous = [], None
-        for c in best[b, :n]:
-            if c != blank and not (merge_repeated and c == previous):
-                path.append(c)
-            previous = c
-        decoded[0, b, :len(path)] = path
-        scores[b, 0] = -x[b, np.arange(n), best[b, :n]].sum(dtype=np.float32)
-    return decoded, scores
+    ``strategy="beam_search"`` (TensorFlow's beam search decoder, as Keras calls it): the
+    ``top_paths`` best labellings found with ``beam_width`` prefixes kept per step, the
+    inputs read as logits (each step's log-softmax), repeated labels
+    kept apart by a blank (``merge_repeated`` does not apply, as in Keras). decoded int32
+    (top_paths, batch, steps) padded with -1, scores float32 (batch, top_paths): each
+    path's log-score. On arrays only: it decodes a model's output, after ``predict``."""
+    from . import _ctc
+
+    return _ctc.decode(inputs, sequence_lengths, strategy, beam_width, top_paths,
+                       merge_repeated, mask_index)

@@ -47,6 +47,28 @@ def main() -> None:
             case.update(inputs=inputs.tolist(), lengths=lengths.tolist(), kwargs=kwargs)
             cases.append(case)
             print(i, kwargs, case.get("error") or np.asarray(case["decoded"]).shape)
+    # beam search over longer sequences and more classes than the beam holds (prefixes
+    # dropped and grown again), the blank elsewhere, a beam of one, empty sequences
+    for batch, steps, classes, kwargs in (
+            (3, 30, 12, {"strategy": "beam_search", "beam_width": 10, "top_paths": 3}),
+            (2, 25, 9, {"strategy": "beam_search", "beam_width": 1, "top_paths": 1}),
+            (3, 20, 7, {"strategy": "beam_search", "beam_width": 6, "top_paths": 6,
+                        "mask_index": 3}),
+            (2, 16, 6, {"strategy": "beam_search", "beam_width": 5, "top_paths": 2,
+                        "mask_index": None}),
+            (3, 40, 20, {"strategy": "beam_search"})):
+        logits = rng.standard_normal((batch, steps, classes)).astype(np.float32) * 2
+        favourite = rng.integers(0, classes, (batch, steps))
+        logits[np.arange(batch)[:, None], np.arange(steps)[None, :], favourite] += 2
+        lengths = rng.integers(steps // 2, steps + 1, batch).astype(np.int32)
+        if kwargs.get("top_paths", 1) == 1:
+            lengths[0] = 0  # only the empty prefix: an empty path of score 0
+        decoded, scores = keras.ops.ctc_decode(logits, lengths, **kwargs)
+        cases.append({"decoded": np.asarray(decoded).tolist(),
+                      "scores": np.asarray(scores).tolist(), "error": None,
+                      "inputs": logits.tolist(), "lengths": lengths.tolist(),
+                      "kwargs": kwargs})
+        print(kwargs, np.asarray(decoded).shape)
     with open(OUT, "w") as f:
         json.dump({"keras_version": keras.__version__, "cases": cases}, f)
 
