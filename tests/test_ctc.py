@@ -7,13 +7,14 @@ transcription of TensorFlow's algorithm on random inputs."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 
 import numpy as np
 import pytest
 
-from fusedrnn import ops
+from fusedrnn import losses, ops
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "ctc_decode.json")
 with open(GOLDEN) as _f:
@@ -168,3 +169,69 @@ def test_ocr_pipeline_decodes_what_keras_predicted():
     texts = ["".join(to_chars(row[row >= 0]).tolist()) for row in ours[0]]
     assert len(texts) == len(probs)
     assert all(set(t) <= set("abcde[UNK]") for t in texts)
+
+
+with open(GOLDEN) as _f:
+    LOSS_CASES = json.load(_f)["ctc_loss"]
+
+
+@pytest.mark.parametrize("case", LOSS_CASES, ids=[f"mask{c['mask_index']}" for c in LOSS_CASES])
+def test_ctc_loss_is_keras(case):
+    """Per-sample label and output lengths, the blank at 0, in the middle, last (-1) and as
+    the last class by index; labellings that cannot fit their steps (TensorFlow's finite
+    ~707 + the likeliest prefix's loss), repeats, no labels."""
+    got = ops.ctc_loss(np.array(case["target"]), np.array(case["output"], np.float32),
+                       np.array(case["target_length"]), np.array(case["output_length"]),
+                       mask_index=case["mask_index"])
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, case["loss"], rtol=2e-6)
+
+
+def _alignments_loss(logits, labels, blank):
+    """Minus the log of the summed probability of every per-step class sequence that
+    collapses (repeats merged, blanks dropped) to ``labels``: CTC's definition."""
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    total = -np.inf
+    for path in itertools.product(range(logits.shape[1]), repeat=len(logits)):
+        collapsed = [c for i, c in enumerate(path)
+                     if c != blank and (i == 0 or c != path[i - 1])]
+        if collapsed == list(labels):
+            total = np.logaddexp(total, logp[np.arange(len(path)), path].sum())
+    return -total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ctc_loss_sums_every_alignment(seed):
+    rng = np.random.default_rng(seed)
+    steps, classes, blank = int(rng.integers(1, 6)), 4, int(rng.integers(0, 4))
+    others = [c for c in range(classes) if c != blank]
+    labels = rng.choice(others, (3, 3))
+    labels[0, 1] = labels[0, 0]
+    lengths = np.array([min(3, steps), int(rng.integers(0, 3)), 1])
+    logits = rng.normal(size=(3, steps, classes)).astype(np.float64)
+    got = ops.ctc_loss(labels, logits, lengths, np.full(3, steps), mask_index=blank)
+    for b in range(3):
+        want = _alignments_loss(logits[b], labels[b, :lengths[b]], blank)
+        if np.isfinite(want):
+            np.testing.assert_allclose(got[b], want, rtol=1e-5)
+        else:  # no alignment fits: TensorFlow's log(1e-307) stands in for impossible
+            assert got[b] > 700
+
+
+def test_ctc_loss_checks_its_arguments():
+    x = np.zeros((2, 4, 3), np.float32)
+    y = np.array([[1, 2], [2, 0]])
+    with pytest.raises(ValueError, match="output must be \\(batch, steps, classes\\)"):
+        ops.ctc_loss(y, x[0], [2, 1], [4, 4])
+    with pytest.raises(ValueError, match="target must be \\(2, max_length\\) integer labels"):
+        ops.ctc_loss(y[0], x, [2, 1], [4, 4])
+    with pytest.raises(ValueError, match="target_length must be 2 integers in \\[0, 2\\]"):
+        ops.ctc_loss(y, x, [3, 1], [4, 4])
+    with pytest.raises(ValueError, match="output_length must be 2 integers in \\[0, 4\\]"):
+        ops.ctc_loss(y, x, [2, 1], [4, 5])
+    with pytest.raises(ValueError, match="the blank 0 only as padding"):
+        ops.ctc_loss(np.array([[1, 0], [2, 0]]), x, [2, 1], [4, 4])
+    with pytest.raises(ValueError, match="labels must be classes in \\[0, 3\\)"):
+        ops.ctc_loss(np.array([[1, 3], [2, 0]]), x, [2, 1], [4, 4])
+    with pytest.raises(ValueError, match="ctc: y_true must be \\(batch_size, max_length\\)"):
+        losses.CTC()(y[0], x)

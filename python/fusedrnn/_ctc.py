@@ -210,3 +210,98 @@ class _BeamSearch:
                     self._push(c)
                 else:
                     c.forget()
+
+
+# TensorFlow's dense CTC loss scores the states a path cannot end in with this float32
+# log(1e-307), not -inf: a labelling too long for its steps gets a large finite loss.
+_LOG_0 = float(np.float32(np.log(1e-307)))
+
+
+def loss(target, output, target_length, output_length, mask_index=0) -> np.ndarray:
+    """Keras's ``ops.ctc_loss`` as TensorFlow computes it (its dense CTC loss): per sample,
+    minus the log-probability of its first ``target_length`` labels over all alignments to
+    its first ``output_length`` steps of ``output`` (logits; each step's log-softmax is
+    taken), the blank at ``mask_index``. float32 (batch,). TensorFlow's alignment model:
+    a start state, a label and a blank state per label position (padding positions
+    included), ending short of the labels scored log(1e-307) instead of impossible (a
+    labelling that cannot fit costs ~707 more than the likeliest prefix of it)."""
+    if has_symbolic(output) or has_symbolic(target):
+        raise TypeError("ctc_loss computes on arrays (a model's predictions), not symbolic "
+                        "tensors")
+    x = np.asarray(_backend.to_numpy(output))
+    labels = np.asarray(_backend.to_numpy(target))
+    if x.ndim != 3 or x.dtype.kind not in "iuf":
+        raise ValueError(f"ctc_loss: output must be (batch, steps, classes) logits; got shape "
+                         f"{x.shape} and dtype {x.dtype}")
+    batch, steps, classes = x.shape
+    if labels.ndim != 2 or labels.shape[0] != batch or labels.dtype.kind not in "iuf":
+        raise ValueError(f"ctc_loss: target must be ({batch}, max_length) integer labels; got "
+                         f"shape {labels.shape} and dtype {labels.dtype}")
+    labels = labels.astype(np.int64)
+    blank = int(mask_index)
+    if not -classes <= blank < classes:
+        raise ValueError(f"ctc_loss: mask_index {mask_index} is not a class of {classes}")
+    blank %= classes
+    lengths = {}
+    for name, value, limit in (("target_length", target_length, labels.shape[1]),
+                               ("output_length", output_length, steps)):
+        v = np.asarray(_backend.to_numpy(value)).reshape(-1)
+        if v.shape != (batch,) or v.dtype.kind not in "iu" or (
+                batch and (v.min() < 0 or v.max() > limit)):
+            raise ValueError(f"ctc_loss: {name} must be {batch} integers in [0, {limit}]; got "
+                             f"{np.asarray(value).tolist()}")
+        lengths[name] = v.astype(np.int64)
+    n_labels, n_steps = lengths["target_length"], lengths["output_length"]
+    if np.any((labels < 0) | (labels >= classes)) or np.any(
+            (np.arange(labels.shape[1]) < n_labels[:, None]) & (labels == blank)):
+        raise ValueError(f"ctc_loss: labels must be classes in [0, {classes}), the blank "
+                         f"{blank} only as padding after each sample's target_length")
+    # TensorFlow moves the blank first, the classes before it one up (padding too).
+    order = [blank] + [c for c in range(classes) if c != blank]
+    x = x[..., order].astype(np.float64)
+    labels = np.where(labels < blank, labels + 1, labels)
+    top = x.max(axis=-1, keepdims=True)
+    logp = x - top - np.log(np.exp(x - top).sum(axis=-1, keepdims=True))
+    n = labels.shape[1]
+    rows = np.arange(batch)[:, None]
+    # A label state per position (0: the start) and a blank state after each.
+    lab, blk = _start(batch, n), np.full((batch, n + 1), -np.inf)
+    final = np.where(n_steps == 0, _end(lab, blk, n_labels), -np.inf)
+    for t in range(steps):
+        new = lab.copy()
+        new[:, 1:] = np.logaddexp(new[:, 1:], blk[:, :-1])
+        if n:
+            new[:, 1] = np.logaddexp(new[:, 1], lab[:, 0])
+            new[:, 2:] = _from_previous(new[:, 2:], lab[:, 1:-1], labels)
+        blk = np.logaddexp(blk, lab) + logp[:, t, :1]
+        lab = new
+        lab[:, 0] = -np.inf  # the start state emits nothing
+        lab[:, 1:] += logp[rows, t, labels]
+        done = n_steps == t + 1
+        if done.any():
+            final = np.where(done, _end(lab, blk, n_labels), final)
+    return (-final).astype(np.float32)
+
+
+def _from_previous(into, previous, labels):
+    """Label state k also comes from label state k - 1 unless the two labels repeat."""
+    allowed = labels[:, 1:] != labels[:, :-1]
+    return np.logaddexp(into, np.where(allowed, previous, -np.inf))
+
+
+def _start(batch, n):
+    """Every path leaves from the start state (the likelihood TensorFlow reads is that
+    state's backward score)."""
+    lab = np.full((batch, n + 1), -np.inf)
+    lab[:, 0] = 0.0
+    return lab
+
+
+def _end(lab, blk, n_labels):
+    """log-sum over the states of their score plus the final score (0 for the label and
+    blank states at the sample's label count, log(1e-307) elsewhere)."""
+    at = np.arange(lab.shape[1]) == n_labels[:, None]
+    both = np.concatenate((lab + np.where(at, 0.0, _LOG_0), blk + np.where(at, 0.0, _LOG_0)),
+                          axis=1)
+    top = both.max(axis=1)
+    return top + np.log(np.exp(both - top[:, None]).sum(axis=1))

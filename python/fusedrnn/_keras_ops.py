@@ -18,8 +18,8 @@ from .layers._ops import operation
 
 __all__ = [
     "abs", "absolute", "add", "all", "any", "argmax", "argmin", "cast", "ceil", "clip",
-    "concatenate", "convert_to_tensor", "ctc_decode", "cumsum", "divide", "einsum", "elu",
-    "equal", "exp",
+    "concatenate", "convert_to_tensor", "ctc_decode", "ctc_loss", "cumsum", "divide",
+    "einsum", "elu", "equal", "exp",
     "expand_dims", "flip", "floor", "floor_divide", "gelu", "greater", "greater_equal",
     "hard_sigmoid", "leaky_relu", "less", "less_equal", "log", "log_softmax", "logical_and",
     "logical_not", "logical_or", "logical_xor", "matmul", "max", "maximum", "mean", "min",
@@ -362,3 +362,13 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
 
     return _ctc.decode(inputs, sequence_lengths, strategy, beam_width, top_paths,
                        merge_repeated, mask_index)
+
+
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """Keras's ``ops.ctc_loss`` (TensorFlow's): per sample, minus the log-probability of
+    its first ``target_length`` labels over every alignment to its first ``output_length``
+    steps of ``output`` (logits, (batch, steps, classes)), ``mask_index`` the blank; float32
+    (batch,), +inf where the labels cannot fit. On arrays only."""
+    from . import _ctc
+
+    return _ctc.loss(target, output, target_length, output_length, mask_index)

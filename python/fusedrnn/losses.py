@@ -18,16 +18,18 @@ from ._configurable import Registry
 from .layers._base import snake_case
 
 __all__ = [
-    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
-    "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity",
-    "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
-    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
-    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
-    "categorical_focal_crossentropy", "categorical_hinge", "cosine_similarity",
-    "deserialize", "get", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
-    "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
-    "poisson", "serialize", "sparse_categorical_crossentropy", "squared_hinge",
+    "CTC", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy", "CategoricalHinge",
+    "Circle", "CosineSimilarity", "Dice", "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss",
+    "LossFunctionWrapper", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
+    "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky", "binary_crossentropy",
+    "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "categorical_hinge", "circle",
+    "cosine_similarity", "ctc", "deserialize", "dice", "get", "hinge", "huber",
+    "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_error", "mean_squared_logarithmic_error", "poisson", "serialize",
+    "sparse_categorical_crossentropy", "squared_hinge", "tversky",
 ]
 
 EPSILON = 1e-7  # keras.config.epsilon()
@@ -298,6 +300,98 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return np.sum(alpha * (1.0 - out) ** gamma * -y_true * np.log(out), axis=axis)
 
 
+def ctc(y_true, y_pred):
+    """Keras's CTC loss: ``y_true`` (batch, max_length) labels padded with 0 (the blank;
+    the label count is the number of nonzero labels), ``y_pred`` (batch, steps, classes)
+    logits over all their steps."""
+    from . import _ctc
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.ndim != 2:
+        raise ValueError(f"ctc: y_true must be (batch_size, max_length) integer labels; got "
+                         f"shape {y_true.shape}")
+    if y_pred.ndim != 3:
+        raise ValueError(f"ctc: y_pred must be (batch_size, max_length, num_classes) logits; "
+                         f"got shape {y_pred.shape}")
+    batch, steps = y_pred.shape[:2]
+    return _ctc.loss(y_true.astype(np.int64), y_pred, (y_true != 0).sum(axis=-1),
+                     np.full(batch, steps), mask_index=0).astype(np.float64)
+
+
+def _axis_or_all(axis):
+    return None if axis is None else (tuple(axis) if isinstance(axis, (list, tuple))
+                                      else int(axis))
+
+
+def dice(y_true, y_pred, axis=None):
+    """1 - 2 |y_true y_pred| / (|y_true| + |y_pred|), summed over ``axis`` (None: the whole
+    batch, one value)."""
+    axis = _axis_or_all(axis)
+    y_true, y_pred = _pair(y_true, y_pred, squeeze=False)
+    both = np.sum(y_true * y_pred, axis=axis)
+    return 1.0 - 2.0 * both / (np.sum(y_true, axis=axis) + np.sum(y_pred, axis=axis)
+                               + EPSILON)
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """1 - TP / (TP + alpha FP + beta FN), the sums over ``axis`` (None: the whole batch).
+    As Keras: FP sums (1 - y_pred) y_true and FN y_pred (1 - y_true)."""
+    axis = _axis_or_all(axis)
+    y_true, y_pred = _pair(y_true, y_pred, squeeze=False)
+    tp = np.sum(y_true * y_pred, axis=axis)
+    fp = np.sum((1.0 - y_pred) * y_true, axis=axis)
+    fn = np.sum(y_pred * (1.0 - y_true), axis=axis)
+    return 1.0 - tp / (tp + fp * alpha + fn * beta + EPSILON)
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """(1 - p ** q) / q, p the predicted probability of the integer label ``y_true``."""
+    y_true, y_pred = as_values(y_true, "y_true"), as_values(y_pred, "y_pred")
+    classes = y_pred.shape[-1]
+    labels = y_true.astype(np.int64)
+    onehot = (labels[..., None] == np.arange(classes)).astype(np.float64)
+    p = np.sum(y_pred * onehot, axis=-1)
+    return (1.0 - p ** q) / q
+
+
+def _circle(y_true, y_pred, gamma=80.0, margin=0.4, remove_diagonal=True):
+    """Circle loss of each embedding (rows of ``y_pred``) against the batch's others, by
+    their labels ``y_true``; the mask of the positive ones (Keras's output mask)."""
+    y_true = np.asarray(y_true).astype(np.int32).reshape(-1, 1)
+    y_pred = np.asarray(y_pred, np.float64)
+    if y_pred.ndim != 2:
+        raise ValueError(f"circle: y_pred must be (batch, dims) embeddings; got shape "
+                         f"{y_pred.shape}")
+    distances = np.maximum(1.0 - y_pred @ y_pred.T, 0.0)
+    positive = y_true == y_true.T
+    negative = ~positive
+    if remove_diagonal:
+        positive &= ~np.eye(len(y_true), len(y_pred), dtype=bool)
+    pos_weights = np.maximum((margin + distances) * positive, 0.0)
+    neg_weights = np.maximum((1.0 + margin - distances) * negative, 0.0)
+    pos = -gamma * pos_weights * (margin - distances)
+    neg = gamma * neg_weights * (1.0 - margin - distances)
+
+    def log_sum_exp(values, where):
+        values = np.where(where, values, -np.inf)
+        top = values.max(axis=1, keepdims=True)
+        top = np.where(np.isfinite(top), top, 0.0)
+        with np.errstate(divide="ignore"):
+            return (top + np.log(np.exp(values - top).sum(axis=1, keepdims=True)))[:, 0]
+
+    loss = _softplus(log_sum_exp(pos, positive) + log_sum_exp(neg, negative))
+    return loss, loss > 0
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
+           gamma=80, margin=0.4):
+    """Keras's circle loss (its reference labels and embeddings default to the batch)."""
+    if ref_labels is not None or ref_embeddings is not None:
+        raise ValueError("circle: ref_labels and ref_embeddings other than the batch's own "
+                         "are not supported")
+    return _circle(y_true, y_pred, gamma, margin, remove_diagonal)[0]
+
+
 # --------------------------------------------------------------------------- reduction
 
 def _apply(weights: np.ndarray, values: np.ndarray, what: str) -> np.ndarray:
@@ -486,6 +580,41 @@ CategoricalFocalCrossentropy = _named(
              (("alpha", 0.25), ("gamma", 2.0), ("from_logits", False),
               ("label_smoothing", 0.0), ("axis", -1))),
     "CategoricalFocalCrossentropy")
+_CTCBase = _wrapper(ctc, "ctc")
+_DiceBase = _wrapper(dice, "dice", (("axis", None),))
+
+
+class CTC(_CTCBase):
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+
+class Dice(_DiceBase):
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        super().__init__(axis=axis, reduction=reduction, name=name, dtype=dtype)
+
+
+Tversky = _named(_wrapper(tversky, "tversky", (("alpha", 0.5), ("beta", 0.5), ("axis", None))),
+                 "Tversky")
+_GeneralizedBase = _wrapper(categorical_generalized_cross_entropy,
+                            "categorical_generalized_cross_entropy", (("q", 0.5),))
+
+
+class CategoricalGeneralizedCrossEntropy(_GeneralizedBase):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not 0 < self._fn_kwargs["q"] < 1:
+            raise ValueError("q must be in the interval (0, 1)")
+
+
+_CircleBase = _wrapper(circle, "circle", (("gamma", 80.0), ("margin", 0.4),
+                                          ("remove_diagonal", True)))
+
+
+class Circle(_CircleBase):
+    def _losses(self, y_true, y_pred):
+        return _circle(y_true, y_pred, **self._fn_kwargs)
+
 _SparseBase = _wrapper(sparse_categorical_crossentropy, "sparse_categorical_crossentropy",
                        (("from_logits", False), ("ignore_class", None)))
 
@@ -501,7 +630,8 @@ for _cls in (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
              MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh, KLDivergence,
              Poisson, Hinge, SquaredHinge, CategoricalHinge, BinaryCrossentropy,
              CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryFocalCrossentropy,
-             CategoricalFocalCrossentropy):
+             CategoricalFocalCrossentropy, CTC, Dice, Tversky, CategoricalGeneralizedCrossEntropy,
+             Circle):
     _cls.__module__ = __name__
 
 _CLASSES = {cls.__name__: cls for cls in (
@@ -509,13 +639,15 @@ _CLASSES = {cls.__name__: cls for cls in (
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh,
     KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge, BinaryCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryFocalCrossentropy,
-    CategoricalFocalCrossentropy)}
+    CategoricalFocalCrossentropy, CTC, Dice, Tversky, CategoricalGeneralizedCrossEntropy,
+    Circle)}
 _FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, kl_divergence, poisson,
     hinge, squared_hinge, categorical_hinge, binary_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy, binary_focal_crossentropy,
-    categorical_focal_crossentropy)}
+    categorical_focal_crossentropy, ctc, dice, tversky, categorical_generalized_cross_entropy,
+    circle)}
 _REGISTRY = Registry("keras.losses", "loss", _CLASSES.values())
 _ALIASES = {"mse": mean_squared_error, "mae": mean_absolute_error,
             "mape": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,

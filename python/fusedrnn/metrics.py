@@ -16,20 +16,24 @@ from .layers._base import snake_case
 from .losses import as_values, same_rank
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
-    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score",
-    "FBetaScore", "FalseNegatives",
-    "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
-    "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "PrecisionAtRecall",
-    "R2Score", "Recall", "RecallAtPrecision", "SensitivityAtSpecificity",
-    "SpecificityAtSensitivity",
-    "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
-    "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum", "TopKCategoricalAccuracy",
-    "TrueNegatives", "TruePositives", "binary_accuracy", "categorical_accuracy",
-    "cosine_similarity", "deserialize",
-    "get", "serialize", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-    "top_k_categorical_accuracy",
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU",
+    "CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge",
+    "ConcordanceCorrelation", "CosineSimilarity", "F1Score", "FBetaScore", "FalseNegatives",
+    "FalsePositives", "Hinge", "IoU", "KLDivergence", "LogCoshError", "Mean",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU", "MeanMetricWrapper",
+    "MeanSquaredError", "MeanSquaredLogarithmicError", "Metric", "OneHotIoU", "OneHotMeanIoU",
+    "PearsonCorrelation", "Poisson", "Precision", "PrecisionAtRecall", "R2Score", "Recall",
+    "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity",
+    "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity", "SquaredHinge", "Sum",
+    "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "binary_accuracy",
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_accuracy",
+    "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge",
+    "concordance_correlation", "cosine_similarity", "deserialize", "get", "hinge", "huber",
+    "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_error", "mean_squared_logarithmic_error", "pearson_correlation", "poisson",
+    "serialize", "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
 ]
 
 
@@ -731,6 +735,172 @@ class R2Score(Metric):
                 "num_regressors": self.num_regressors}
 
 
+# --------------------------------------------------------------------------- correlation
+
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """Pearson's r of each sample's values along ``axis`` (population deviations)."""
+    y_true, y_pred = same_rank(as_values(y_true, "y_true"), as_values(y_pred, "y_pred"))
+    t = y_true - y_true.mean(axis=axis, keepdims=True)
+    p = y_pred - y_pred.mean(axis=axis, keepdims=True)
+    t = t / t.std(axis=axis, keepdims=True)
+    p = p / p.std(axis=axis, keepdims=True)
+    return np.mean(t * p, axis=axis)
+
+
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """Lin's concordance correlation as Keras computes it (its covariance term centres
+    y_true on y_pred's mean)."""
+    y_true, y_pred = same_rank(as_values(y_true, "y_true"), as_values(y_pred, "y_pred"))
+    t_mean = y_true.mean(axis=axis, keepdims=True)
+    p_mean = y_pred.mean(axis=axis, keepdims=True)
+    t_var = (y_true - t_mean).var(axis=axis, keepdims=True)
+    p_var = (y_pred - p_mean).var(axis=axis, keepdims=True)
+    covar = (y_true - p_mean) * (y_pred - p_mean)
+    norm = t_var + p_var + np.square(t_mean - p_mean)
+    return np.mean(2.0 * covar / (norm + _losses.EPSILON), axis=axis)
+
+
+PearsonCorrelation = _named(
+    _wrapper(pearson_correlation, "pearson_correlation", (("axis", -1),)),
+    "PearsonCorrelation")
+ConcordanceCorrelation = _named(
+    _wrapper(concordance_correlation, "concordance_correlation", (("axis", -1),)),
+    "ConcordanceCorrelation")
+
+
+# --------------------------------------------------------------------------- IoU
+
+class IoU(Metric):
+    """Intersection over union of the classes ``target_class_ids``, from a confusion matrix
+    of integer labels (``sparse_y_true``/``sparse_y_pred`` False: argmax along ``axis``),
+    as Keras's: labels, predictions and weights taken as integers (Keras's default dtype
+    for this metric truncates them), pairs out of [0, num_classes) or of ``ignore_class``
+    left out, the mean over the classes that occur."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
+                 ignore_class=None, sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        self.num_classes = int(num_classes)
+        if self.num_classes < 1:
+            raise ValueError(f"{type(self).__name__}: num_classes must be positive; got "
+                             f"{num_classes}")
+        ids = [int(i) for i in target_class_ids]
+        if not ids or max(ids) >= self.num_classes or min(ids) < 0:
+            raise ValueError(f"Target class id {max(ids) if ids else None} is out of range, "
+                             f"which is [0, {self.num_classes}).")
+        self.target_class_ids = ids
+        self.ignore_class = ignore_class
+        self.sparse_y_true = sparse_y_true
+        self.sparse_y_pred = sparse_y_pred
+        self.axis = axis
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self) -> None:
+        self.total_cm = np.zeros((self.num_classes, self.num_classes), np.int64)
+
+    def update_state(self, y_true, y_pred, sample_weight=None, mask=None) -> None:
+        """``mask`` is not read (Keras's IoU metrics do not read the prediction's mask)."""
+        y_true, y_pred = as_values(y_true, "y_true"), as_values(y_pred, "y_pred")
+        if not self.sparse_y_true:
+            y_true = np.argmax(y_true, axis=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = np.argmax(y_pred, axis=self.axis)
+        y_true = np.trunc(y_true).astype(np.int64).reshape(-1)
+        y_pred = np.trunc(y_pred).astype(np.int64).reshape(-1)
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"{type(self).__name__}: y_true has {y_true.size} labels but "
+                             f"y_pred {y_pred.size}")
+        weights = (np.ones_like(y_true) if sample_weight is None else
+                   np.trunc(as_values(sample_weight, "sample_weight")).astype(np.int64))
+        try:
+            weights = np.broadcast_to(weights.reshape(-1) if weights.ndim > 1 else weights,
+                                      y_true.shape)
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {np.shape(sample_weight)} does not "
+                             f"match {y_true.size} labels") from None
+        keep = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (
+            y_pred < self.num_classes)
+        if self.ignore_class is not None:
+            keep &= y_true != int(self.ignore_class)
+        np.add.at(self.total_cm, (y_true[keep], y_pred[keep]), weights[keep])
+
+    def result(self) -> float:
+        cm = self.total_cm
+        tp = np.diag(cm).astype(np.float64)
+        denominator = (cm.sum(axis=0) + cm.sum(axis=1)).astype(np.float64) - tp
+        tp, denominator = tp[self.target_class_ids], denominator[self.target_class_ids]
+        valid = denominator > 1e-9
+        iou = np.where(valid, tp / (denominator + _losses.EPSILON), 0.0)
+        return float(np.float32(iou.sum() / (valid.sum() + _losses.EPSILON)))
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype or "int32",
+                "num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
+                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+class BinaryIoU(IoU):
+    """IoU of two classes: predictions at or over ``threshold`` are class 1."""
+
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+        self.threshold = threshold
+        super().__init__(2, target_class_ids, name=name, dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None, mask=None) -> None:
+        y_pred = (as_values(y_pred, "y_pred").astype(np.float32) >= self.threshold)
+        super().update_state(y_true, y_pred.astype(np.int64), sample_weight)
+
+    def get_config(self) -> dict:
+        return {"target_class_ids": self.target_class_ids, "threshold": self.threshold,
+                "name": self.name, "dtype": self.dtype}
+
+
+class MeanIoU(IoU):
+    """IoU averaged over all ``num_classes`` classes."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(num_classes, range(int(num_classes)), name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["target_class_ids"]
+        config["dtype"] = self.dtype
+        return config
+
+
+class OneHotIoU(IoU):
+    """IoU of one-hot labels (and, by default, per-class scores)."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None,
+                 ignore_class=None, sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["sparse_y_true"]
+        config["dtype"] = self.dtype
+        return config
+
+
+class OneHotMeanIoU(MeanIoU):
+    """MeanIoU of one-hot labels (and, by default, per-class scores)."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
+
+
 # --------------------------------------------------------------------------- lookup
 
 _CLASSES = {cls.__name__: cls for cls in (
@@ -742,7 +912,8 @@ _CLASSES = {cls.__name__: cls for cls in (
     CategoricalCrossentropy, SparseCategoricalCrossentropy, Precision, Recall, AUC,
     TruePositives, FalsePositives, TrueNegatives, FalseNegatives, FBetaScore, F1Score,
     R2Score, SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall,
-    RecallAtPrecision)}
+    RecallAtPrecision, PearsonCorrelation, ConcordanceCorrelation, IoU, BinaryIoU, MeanIoU,
+    OneHotIoU, OneHotMeanIoU)}
 _BY_NAME = {**{snake_case(name): cls for name, cls in _CLASSES.items()}, **_CLASSES,
             "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
             "mse": MeanSquaredError, "MSE": MeanSquaredError,
@@ -761,7 +932,8 @@ for _name in ("Metric", "Mean", "Sum", "MeanMetricWrapper"):
 _REGISTRY = Registry("keras.metrics", "metric", _CLASSES.values())
 _FUNCTIONS = {fn.__name__: fn for fn in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity)}
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity,
+    pearson_correlation, concordance_correlation)}
 # The metric class over each function (a MeanMetricWrapper of one is saved as the class,
 # which Keras 3 rebuilds; it cannot rebuild a MeanMetricWrapper from its config).
 _CLASS_OF = {cls()._fn: cls for cls in _CLASSES.values()
@@ -772,6 +944,23 @@ _CLASS_OF = {cls()._fn: cls for cls in _CLASSES.values()
 # Loss functions Keras's metrics module also exports (there is no metric class for them)
 _LOSS_METRICS = ("binary_focal_crossentropy", "categorical_focal_crossentropy", "huber",
                  "log_cosh")
+# keras.metrics.<loss function>: the losses' functions, under the same names
+binary_crossentropy = _losses.binary_crossentropy
+binary_focal_crossentropy = _losses.binary_focal_crossentropy
+categorical_crossentropy = _losses.categorical_crossentropy
+categorical_focal_crossentropy = _losses.categorical_focal_crossentropy
+categorical_hinge = _losses.categorical_hinge
+hinge = _losses.hinge
+huber = _losses.huber
+kl_divergence = _losses.kl_divergence
+log_cosh = _losses.log_cosh
+mean_absolute_error = _losses.mean_absolute_error
+mean_absolute_percentage_error = _losses.mean_absolute_percentage_error
+mean_squared_error = _losses.mean_squared_error
+mean_squared_logarithmic_error = _losses.mean_squared_logarithmic_error
+poisson = _losses.poisson
+sparse_categorical_crossentropy = _losses.sparse_categorical_crossentropy
+squared_hinge = _losses.squared_hinge
 
 
 def _function(name, objects):

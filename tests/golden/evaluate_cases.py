@@ -257,7 +257,23 @@ def wrapped_regularized(api):
     return model, {"optimizer": "adam", "loss": "mae"}, data, {"batch_size": 8}
 
 
+def ctc_speech(api):
+    """A speech or OCR model's per-step logits scored by Keras's CTC loss (labels padded
+    with the blank 0), with a per-sample weight."""
+    model = api.Sequential([api.Input((12, 5)), api.layers.Bidirectional(
+        api.layers.GRU(6, return_sequences=True)), api.layers.Dense(6)])
+
+    def data(rng):
+        labels = rng.integers(1, 6, size=(20, 4))
+        for row, count in enumerate(rng.integers(1, 5, size=20)):
+            labels[row, count:] = 0
+        return (rng.normal(size=(20, 12, 5)).astype("float32"), labels,
+                rng.random(20) + 0.5)
+
+    return model, {"optimizer": "adam", "loss": api.losses.CTC()}, data, {"batch_size": 8}
+
+
 CASES = {f.__name__: f for f in (binary, sparse_logits, categorical, regression, tagging,
                                  two_outputs, hinge_and_friends, loss_only, crossentropy_auto,
                                  regularized, attention_regularized, dict_outputs,
-                                 wrapped_regularized)}
+                                 wrapped_regularized, ctc_speech)}

@@ -69,8 +69,29 @@ def main() -> None:
                       "inputs": logits.tolist(), "lengths": lengths.tolist(),
                       "kwargs": kwargs})
         print(kwargs, np.asarray(decoded).shape)
+    # ops.ctc_loss: label and output lengths per sample, the blank elsewhere, labellings
+    # too long for their steps, no labels
+    losses = []
+    for batch, steps, classes, width, mask_index in ((4, 9, 6, 4, 0), (5, 7, 5, 5, 2),
+                                                     (3, 6, 4, 3, -1), (4, 12, 8, 6, 7)):
+        logits = rng.standard_normal((batch, steps, classes)).astype(np.float32) * 2
+        blank = mask_index % classes
+        labels = rng.choice([c for c in range(classes) if c != blank], (batch, width))
+        label_length = rng.integers(0, width + 1, batch).astype(np.int32)
+        output_length = rng.integers(1, steps + 1, batch).astype(np.int32)
+        label_length[0], output_length[0] = width, 2  # cannot fit
+        labels[1, :2] = labels[1, 0]  # a repeat needs a blank between
+        for row, count in enumerate(label_length):
+            labels[row, count:] = 0 if blank else 1  # padding, any class
+        loss = keras.ops.ctc_loss(labels, logits, label_length, output_length,
+                                  mask_index=mask_index)
+        losses.append({"target": labels.tolist(), "output": logits.tolist(),
+                       "target_length": label_length.tolist(),
+                       "output_length": output_length.tolist(), "mask_index": mask_index,
+                       "loss": np.asarray(loss).tolist()})
+        print("ctc_loss", mask_index, np.asarray(loss).round(3).tolist())
     with open(OUT, "w") as f:
-        json.dump({"keras_version": keras.__version__, "cases": cases}, f)
+        json.dump({"keras_version": keras.__version__, "cases": cases, "ctc_loss": losses}, f)
 
 
 if __name__ == "__main__":
