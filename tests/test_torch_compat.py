@@ -193,3 +193,24 @@ def test_torch_module_objects_if_available():
     with torch.no_grad():
         want = net(torch.from_numpy(x)).numpy()
     assert_close(model_from_torch(net, (4,)).predict(x, verbose=0), want, FP32_SHORT)
+
+
+def test_description_and_saved_state_dict_serve_without_the_module_if_available(tmp_path):
+    """torch_spec(weights=False) is plain JSON; with the file torch.save wrote it builds what
+    the module computes (load_state_dict reads the file without torch)."""
+    import json
+
+    from fusedrnn.torch_compat import load_state_dict, torch_spec
+
+    torch = pytest.importorskip("torch", reason="torch is optional (a peer for comparisons)")
+    torch.manual_seed(3)
+    net = torch.nn.Sequential(torch.nn.Embedding(11, 4), torch.nn.LSTM(
+        4, 5, num_layers=2, bidirectional=True, batch_first=True)).eval()
+    torch.save(net.state_dict(), tmp_path / "net.pt")
+    spec = json.loads(json.dumps(torch_spec(net, weights=False)))
+    tokens = np.random.default_rng(4).integers(0, 11, (2, 6))
+    with torch.no_grad():
+        want = net[1](net[0](torch.from_numpy(tokens)))[0].numpy()
+    model = model_from_torch(spec, (6,), dtype="int32",
+                             state_dict=load_state_dict(tmp_path / "net.pt"))
+    assert_close(model.predict(tokens, verbose=0), want, FP32_SHORT)

@@ -24,14 +24,26 @@ other package is needed here; tensors are accepted and converted with NumPy.
     sd = net.state_dict()
     model.set_weights(keras_weights_from_state_dict(sd, "lstm", layer=0, bidirectional=True)
                       + keras_weights_from_state_dict(sd, "lstm", layer=1, bidirectional=True))
+
+A server needs no torch at all: :func:`load_state_dict` reads the file
+``torch.save(net.state_dict(), "net.pt")`` wrote (or a ``.safetensors`` file) as NumPy
+arrays, and ``layers_from_torch(spec, state_dict=...)`` builds the layers from it and the
+JSON ``torch_spec(net, weights=False)`` gave at training time.
 """
 
 from __future__ import annotations
 
+import collections
+import json
+import math
+import os
+import pickle
+import zipfile
+
 import numpy as np
 
 __all__ = ["keras_weights_from_state_dict", "keras_weights_from_torch", "layers_from_torch",
-           "model_from_torch", "torch_spec"]
+           "load_state_dict", "model_from_torch", "torch_spec"]
 
 _GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
@@ -158,17 +170,37 @@ def _setting(value):
     return value
 
 
-def torch_spec(module) -> dict:
+def torch_spec(module, weights: bool = True) -> dict:
     """A torch module described without torch: ``{"class_name", "config", "weights"}`` (its
     class name, the constructor settings fusedrnn needs, its state_dict as float32 arrays),
-    ``"children"`` for an ``nn.Sequential``. ``layers_from_torch`` converts the description."""
+    ``"children"`` for an ``nn.Sequential``. ``layers_from_torch`` converts the description.
+    ``weights=False`` leaves the weights out: the description is then plain JSON, to keep
+    beside the file ``torch.save(module.state_dict())`` writes, and a server without torch
+    builds the layers from both (``layers_from_torch(spec, state_dict=load_state_dict(f))``)."""
     name = type(module).__name__
     if name == "Sequential":
-        return {"class_name": name, "children": [torch_spec(m) for m in module.children()]}
+        return {"class_name": name,
+                "children": [torch_spec(m, weights) for m in module.children()]}
     config = {key: _setting(getattr(module, key)) for key in _TORCH_SETTINGS.get(name, ())}
-    weights = {key: _array(value, key) for key, value in module.state_dict().items()
-               if key != "num_batches_tracked"}
-    return {"class_name": name, "config": config, "weights": weights}
+    spec = {"class_name": name, "config": config}
+    if weights:
+        spec["weights"] = {key: _array(value, key) for key, value in module.state_dict().items()
+                           if key != "num_batches_tracked"}
+    return spec
+
+
+def _with_weights(spec: dict, state_dict, prefix: str) -> dict:
+    """``spec`` with each module's weights taken from ``state_dict`` (keys ``prefix`` +
+    the child's index path + the parameter name, as torch names them)."""
+    if not isinstance(spec, dict) or "class_name" not in spec:
+        raise ValueError("a torch description is a dict with a class_name (torch_spec's)")
+    if spec["class_name"] == "Sequential":
+        return {**spec, "children": [_with_weights(child, state_dict, f"{prefix}{i}.")
+                                     for i, child in enumerate(spec["children"])]}
+    weights = {key[len(prefix):]: _array(value, key) for key, value in state_dict.items()
+               if isinstance(key, str) and key.startswith(prefix)
+               and "." not in key[len(prefix):] and key[len(prefix):] != "num_batches_tracked"}
+    return {**spec, "weights": weights}
 
 
 def _check(condition: bool, name: str, why: str) -> None:
@@ -229,11 +261,23 @@ def _conv1d(config: dict, weights: dict):
 
 
 def _layers_of(spec: dict) -> list:
+    name = spec["class_name"]
+    if name == "Sequential":
+        return [layer for child in spec["children"] for layer in _layers_of(child)]
+    try:
+        return _module_layers(spec)
+    except KeyError as exc:
+        if "weights" not in spec:
+            raise ValueError(f"the description of torch {name} has no weights: give "
+                             f"layers_from_torch a state_dict") from None
+        raise ValueError(f"the weights of torch {name} have no {exc.args[0]!r} (its "
+                         f"state_dict names: {sorted(spec['weights'])})") from None
+
+
+def _module_layers(spec: dict) -> list:
     from . import layers
 
     name, config, weights = spec["class_name"], spec.get("config", {}), spec.get("weights", {})
-    if name == "Sequential":
-        return [layer for child in spec["children"] for layer in _layers_of(child)]
     if name in _NO_OP:
         return []
     if name in _ACTIVATIONS:
@@ -290,7 +334,7 @@ def _layers_of(spec: dict) -> list:
                      f"and nn.Sequential of them")
 
 
-def layers_from_torch(module) -> list:
+def layers_from_torch(module, state_dict=None, prefix: str = "") -> list:
     """fusedrnn layers, their weights set, that compute what a torch module computes in
     eval mode (a module, an ``nn.Sequential``, or a ``torch_spec`` description of one):
 
@@ -307,15 +351,204 @@ def layers_from_torch(module) -> list:
 
     What torch computes differently (an LSTM ``proj_size``, ``Embedding(max_norm=...)``, a
     padding Keras does not have) raises ValueError naming it. torch itself is not needed
-    for a description."""
-    spec = module if isinstance(module, dict) else torch_spec(module)
+    for a description.
+
+    ``state_dict`` (a mapping, e.g. :func:`load_state_dict`'s): the weights, by torch's
+    names, instead of the module's own or the description's; ``prefix``: what the names
+    start with when the module is part of a larger one (``"encoder."``)."""
+    spec = module if isinstance(module, dict) else torch_spec(module, state_dict is None)
+    if state_dict is not None:
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"state_dict must be a mapping of names to tensors, got "
+                            f"{type(state_dict).__name__}")
+        spec = _with_weights(spec, state_dict, prefix)
     return _layers_of(spec)
 
 
-def model_from_torch(module, input_shape, dtype="float32"):
-    """A Sequential model of ``layers_from_torch(module)`` on inputs of ``input_shape``
-    (without the batch axis; ``dtype`` "int32" for token ids into an Embedding)."""
+def model_from_torch(module, input_shape, dtype="float32", state_dict=None, prefix=""):
+    """A Sequential model of ``layers_from_torch(module, state_dict, prefix)`` on inputs of
+    ``input_shape`` (without the batch axis; ``dtype`` "int32" for token ids into an
+    Embedding)."""
     from .layers import Input
     from .models import Sequential
 
-    return Sequential([Input(tuple(input_shape), dtype=dtype), *layers_from_torch(module)])
+    return Sequential([Input(tuple(input_shape), dtype=dtype),
+                       *layers_from_torch(module, state_dict, prefix)])
+
+
+# --------------------------------------------------------------------------- files
+
+
+# torch.save's storage classes and the NumPy dtypes of their bytes (bfloat16 is read as the
+# upper half of a float32)
+_STORAGES = {
+    "FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2",
+    "BFloat16Storage": "<u2", "LongStorage": "<i8", "IntStorage": "<i4",
+    "ShortStorage": "<i2", "CharStorage": "i1", "ByteStorage": "u1", "BoolStorage": "?",
+    "ComplexFloatStorage": "<c8", "ComplexDoubleStorage": "<c16",
+}
+_SAFETENSORS = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8",
+                "I32": "<i4", "I16": "<i2", "I8": "i1", "U8": "u1", "BOOL": "?",
+                "U16": "<u2", "U32": "<u4", "U64": "<u8"}
+
+
+class _Storage:
+    """A storage of a torch.save file: its elements as a flat NumPy array."""
+
+    def __init__(self, data: np.ndarray, bfloat16: bool):
+        self.data, self.bfloat16 = data, bfloat16
+
+
+def _from_bfloat16(bits: np.ndarray) -> np.ndarray:
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride, *_ignored):
+    """torch._utils._rebuild_tensor_v2 (and _rebuild_tensor): a view of a storage, copied."""
+    if not isinstance(storage, _Storage):
+        raise ValueError("a tensor in the file does not refer to one of its storages")
+    data = storage.data
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    offset = int(storage_offset)
+    if any(s < 0 for s in size) or offset < 0:
+        raise ValueError(f"a tensor in the file has a negative size or offset: {size}")
+    if all(s > 0 for s in size):
+        last = offset + sum((s - 1) * st for s, st in zip(size, stride))
+        if any(st < 0 for st in stride) or last >= data.size:
+            raise ValueError(f"a tensor of size {size} and stride {stride} at offset {offset} "
+                             f"reaches past its storage of {data.size} elements")
+        view = np.lib.stride_tricks.as_strided(
+            data[offset:], shape=size, strides=tuple(st * data.itemsize for st in stride))
+    else:
+        view = np.zeros(size, data.dtype)
+    out = np.array(view)
+    return _from_bfloat16(out) if storage.bfloat16 else out
+
+
+def _rebuild_parameter(data, *_ignored):
+    """torch._utils._rebuild_parameter(_with_state): a Parameter is its data."""
+    return data
+
+
+class _TorchUnpickler(pickle.Unpickler):
+    """Reads torch.save's data.pkl: containers, numbers, strings and tensors only (as
+    torch.load(weights_only=True) does); any other class or function in the file is
+    refused, never imported or called."""
+
+    _ALLOWED = {("collections", "OrderedDict"): collections.OrderedDict,
+                ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+                ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
+                ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+                ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+                ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
+                ("torch", "Size"): tuple}
+
+    def __init__(self, file, archive: zipfile.ZipFile, prefix: str, byteorder: str):
+        super().__init__(file)
+        self.archive, self.prefix, self.byteorder = archive, prefix, byteorder
+        self.storages: dict[str, _Storage] = {}
+
+    def find_class(self, module, name):
+        found = self._ALLOWED.get((module, name))
+        if found is not None:
+            return found
+        if module == "torch" and name in _STORAGES:
+            return name
+        if module.startswith("torch.nn"):
+            raise ValueError(f"the file holds a whole torch module ({module}.{name}); "
+                             f"fusedrnn reads state dicts: save model.state_dict() instead")
+        raise ValueError(f"the file holds {module}.{name}, which is not a tensor or a "
+                         f"container: fusedrnn does not run code from a file")
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
+                and pid[1] in _STORAGES):
+            raise ValueError(f"unknown storage reference in the file: {pid!r}"[:200])
+        _, kind, key, _location, numel = pid
+        if key not in self.storages:
+            try:
+                raw = self.archive.read(f"{self.prefix}data/{key}")
+            except KeyError:
+                raise ValueError(f"the file has no data for storage {key!r}") from None
+            dtype = np.dtype(_STORAGES[kind]).newbyteorder(
+                "<" if self.byteorder == "little" else ">")
+            if len(raw) < int(numel) * dtype.itemsize:
+                raise ValueError(f"storage {key!r} holds {len(raw)} bytes, fewer than its "
+                                 f"{numel} elements need")
+            data = np.frombuffer(raw, dtype, count=int(numel)).astype(dtype.newbyteorder("="))
+            self.storages[key] = _Storage(data, kind == "BFloat16Storage")
+        return self.storages[key]
+
+
+def _load_torch_zip(archive: zipfile.ZipFile, path: str):
+    names = archive.namelist()
+    if any(n.endswith("constants.pkl") or "/code/" in n for n in names):
+        raise ValueError(f"{path} is a TorchScript archive (torch.jit.save); fusedrnn reads "
+                         f"torch.save(model.state_dict()) files")
+    pickles = [n for n in names if n.endswith("data.pkl") and n.count("/") == 1]
+    if len(pickles) != 1:
+        raise ValueError(f"{path} is a zip file but not one torch.save wrote (no data.pkl)")
+    prefix = pickles[0][:-len("data.pkl")]
+    byteorder = "little"
+    if f"{prefix}byteorder" in archive.namelist():
+        byteorder = archive.read(f"{prefix}byteorder").decode().strip()
+        if byteorder not in ("little", "big"):
+            raise ValueError(f"{path}: unknown byte order {byteorder!r}")
+    with archive.open(pickles[0]) as f:
+        return _TorchUnpickler(f, archive, prefix, byteorder).load()
+
+
+def _load_safetensors(data: bytes, path: str) -> dict:
+    if len(data) < 8:
+        raise ValueError(f"{path} is too short to be a torch.save or safetensors file")
+    size = int.from_bytes(data[:8], "little")
+    if not 2 <= size <= len(data) - 8:
+        raise ValueError(f"{path} is neither a torch.save zip file nor a safetensors file")
+    try:
+        header = json.loads(data[8:8 + size])
+    except ValueError:
+        raise ValueError(f"{path} is neither a torch.save zip file nor a safetensors "
+                         f"file") from None
+    body = memoryview(data)[8 + size:]
+    out = collections.OrderedDict()
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        kind = entry.get("dtype") if isinstance(entry, dict) else None
+        if kind not in _SAFETENSORS:
+            raise ValueError(f"{path}: tensor {name!r} has dtype {kind!r}, which fusedrnn "
+                             f"does not read")
+        shape = tuple(int(s) for s in entry["shape"])
+        begin, end = (int(v) for v in entry["data_offsets"])
+        dtype = np.dtype(_SAFETENSORS[kind])
+        if not 0 <= begin <= end <= len(body) or end - begin != math.prod(shape) * dtype.itemsize:
+            raise ValueError(f"{path}: tensor {name!r} of shape {shape} does not match its "
+                             f"{end - begin} bytes")
+        array = np.frombuffer(body[begin:end], dtype).reshape(shape).copy()
+        out[name] = _from_bfloat16(array) if kind == "BF16" else array
+    return out
+
+
+def load_state_dict(path):
+    """What ``torch.save`` wrote to ``path`` (a state dict, or a checkpoint dict holding one),
+    or a ``.safetensors`` file, read without torch: tensors become NumPy arrays (bfloat16
+    as float32), containers and numbers stay as they are. As ``torch.load(weights_only=True)``,
+    only tensors and plain containers are read: a pickled module or any other code in the
+    file is refused (ValueError naming it), never run. Legacy (before PyTorch 1.6, or
+    ``_use_new_zipfile_serialization=False``) and TorchScript files are refused too.
+
+        sd = load_state_dict("lstm.pt")
+        model.set_weights(keras_weights_from_state_dict(sd, "lstm"))
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(path) as archive:
+            return _load_torch_zip(archive, path)
+    if head[:3] == b"\x80\x02\x8a":  # a pickled magic number, then the legacy records
+        raise ValueError(f"{path} was written by torch.save's legacy format (PyTorch before "
+                         f"1.6, or _use_new_zipfile_serialization=False); save it again with "
+                         f"a current torch.save")
+    with open(path, "rb") as f:
+        return _load_safetensors(f.read(), path)
