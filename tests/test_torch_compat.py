@@ -143,6 +143,35 @@ def _spec(spec: dict, data) -> dict:
     return spec
 
 
+CALL_CASES = [c for c in TORCH_CASES if "call" in c]
+TORCH_CASES = [c for c in TORCH_CASES if "call" not in c]
+
+
+@pytest.mark.parametrize("case", CALL_CASES, ids=lambda c: c["name"])
+def test_torch_cells_and_attention_convert(case):
+    """A cell from given states (torch's cell(x, h) / cell(x, (h, c)) against fusedrnn's
+    cell(x, [h]) / cell(x, [h, c])), and MultiheadAttention with its attention weights per
+    head, a key padding mask as Keras's attention mask."""
+    name = case["name"]
+    with np.load(GOLDEN) as data:
+        spec = _spec(case["spec"], data)
+        inputs = [data[f"{name}_in{i}"] if f"{name}_in{i}" in data.files else None
+                  for i in range(case["inputs"])]
+        want = [data[f"{name}_out{i}"] for i in range(case["outputs"])]
+    (layer,) = layers_from_torch(spec)
+    if case["call"] == "attention":
+        q, k, v, padding = inputs
+        mask = None if padding is None else np.broadcast_to(
+            ~padding[:, None, :], (q.shape[0], q.shape[1], k.shape[1]))
+        got = layer(q, v, k, attention_mask=mask, return_attention_scores=True)
+    elif case["call"] == "lstm_cell":
+        got = layer(inputs[0], inputs[1:])[1]
+    else:
+        got = [layer(inputs[0], inputs[1:])[0]]
+    for g, w in zip(got, want):
+        assert_close(np.asarray(g), w, FP32_SHORT, name)
+
+
 @pytest.mark.parametrize("case", TORCH_CASES, ids=lambda c: c["name"])
 def test_torch_modules_convert(case):
     """Each recorded torch module (an RNN stack, or an nn.Sequential), converted from its
@@ -177,6 +206,11 @@ def test_torch_modules_convert(case):
     ({"class_name": "BatchNorm1d", "config": {"num_features": 2, "eps": 1e-5, "affine": True,
                                               "track_running_stats": False}}, "running"),
     ({"class_name": "Transformer", "config": {}}, "converts"),
+    ({"class_name": "MultiheadAttention", "config": {"embed_dim": 4, "num_heads": 2},
+      "weights": {"bias_k": np.zeros((1, 1, 4))}}, "add_bias_kv"),
+    ({"class_name": "MultiheadAttention", "config": {"embed_dim": 4, "num_heads": 2,
+                                                     "add_zero_attn": True}, "weights": {}},
+     "add_zero_attn"),
 ])
 def test_torch_modules_fusedrnn_cannot_match_are_refused(spec, match):
     with pytest.raises(ValueError, match=match):

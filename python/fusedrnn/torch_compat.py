@@ -154,6 +154,11 @@ _TORCH_SETTINGS = {
             "bidirectional"),
     "LSTM": ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
              "bidirectional", "proj_size"),
+    "RNNCell": ("input_size", "hidden_size", "bias", "nonlinearity"),
+    "GRUCell": ("input_size", "hidden_size", "bias"),
+    "LSTMCell": ("input_size", "hidden_size", "bias"),
+    "MultiheadAttention": ("embed_dim", "num_heads", "kdim", "vdim", "batch_first",
+                           "add_zero_attn"),
     "Softmax": ("dim",), "LogSoftmax": ("dim",), "LeakyReLU": ("negative_slope",),
     "ELU": ("alpha",), "GELU": ("approximate",), "Flatten": ("start_dim", "end_dim"),
 }
@@ -199,7 +204,7 @@ def _with_weights(spec: dict, state_dict, prefix: str) -> dict:
                                      for i, child in enumerate(spec["children"])]}
     weights = {key[len(prefix):]: _array(value, key) for key, value in state_dict.items()
                if isinstance(key, str) and key.startswith(prefix)
-               and "." not in key[len(prefix):] and key[len(prefix):] != "num_batches_tracked"}
+               and not key.endswith("num_batches_tracked")}
     return {**spec, "weights": weights}
 
 
@@ -232,6 +237,59 @@ def _rnn_layers(name: str, config: dict, weights: dict) -> list:
                                                             "bidirectional", False)))
         out.append(layer)
     return out
+
+
+def _rnn_cell(name: str, config: dict, weights: dict):
+    """A torch RNNCell / GRUCell / LSTMCell as fusedrnn's cell (``h, states = cell(x,
+    states)``; torch's ``cell(x, h)`` gives that ``h``, an LSTMCell's ``(h, c)`` the states)."""
+    from . import layers
+
+    cell = {"RNNCell": "simple_rnn", "GRUCell": "gru", "LSTMCell": "lstm"}[name]
+    kwargs = {"use_bias": bool(config.get("bias", True))}
+    if name == "RNNCell":
+        kwargs["activation"] = config.get("nonlinearity", "tanh")
+    layer = {"RNNCell": layers.SimpleRNNCell, "GRUCell": layers.GRUCell,
+             "LSTMCell": layers.LSTMCell}[name](int(config["hidden_size"]), **kwargs)
+    layer.build((None, int(config["input_size"])))
+    layer.set_weights(keras_weights_from_torch(
+        cell, weights["weight_ih"], weights["weight_hh"],
+        weights["bias_ih"] if kwargs["use_bias"] else None,
+        weights["bias_hh"] if kwargs["use_bias"] else None))
+    return layer
+
+
+def _multihead_attention(config: dict, weights: dict):
+    """torch MultiheadAttention as Keras's MultiHeadAttention: per head, the query, key and
+    value projections and the output projection, torch's (out, in) matrices transposed
+    into Keras's (in, heads, head_dim) kernels."""
+    from . import layers
+
+    _check("bias_k" not in weights, "MultiheadAttention", "add_bias_kv=True appends learnt "
+           "key and value steps (Keras has no equivalent)")
+    _check(not config.get("add_zero_attn"), "MultiheadAttention",
+           "add_zero_attn=True appends a zero key and value step")
+    dim, heads = int(config["embed_dim"]), int(config["num_heads"])
+    head = dim // heads
+    kdim, vdim = int(config.get("kdim") or dim), int(config.get("vdim") or dim)
+    if "in_proj_weight" in weights:
+        q, k, v = np.split(weights["in_proj_weight"], 3)
+    else:
+        q, k, v = (weights[f"{part}_proj_weight"] for part in ("q", "k", "v"))
+    use_bias = "in_proj_bias" in weights
+    layer = layers.MultiHeadAttention(heads, head, use_bias=use_bias)
+    layer(np.zeros((1, 1, dim), np.float32), np.zeros((1, 1, vdim), np.float32),
+          np.zeros((1, 1, kdim), np.float32))  # builds it for these feature sizes
+    biases = np.split(weights["in_proj_bias"], 3) if use_bias else (None,) * 3
+    out = []
+    for w, b, width in zip((q, k, v), biases, (dim, kdim, vdim)):
+        out.append(w.T.reshape(width, heads, head))
+        if use_bias:
+            out.append(b.reshape(heads, head))
+    out.append(weights["out_proj.weight"].T.reshape(heads, head, dim))
+    if use_bias:
+        out.append(weights["out_proj.bias"])
+    layer.set_weights(out)
+    return layer
 
 
 def _conv1d(config: dict, weights: dict):
@@ -286,6 +344,10 @@ def _module_layers(spec: dict) -> list:
         return _rnn_layers(name, config, weights)
     if name == "Conv1d":
         return [_conv1d(config, weights)]
+    if name in ("RNNCell", "GRUCell", "LSTMCell"):
+        return [_rnn_cell(name, config, weights)]
+    if name == "MultiheadAttention":
+        return [_multihead_attention(config, weights)]
     # (These layers take inputs of any rank: their weights are set when they are built.)
     if name == "Linear":
         return [layers.Dense(int(config["out_features"]), use_bias="bias" in weights,
@@ -346,6 +408,13 @@ def layers_from_torch(module, state_dict=None, prefix: str = "") -> list:
       ``return_sequences=True`` (torch's output), in ``Bidirectional`` for a bidirectional
       module, time-major (``time_major=True``: (timesteps, batch, features)) unless
       ``batch_first``; the final states are the layers' ``return_state``, if needed;
+    - ``RNNCell`` / ``GRUCell`` / ``LSTMCell`` -> SimpleRNNCell / GRUCell / LSTMCell (one
+      step: ``h, states = cell(x, states)``, the states ``[h]`` or ``[h, c]``);
+    - ``MultiheadAttention`` -> MultiHeadAttention (``mha(query, value, key)``, Keras's order;
+      (batch, time, features) inputs: transpose a ``batch_first=False`` module's; where
+      torch's ``key_padding_mask`` is True, Keras's ``attention_mask`` is False;
+      ``return_attention_scores=True`` gives torch's ``average_attn_weights=False``
+      weights);
     - activations (ReLU, Tanh, Sigmoid, SiLU, GELU, Softmax, LeakyReLU, ELU, ...), Flatten;
       Dropout and Identity give no layer.
 

@@ -2,7 +2,8 @@
 ``fusedrnn.torch_compat.torch_spec``, for tests/test_torch_compat.py
 (test_torch_modules_convert): RNN/GRU/LSTM stacks (bidirectional, time-major, relu, no bias)
 and nn.Sequential models of Linear, Embedding, LayerNorm, BatchNorm1d (eval, with running
-statistics), Conv1d (padding 0 / same, stride, dilation, groups) and activations.
+statistics), Conv1d (padding 0 / same, stride, dilation, groups) and activations; the
+cells (RNNCell, GRUCell, LSTMCell) and MultiheadAttention, called on their several inputs.
 
 NOT run by CI and not collected by pytest. It needs PyTorch (not fusedrnn: torch_compat.py is
 loaded on its own)::
@@ -64,6 +65,30 @@ def cases():
     ]
 
 
+def call_cases(rng):
+    """(name, module, inputs, kind) of the modules called with several inputs: the cells
+    (one step from given states) and MultiheadAttention (query, key, value and a key
+    padding mask; batch first)."""
+    def normal(*shape):
+        return rng.normal(size=shape).astype(np.float32)
+
+    padding = np.zeros((2, 6), bool)
+    padding[0, 4:] = True
+    return [
+        ("gru_cell", nn.GRUCell(3, 5), [normal(4, 3), normal(4, 5)], "cell"),
+        ("rnn_cell_relu_nobias", nn.RNNCell(3, 4, bias=False, nonlinearity="relu"),
+         [normal(2, 3), normal(2, 4)], "cell"),
+        ("lstm_cell", nn.LSTMCell(4, 3), [normal(3, 4), normal(3, 3), normal(3, 3)],
+         "lstm_cell"),
+        ("mha_self", nn.MultiheadAttention(8, 2, batch_first=True),
+         [normal(2, 5, 8), normal(2, 5, 8), normal(2, 5, 8), None], "attention"),
+        ("mha_kdim_vdim_masked", nn.MultiheadAttention(6, 3, kdim=4, vdim=5, batch_first=True),
+         [normal(2, 3, 6), normal(2, 6, 4), normal(2, 6, 5), padding], "attention"),
+        ("mha_nobias", nn.MultiheadAttention(4, 1, bias=False, batch_first=True),
+         [normal(1, 2, 4), normal(1, 3, 4), normal(1, 3, 4), None], "attention"),
+    ]
+
+
 def _arrays_apart(spec: dict, path: str, arrays: dict) -> dict:
     """The description with each weight replaced by the key its array is stored under."""
     spec = dict(spec)
@@ -98,6 +123,35 @@ def main():
         index.append({"name": name, "dtype": dtype, "spec": spec})
         arrays[f"{name}_x"] = x
         arrays[f"{name}_y"] = y
+    for name, module, inputs, kind in call_cases(rng):
+        for p in module.parameters():
+            nn.init.normal_(p, std=0.5)
+        module.eval()
+        with torch.no_grad():
+            if kind == "attention":
+                q, k, v, mask = inputs
+                out, weights = module(torch.from_numpy(q), torch.from_numpy(k),
+                                      torch.from_numpy(v), need_weights=True,
+                                      average_attn_weights=False,
+                                      key_padding_mask=None if mask is None
+                                      else torch.from_numpy(mask))
+                outputs = [out.numpy(), weights.numpy()]
+            elif kind == "lstm_cell":
+                x, h, c = inputs
+                outputs = [t.numpy() for t in module(torch.from_numpy(x),
+                                                     (torch.from_numpy(h), torch.from_numpy(c)))]
+            else:
+                x, h = inputs
+                outputs = [module(torch.from_numpy(x), torch.from_numpy(h)).numpy()]
+        spec = _arrays_apart(torch_compat.torch_spec(module), name, arrays)
+        index.append({"name": name, "call": kind, "spec": spec,
+                      "inputs": len(inputs), "outputs": len(outputs),
+                      "masked": kind == "attention" and inputs[3] is not None})
+        for i, a in enumerate(inputs):
+            if a is not None:
+                arrays[f"{name}_in{i}"] = a
+        for i, a in enumerate(outputs):
+            arrays[f"{name}_out{i}"] = a
     np.savez_compressed(OUT, index=json.dumps(index), torch_version=torch.__version__, **arrays)
     print(f"{len(index)} cases written with torch {torch.__version__}")
 
