@@ -153,3 +153,26 @@ def test_a_description_needs_weights():
         layers_from_torch(SPECS["head"], state_dict=sd, prefix="nothing.")
     with pytest.raises(TypeError, match="state_dict must be a mapping"):
         layers_from_torch(SPECS["head"], state_dict=[1, 2])
+
+
+@pytest.mark.parametrize("name", ["mlp.pt", "mlp.safetensors"])
+def test_damaged_bytes_give_a_value_error(name, tmp_path):
+    """Random bytes changed or the file cut short: the file reads as before or ValueError
+    names it (never another exception, a crash or a hang)."""
+    with open(_path(name), "rb") as f:
+        raw = f.read()
+    rng = np.random.default_rng(5)
+    for trial in range(150):
+        data = bytearray(raw)
+        for _ in range(int(rng.integers(1, 12))):
+            data[int(rng.integers(0, len(data)))] = int(rng.integers(0, 256))
+        if trial % 3 == 0:
+            data = data[:int(rng.integers(1, len(data)))]
+        path = tmp_path / name
+        path.write_bytes(bytes(data))
+        message = str(path)
+        try:
+            load_state_dict(path)
+        except ValueError as exc:
+            message = str(exc)
+        assert str(path) in message

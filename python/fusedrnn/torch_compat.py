@@ -612,12 +612,20 @@ def load_state_dict(path):
     path = os.fspath(path)
     with open(path, "rb") as f:
         head = f.read(8)
-    if head[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(path) as archive:
-            return _load_torch_zip(archive, path)
-    if head[:3] == b"\x80\x02\x8a":  # a pickled magic number, then the legacy records
-        raise ValueError(f"{path} was written by torch.save's legacy format (PyTorch before "
-                         f"1.6, or _use_new_zipfile_serialization=False); save it again with "
-                         f"a current torch.save")
-    with open(path, "rb") as f:
-        return _load_safetensors(f.read(), path)
+    try:
+        if head[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(path) as archive:
+                return _load_torch_zip(archive, path)
+        if head[:3] == b"\x80\x02\x8a":  # a pickled magic number, then the legacy records
+            raise ValueError(f"{path} was written by torch.save's legacy format (PyTorch "
+                             f"before 1.6, or _use_new_zipfile_serialization=False); save it "
+                             f"again with a current torch.save")
+        with open(path, "rb") as f:
+            return _load_safetensors(f.read(), path)
+    except Exception as exc:  # a damaged file: whatever the zip or pickle reader met
+        if type(exc) is ValueError:  # one of this module's, which names the problem
+            if path in str(exc):
+                raise
+            raise ValueError(f"{path}: {exc}") from None
+        raise ValueError(f"{path} is damaged or not a torch.save / safetensors file "
+                         f"({type(exc).__name__}: {exc})"[:300]) from exc
