@@ -211,6 +211,10 @@ def test_torch_modules_convert(case):
     ({"class_name": "MultiheadAttention", "config": {"embed_dim": 4, "num_heads": 2,
                                                      "add_zero_attn": True}, "weights": {}},
      "add_zero_attn"),
+    ({"class_name": "TransformerEncoderLayer", "config": {"activation": "silu"},
+      "weights": {}}, "activation 'silu'"),
+    ({"class_name": "TransformerEncoderLayer",
+      "config": {"activation": "GELU", "approximate": "tanh"}, "weights": {}}, "tanh"),
 ])
 def test_torch_modules_fusedrnn_cannot_match_are_refused(spec, match):
     with pytest.raises(ValueError, match=match):
@@ -248,3 +252,18 @@ def test_description_and_saved_state_dict_serve_without_the_module_if_available(
     model = model_from_torch(spec, (6,), dtype="int32",
                              state_dict=load_state_dict(tmp_path / "net.pt"))
     assert_close(model.predict(tokens, verbose=0), want, FP32_SHORT)
+
+
+def test_converted_transformer_saves_and_loads(tmp_path):
+    """The TransformerEncoder case's model (nested functional models for its layers) saved
+    as a Keras file and loaded back computes the same."""
+    from fusedrnn.models import load_model
+
+    case = next(c for c in TORCH_CASES if c["name"] == "transformer_stack")
+    with np.load(GOLDEN) as data:
+        spec = _spec(case["spec"], data)
+        x, want = data["transformer_stack_x"], data["transformer_stack_y"]
+    model = model_from_torch(spec, x.shape[1:])
+    model.save(tmp_path / "t.keras")
+    got = load_model(tmp_path / "t.keras").predict(x, verbose=0)
+    assert_close(got, want, FP32_SHORT, "reloaded")

@@ -186,7 +186,22 @@ def torch_spec(module, weights: bool = True) -> dict:
     if name == "Sequential":
         return {"class_name": name,
                 "children": [torch_spec(m, weights) for m in module.children()]}
-    config = {key: _setting(getattr(module, key)) for key in _TORCH_SETTINGS.get(name, ())}
+    if name == "TransformerEncoder":
+        parts = [(f"layers.{i}", m) for i, m in enumerate(module.layers)]
+        parts += [("norm", module.norm)] if module.norm is not None else []
+        return {"class_name": name, "names": [n for n, _ in parts],
+                "children": [torch_spec(m, weights) for _, m in parts]}
+    if name == "TransformerEncoderLayer":
+        act = module.activation
+        config = {"d_model": module.self_attn.embed_dim, "nhead": module.self_attn.num_heads,
+                  "dim_feedforward": module.linear1.out_features,
+                  "activation": getattr(act, "__name__", type(act).__name__),
+                  "approximate": getattr(act, "approximate", "none"),
+                  "layer_norm_eps": module.norm1.eps, "norm_first": bool(module.norm_first),
+                  "batch_first": bool(module.self_attn.batch_first)}
+    else:
+        config = {key: _setting(getattr(module, key))
+                  for key in _TORCH_SETTINGS.get(name, ())}
     spec = {"class_name": name, "config": config}
     if weights:
         spec["weights"] = {key: _array(value, key) for key, value in module.state_dict().items()
@@ -199,9 +214,10 @@ def _with_weights(spec: dict, state_dict, prefix: str) -> dict:
     the child's index path + the parameter name, as torch names them)."""
     if not isinstance(spec, dict) or "class_name" not in spec:
         raise ValueError("a torch description is a dict with a class_name (torch_spec's)")
-    if spec["class_name"] == "Sequential":
-        return {**spec, "children": [_with_weights(child, state_dict, f"{prefix}{i}.")
-                                     for i, child in enumerate(spec["children"])]}
+    if "children" in spec:  # Sequential (children by index), TransformerEncoder (by name)
+        names = spec.get("names") or [str(i) for i in range(len(spec["children"]))]
+        return {**spec, "children": [_with_weights(child, state_dict, f"{prefix}{n}.")
+                                     for n, child in zip(names, spec["children"])]}
     weights = {key[len(prefix):]: _array(value, key) for key, value in state_dict.items()
                if isinstance(key, str) and key.startswith(prefix)
                and not key.endswith("num_batches_tracked")}
@@ -292,6 +308,60 @@ def _multihead_attention(config: dict, weights: dict):
     return layer
 
 
+def _part(weights: dict, prefix: str) -> dict:
+    return {k[len(prefix):]: v for k, v in weights.items() if k.startswith(prefix)}
+
+
+def _transformer_encoder_layer(config: dict, weights: dict):
+    """torch TransformerEncoderLayer (eval, no masks) as a small functional model: self
+    attention and a two-layer feed-forward block, each with its residual connection and
+    LayerNorm (after it, or before with ``norm_first``)."""
+    from . import layers
+    from .models import Model
+
+    act = config["activation"]
+    activation = {"relu": "relu", "ReLU": "relu", "gelu": "gelu", "GELU": "gelu"}.get(act)
+    _check(activation is not None, "TransformerEncoderLayer",
+           f"activation {act!r} (fusedrnn converts relu and gelu)")
+    _check(config.get("approximate", "none") == "none", "TransformerEncoderLayer",
+           "a tanh-approximated gelu (fusedrnn's gelu is the exact one)")
+    dim, eps = int(config["d_model"]), float(config["layer_norm_eps"])
+    attention = _multihead_attention(
+        {"embed_dim": dim, "num_heads": int(config["nhead"])}, _part(weights, "self_attn."))
+
+    def dense(name, units, activation=None):
+        part = _part(weights, f"{name}.")
+        return layers.Dense(units, activation=activation, use_bias="bias" in part,
+                            weights=[part["weight"].T] + (
+                                [part["bias"]] if "bias" in part else []))
+
+    def norm(name):
+        part = _part(weights, f"{name}.")
+        return layers.LayerNormalization(epsilon=eps, scale="weight" in part,
+                                         center="bias" in part,
+                                         weights=[part[k] for k in ("weight", "bias")
+                                                  if k in part])
+
+    x = layers.Input((None, dim))
+    norm1, norm2 = norm("norm1"), norm("norm2")
+    feed = [dense("linear1", int(config["dim_feedforward"]), activation),
+            dense("linear2", dim)]
+
+    def block(h):
+        for layer in feed:
+            h = layer(h)
+        return h
+
+    if config.get("norm_first"):
+        h = norm1(x)
+        h = layers.Add()([x, attention(h, h)])
+        out = layers.Add()([h, block(norm2(h))])
+    else:
+        h = norm1(layers.Add()([x, attention(x, x)]))
+        out = norm2(layers.Add()([h, block(h)]))
+    return Model(x, out)
+
+
 def _conv1d(config: dict, weights: dict):
     from . import layers
 
@@ -320,7 +390,7 @@ def _conv1d(config: dict, weights: dict):
 
 def _layers_of(spec: dict) -> list:
     name = spec["class_name"]
-    if name == "Sequential":
+    if name in ("Sequential", "TransformerEncoder"):
         return [layer for child in spec["children"] for layer in _layers_of(child)]
     try:
         return _module_layers(spec)
@@ -348,6 +418,8 @@ def _module_layers(spec: dict) -> list:
         return [_rnn_cell(name, config, weights)]
     if name == "MultiheadAttention":
         return [_multihead_attention(config, weights)]
+    if name == "TransformerEncoderLayer":
+        return [_transformer_encoder_layer(config, weights)]
     # (These layers take inputs of any rank: their weights are set when they are built.)
     if name == "Linear":
         return [layers.Dense(int(config["out_features"]), use_bias="bias" in weights,
@@ -415,6 +487,10 @@ def layers_from_torch(module, state_dict=None, prefix: str = "") -> list:
       torch's ``key_padding_mask`` is True, Keras's ``attention_mask`` is False;
       ``return_attention_scores=True`` gives torch's ``average_attn_weights=False``
       weights);
+    - ``TransformerEncoderLayer`` -> a small model (self attention, feed-forward, their
+      residual connections and LayerNorms, ``norm_first`` or not; relu or gelu), and
+      ``TransformerEncoder`` -> one per layer, then its norm; on (batch, time, features)
+      inputs, without masks;
     - activations (ReLU, Tanh, Sigmoid, SiLU, GELU, Softmax, LeakyReLU, ELU, ...), Flatten;
       Dropout and Identity give no layer.
 

@@ -3,7 +3,8 @@
 (test_torch_modules_convert): RNN/GRU/LSTM stacks (bidirectional, time-major, relu, no bias)
 and nn.Sequential models of Linear, Embedding, LayerNorm, BatchNorm1d (eval, with running
 statistics), Conv1d (padding 0 / same, stride, dilation, groups) and activations; the
-cells (RNNCell, GRUCell, LSTMCell) and MultiheadAttention, called on their several inputs.
+cells (RNNCell, GRUCell, LSTMCell) and MultiheadAttention, called on their several inputs;
+TransformerEncoderLayer (norm first or after, relu or gelu) and TransformerEncoder.
 
 NOT run by CI and not collected by pytest. It needs PyTorch (not fusedrnn: torch_compat.py is
 loaded on its own)::
@@ -62,6 +63,14 @@ def cases():
         ("batchnorm_2d", nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5, eps=1e-3),
                                        nn.Softsign()),
          (4, 3), "float32"),
+        ("transformer_stack", nn.Sequential(
+            nn.Linear(3, 8), nn.TransformerEncoder(
+                nn.TransformerEncoderLayer(8, 4, 12, batch_first=True), 2,
+                norm=nn.LayerNorm(8), enable_nested_tensor=False), nn.Linear(8, 2)),
+         (2, 6, 3), "float32"),
+        ("transformer_norm_first_gelu", nn.TransformerEncoderLayer(
+            8, 2, 16, batch_first=True, norm_first=True, activation="gelu"),
+         (2, 5, 8), "float32"),
     ]
 
 
