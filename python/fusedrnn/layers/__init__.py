@@ -107,6 +107,7 @@ from ._core import (
     RepeatVector,
     Rescaling,
     Reshape,
+    ReversibleEmbedding,
     SpatialDropout1D,
     TimeDistributed,
 )
@@ -270,6 +271,7 @@ __all__ = [
     "Dropout",
     "ELU",
     "Embedding",
+    "ReversibleEmbedding",
     "Flatten",
     "GRU",
     "GRUCell",

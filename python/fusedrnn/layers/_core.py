@@ -37,6 +37,7 @@ __all__ = [
     "RepeatVector",
     "Rescaling",
     "Reshape",
+    "ReversibleEmbedding",
     "SpatialDropout1D",
     "TimeDistributed",
 ]
@@ -210,6 +211,77 @@ class Embedding(Layer):
         config = super().get_config()
         config.update(input_dim=self.input_dim, output_dim=self.output_dim,
                       mask_zero=self.mask_zero)
+        return config
+
+
+class ReversibleEmbedding(Embedding):
+    """Keras ``ReversibleEmbedding``: an Embedding that also maps vectors back to the
+    vocabulary (a language model's output layer sharing its input's table).
+
+    ``emb(ids)`` looks up as Embedding (masking index 0 with ``mask_zero``); ``emb(h,
+    reverse=True)`` gives logits ``h @ embeddings.T`` (``tie_weights=True``) or ``h @
+    reverse_embeddings`` (its own (output_dim, input_dim) weights), then ``tanh(logits / cap)
+    * cap`` with ``logit_soft_cap``; the logits carry no mask. Weights: embeddings (and
+    reverse_embeddings)."""
+
+    def __init__(self, input_dim, output_dim, tie_weights=True, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 reverse_dtype=None, logit_soft_cap=None, **kwargs):
+        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer,
+                         embeddings_constraint=embeddings_constraint, mask_zero=mask_zero,
+                         **kwargs)
+        self.tie_weights = bool(tie_weights)
+        if reverse_dtype not in (None, "float32"):
+            raise ValueError(f"ReversibleEmbedding {self.name!r}: reverse_dtype "
+                             f"{reverse_dtype!r} is not supported (fusedrnn computes the "
+                             f"logits in float32; give None or 'float32')")
+        self.reverse_dtype = reverse_dtype
+        if logit_soft_cap is not None and not float(logit_soft_cap) > 0:
+            raise ValueError(f"ReversibleEmbedding {self.name!r}: logit_soft_cap must be "
+                             f"positive, got {logit_soft_cap!r}")
+        self.logit_soft_cap = logit_soft_cap
+
+    def build(self, input_shape) -> None:
+        super().build(input_shape)
+        if not self.tie_weights:
+            self._add_weight("reverse_embeddings",
+                             self._init((self.output_dim, self.input_dim),
+                                        layer_rng(self.seed)), "reverse_embeddings")
+
+    def _forward(self, inputs, mask=None, training=False, reverse=False, **kwargs):
+        if kwargs:
+            raise TypeError(f"ReversibleEmbedding got unexpected call arguments {sorted(kwargs)}")
+        if not reverse:
+            return super()._forward(inputs, mask=mask, training=training)
+        x = as_float_array(inputs, f"reversed input of ReversibleEmbedding layer {self.name!r}",
+                           self._compute_dtype)
+        if x.ndim < 1 or x.shape[-1] != self.output_dim:
+            raise ValueError(f"reversed input of ReversibleEmbedding layer {self.name!r} must "
+                             f"end with {self.output_dim} features; got shape {tuple(x.shape)}")
+        self._ensure_built(x.shape[:-1])
+        kernel = (_param(self, "embeddings", x).T if self.tie_weights
+                  else _param(self, "reverse_embeddings", x))
+        logits = x @ kernel
+        if self.logit_soft_cap is not None:
+            cap = float(self.logit_soft_cap)
+            logits = _backend.array_module(logits).tanh(logits / cap) * cap
+        return logits.astype(self._compute_dtype, copy=False), None
+
+    def _symbolic_output_shapes(self, input_shape, mask=None, reverse=False, **kwargs):
+        if kwargs:
+            raise TypeError(f"ReversibleEmbedding got unexpected call arguments {sorted(kwargs)}")
+        if reverse:
+            return [(*tuple(input_shape)[:-1], self.input_dim)]
+        return [tuple(self.compute_output_shape(input_shape))]
+
+    def _output_masks(self, mask):
+        return None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(tie_weights=self.tie_weights, reverse_dtype=self.reverse_dtype,
+                      logit_soft_cap=self.logit_soft_cap)
         return config
 
 

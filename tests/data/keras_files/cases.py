@@ -684,6 +684,17 @@ def _audio_stft(layers, Sequential, Model, Input):
     ])
 
 
+def _reversible_lm(layers, Sequential, Model, Input):
+    # a language model whose output layer is its input embedding reversed (tied), and one
+    # with its own reverse weights and a logit soft cap
+    tokens = Input((7,), dtype="int32")
+    tied = layers.ReversibleEmbedding(30, 8, mask_zero=True)
+    h = layers.GRU(8, return_sequences=True)(tied(tokens))
+    untied = layers.ReversibleEmbedding(30, 6, tie_weights=False, logit_soft_cap=2.0)
+    g = layers.Dense(6)(layers.LSTM(5, return_sequences=True)(untied(tokens)))
+    return Model(tokens, [tied(h, reverse=True), untied(g, reverse=True)])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -734,6 +745,7 @@ CASES = {
     "augmentation_keras3": (_augmentation_keras3, (8, 8, 3)),
     "audio_mel": (_audio_mel, (1200,)),
     "audio_stft": (_audio_stft, (400, 2)),
+    "reversible_lm": (_reversible_lm, (7,)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -752,9 +764,10 @@ TEXT_CASES = {"text"}
 # cases Keras 2 cannot save (tf_keras refuses TextVectorization in .h5 files); and in Keras
 # 3's legacy .h5 file a TextVectorization loses its vocabulary (Keras cannot run it either)
 # Keras 2 has no GroupQueryAttention
-# Keras 2 has no RMSNormalization, few of the augmentation layers, no MelSpectrogram
+# Keras 2 has no RMSNormalization, few of the augmentation layers, no MelSpectrogram, no
+# ReversibleEmbedding
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
-                            "augmentation_keras3", "audio_mel", "audio_stft"}
+                            "augmentation_keras3", "audio_mel", "audio_stft", "reversible_lm"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
 # config there ("cannot pickle 'module' object")
@@ -762,6 +775,7 @@ NO_KERAS3_H5_FILE = {"augmentation", "augmentation_keras3"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention",
+               "reversible_lm",
                "categorical", "grouped_query_attention", "attention_mask_order"}
 
 
