@@ -519,3 +519,68 @@ def test_bidirectional_user_cell_states_stateful_and_errors():
     with pytest.raises(ValueError, match=r"weight 1 \(forward dense/kernel\) has shape "
                                          r"\(3, 3\), expected \(6, 3\)"):
         pair.set_weights([np.zeros(s) for s in ([(3, 3)] * 6)])
+
+
+def test_wrapper_subclass_with_input_spec_saves_and_checks_its_inputs(tmp_path):
+    """keras.layers.Wrapper and keras.InputSpec, as a wrapper written for Keras uses them:
+    the wrapped layer's weights are the wrapper's, the spec's ndim and axes are checked with
+    Keras's messages, and the model saves and loads back with the class as custom object."""
+    import fusedrnn as keras
+
+    class Scaled(keras.layers.Wrapper):
+        def __init__(self, layer, factor=2.0, **kwargs):
+            super().__init__(layer, **kwargs)
+            self.factor = factor
+            self.input_spec = keras.InputSpec(ndim=3, axes={-1: 4})
+
+        def call(self, x):
+            return self.layer(x) * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+
+    inputs = keras.Input((5, 4))
+    wrapper = Scaled(keras.layers.GRU(3), factor=0.5)
+    model = keras.Model(inputs, wrapper(inputs))
+    x = np.random.default_rng(0).standard_normal((2, 5, 4)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(x, verbose=0), 0.5 * wrapper.layer(x), rtol=1e-6)
+    assert len(model.get_weights()) == 3
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 4"):
+        wrapper(np.zeros((2, 5, 3), np.float32))
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+        wrapper(np.zeros((2, 4), np.float32))
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras", custom_objects={"Scaled": Scaled})
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    spec = keras.layers.InputSpec(shape=(None, 3), dtype="float32")
+    assert keras.layers.InputSpec.from_config(spec.get_config()).shape == (None, 3)
+    with pytest.raises(ValueError, match="Axis 3 is greater than the maximum allowed value: 1"):
+        keras.InputSpec(ndim=2, axes={3: 1})
+    with pytest.raises(ValueError, match="isn't a supported layer type"):
+        keras.layers.Wrapper("gru")
+
+
+def test_reversible_embedding_reverse_call():
+    """Forward: Embedding's lookup and mask; reverse: h @ table.T (tied) or h @ its own
+    reverse weights, tanh-capped, unmasked; the arguments it refuses."""
+    from fusedrnn import layers
+
+    tied = layers.ReversibleEmbedding(10, 4, mask_zero=True)
+    ids = np.array([[3, 0, 7]])
+    emb = tied(ids)
+    table = tied.get_weights()[0]
+    np.testing.assert_array_equal(emb, table[ids])
+    h = np.random.default_rng(1).standard_normal((1, 3, 4)).astype(np.float32)
+    np.testing.assert_allclose(tied(h, reverse=True), h @ table.T, rtol=1e-6)
+    capped = layers.ReversibleEmbedding(10, 4, tie_weights=False, logit_soft_cap=1.5)
+    capped(ids)
+    table, reverse = capped.get_weights()
+    assert reverse.shape == (4, 10)
+    np.testing.assert_allclose(capped(h, reverse=True), np.tanh(h @ reverse / 1.5) * 1.5,
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="must end with 4 features"):
+        tied(np.zeros((1, 3, 5), np.float32), reverse=True)
+    with pytest.raises(ValueError, match="reverse_dtype 'bfloat16' is not supported"):
+        layers.ReversibleEmbedding(10, 4, reverse_dtype="bfloat16")
+    with pytest.raises(ValueError, match="logit_soft_cap must be positive"):
+        layers.ReversibleEmbedding(10, 4, logit_soft_cap=0)

@@ -77,6 +77,7 @@ _SUBMODULES = ("activations", "backend", "constraints", "cuda", "initializers", 
                "regularizers", "saving", "utils")
 # Keras 3's top-level names (``keras.Sequential``, ``keras.Input``, ...), from their modules.
 _TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers", "Layer": "layers",
+              "InputSpec": "layers",
               "KerasTensor": "layers", "Variable": "layers", "Loss": "losses",
               "Metric": "metrics", "Optimizer": "optimizers"}
 

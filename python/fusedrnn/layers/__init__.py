@@ -112,6 +112,7 @@ from ._core import (
     TimeDistributed,
 )
 from ._cudnn import CuDNNGRU, CuDNNLSTM
+from ._custom import InputSpec, Wrapper
 from ._grid import (
     Cropping2D,
     Cropping3D,
@@ -285,6 +286,7 @@ __all__ = [
     "IntegerLookup",
     "Input",
     "InputLayer",
+    "InputSpec",
     "KerasTensor",
     "LSTM",
     "LSTMCell",
@@ -320,6 +322,7 @@ __all__ = [
     "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
+    "Wrapper",
     "UpSampling1D",
     "Variable",
     "ZeroPadding1D",

@@ -251,6 +251,7 @@ def _call_arguments(layer, kwargs: dict) -> dict:
 
 def call(layer, args, kwargs):
     """A user layer called: on arrays it computes, on Input tensors it joins the graph."""
+    check_input_spec(layer, args[0] if len(args) == 1 else list(args))
     if has_symbolic(args) or has_symbolic(list(kwargs.values())):
         return _symbolic_call(layer, args, kwargs)
     build(layer, args)
@@ -535,3 +536,120 @@ class RNN(Layer):
 
 RNN._user_call = True  # runs as a user layer: its call, its cell's weights
 RNN._positional_inputs = True
+
+
+class InputSpec:
+    """Keras's ``InputSpec``: what a layer written by subclassing accepts (``self.input_spec
+    = InputSpec(ndim=3, axes={-1: 8})``); its calls check their inputs against it, as
+    Keras's do, and name the mismatch."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype = None if dtype is None else np.dtype(dtype).name
+        if shape is not None:
+            self.shape = tuple(None if d is None else int(d) for d in shape)
+            self.ndim = len(self.shape)
+        else:
+            self.shape, self.ndim = None, ndim
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
+        self.name, self.optional = name, optional
+        self.allow_last_axis_squeeze = allow_last_axis_squeeze
+        try:
+            axes = axes or {}
+            self.axes = {int(k): axes[k] for k in axes}
+        except (ValueError, TypeError):
+            raise TypeError(f"Argument `axes` must be a dict with integer keys. Received: "
+                            f"axes={axes}") from None
+        if self.axes and (self.ndim is not None or self.max_ndim is not None):
+            top = (self.ndim if self.ndim else self.max_ndim) - 1
+            if max(self.axes) > top:
+                raise ValueError(f"Axis {max(self.axes)} is greater than the maximum allowed "
+                                 f"value: {top}")
+
+    def __repr__(self):
+        parts = [f"{k}={v}" for k, v in (("dtype", self.dtype), ("shape", self.shape),
+                                          ("ndim", self.ndim), ("max_ndim", self.max_ndim),
+                                          ("min_ndim", self.min_ndim), ("axes", self.axes))
+                 if v]
+        return f"InputSpec({', '.join(parts)})"
+
+    def get_config(self) -> dict:
+        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim,
+                "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes,
+                "optional": self.optional}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def check_input_spec(layer, inputs) -> None:
+    """Keras's assert_input_compatibility for a subclassed layer's ``input_spec``."""
+    spec = layer.__dict__.get("input_spec")
+    if not spec:
+        return
+    specs = flatten(spec) if isinstance(spec, (list, tuple)) else [spec]
+    values = flatten(inputs)
+    if len(values) != len(specs):
+        raise ValueError(f'Layer "{layer.name}" expects {len(specs)} input(s), but it '
+                         f"received {len(values)} input tensors")
+    for i, (x, s) in enumerate(zip(values, specs)):
+        if s is None or (x is None and s.optional):
+            continue
+        if not hasattr(x, "shape"):
+            raise ValueError(f"Inputs to a layer should be tensors. Got {x!r} as input for "
+                             f"layer {layer.name!r}")
+        shape = tuple(x.shape)
+        what = f"Input {i} of layer {layer.name!r} is incompatible with the layer:"
+        if s.ndim is not None and not s.allow_last_axis_squeeze and len(shape) != s.ndim:
+            raise ValueError(f"{what} expected ndim={s.ndim}, found ndim={len(shape)}. Full "
+                             f"shape received: {shape}")
+        if s.max_ndim is not None and len(shape) > s.max_ndim:
+            raise ValueError(f"{what} expected max_ndim={s.max_ndim}, found ndim={len(shape)}")
+        if s.min_ndim is not None and len(shape) < s.min_ndim:
+            raise ValueError(f"{what} expected min_ndim={s.min_ndim}, found ndim={len(shape)}. "
+                             f"Full shape received: {shape}")
+        dtype = getattr(x, "dtype", None)
+        if s.dtype is not None and dtype is not None and np.dtype(dtype).name != s.dtype:
+            raise ValueError(f"{what} expected dtype={s.dtype}, found dtype="
+                             f"{np.dtype(dtype).name}")
+        for axis, value in s.axes.items():
+            if value is not None and -len(shape) <= axis < len(shape) and shape[axis] not in (
+                    value, None):
+                raise ValueError(f"{what} expected axis {axis} of input shape to have value "
+                                 f"{value}, but received input with shape {shape}")
+        if s.shape is not None:
+            got = shape[:-1] if (s.allow_last_axis_squeeze and shape and shape[-1] == 1) \
+                else shape
+            want = s.shape[:-1] if (s.allow_last_axis_squeeze and s.shape
+                                    and s.shape[-1] == 1) else s.shape
+            if len(got) != len(want) or any(a is not None and b is not None and a != b
+                                             for a, b in zip(want, got)):
+                raise ValueError(f"{what} expected shape={s.shape}, found shape={shape}")
+
+
+class Wrapper(Layer):
+    """Keras's ``Wrapper``: the base of layers that wrap another (``self.layer``), for
+    wrappers written by subclassing (their ``call`` uses ``self.layer``). Its config holds
+    the wrapped layer's."""
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer type. "
+                             f"Please ensure wrapped layer is a valid Keras layer.")
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def build(self, input_shape=None) -> None:
+        if not self.layer.built:
+            self.layer.build(input_shape)
+        self.built = True
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        layer = deserialize_layer(config.pop("layer"), custom_objects)
+        return cls(layer, **config)
