@@ -335,7 +335,7 @@ def _layer_classes():
              "SpatialDropout3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
              "SeparableConv2D", "UnitNormalization", "GroupNormalization", "RMSNormalization",
              "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "MelSpectrogram",
-             "STFTSpectrogram", "ReversibleEmbedding",
+             "STFTSpectrogram", "ReversibleEmbedding", "EinsumDense",
              *layers._augment.__all__)
     return {name: getattr(layers, name) for name in names}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "Activation",
     "Dense",
     "Dropout",
+    "EinsumDense",
     "Embedding",
     "Flatten",
     "GlobalAveragePooling1D",
@@ -133,6 +135,142 @@ class Dense(Layer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(units=self.units, activation=self.activation, use_bias=self.use_bias)
+        return config
+
+
+def _einsum_shapes(equation: str, bias_axes, input_shape, output_shape, what: str):
+    """Keras's EinsumDense shape analysis: (kernel shape, bias shape or None, full output
+    shape) of ``equation`` ("ab,bc->ac", "...b,bc->...c" or "ab...,bc->ac...") on inputs of
+    ``input_shape``, the output's dimensions after the batch given by ``output_shape``."""
+    plain = equation.replace("...", "0")
+    forms = (("([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", False),
+             ("0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", True),
+             ("([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", False))
+    found, left = None, False
+    for pattern, left_elided in forms:
+        found = re.fullmatch(pattern, plain)
+        if found:
+            left = left_elided
+            break
+    else:
+        raise ValueError(f"{what}: invalid einsum equation {equation!r}. Equations must be in "
+                         f"the form [X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....")
+    ins, ws, outs = found.groups()
+    elided = len(input_shape) - len(ins)
+    if elided < 0:
+        raise ValueError(f"{what}: the equation {equation!r} needs inputs of rank "
+                         f">= {len(ins)}; got shape {tuple(input_shape)}")
+    out_shape = [input_shape[0], *output_shape]
+    if elided > 0 and left:  # (Keras's own shape lists these in reverse order, not einsum)
+        out_shape[1:1] = input_shape[1:elided]
+    elif elided > 0:
+        out_shape.extend(input_shape[len(input_shape) - elided:])
+    if left:
+        in_axis = {d: i + elided - len(input_shape) for i, d in enumerate(ins)}
+        out_axis = {d: i + elided for i, d in enumerate(outs)}
+    else:
+        in_axis = {d: i for i, d in enumerate(ins)}
+        out_axis = {d: i for i, d in enumerate(outs)}
+    if len(out_shape) != len(outs) + (elided if elided > 0 else 0) or any(
+            out_axis[d] >= len(out_shape) for d in outs):
+        raise ValueError(f"{what}: output_shape {tuple(output_shape)} does not fit the equation "
+                         f"{equation!r} on inputs of shape {tuple(input_shape)}")
+    for d in ins:
+        if d in out_axis and out_shape[out_axis[d]] is not None and \
+                out_shape[out_axis[d]] != input_shape[in_axis[d]]:
+            raise ValueError(f"{what}: input shape and output shape do not match at shared "
+                             f"dimension {d!r}. Input shape is {input_shape[in_axis[d]]}, and "
+                             f"output shape is {out_shape[out_axis[d]]}.")
+    for d in outs:
+        if d not in ins and d not in ws:
+            raise ValueError(f"{what}: dimension {d!r} of the output {outs!r} is in neither the "
+                             f"input spec {ins!r} nor the weight spec {ws!r}")
+    kernel = []
+    for d in ws:
+        if d in out_axis:
+            kernel.append(out_shape[out_axis[d]])
+        elif d in in_axis:
+            kernel.append(input_shape[in_axis[d]])
+        else:
+            raise ValueError(f"{what}: weight dimension {d!r} matches neither the input spec "
+                             f"{ins!r} nor the output spec {outs!r}")
+    if any(k is None for k in kernel):
+        raise ValueError(f"{what}: the kernel's shape {tuple(kernel)} needs known input "
+                         f"dimensions; got input shape {tuple(input_shape)}")
+    bias = None
+    if bias_axes is not None:
+        for c in bias_axes:
+            if c not in outs:
+                raise ValueError(f"{what}: bias dimension {c!r} is not part of the output "
+                                 f"spec {outs!r}")
+        first = min(outs.find(c) for c in bias_axes)
+        skip = elided if left else 0
+        sizes = {c: out_shape[i + skip] for i, c in enumerate(outs)}
+        bias = [sizes[c] if c in bias_axes else 1 for c in outs[first:]]
+        if not left:
+            bias += [1] * max(elided, 0)
+    return tuple(kernel), None if bias is None else tuple(bias), tuple(out_shape)
+
+
+class EinsumDense(Layer):
+    """Keras ``EinsumDense``: ``activation(einsum(equation, x, kernel) + bias)``, a dense
+    layer over any axes ("abc,cde->abde": the last axis to two), the bias over
+    ``bias_axes`` of the output. Weights: kernel (and bias)."""
+
+    def __init__(self, equation, output_shape, activation=None, bias_axes=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 gptq_unpacked_column_size=None, quantization_config=None, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(equation, str):
+            raise TypeError(f"EinsumDense: equation must be a string, got {equation!r}")
+        self.equation = equation
+        self.partial_output_shape = ((int(output_shape),) if isinstance(output_shape, int)
+                                     else tuple(None if d is None else int(d)
+                                                for d in output_shape))
+        self.bias_axes = bias_axes
+        _kernel_layer_args(self, activation, bias_axes is not None, kernel_initializer,
+                           bias_initializer, seed)
+        self._built_input = None
+
+    def _shapes(self, input_shape):
+        return _einsum_shapes(self.equation, self.bias_axes, tuple(input_shape),
+                              self.partial_output_shape,
+                              f"EinsumDense layer {self.name!r}")
+
+    def build(self, input_shape) -> None:
+        kernel, bias, _ = self._shapes(input_shape)
+        rng = layer_rng(self.seed)
+        self._add_weight("kernel", self._kernel_init(kernel, rng), "kernel")
+        if bias is not None:
+            self._add_weight("bias", self._bias_init(bias, rng), "bias")
+        self._built_input = tuple(input_shape)
+        self.built = True
+
+    def _check_input_shape(self, shape) -> None:
+        kernel, _, _ = self._shapes(shape)
+        if self.built and kernel != self._params["kernel"].shape:
+            raise ValueError(f"input of EinsumDense layer {self.name!r} of shape "
+                             f"{tuple(shape)} needs a kernel of shape {kernel}, but the layer "
+                             f"was built with {self._params['kernel'].shape}")
+
+    def compute_output_shape(self, input_shape):
+        return self._shapes(input_shape)[2]
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        xp = _backend.array_module(x)
+        y = xp.einsum(self.equation, x, _param(self, "kernel", x))
+        if "bias" in self._params:
+            y = y + _param(self, "bias", x)
+        return get_activation(self.activation)(y).astype(self._compute_dtype, copy=False), None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(output_shape=self.partial_output_shape, equation=self.equation,
+                      activation=self.activation, bias_axes=self.bias_axes)
         return config
 
 

@@ -695,6 +695,21 @@ def _reversible_lm(layers, Sequential, Model, Input):
     return Model(tokens, [tied(h, reverse=True), untied(g, reverse=True)])
 
 
+def _einsum_dense(layers, Sequential, Model, Input):
+    # EinsumDense projections of each form: explicit axes (with None for time), one axis to
+    # two, left and right ellipses, biases over some output axes
+    return Sequential([
+        Input((6, 4)),
+        layers.EinsumDense("abc,cd->abd", (None, 8), bias_axes="d", activation="relu"),
+        layers.EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="de"),
+        layers.Reshape((6, 6)),
+        layers.EinsumDense("...b,bc->...c", 5),
+        layers.EinsumDense("ab...,bc->ac...", 4, bias_axes="c"),
+        layers.GRU(5),
+        layers.EinsumDense("ab,bc->ac", 3, bias_axes="c", activation="tanh"),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -746,6 +761,7 @@ CASES = {
     "audio_mel": (_audio_mel, (1200,)),
     "audio_stft": (_audio_stft, (400, 2)),
     "reversible_lm": (_reversible_lm, (7,)),
+    "einsum_dense": (_einsum_dense, (6, 4)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -767,7 +783,8 @@ TEXT_CASES = {"text"}
 # Keras 2 has no RMSNormalization, few of the augmentation layers, no MelSpectrogram, no
 # ReversibleEmbedding
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
-                            "augmentation_keras3", "audio_mel", "audio_stft", "reversible_lm"}
+                            "augmentation_keras3", "audio_mel", "audio_stft", "reversible_lm",
+                            "einsum_dense"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
 # config there ("cannot pickle 'module' object")
