@@ -336,6 +336,7 @@ def _layer_classes():
              "SeparableConv2D", "UnitNormalization", "GroupNormalization", "RMSNormalization",
              "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "MelSpectrogram",
              "STFTSpectrogram", "ReversibleEmbedding", "EinsumDense",
+             *layers._adaptive.__all__,
              *layers._augment.__all__)
     return {name: getattr(layers, name) for name in names}
 

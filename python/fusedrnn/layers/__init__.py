@@ -20,6 +20,14 @@ from ._activations import (
     ReLU,
     Softmax,
 )
+from ._adaptive import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from ._attention import (
     AdditiveAttention,
     Attention,
@@ -255,6 +263,12 @@ __all__ = [
     "Activation",
     "ActivityRegularization",
     "Add",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "AdditiveAttention",
     "AlphaDropout",
     "Attention",

@@ -710,6 +710,18 @@ def _einsum_dense(layers, Sequential, Model, Input):
     ])
 
 
+def _adaptive_pooling(layers, Sequential, Model, Input):
+    # adaptive poolings of each rank and kind, bins of uneven sizes, both data formats
+    seq, image, volume = Input((13, 3)), Input((9, 7, 2)), Input((5, 6, 7, 2))
+    a = layers.AdaptiveMaxPooling1D(6)(layers.Conv1D(4, 3)(seq))
+    a = layers.GRU(3)(layers.AdaptiveAveragePooling1D(4, data_format="channels_first")(a))
+    b = layers.AdaptiveAveragePooling2D((4, 3))(image)
+    b = layers.Flatten()(layers.AdaptiveMaxPooling2D(2)(b))
+    c = layers.AdaptiveAveragePooling3D((3, 4, 3))(volume)
+    c = layers.Flatten()(layers.AdaptiveMaxPooling3D((2, 3, 2))(c))
+    return Model([seq, image, volume], layers.Dense(2)(layers.Concatenate()([a, b, c])))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -762,6 +774,7 @@ CASES = {
     "audio_stft": (_audio_stft, (400, 2)),
     "reversible_lm": (_reversible_lm, (7,)),
     "einsum_dense": (_einsum_dense, (6, 4)),
+    "adaptive_pooling": (_adaptive_pooling, [(13, 3), (9, 7, 2), (5, 6, 7, 2)]),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -784,7 +797,7 @@ TEXT_CASES = {"text"}
 # ReversibleEmbedding
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
                             "augmentation_keras3", "audio_mel", "audio_stft", "reversible_lm",
-                            "einsum_dense"}
+                            "einsum_dense", "adaptive_pooling"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
 # config there ("cannot pickle 'module' object")
