@@ -13,7 +13,7 @@ from .layers._base import has_symbolic
 
 def decode(inputs, sequence_lengths, strategy, beam_width, top_paths, merge_repeated,
            mask_index):
-
+    """``ops.ctc_decode``'s work (its docstring says what it returns), arguments checked."""
     if has_symbolic(inputs):
         raise TypeError("ctc_decode decodes arrays (a model's predictions), not symbolic "
                         "tensors")
