@@ -285,3 +285,42 @@ def test_model_call_takes_training_and_mask_by_position_or_name():
         model(x, state=None)
     with pytest.raises(TypeError, match="got 4 positional arguments"):
         model(x, False, mask, 1)
+
+
+def test_keras3_serving_helpers(tmp_path, monkeypatch, capsys):
+    """keras.config (interactive logging switched off silences predict's bar; the setters
+    accept Keras's defaults and name what they cannot honour), ops.convert_to_numpy,
+    utils.get_file for a file already in Keras's cache, plot_model and export refused as
+    Keras without pydot / TensorFlow refuses them."""
+    import fusedrnn as keras
+
+    model = keras.Sequential([keras.Input((3, 2)), keras.layers.GRU(2)])
+    x = np.zeros((64, 3, 2), np.float32)
+    model.predict(x, batch_size=8, verbose=1)
+    assert "8/8" in capsys.readouterr().out
+    keras.config.disable_interactive_logging()
+    try:
+        assert not keras.config.is_interactive_logging_enabled()
+        model.predict(x, batch_size=8, verbose=1)
+        assert capsys.readouterr().out == ""
+    finally:
+        keras.config.enable_interactive_logging()
+    assert keras.config.floatx() == "float32"
+    keras.config.set_floatx("float32")
+    keras.config.enable_unsafe_deserialization()
+    with pytest.raises(ValueError, match="set_floatx\\('float16'\\): fusedrnn supports 'float32'"):
+        keras.config.set_floatx("float16")
+    out = keras.ops.convert_to_numpy(model(x[:2]))
+    assert isinstance(out, np.ndarray)
+    assert out.shape == (2, 2)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "data.csv").write_text("1,2\n")
+    assert keras.utils.get_file("data.csv", "https://example.com/data.csv") == str(
+        tmp_path / "datasets" / "data.csv")
+    with pytest.raises(FileNotFoundError, match="fusedrnn does not download"):
+        keras.utils.get_file(origin="https://example.com/other.zip")
+    with pytest.raises(ImportError, match="pip install pydot"):
+        keras.utils.plot_model(model)
+    with pytest.raises(NotImplementedError, match="does not produce"):
+        model.export(str(tmp_path / "exported"))

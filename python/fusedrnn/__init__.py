@@ -72,7 +72,7 @@ def _apply_isa_from_environment() -> None:
 _apply_isa_from_environment()
 
 
-_SUBMODULES = ("activations", "backend", "constraints", "cuda", "initializers", "layers",
+_SUBMODULES = ("activations", "backend", "config", "constraints", "cuda", "initializers", "layers",
                "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "reference",
                "regularizers", "saving", "utils")
 # Keras 3's top-level names (``keras.Sequential``, ``keras.Input``, ...), from their modules.

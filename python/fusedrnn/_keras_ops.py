@@ -18,8 +18,8 @@ from .layers._ops import operation
 
 __all__ = [
     "abs", "absolute", "add", "all", "any", "argmax", "argmin", "cast", "ceil", "clip",
-    "concatenate", "convert_to_tensor", "ctc_decode", "ctc_loss", "cumsum", "divide",
-    "einsum", "elu", "equal", "exp",
+    "concatenate", "convert_to_numpy", "convert_to_tensor", "ctc_decode", "ctc_loss",
+    "cumsum", "divide", "einsum", "elu", "equal", "exp",
     "expand_dims", "flip", "floor", "floor_divide", "gelu", "greater", "greater_equal",
     "hard_sigmoid", "leaky_relu", "less", "less_equal", "log", "log_softmax", "logical_and",
     "logical_not", "logical_or", "logical_xor", "matmul", "max", "maximum", "mean", "min",
@@ -248,6 +248,19 @@ def cast(x, dtype):
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     return operation("ConvertToTensor", x, dtype=dtype, sparse=sparse, ragged=ragged)
+
+
+def convert_to_numpy(x):
+    """A NumPy array of ``x`` (an array, a CuPy array brought to the host, or a nested list);
+    on arrays only, as Keras's."""
+    import numpy as np
+
+    from . import _backend
+    from .layers._base import has_symbolic
+
+    if has_symbolic(x):
+        raise TypeError("convert_to_numpy takes arrays, not symbolic tensors")
+    return np.asarray(_backend.to_numpy(x) if _backend.is_cupy_array(x) else x)
 
 
 # --------------------------------------------------------------------------- comparisons

@@ -259,6 +259,10 @@ class _ProgressBar:
 
     def update(self, done: int, logs: dict | None = None) -> None:
         """Show ``done`` steps; at the end, ``logs`` (name -> value) as Keras prints them."""
+        from .config import is_interactive_logging_enabled
+
+        if not is_interactive_logging_enabled():
+            return
         elapsed = time.perf_counter() - self.start
         w = len(str(self.total))
         if done < self.total:
@@ -1081,6 +1085,15 @@ class Model(Layer):
         raise NotImplementedError(
             "fusedrnn runs inference only; train with Keras and load the weights "
             "(set_weights)"
+        )
+
+    def export(self, filepath, format="tf_saved_model", *args, **kwargs):
+        """Keras's export to a TensorFlow SavedModel, ONNX or LiteRT artifact needs those
+        runtimes; fusedrnn serves the model itself (``model.save("m.keras")`` keeps it)."""
+        raise NotImplementedError(
+            f"model.export(format={format!r}) writes a TensorFlow/ONNX/LiteRT artifact, "
+            f"which fusedrnn does not produce; save the model with model.save('m.keras') "
+            f"(Keras and fusedrnn load it) and serve it with fusedrnn"
         )
 
     # ----------------------------------------------------------- summary

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import sys
 
 import numpy as np
 
@@ -20,9 +22,9 @@ from .saving import (
 )
 
 __all__ = ["Batches", "CustomObjectScope", "clear_session", "custom_object_scope",
-           "get_custom_objects", "get_registered_name", "get_registered_object", "normalize",
-           "pad_sequences", "register_keras_serializable", "set_random_seed",
-           "timeseries_dataset_from_array", "to_categorical"]
+           "get_custom_objects", "get_file", "get_registered_name", "get_registered_object",
+           "normalize", "pad_sequences", "plot_model", "register_keras_serializable",
+           "set_random_seed", "timeseries_dataset_from_array", "to_categorical"]
 
 
 def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1,
@@ -132,3 +134,42 @@ def clear_session(free_memory=True) -> None:
     from .metrics import clear_names
 
     clear_names()
+
+
+def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None,
+             cache_subdir="datasets", hash_algorithm="auto", extract=False,
+             archive_format="auto", cache_dir=None, force_download=False):
+    """Keras's ``get_file`` for files already in its cache: the path of
+    ``<cache_dir>/<cache_subdir>/<fname>`` (``~/.keras/datasets`` by default, or
+    ``$KERAS_HOME``), as Keras returns it once it has downloaded the file. fusedrnn never
+    downloads (a server has no business fetching at run time): a file not there is a
+    FileNotFoundError naming where to put it."""
+    if fname is None:
+        if origin is None:
+            raise ValueError("get_file needs fname or origin")
+        fname = os.path.basename(str(origin).split("?")[0])
+    if cache_dir is None:
+        cache_dir = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    path = os.path.join(os.path.expanduser(cache_dir), cache_subdir, str(fname))
+    candidates = [path]
+    if untar or extract:  # Keras keeps the extracted folder beside the archive
+        base = path[:-len(".tar.gz")] if path.endswith(".tar.gz") else os.path.splitext(path)[0]
+        candidates = [base, path + "_extracted", path]
+    for candidate in candidates:
+        if os.path.exists(candidate) and not force_download:
+            return candidate
+    raise FileNotFoundError(f"get_file: {path} is not there, and fusedrnn does not download "
+                            f"(origin {origin!r}): fetch it once, e.g. with Keras, or copy "
+                            f"it there")
+
+
+def plot_model(model, to_file="model.png", *args, **kwargs):
+    """What Keras's ``plot_model`` does without pydot and graphviz: in a notebook, prints
+    that it cannot draw and returns None; elsewhere raises ImportError. (fusedrnn does not
+    draw models; ``model.summary()`` shows the same structure as text.)"""
+    message = ("You must install pydot (`pip install pydot`) for `plot_model` to work; "
+               "fusedrnn does not draw models: model.summary() shows the layers as text.")
+    if "IPython.core.magics.namespace" in sys.modules:
+        print(message)
+        return None
+    raise ImportError(message)
