@@ -324,3 +324,37 @@ def test_keras3_serving_helpers(tmp_path, monkeypatch, capsys):
         keras.utils.plot_model(model)
     with pytest.raises(NotImplementedError, match="does not produce"):
         model.export(str(tmp_path / "exported"))
+
+
+def test_weights_as_layer_attributes_and_keras_object_serialization():
+    """dense.kernel / lstm.recurrent_kernel / norm.moving_mean (Keras's attributes) are the
+    layer's Variables; keras.saving.serialize_keras_object / deserialize_keras_object and
+    keras.layers.serialize / deserialize round-trip layers, models, losses, metrics,
+    regularizers, constraints, initializers and optimizers."""
+    import fusedrnn as keras
+
+    model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4),
+                              keras.layers.BatchNormalization(), keras.layers.Dense(2)])
+    lstm, norm, dense = model.layers
+    np.testing.assert_array_equal(dense.kernel.numpy(), dense.get_weights()[0])
+    np.testing.assert_array_equal(np.asarray(dense.bias), dense.get_weights()[1])
+    assert lstm.recurrent_kernel.shape == (4, 16)
+    assert norm.moving_mean.trainable is False
+    dense.kernel.assign(np.ones((4, 2), np.float32))
+    assert dense.get_weights()[0].sum() == 8
+    with pytest.raises(AttributeError, match="'Dense' object has no attribute 'kernal'"):
+        dense.kernal  # noqa: B018
+    for obj in (keras.layers.GRU(4, return_sequences=True, dropout=0.1),
+                keras.losses.Huber(0.5), keras.metrics.AUC(name="auc_x"),
+                keras.regularizers.L2(0.3), keras.constraints.MaxNorm(2),
+                keras.initializers.GlorotUniform(seed=1), keras.optimizers.Adam(1e-3)):
+        config = keras.saving.serialize_keras_object(obj)
+        again = keras.saving.deserialize_keras_object(config)
+        assert type(again) is type(obj)
+        assert keras.saving.serialize_keras_object(again) == config
+    layer = keras.layers.deserialize(keras.layers.serialize(dense))
+    assert layer.get_config() == dense.get_config()
+    rebuilt = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
+    assert [type(x).__name__ for x in rebuilt.layers] == ["LSTM", "BatchNormalization", "Dense"]
+    with pytest.raises(TypeError, match="cannot serialize"):
+        keras.saving.serialize_keras_object(object())

@@ -36,9 +36,10 @@ import zipfile
 
 import numpy as np
 
-__all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
-           "get_registered_object", "load_model", "load_weights", "register_keras_serializable",
-           "save_model", "save_weights"]
+__all__ = ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
+           "get_custom_objects", "get_registered_name", "get_registered_object", "load_model",
+           "load_weights", "register_keras_serializable", "save_model", "save_weights",
+           "serialize_keras_object"]
 
 # Children of a layer's group, in the order Keras's get_weights() lists their variables
 # (then MultiHeadAttention's projections: Keras 2's .keras files name them with a "_").
@@ -1089,3 +1090,55 @@ def _load_vocabularies(model, filepath: str) -> None:
                                      f"{type(layer).__name__} layer {layer.name!r}")
                 idf = stored[:len(lines)]
             layer.set_vocabulary(lines, idf)
+
+
+# --------------------------------------------------------------------------- objects
+
+_OBJECT_MODULES = ("losses", "metrics", "regularizers", "constraints", "initializers",
+                   "optimizers")
+
+
+def serialize_keras_object(obj):
+    """Keras 3's saved form of a layer, model, loss, metric, regularizer, constraint,
+    initializer or optimizer (what its config holds); plain values as they are."""
+    import importlib
+
+    from .layers._base import Layer, serialize_layer
+
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if isinstance(obj, Layer):
+        return serialize_layer(obj)
+    bases = {"losses": "Loss", "metrics": "Metric", "regularizers": "Regularizer",
+             "constraints": "Constraint", "initializers": "Initializer",
+             "optimizers": "Optimizer"}
+    for name, base in bases.items():
+        module = importlib.import_module(f"{__package__}.{name}")
+        if isinstance(obj, getattr(module, base)):
+            return module.serialize(obj)
+    raise TypeError(f"cannot serialize {obj!r}: fusedrnn serializes layers, models, losses, "
+                    f"metrics, regularizers, constraints, initializers and optimizers")
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """The object Keras 3's saved form ``{"module", "class_name", "config", ...}`` describes
+    (``module`` picks the kind: keras.layers / keras.models, keras.losses, keras.metrics,
+    keras.regularizers, keras.constraints, keras.initializers, keras.optimizers)."""
+    import importlib
+
+    from .layers._base import deserialize_layer
+
+    if not isinstance(config, dict) or "class_name" not in config:
+        if isinstance(config, (list, tuple)):
+            return [deserialize_keras_object(c, custom_objects) for c in config]
+        return config
+    module = str(config.get("module") or "")
+    for name in _OBJECT_MODULES:
+        if f".{name}" in module or module == f"keras.{name}":
+            kind = importlib.import_module(f"{__package__}.{name}")
+            return kind.deserialize(config, custom_objects)
+    return deserialize_layer(config, custom_objects)

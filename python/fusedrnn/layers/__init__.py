@@ -178,6 +178,21 @@ from ._transpose import (
     Convolution3DTranspose,
 )
 
+
+def serialize(layer) -> dict:
+    """``keras.layers.serialize``: a layer's saved form (module, class name, config)."""
+    from ._base import serialize_layer
+
+    return serialize_layer(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """``keras.layers.deserialize``: the layer (fresh weights) a saved form describes."""
+    from ._base import deserialize_layer
+
+    return deserialize_layer(config, custom_objects)
+
+
 # Keras's long names of the convolutions
 Convolution1D = Conv1D
 Convolution2D = Conv2D
@@ -223,6 +238,8 @@ __all__ = [
     "UpSampling3D",
     "ZeroPadding2D",
     "ZeroPadding3D",
+    "deserialize",
+    "serialize",
     "GroupNormalization",
     "RMSNormalization",
     "UnitNormalization",

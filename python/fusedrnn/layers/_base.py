@@ -707,6 +707,18 @@ class Layer:
 
         return _custom.add_weight(self, shape, initializer, dtype, trainable, name, **kwargs)
 
+    def __getattr__(self, name: str):
+        # Keras layers expose their weights as attributes: dense.kernel, lstm.recurrent_kernel,
+        # embedding.embeddings, norm.gamma (Variables). Only missing attributes get here.
+        attribute = getattr(type(self), name, None)
+        if isinstance(attribute, property):  # its getter raised AttributeError: say why
+            return attribute.fget(self)
+        if not name.startswith("_"):
+            for key, weight in self.__dict__.get("_param_names") or ():
+                if name in (weight, key):
+                    return Variable(self, key, weight)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     @property
     def weights(self) -> list[Variable]:
         if self._user_call:
