@@ -24,7 +24,7 @@ __all__ = [
     "hard_sigmoid", "leaky_relu", "less", "less_equal", "log", "log_softmax", "logical_and",
     "logical_not", "logical_or", "logical_xor", "matmul", "max", "maximum", "mean", "min",
     "minimum", "mod", "multiply", "negative", "not_equal", "ones_like", "power", "prod",
-    "relu", "repeat", "reshape", "round", "sigmoid", "sign", "silu", "softmax", "softplus",
+    "relu", "repeat", "reshape", "round", "shape", "sigmoid", "sign", "silu", "softmax", "softplus",
     "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "swish",
     "take", "tanh", "tile", "transpose", "true_divide", "var", "where", "zeros_like",
 ]
@@ -248,6 +248,13 @@ def cast(x, dtype):
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     return operation("ConvertToTensor", x, dtype=dtype, sparse=sparse, ragged=ragged)
+
+
+def shape(x) -> tuple:
+    """The shape of ``x``, a tuple (None for a symbolic tensor's unknown sizes)."""
+    import numpy as np
+
+    return tuple(x.shape) if hasattr(x, "shape") else tuple(np.shape(x))
 
 
 def convert_to_numpy(x):
