@@ -351,8 +351,8 @@ def test_normalization_and_rescaling_bad_arguments_are_named():
     layer(x)
     with pytest.raises(ValueError, match=r"built for \(3,\)"):
         layer(np.ones((2, 4, 5), np.float32))
-    with pytest.raises(ValueError, match="must have rank 3"):
-        layer(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match="does not broadcast against its statistics"):
+        layer(np.ones((2, 5), np.float32))  # another rank broadcasts, as in Keras, if it can
     with pytest.raises(ValueError, match="known sizes on axes"):
         Sequential([Input((None, 3)), Normalization(axis=1)])
     with pytest.raises(TypeError, match="`scale` must be a number or a list"):
@@ -402,3 +402,24 @@ def test_conv2d_is_the_sum_over_its_window():
         window = padded[0, 2 * r:2 * r + 3, 2 * c:2 * c + 3, 3 * g:3 * g + 3]
         want = (window * kernel[..., f]).sum() + bias[f]
         np.testing.assert_allclose(y[0, r, c, f], want, rtol=1e-5, atol=1e-6)
+
+
+def test_normalization_adapted_at_one_rank_broadcasts_at_another():
+    """As Keras 3 (checked with 3.15.1): statistics adapted on (N, 3) rows normalize (batch,
+    steps, 3) sequences; adapted on sequences, a (N, 3) input broadcasts to (1, N, 3); shapes
+    that cannot broadcast are named."""
+    from fusedrnn import Input, Model, layers
+
+    x = np.random.default_rng(4).standard_normal((2, 5, 3)).astype(np.float32)
+    rows = layers.Normalization(axis=-1)
+    rows.adapt(x.reshape(-1, 3))
+    flat = x.reshape(-1, 3)
+    want = (x - flat.mean(0)) / np.maximum(flat.std(0), 1e-7)
+    np.testing.assert_allclose(rows(x), want, rtol=1e-5, atol=1e-6)
+    inputs = Input((5, 3))
+    assert Model(inputs, rows(inputs)).output_shape == (None, 5, 3)
+    seqs = layers.Normalization(axis=-1)
+    seqs.adapt(x)
+    assert seqs(flat).shape == (1, 10, 3)
+    with pytest.raises(ValueError, match=r"of shape \(2, 5, 4\) does not broadcast"):
+        rows(np.zeros((2, 5, 4), np.float32))

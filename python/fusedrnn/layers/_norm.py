@@ -258,9 +258,10 @@ class Normalization(Layer):
         kept = _feature_axes(self, len(shape))
         if self.built:
             if len(shape) != self._rank:
-                raise ValueError(f"input of Normalization layer {self.name!r} must have rank "
-                                 f"{self._rank} (as when it was built); got shape "
-                                 f"{tuple(shape)}")
+                # Keras broadcasts the statistics of the rank it was built (adapted) at
+                # against the input's, right-aligned: (1, 3) against (2, 5, 3) works.
+                self._broadcast_output_shape(shape)
+                return
             got = tuple(shape[a] for a in kept)
             if any(g is not None and g != w for g, w in zip(got, self._stats_shape)):
                 raise ValueError(f"input of Normalization layer {self.name!r} has sizes {got} "
@@ -269,6 +270,26 @@ class Normalization(Layer):
         elif any(shape[a] is None for a in kept):
             raise ValueError(f"Normalization needs known sizes on axes {self.axis}; got input "
                              f"shape {tuple(shape)}")
+
+    def _broadcast_output_shape(self, shape) -> tuple:
+        """The shape of an input of another rank than the layer's broadcast against its
+        statistics, as Keras's arithmetic does (None for unknown sizes)."""
+        try:
+            out = np.broadcast_shapes(tuple(1 if d is None else d for d in shape),
+                                      self._broadcast_shape)
+        except ValueError:
+            raise ValueError(f"input of Normalization layer {self.name!r} of shape "
+                             f"{tuple(shape)} does not broadcast against its statistics of "
+                             f"shape {self._broadcast_shape} (built for rank {self._rank})"
+                             ) from None
+        pad = len(out) - len(shape)
+        return tuple(None if i >= pad and shape[i - pad] is None and out[i] == 1 else out[i]
+                     for i in range(len(out)))
+
+    def compute_output_shape(self, input_shape):
+        if self.built and len(input_shape) != self._rank:
+            return self._broadcast_output_shape(input_shape)
+        return tuple(input_shape)
 
     def build(self, input_shape) -> None:
         rank = len(input_shape)
