@@ -649,3 +649,30 @@ def test_compiled_regularized_models_pickle_copy_and_clone():
     assert config["recurrent_constraint"] == "max_norm"
     assert config["kernel_regularizer"]["config"] == {"l2": 0.1}
     assert not clone.compiled
+
+
+def test_pydataset_batches_feed_predict_and_evaluate():
+    """A keras.utils.PyDataset (Keras 2's Sequence) subclass: predict and evaluate read its
+    batches in order, as from a tf.data dataset."""
+    model = Sequential([fusedrnn.Input((4, 3)), fusedrnn.layers.GRU(2)])
+    model.compile(loss="mse")
+    rng = np.random.default_rng(9)
+    x, y = rng.standard_normal((10, 4, 3)).astype(np.float32), rng.standard_normal((10, 2))
+
+    class Rows(utils.PyDataset):
+        def __init__(self, with_targets, **kwargs):
+            super().__init__(**kwargs)
+            self.with_targets = with_targets
+
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            part = slice(4 * i, min(4 * i + 4, 10))
+            return (x[part], y[part]) if self.with_targets else x[part]
+
+    assert utils.Sequence is utils.PyDataset
+    np.testing.assert_allclose(model.predict(Rows(False, workers=2), verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+    assert model.evaluate(Rows(True), verbose=0) == pytest.approx(
+        model.evaluate(x, y, batch_size=4, verbose=0), rel=1e-6)

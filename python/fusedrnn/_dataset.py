@@ -32,7 +32,38 @@ class Batches:
         return f"<Batches: {len(self._batches)} batches>"
 
 
+class PyDataset:
+    """Keras 3's ``PyDataset`` (Keras 2's ``Sequence``): subclass it with ``__len__`` (the
+    number of batches) and ``__getitem__(index)`` (batch ``index``: ``x``, or ``(x, y)`` /
+    ``(x, y, sample_weight)``); ``predict`` and ``evaluate`` take it batch by batch, in
+    order. ``workers``, ``use_multiprocessing`` and ``max_queue_size`` are accepted (the
+    batches are read in the calling thread)."""
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        self.workers = workers
+        self.use_multiprocessing = use_multiprocessing
+        self.max_queue_size = max_queue_size
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    @property
+    def num_batches(self) -> int:
+        return len(self)
+
+    def on_epoch_end(self) -> None:
+        pass
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+
 def is_dataset(x) -> bool:
-    """Batches, or an iterator/generator of batches (not an array, list or dict of arrays,
-    which are a model's inputs)."""
-    return isinstance(x, Batches) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
+    """Batches, a PyDataset, or an iterator/generator of batches (not an array, list or
+    dict of arrays, which are a model's inputs)."""
+    return isinstance(x, (Batches, PyDataset)) or (hasattr(x, "__next__")
+                                                    and hasattr(x, "__iter__"))

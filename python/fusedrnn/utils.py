@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-from ._dataset import Batches
+from ._dataset import Batches, PyDataset
 from .layers._initializers import set_global_seed
 from .preprocessing.sequence import pad_sequences
 from .saving import (
@@ -21,10 +21,14 @@ from .saving import (
     register_keras_serializable,
 )
 
-__all__ = ["Batches", "CustomObjectScope", "clear_session", "custom_object_scope",
+__all__ = ["Batches", "CustomObjectScope", "PyDataset", "Sequence", "clear_session",
+           "custom_object_scope",
            "get_custom_objects", "get_file", "get_registered_name", "get_registered_object",
            "normalize", "pad_sequences", "plot_model", "register_keras_serializable",
            "set_random_seed", "timeseries_dataset_from_array", "to_categorical"]
+
+
+Sequence = PyDataset  # Keras 2's name (Keras 3 keeps it as an alias)
 
 
 def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1,
