@@ -8,6 +8,9 @@ test_saving.py (cases operators, keras_ops, lambdas).
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import warnings
 
 import numpy as np
@@ -482,3 +485,50 @@ def test_keras2_matmul_transposes():
 
 def test_layers_namespace_has_lambda():
     assert layers.Lambda is Lambda
+
+
+with open(os.path.join(os.path.dirname(__file__), "data", "golden", "ops_more.json")) as _f:
+    MORE_OPS = json.load(_f)["cases"]
+
+
+@pytest.mark.parametrize("case", MORE_OPS, ids=[f"{c['name']}-{i}" for i, c in
+                                                enumerate(MORE_OPS)])
+def test_more_keras_ops_are_keras_s(case):
+    """one_hot, logsumexp, norm, dot, sort, argsort, stop_gradient, slice, arange, top_k and
+    split against Keras 3.15.1 (tests/golden/generate_ops_golden.py): values and dtypes."""
+    args = [np.array(a, dtype=d) if isinstance(a, list) else a
+            for a, d in zip(case["args"], case["arg_dtypes"])]
+    kwargs = {k: tuple(v) if k == "axis" and isinstance(v, list) else v
+              for k, v in case["kwargs"].items()}
+    result = getattr(ops, case["name"])(*args, **kwargs)
+    results = list(result) if case["several"] else [result]
+    assert len(results) == len(case["results"])
+    for got, want, dtype in zip(results, case["results"], case["dtypes"]):
+        got = np.asarray(got)
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(got, np.array(want, dtype=dtype), rtol=1e-6, atol=1e-6)
+
+
+def test_more_keras_ops_in_graphs_and_refusals():
+    """The array ops join functional graphs (and their models save and load: Keras's class
+    names, read back by load_model); the
+    control-flow and multi-output ones run on arrays, inside a layer's call."""
+    from fusedrnn.models import load_model
+
+    inputs = layers.Input((4, 3))
+    h = layers.GRU(5, return_sequences=True)(inputs)
+    pooled = ops.logsumexp(h, axis=1) + ops.norm(h, axis=1)
+    ranks = ops.cast(ops.argsort(ops.stop_gradient(pooled)), "float32")
+    model = Model(inputs, layers.Concatenate()([ops.sort(pooled), ranks,
+                                                ops.dot(pooled, np.ones((5, 2), np.float32))]))
+    x = np.random.default_rng(3).standard_normal((2, 4, 3)).astype(np.float32)
+    want = model.predict(x, verbose=0)
+    assert want.shape == (2, 12)
+    path = os.path.join(tempfile.mkdtemp(), "m.keras")
+    model.save(path)
+    np.testing.assert_allclose(load_model(path).predict(x, verbose=0), want, rtol=1e-6)
+    with pytest.raises(TypeError, match="ops.top_k runs on arrays"):
+        ops.top_k(inputs, 2)
+    assert ops.cond(np.array(True), lambda: 1, lambda: 2) == 1
+    with pytest.raises(ValueError, match="sparse=True"):
+        ops.one_hot(np.array([1]), 3, sparse=True)

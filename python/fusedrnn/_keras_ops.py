@@ -17,7 +17,9 @@ from __future__ import annotations
 from .layers._ops import operation
 
 __all__ = [
-    "abs", "absolute", "add", "all", "any", "argmax", "argmin", "cast", "ceil", "clip",
+    "abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "argsort", "cast",
+    "ceil", "clip", "cond", "dot", "logsumexp", "norm", "one_hot", "slice", "sort", "split",
+    "stop_gradient", "top_k",
     "concatenate", "convert_to_numpy", "convert_to_tensor", "ctc_decode", "ctc_loss",
     "cumsum", "divide", "einsum", "elu", "equal", "exp",
     "expand_dims", "flip", "floor", "floor_divide", "gelu", "greater", "greater_equal",
@@ -392,3 +394,86 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     from . import _ctc
 
     return _ctc.loss(target, output, target_length, output_length, mask_index)
+
+
+# --------------------------------------------------------------------------- more of keras.ops
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    if sparse:
+        raise ValueError("one_hot(sparse=True): fusedrnn computes dense arrays")
+    return operation("OneHot", x, num_classes=num_classes, axis=axis, dtype=dtype,
+                     sparse=sparse)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    return operation("Logsumexp", x, axis=axis, keepdims=keepdims)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - Keras's argument name
+    return operation("Norm", x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def dot(x1, x2):
+    return operation("Dot", x1, x2)
+
+
+def sort(x, axis=-1):
+    return operation("Sort", x, axis=axis)
+
+
+def argsort(x, axis=-1):
+    return operation("Argsort", x, axis=axis)
+
+
+def stop_gradient(variable):
+    """The input itself (no gradients at inference)."""
+    return operation("StopGradient", variable)
+
+
+def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
+    return operation("Slice", inputs, list(start_indices), shape=list(shape))
+
+
+def _arrays_only(name: str, *values) -> None:
+    from .layers._base import has_symbolic
+
+    if has_symbolic(list(values)):
+        raise TypeError(f"ops.{name} runs on arrays in fusedrnn (inside a layer's call), not "
+                        f"on symbolic tensors")
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    """Keras's arange: int32 for whole numbers, float32 otherwise (unless ``dtype``)."""
+    import numpy as np
+
+    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if dtype is None:
+        dtype = "int32" if values.dtype.kind in "iu" else "float32"
+    return values.astype(dtype)
+
+
+def top_k(x, k, sorted=True):  # noqa: A002 - Keras's argument name
+    """The k largest values along the last axis and their indices (int32), largest first
+    (ties: the lower index first, as TensorFlow's)."""
+    import numpy as np
+
+    _arrays_only("top_k", x)
+    x = np.asarray(x)
+    order = np.argsort(-x, axis=-1, kind="stable")[..., :int(k)]
+    return np.take_along_axis(x, order, axis=-1), order.astype(np.int32)
+
+
+def split(x, indices_or_sections, axis=0):
+    import numpy as np
+
+    _arrays_only("split", x)
+    return np.split(np.asarray(x), indices_or_sections, axis=axis)
+
+
+def cond(pred, true_fn, false_fn):
+    """``true_fn()`` if ``pred`` else ``false_fn()`` (pred an array or a bool)."""
+    import numpy as np
+
+    _arrays_only("cond", pred)
+    return true_fn() if bool(np.asarray(pred)) else false_fn()

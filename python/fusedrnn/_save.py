@@ -47,8 +47,11 @@ _NO_BUILD_CONFIG = frozenset({
 # Keras 3 modules of the operations that are not in keras.src.ops.numpy.
 _OPERATION_MODULES = {
     **dict.fromkeys(("Elu", "Gelu", "HardSigmoid", "LeakyRelu", "LogSoftmax", "Relu",
-                     "Sigmoid", "Silu", "Softmax", "Softplus"), "keras.src.ops.nn"),
-    **dict.fromkeys(("Cast", "ConvertToTensor"), "keras.src.ops.core"),
+                     "Sigmoid", "Silu", "Softmax", "Softplus", "OneHot"), "keras.src.ops.nn"),
+    **dict.fromkeys(("Cast", "ConvertToTensor", "StopGradient", "Slice"),
+                    "keras.src.ops.core"),
+    "Logsumexp": "keras.src.ops.math",
+    "Norm": "keras.src.ops.linalg",
 }
 
 # Config keys of fusedrnn's own, which Keras's layers do not take.

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from .layers._base import _ACTIVATIONS, activation_name
 
 __all__ = [
+    "deserialize",
     "elu",
     "exponential",
     "gelu",
@@ -26,6 +27,7 @@ __all__ = [
     "relu",
     "relu6",
     "selu",
+    "serialize",
     "sigmoid",
     "silu",
     "softmax",
@@ -70,3 +72,15 @@ def get(identifier) -> Callable:
     """The activation function for a name, None (linear) or one of these functions, as
     ``keras.activations.get``; ValueError for anything else."""
     return globals()[activation_name(identifier, "identifier")]
+
+
+def serialize(activation) -> str:
+    """An activation's saved name, as ``keras.activations.serialize`` gives it."""
+    return activation_name(activation, "activation")
+
+
+def deserialize(name, custom_objects=None) -> Callable:
+    """The activation function a saved name (or ``custom_objects`` entry) stands for."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return get(name)

@@ -102,6 +102,21 @@ def _matmul(xp, x1, x2, transpose_a=False, transpose_b=False):
                      xp.swapaxes(x2, -1, -2) if transpose_b else x2)
 
 
+def _one_hot(xp, x, num_classes, axis=-1, dtype=None):
+    """tf.one_hot: a row of zeros for an index outside [0, num_classes)."""
+    x = xp.asarray(x).astype(np.int64)
+    out = (x[..., None] == xp.arange(int(num_classes))).astype(dtype or "float32")
+    return out if axis in (-1, x.ndim) else xp.moveaxis(out, -1, axis)
+
+
+def _logsumexp(xp, x, axis, keepdims):
+    top = xp.max(x, axis=axis, keepdims=True)
+    top = xp.where(xp.isfinite(top), top, 0)
+    with np.errstate(divide="ignore"):  # all -inf: log(0) = -inf, as Keras gives
+        out = xp.log(xp.sum(xp.exp(x - top), axis=axis, keepdims=True)) + top
+    return out if keepdims else xp.squeeze(out, axis=axis)
+
+
 def _elementwise(fn: Callable) -> Callable:
     return lambda xp, x, **params: fn(xp, xp.asarray(x), **params)
 
@@ -174,6 +189,23 @@ _OPERATIONS: dict[str, _Spec] = {
         x > 0, x, negative_slope * x)), ("negative_slope",)),
     "Gelu": _Spec(_gelu_op, ("approximate",)),
     "Softmax": _Spec(_elementwise(lambda xp, x, axis=-1: _softmax(x, _axis(axis))), ("axis",)),
+    # more of keras.ops used in layers written for Keras
+    "OneHot": _Spec(lambda xp, x, num_classes, axis=-1, dtype=None, sparse=False: _one_hot(
+        xp, x, num_classes, axis, dtype), ("num_classes", "axis", "dtype", "sparse")),
+    "Logsumexp": _Spec(lambda xp, x, axis=None, keepdims=False: _logsumexp(
+        xp, xp.asarray(x), _axis(axis), keepdims), ("axis", "keepdims")),
+    "Norm": _Spec(lambda xp, x, ord=None, axis=None, keepdims=False: xp.linalg.norm(
+        xp.asarray(x), ord=ord, axis=_axis(axis), keepdims=keepdims),
+        ("ord", "axis", "keepdims")),
+    "Dot": _Spec(_function("dot"), ()),
+    "Sort": _Spec(lambda xp, x, axis=-1: xp.sort(xp.asarray(x), axis=axis), ("axis",)),
+    "Argsort": _Spec(lambda xp, x, axis=-1: xp.argsort(xp.asarray(x), axis=axis,
+                                                       kind="stable").astype(np.int32),
+                     ("axis",)),
+    "StopGradient": _Spec(lambda xp, x: xp.asarray(x), ()),
+    # Keras's Slice keeps its shape as config, its start indices as an operand
+    "Slice": _Spec(lambda xp, x, start_indices, shape: xp.asarray(x)[tuple(
+        slice(int(b), int(b) + int(n)) for b, n in zip(start_indices, shape))], ("shape",)),
     "LogSoftmax": _Spec(_elementwise(lambda xp, x, axis=-1: _log_softmax(x, _axis(axis))),
                         ("axis",)),
 }

@@ -4,6 +4,8 @@
 Keras's classes, the test with fusedrnn's.
 """
 
+import numpy as np
+
 
 def _stack(layers, Sequential, Model, Input):
     return Sequential([
@@ -422,6 +424,18 @@ def _keras_ops(layers, Sequential, Model, Input, ops=None):
     return Model(inputs, layers.Dense(2)(ops.concatenate([gated, steps], axis=-1)))
 
 
+def _keras_ops_more(layers, Sequential, Model, Input, ops=None):
+    # the keras.ops functions fusedrnn added in session 19, between layers (Keras 3 only)
+    inputs = Input((4, 3), batch_size=3)  # the generator's batch (ops.slice's shape)
+    h = layers.GRU(5, return_sequences=True)(inputs)
+    pooled = ops.logsumexp(h, axis=1) + ops.norm(h, axis=1)
+    ranks = ops.cast(ops.argsort(ops.stop_gradient(pooled)), "float32")
+    onehot = ops.one_hot(ops.argmax(pooled, axis=-1), 5)
+    window = layers.Flatten()(ops.slice(h, (0, 1, 0), (3, 2, 5)))
+    return Model(inputs, layers.Concatenate()([
+        ops.sort(pooled), ranks, ops.dot(pooled, np.ones((5, 2), "float32")), onehot, window]))
+
+
 def _lambdas(layers, Sequential, Model, Input):
     # Lambda layers: one with arguments that keeps the mask (mask=), one that drops it, one on
     # a list of tensors (their functions use operators only: Keras saves what they close
@@ -775,10 +789,11 @@ CASES = {
     "reversible_lm": (_reversible_lm, (7,)),
     "einsum_dense": (_einsum_dense, (6, 4)),
     "adaptive_pooling": (_adaptive_pooling, [(13, 3), (9, 7, 2), (5, 6, 7, 2)]),
+    "keras_ops_more": (_keras_ops_more, (4, 3)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
-OPS_CASES = {"keras_ops"}
+OPS_CASES = {"keras_ops", "keras_ops_more"}
 
 # cases with Lambda layers, which load_model cannot rebuild
 LAMBDA_CASES = {"lambdas"}
@@ -797,7 +812,7 @@ TEXT_CASES = {"text"}
 # ReversibleEmbedding
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
                             "augmentation_keras3", "audio_mel", "audio_stft", "reversible_lm",
-                            "einsum_dense", "adaptive_pooling"}
+                            "einsum_dense", "adaptive_pooling", "keras_ops_more"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
 # config there ("cannot pickle 'module' object")
