@@ -1137,7 +1137,8 @@ def test_activations_module():
     from fusedrnn.layers._base import _ACTIVATIONS
 
     acts = fusedrnn.activations
-    assert set(acts.__all__) == set(_ACTIVATIONS) | {"get"}
+    assert set(acts.__all__) == set(_ACTIVATIONS) | {"get", "serialize", "deserialize"}
+    assert acts.deserialize(acts.serialize(acts.gelu)) is acts.gelu
     x = np.linspace(-5, 5, 41)
     want = {
         "linear": x, "tanh": np.tanh(x), "sigmoid": 1 / (1 + np.exp(-x)),
