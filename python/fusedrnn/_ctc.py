@@ -266,13 +266,16 @@ def loss(target, output, target_length, output_length, mask_index=0) -> np.ndarr
     rows = np.arange(batch)[:, None]
     # A label state per position (0: the start) and a blank state after each.
     lab, blk = _start(batch, n), np.full((batch, n + 1), -np.inf)
+    # Label state k also comes from label state k - 1 unless the two labels repeat.
+    from_previous = labels[:, 1:] != labels[:, :-1]
     final = np.where(n_steps == 0, _end(lab, blk, n_labels), -np.inf)
     for t in range(steps):
         new = lab.copy()
         new[:, 1:] = np.logaddexp(new[:, 1:], blk[:, :-1])
         if n:
             new[:, 1] = np.logaddexp(new[:, 1], lab[:, 0])
-            new[:, 2:] = _from_previous(new[:, 2:], lab[:, 1:-1], labels)
+            new[:, 2:] = np.logaddexp(new[:, 2:],
+                                      np.where(from_previous, lab[:, 1:-1], -np.inf))
         blk = np.logaddexp(blk, lab) + logp[:, t, :1]
         lab = new
         lab[:, 0] = -np.inf  # the start state emits nothing
@@ -281,12 +284,6 @@ def loss(target, output, target_length, output_length, mask_index=0) -> np.ndarr
         if done.any():
             final = np.where(done, _end(lab, blk, n_labels), final)
     return (-final).astype(np.float32)
-
-
-def _from_previous(into, previous, labels):
-    """Label state k also comes from label state k - 1 unless the two labels repeat."""
-    allowed = labels[:, 1:] != labels[:, :-1]
-    return np.logaddexp(into, np.where(allowed, previous, -np.inf))
 
 
 def _start(batch, n):

@@ -1094,8 +1094,10 @@ def _load_vocabularies(model, filepath: str) -> None:
 
 # --------------------------------------------------------------------------- objects
 
-_OBJECT_MODULES = ("losses", "metrics", "regularizers", "constraints", "initializers",
-                   "optimizers")
+# The kinds of object serialize_keras_object handles besides layers: module -> base class
+_OBJECT_KINDS = {"losses": "Loss", "metrics": "Metric", "regularizers": "Regularizer",
+                 "constraints": "Constraint", "initializers": "Initializer",
+                 "optimizers": "Optimizer"}
 
 
 def serialize_keras_object(obj):
@@ -1113,10 +1115,7 @@ def serialize_keras_object(obj):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     if isinstance(obj, Layer):
         return serialize_layer(obj)
-    bases = {"losses": "Loss", "metrics": "Metric", "regularizers": "Regularizer",
-             "constraints": "Constraint", "initializers": "Initializer",
-             "optimizers": "Optimizer"}
-    for name, base in bases.items():
+    for name, base in _OBJECT_KINDS.items():
         module = importlib.import_module(f"{__package__}.{name}")
         if isinstance(obj, getattr(module, base)):
             return module.serialize(obj)
@@ -1137,7 +1136,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
             return [deserialize_keras_object(c, custom_objects) for c in config]
         return config
     module = str(config.get("module") or "")
-    for name in _OBJECT_MODULES:
+    for name in _OBJECT_KINDS:
         if f".{name}" in module or module == f"keras.{name}":
             kind = importlib.import_module(f"{__package__}.{name}")
             return kind.deserialize(config, custom_objects)
