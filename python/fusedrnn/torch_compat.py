@@ -218,9 +218,8 @@ def _with_weights(spec: dict, state_dict, prefix: str) -> dict:
         names = spec.get("names") or [str(i) for i in range(len(spec["children"]))]
         return {**spec, "children": [_with_weights(child, state_dict, f"{prefix}{n}.")
                                      for n, child in zip(names, spec["children"])]}
-    weights = {key[len(prefix):]: _array(value, key) for key, value in state_dict.items()
-               if isinstance(key, str) and key.startswith(prefix)
-               and not key.endswith("num_batches_tracked")}
+    weights = {key: _array(value, prefix + key) for key, value in _part(state_dict, prefix).items()
+               if not key.endswith("num_batches_tracked")}
     return {**spec, "weights": weights}
 
 
@@ -308,8 +307,10 @@ def _multihead_attention(config: dict, weights: dict):
     return layer
 
 
-def _part(weights: dict, prefix: str) -> dict:
-    return {k[len(prefix):]: v for k, v in weights.items() if k.startswith(prefix)}
+def _part(weights, prefix: str) -> dict:
+    """The entries of a state dict under ``prefix``, by their names after it."""
+    return {k[len(prefix):]: v for k, v in weights.items()
+            if isinstance(k, str) and k.startswith(prefix)}
 
 
 def _transformer_encoder_layer(config: dict, weights: dict):
