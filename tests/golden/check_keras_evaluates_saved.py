@@ -57,6 +57,7 @@ def write(out: str) -> int:
     from fusedrnn.models import load_model
 
     os.makedirs(out, exist_ok=True)
+    results, data = _golden()
     for name, case in CASES.items():
         utils.clear_session()
         loaded = load_model(os.path.join(GOLDEN, f"{name}.keras"), compile=False)
@@ -72,16 +73,21 @@ def write(out: str) -> int:
             load_model(keras2).save(resaved)
             utils.clear_session()
             with open(os.path.join(out, f"{name}.keras2.json"), "w") as f:
-                json.dump(_evaluated(load_model(resaved), name), f)
+                json.dump(_evaluated(load_model(resaved), name, results, data), f)
         print("wrote", name)
     return 0
 
 
-def _evaluated(model, name: str) -> dict:
-    """What ``model`` reports on the case's data (fusedrnn's evaluate)."""
+def _golden():
+    """What Keras reported (results.json) and the cases' data (data.npz), read once."""
     with open(os.path.join(GOLDEN, "results.json")) as f:
-        want = json.load(f)[name]
-    data = np.load(os.path.join(GOLDEN, "data.npz"))
+        results = json.load(f)
+    return results, np.load(os.path.join(GOLDEN, "data.npz"))
+
+
+def _evaluated(model, name: str, results: dict, data) -> dict:
+    """What ``model`` reports on the case's data (Keras's or fusedrnn's evaluate)."""
+    want = results[name]
     ys = [data[f"{name}_y{i}"] for i in range(want["outputs"])]
     keys = want.get("y_keys")
     y = dict(zip(keys, ys)) if keys else ys if len(ys) > 1 else ys[0]
@@ -93,8 +99,7 @@ def check(out: str) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
-    with open(os.path.join(GOLDEN, "results.json")) as f:
-        results = json.load(f)
+    results, data = _golden()
     failed = 0
     runs = [(name, f"{name}.{ext}", "plain") for name in CASES for ext in ("keras", "h5")]
     runs += [(name, f"{name}.keras2.keras", "keras2") for name in CASES
@@ -110,7 +115,7 @@ def check(out: str) -> int:
             failed += 1
             print(file, "FAILS to load:", f"{type(exc).__name__}: {exc}"[:200])
             continue
-        got = _evaluated(model, name)
+        got = _evaluated(model, name, results, data)
         if label == "keras2":
             with open(os.path.join(out, f"{name}.keras2.json")) as f:
                 expected = json.load(f)
