@@ -4,6 +4,7 @@ GlobalMaxPooling1D, Reshape and Permute. Plain NumPy (CuPy for CuPy inputs)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -138,6 +139,7 @@ class Dense(Layer):
         return config
 
 
+@functools.lru_cache(maxsize=256)  # each call's input check asks again for the same shapes
 def _einsum_shapes(equation: str, bias_axes, input_shape, output_shape, what: str):
     """Keras's EinsumDense shape analysis: (kernel shape, bias shape or None, full output
     shape) of ``equation`` ("ab,bc->ac", "...b,bc->...c" or "ab...,bc->ac...") on inputs of
