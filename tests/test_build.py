@@ -1,4 +1,5 @@
-"""The built extension: code outside the dispatched AVX2 kernels must run on any x86-64 CPU."""
+"""The built extension: code outside the dispatched AVX2 and AVX-512 kernels must run on any
+x86-64 CPU."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import subprocess
 
 import pytest
 
+import fusedrnn
 import fusedrnn._core as core
 
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86-64 only")
 @pytest.mark.skipif(shutil.which("objdump") is None, reason="needs binutils' objdump")
-def test_no_avx_outside_the_avx2_kernels():
+def test_no_avx_outside_the_dispatched_kernels():
     listing = subprocess.run(
         ["objdump", "-d", "--no-show-raw-insn", "-C", core.__file__],
         capture_output=True, text=True, check=True,
@@ -22,15 +24,19 @@ def test_no_avx_outside_the_avx2_kernels():
     function = None
     offenders = set()
     avx = re.compile(r"%ymm|%zmm|\bv(fmadd|broadcast|perm|gather)")
+    kernels = re.compile(r"fusedrnn::isa_avx(2|512)::")
     for line in listing.splitlines():
         if line.endswith(">:") and "<" in line:
             function = line
-        elif avx.search(line) and function and "isa_avx2" not in function:
+        elif avx.search(line) and function and not kernels.search(function):
             offenders.add(function)
-    assert not offenders, "AVX instructions outside fusedrnn::isa_avx2:\n" + "\n".join(
+    assert not offenders, "AVX instructions outside the dispatched kernels:\n" + "\n".join(
         sorted(offenders)
     )
-    assert "isa_avx2" in listing  # the AVX2 kernels are there, under their own namespace
+    # the AVX2 kernels are there, under their own namespace, and the AVX-512 ones where
+    # dispatch offers them
+    assert "fusedrnn::isa_avx2::" in listing
+    assert ("fusedrnn::isa_avx512::" in listing) >= ("avx512" in fusedrnn.available_isas())
 
 
 def test_core_stub_matches_the_compiled_module():

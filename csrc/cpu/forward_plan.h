@@ -43,7 +43,8 @@ struct ForwardPlan {
 struct KernelTable {
   IsaLevel isa;
   void (*forward_thread)(const ForwardPlan& plan, int thread_index);
-  void (*fma_loop)(long iterations, float* sink);  // 10 chains x 8 lanes x 2 FLOP per iteration
+  void (*fma_loop)(long iterations, float* sink);  // 10 chains x lanes x 2 FLOP per iteration
+  int lanes;  // floats per vector of fma_loop (and of the panel products)
 };
 
 // Called by a barrier participant that has waited long (compiled for the baseline ISA): see
@@ -56,6 +57,9 @@ void on_barrier_stall();
 const KernelTable& kernels_generic();
 #if defined(FUSEDRNN_HAVE_AVX2)
 const KernelTable& kernels_avx2();
+#endif
+#if defined(FUSEDRNN_HAVE_AVX512)
+const KernelTable& kernels_avx512();
 #endif
 
 }  // namespace fusedrnn

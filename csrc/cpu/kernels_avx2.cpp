@@ -6,7 +6,8 @@ namespace fusedrnn {
 
 const KernelTable& kernels_avx2() {
   static constexpr KernelTable table{IsaLevel::kAvx2, &isa_avx2::forward_thread,
-                                 &isa_avx2::fma_loop};
+                                 &isa_avx2::fma_loop,
+                                 isa_avx2::kRowLanes};
   return table;
 }
 

@@ -6,7 +6,8 @@ namespace fusedrnn {
 
 const KernelTable& kernels_generic() {
   static constexpr KernelTable table{IsaLevel::kGeneric, &isa_generic::forward_thread,
-                                 &isa_generic::fma_loop};
+                                 &isa_generic::fma_loop,
+                                 isa_generic::kRowLanes};
   return table;
 }
 

@@ -3,8 +3,10 @@
 // in namespace fusedrnn::FUSEDRNN_ISA_NS, so no function compiled for AVX2 can be merged with a
 // baseline one by the linker. No SIMD constants at namespace scope.
 //
-// Vectors are GCC/Clang vector extensions of 8 floats: one ymm register with AVX2, two xmm
-// registers in the generic x86-64 build, two NEON registers on aarch64.
+// Vectors are GCC/Clang vector extensions of 8 floats: one ymm register with AVX2 and AVX-512,
+// two xmm registers in the generic x86-64 build, two NEON registers on aarch64. The products
+// over packed weight panels (micro_kernel) work on panel rows of 16 floats: two such vectors,
+// or with AVX-512 one 16-float vector (a zmm register).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -28,15 +30,12 @@ namespace FUSEDRNN_ISA_NS {
 
 typedef float vf __attribute__((vector_size(32)));
 typedef std::int32_t vi __attribute__((vector_size(32)));
+#if defined(__AVX512F__)
+typedef float vf16 __attribute__((vector_size(64)));
+typedef std::int32_t vi16 __attribute__((vector_size(64)));
+#endif
 
-FRNN_INLINE vf vload(const float* p) {
-  vf v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-FRNN_INLINE void vstore(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
-FRNN_INLINE vf vset(float s) { return vf{s, s, s, s, s, s, s, s}; }
-// The same 32 bytes seen as another type (std::bit_cast is C++20).
+// The same bytes seen as another type (std::bit_cast is C++20).
 template <class To, class From>
 FRNN_INLINE To bits_as(From v) {
   static_assert(sizeof(To) == sizeof(From), "bits_as needs types of one size");
@@ -44,29 +43,100 @@ FRNN_INLINE To bits_as(From v) {
   std::memcpy(&r, &v, sizeof r);
   return r;
 }
-FRNN_INLINE vf as_float(vi v) { return bits_as<vf>(v); }
-FRNN_INLINE vi as_int(vf v) { return bits_as<vi>(v); }
-#if defined(__AVX__)
-FRNN_INLINE __m256 to_m256(vf v) { return bits_as<__m256>(v); }
-FRNN_INLINE vf from_m256(__m256 m) { return bits_as<vf>(m); }
-#endif
 
-// Clamps that let NaN through unchanged. With AVX, vminps/vmaxps return their second operand
-// when either is NaN, so the bound goes first; elsewhere a NaN compares false.
-FRNN_INLINE vf clamp_above(vf x, float hi) {
+// Vector helpers, for the 8-float vf and (AVX-512) the 16-float vf16: load, store, splat
+// (all lanes s), the integer vector of the same width, and the clamps that let NaN through
+// unchanged (with AVX, vminps/vmaxps return their second operand when either is NaN, so the
+// bound goes first; elsewhere a NaN compares false).
+template <class V>
+FRNN_INLINE V load_as(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V>
+FRNN_INLINE void store_as(float* p, V v) { std::memcpy(p, &v, sizeof v); }
+template <class V> struct VecInt;
+template <> struct VecInt<vf> { typedef vi type; };
+FRNN_INLINE vf splat(vf, float s) { return vf{s, s, s, s, s, s, s, s}; }
+FRNN_INLINE vf vmin_bound_first(vf bound, vf x) {
 #if defined(__AVX__)
-  return from_m256(_mm256_min_ps(_mm256_set1_ps(hi), to_m256(x)));
+  return bits_as<vf>(_mm256_min_ps(bits_as<__m256>(bound), bits_as<__m256>(x)));
 #else
-  return x > vset(hi) ? vset(hi) : x;
+  return x > bound ? bound : x;
 #endif
 }
-FRNN_INLINE vf clamp_below(vf x, float lo) {
+FRNN_INLINE vf vmax_bound_first(vf bound, vf x) {
 #if defined(__AVX__)
-  return from_m256(_mm256_max_ps(_mm256_set1_ps(lo), to_m256(x)));
+  return bits_as<vf>(_mm256_max_ps(bits_as<__m256>(bound), bits_as<__m256>(x)));
 #else
-  return x < vset(lo) ? vset(lo) : x;
+  return x < bound ? bound : x;
 #endif
 }
+// 1 / d. With AVX: the 12-bit hardware estimate refined by one Newton step (relative error
+// ~1e-7, a division's worth of accuracy at a fraction of its cost); elsewhere a division.
+// AVX-512 builds take the 14-bit estimate, as their 16-float vectors do (below), so that the
+// two widths give the same results.
+FRNN_INLINE vf vreciprocal(vf d) {
+#if defined(__AVX512VL__)
+  const __m256 m = bits_as<__m256>(d);
+  const vf r = bits_as<vf>(_mm256_mask_rcp14_ps(m, static_cast<__mmask8>(0xFF), m));
+  return r * (splat(d, 2.0f) - d * r);
+#elif defined(__AVX__)
+  const vf r = bits_as<vf>(_mm256_rcp_ps(bits_as<__m256>(d)));
+  return r * (splat(d, 2.0f) - d * r);
+#else
+  return splat(d, 1.0f) / d;
+#endif
+}
+#if defined(__AVX512F__)
+template <> struct VecInt<vf16> { typedef vi16 type; };
+FRNN_INLINE vf16 splat(vf16, float s) { return bits_as<vf16>(_mm512_set1_ps(s)); }
+// (The all-lanes masked forms: GCC 12's plain ones start from _mm512_undefined_ps, which its
+// -Wmaybe-uninitialized reports once inlined.)
+FRNN_INLINE vf16 vmin_bound_first(vf16 bound, vf16 x) {
+  const __m512 b = bits_as<__m512>(bound);
+  return bits_as<vf16>(_mm512_mask_min_ps(b, static_cast<__mmask16>(0xFFFF), b, bits_as<__m512>(x)));
+}
+FRNN_INLINE vf16 vmax_bound_first(vf16 bound, vf16 x) {
+  const __m512 b = bits_as<__m512>(bound);
+  return bits_as<vf16>(_mm512_mask_max_ps(b, static_cast<__mmask16>(0xFFFF), b, bits_as<__m512>(x)));
+}
+// The 14-bit estimate and one Newton step.
+FRNN_INLINE vf16 vreciprocal(vf16 d) {
+  const __m512 m = bits_as<__m512>(d);
+  const vf16 r = bits_as<vf16>(_mm512_mask_rcp14_ps(m, static_cast<__mmask16>(0xFFFF), m));
+  return r * (splat(d, 2.0f) - d * r);
+}
+#endif
+template <class V>
+FRNN_INLINE V vsplat(float s) { return splat(V{}, s); }
+template <class V>
+FRNN_INLINE V clamp_above(V x, float hi) { return vmin_bound_first(vsplat<V>(hi), x); }
+template <class V>
+FRNN_INLINE V clamp_below(V x, float lo) { return vmax_bound_first(vsplat<V>(lo), x); }
+
+FRNN_INLINE vf vload(const float* p) { return load_as<vf>(p); }
+FRNN_INLINE void vstore(float* p, vf v) { store_as(p, v); }
+FRNN_INLINE vf vset(float s) { return vsplat<vf>(s); }
+
+// The vector type of the panel products: kRowVecs vectors of kRowLanes floats make a 16-float
+// panel row.
+#if defined(__AVX512F__)
+typedef vf16 vrow;
+constexpr int kRowVecs = 1;
+#else
+typedef vf vrow;
+constexpr int kRowVecs = 2;
+#endif
+constexpr int kRowLanes = kPanelWidth / kRowVecs;
+// AVX-512: a tile of one panel has too few accumulators (6 rows: 6 zmm chains against the 8+
+// that keep two FMA pipes of latency 4 busy), so the batched products take several panels, and
+// the batched gates run on 16 units at a time.
+constexpr bool kWideRows = kRowVecs == 1;
+FRNN_INLINE vrow vrow_load(const float* p) { return load_as<vrow>(p); }
+FRNN_INLINE void vrow_store(float* p, vrow v) { store_as(p, v); }
+FRNN_INLINE vrow vrow_set(float s) { return vsplat<vrow>(s); }
 
 FRNN_INLINE void cpu_pause() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
@@ -77,75 +147,74 @@ FRNN_INLINE void cpu_pause() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Activations. exp: Cody-Waite range reduction x = n ln2 + r, a degree-6 polynomial for e^r on
-// |r| <= ln2/2 (relative error ~1e-7), and 2^n built in the exponent bits.
-FRNN_INLINE vf vexp(vf x) {
+// Activations, for either vector width (the same operations lane by lane). exp: Cody-Waite
+// range reduction x = n ln2 + r, a degree-6 polynomial for e^r on |r| <= ln2/2 (relative error
+// ~1e-7), and 2^n built in the exponent bits.
+template <class V>
+FRNN_INLINE V vexp(V x) {
+  typedef typename VecInt<V>::type I;
   x = clamp_above(x, 88.3762626647949f);
   x = clamp_below(x, -87.3365447505531f);
   // n = round(x log2 e): adding 1.5 * 2^23 rounds to an integer and leaves n in the low
   // mantissa bits of t (|n| <= 127), which also gives 2^n below with one shift.
-  const vf magic = vset(12582912.0f);
-  vf t = x * vset(1.44269504088896341f) + magic;
-  vf nf = t - magic;
-  vf r = x - nf * vset(0.693359375f);
-  r = r - nf * vset(-2.12194440e-4f);
-  vf p = vset(1.9875691500e-4f);
-  p = p * r + vset(1.3981999507e-3f);
-  p = p * r + vset(8.3334519073e-3f);
-  p = p * r + vset(4.1665795894e-2f);
-  p = p * r + vset(1.6666665459e-1f);
-  p = p * r + vset(5.0000001201e-1f);
-  p = p * (r * r) + r + vset(1.0f);
+  const V magic = vsplat<V>(12582912.0f);
+  V t = x * vsplat<V>(1.44269504088896341f) + magic;
+  V nf = t - magic;
+  V r = x - nf * vsplat<V>(0.693359375f);
+  r = r - nf * vsplat<V>(-2.12194440e-4f);
+  V p = vsplat<V>(1.9875691500e-4f);
+  p = p * r + vsplat<V>(1.3981999507e-3f);
+  p = p * r + vsplat<V>(8.3334519073e-3f);
+  p = p * r + vsplat<V>(4.1665795894e-2f);
+  p = p * r + vsplat<V>(1.6666665459e-1f);
+  p = p * r + vsplat<V>(5.0000001201e-1f);
+  p = p * (r * r) + r + vsplat<V>(1.0f);
   // (bits of t) << 23 is n << 23: the magic constant's own low 9 bits are zero.
-  vi bits = (as_int(t) << 23) + (127 << 23);
-  return p * as_float(bits);
+  I bits = (bits_as<I>(t) << 23) + (127 << 23);
+  return p * bits_as<V>(bits);
 }
 
-// 1 / d. With AVX: the 12-bit hardware estimate refined by one Newton step (relative error
-// ~1e-7, a division's worth of accuracy at a fraction of its cost); elsewhere a division.
-FRNN_INLINE vf vreciprocal(vf d) {
-#if defined(__AVX__)
-  const vf r = from_m256(_mm256_rcp_ps(to_m256(d)));
-  return r * (vset(2.0f) - d * r);
-#else
-  return vset(1.0f) / d;
-#endif
-}
-
-FRNN_INLINE vf vsigmoid(vf x) { return vreciprocal(vset(1.0f) + vexp(-x)); }
+template <class V>
+FRNN_INLINE V vsigmoid(V x) { return vreciprocal(vsplat<V>(1.0f) + vexp(-x)); }
 
 // tanh: odd minimax polynomial for |x| < 0.625, else sign(x) * (1 - 2 / (e^{2|x|} + 1)).
-FRNN_INLINE vf vtanh(vf x) {
-  const vi sign_mask = vi{} + static_cast<std::int32_t>(0x80000000u);
-  vf ax = as_float(as_int(x) & ~sign_mask);
-  vf z = x * x;
-  vf p = vset(-5.70498872745e-3f);
-  p = p * z + vset(2.06390887954e-2f);
-  p = p * z + vset(-5.37397155531e-2f);
-  p = p * z + vset(1.33314422036e-1f);
-  p = p * z + vset(-3.33332819422e-1f);
-  vf small = p * z * x + x;
-  vf e = vexp(ax + ax);
-  vf large = vset(1.0f) - vset(2.0f) * vreciprocal(e + vset(1.0f));
-  large = as_float(as_int(large) | (as_int(x) & sign_mask));
-  return ax < vset(0.625f) ? small : large;
+template <class V>
+FRNN_INLINE V vtanh(V x) {
+  typedef typename VecInt<V>::type I;
+  const I sign_mask = I{} + static_cast<std::int32_t>(0x80000000u);
+  V ax = bits_as<V>(bits_as<I>(x) & ~sign_mask);
+  V z = x * x;
+  V p = vsplat<V>(-5.70498872745e-3f);
+  p = p * z + vsplat<V>(2.06390887954e-2f);
+  p = p * z + vsplat<V>(-5.37397155531e-2f);
+  p = p * z + vsplat<V>(1.33314422036e-1f);
+  p = p * z + vsplat<V>(-3.33332819422e-1f);
+  V small = p * z * x + x;
+  V e = vexp(ax + ax);
+  V large = vsplat<V>(1.0f) - vsplat<V>(2.0f) * vreciprocal(e + vsplat<V>(1.0f));
+  large = bits_as<V>(bits_as<I>(large) | (bits_as<I>(x) & sign_mask));
+  return ax < vsplat<V>(0.625f) ? small : large;
 }
 
-FRNN_INLINE vf vhard_sigmoid(vf x) {  // Keras 3: relu6(x + 3) / 6
-  vf y = (x + vset(3.0f)) * vset(1.0f / 6.0f);
+template <class V>
+FRNN_INLINE V vhard_sigmoid(V x) {  // Keras 3: relu6(x + 3) / 6
+  V y = (x + vsplat<V>(3.0f)) * vsplat<V>(1.0f / 6.0f);
   return clamp_above(clamp_below(y, 0.0f), 1.0f);
 }
 
 // Keras 2: clip(0.2 x + 0.5, 0, 1), as 0.2 (x + 2.5): x + 2.5 is exact near the lower corner,
 // so small outputs keep their relative accuracy (0.2 x + 0.5 would cancel there).
-FRNN_INLINE vf vhard_sigmoid_keras2(vf x) {
-  vf y = (x + vset(2.5f)) * vset(0.2f);
+template <class V>
+FRNN_INLINE V vhard_sigmoid_keras2(V x) {
+  V y = (x + vsplat<V>(2.5f)) * vsplat<V>(0.2f);
   return clamp_above(clamp_below(y, 0.0f), 1.0f);
 }
 
-FRNN_INLINE vf vrelu(vf x) { return clamp_below(x, 0.0f); }
+template <class V>
+FRNN_INLINE V vrelu(V x) { return clamp_below(x, 0.0f); }
 
-FRNN_INLINE vf activate(Activation a, vf x) {
+template <class V>
+FRNN_INLINE V activate(Activation a, V x) {
   switch (a) {
     case Activation::kTanh: return vtanh(x);
     case Activation::kSigmoid: return vsigmoid(x);
@@ -162,20 +231,22 @@ FRNN_INLINE vf activate(Activation a, vf x) {
 // KS interleaved partial sums (independent FMA chains for the small-MR, matrix-vector case).
 //   a_rows[r]: row r of A, K floats.  panel: [NP panels][K][16], panels panel_stride apart.
 //   init: 16*NP floats added to every row, or nullptr.  c_rows[r]: 16*NP outputs.
-//   prefetch: optional; line k (16 floats) of it is prefetched into L2 at iteration k, for
-//   k < prefetch_lines (the next panel, fetched while this one computes; see step()).
+//   prefetch: optional; lines (16 floats) of it are prefetched into L2, NP per iteration k (lines
+//   k*NP ... k*NP + NP - 1), up to prefetch_lines (the next panels, fetched while these compute;
+//   see step()).
 template <int MR, int NP, int KS>
 __attribute__((noinline)) void micro_kernel(const float* const* a_rows, int K, const float* panel,
                                             long panel_stride, const float* init,
                                             float* const* c_rows, const float* prefetch = nullptr,
                                             int prefetch_lines = 0) {
-  vf acc[KS][MR][2 * NP];
+  constexpr int NV = NP * kRowVecs;  // accumulators per row
+  vrow acc[KS][MR][NV];
 #pragma GCC unroll 64
   for (int s = 0; s < KS; ++s)
 #pragma GCC unroll 64
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 64
-      for (int j = 0; j < 2 * NP; ++j) acc[s][r][j] = vf{};
+      for (int j = 0; j < NV; ++j) acc[s][r][j] = vrow{};
 
   const float* a[MR];
 #pragma GCC unroll 64
@@ -183,45 +254,52 @@ __attribute__((noinline)) void micro_kernel(const float* const* a_rows, int K, c
 
   int k = 0;
   for (; k + KS <= K; k += KS) {
-    if (k < prefetch_lines) __builtin_prefetch(prefetch + static_cast<long>(k) * kPanelWidth, 0, 2);
+    if (k * NP < prefetch_lines) {
+#pragma GCC unroll 8
+      for (int p = 0; p < NP; ++p)
+        if (k * NP + p < prefetch_lines)
+          __builtin_prefetch(prefetch + static_cast<long>(k * NP + p) * kPanelWidth, 0, 2);
+    }
 #pragma GCC unroll 64
     for (int s = 0; s < KS; ++s) {
-      vf b[2 * NP];
+      vrow b[NV];
 #pragma GCC unroll 64
-      for (int p = 0; p < NP; ++p) {
-        b[2 * p] = vload(panel + p * panel_stride + (k + s) * kPanelWidth);
-        b[2 * p + 1] = vload(panel + p * panel_stride + (k + s) * kPanelWidth + kLanes);
-      }
+      for (int p = 0; p < NP; ++p)
+#pragma GCC unroll 4
+        for (int h = 0; h < kRowVecs; ++h)
+          b[p * kRowVecs + h] = vrow_load(panel + p * panel_stride + (k + s) * kPanelWidth + h * kRowLanes);
 #pragma GCC unroll 64
       for (int r = 0; r < MR; ++r) {
-        vf av = vset(a[r][k + s]);
+        vrow av = vrow_set(a[r][k + s]);
 #pragma GCC unroll 64
-        for (int j = 0; j < 2 * NP; ++j) acc[s][r][j] += av * b[j];
+        for (int j = 0; j < NV; ++j) acc[s][r][j] += av * b[j];
       }
     }
   }
   for (; k < K; ++k) {
 #pragma GCC unroll 64
     for (int p = 0; p < NP; ++p) {
-      vf b0 = vload(panel + p * panel_stride + k * kPanelWidth);
-      vf b1 = vload(panel + p * panel_stride + k * kPanelWidth + kLanes);
+      vrow b[kRowVecs];
+#pragma GCC unroll 4
+      for (int h = 0; h < kRowVecs; ++h)
+        b[h] = vrow_load(panel + p * panel_stride + k * kPanelWidth + h * kRowLanes);
 #pragma GCC unroll 64
       for (int r = 0; r < MR; ++r) {
-        vf av = vset(a[r][k]);
-        acc[0][r][2 * p] += av * b0;
-        acc[0][r][2 * p + 1] += av * b1;
+        vrow av = vrow_set(a[r][k]);
+#pragma GCC unroll 4
+        for (int h = 0; h < kRowVecs; ++h) acc[0][r][p * kRowVecs + h] += av * b[h];
       }
     }
   }
 #pragma GCC unroll 64
   for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 64
-    for (int j = 0; j < 2 * NP; ++j) {
-      vf v = acc[0][r][j];
+    for (int j = 0; j < NV; ++j) {
+      vrow v = acc[0][r][j];
 #pragma GCC unroll 64
       for (int s = 1; s < KS; ++s) v += acc[s][r][j];
-      if (init) v += vload(init + j * kLanes);
-      vstore(c_rows[r] + j * kLanes, v);
+      if (init) v += vrow_load(init + j * kRowLanes);
+      vrow_store(c_rows[r] + j * kRowLanes, v);
     }
   }
 }
@@ -241,10 +319,58 @@ inline void tile_16(int mr, const float* const* a, int K, const float* panel, co
   }
 }
 
+// 1..6 rows times NP = 1..4 consecutive panels (panel_stride apart): the batched tiles of the
+// AVX-512 kernels (kWideRows). The same sums as tile_16's, column by column.
+template <int NP>
+void tile_rows(int mr, const float* const* a, int K, const float* panel, long panel_stride,
+               const float* init, float* const* c, const float* prefetch, int prefetch_lines) {
+  switch (mr) {
+    case 1: micro_kernel<1, NP, 1>(a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+    case 2: micro_kernel<2, NP, 1>(a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+    case 3: micro_kernel<3, NP, 1>(a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+    case 4: micro_kernel<4, NP, 1>(a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+    case 5: micro_kernel<5, NP, 1>(a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+    default: micro_kernel<6, NP, 1>(a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+  }
+}
+inline void tile_panels(int mr, int np, const float* const* a, int K, const float* panel,
+                        long panel_stride, const float* init, float* const* c,
+                        const float* prefetch = nullptr, int prefetch_lines = 0) {
+  switch (np) {
+    case 1: tile_rows<1>(mr, a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+    case 2: tile_rows<2>(mr, a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+    case 3: tile_rows<3>(mr, a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+    default: tile_rows<4>(mr, a, K, panel, panel_stride, init, c, prefetch, prefetch_lines); break;
+  }
+}
+
 // All Gm panels of one 16-unit group for 1 or 2 rows (the matrix-vector case of small batches).
 // The k-split (independent FMA chains) depends on Gm only, for the same reason as above.
 inline void group_rows(int mr, int gm, const float* const* a, int K, const float* panel,
                        long panel_stride, float* const* c) {
+  if (kWideRows) {
+    // One zmm accumulator per panel and row. One panel (a SimpleRNN): k split in four, as the
+    // AVX2 kernels split it in two (for one or two rows alike, so that a row's sums do not
+    // depend on the threads). The gated cells' 2-4 panels sum in order, like the batched
+    // tiles, so a row's result does not depend on the batch it comes in either (splitting
+    // GRU's k in two measured within noise: 0.98-0.99).
+    if (mr == 1) {
+      switch (gm) {
+        case 1: micro_kernel<1, 1, 4>(a, K, panel, panel_stride, nullptr, c); break;
+        case 2: micro_kernel<1, 2, 1>(a, K, panel, panel_stride, nullptr, c); break;
+        case 3: micro_kernel<1, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
+        default: micro_kernel<1, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
+      }
+    } else {
+      switch (gm) {
+        case 1: micro_kernel<2, 1, 4>(a, K, panel, panel_stride, nullptr, c); break;
+        case 2: micro_kernel<2, 2, 1>(a, K, panel, panel_stride, nullptr, c); break;
+        case 3: micro_kernel<2, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
+        default: micro_kernel<2, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
+      }
+    }
+    return;
+  }
   if (mr == 1) {
     switch (gm) {
       case 1: micro_kernel<1, 1, 2>(a, K, panel, panel_stride, nullptr, c); break;
@@ -343,6 +469,26 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
         micro_kernel<2, 4, 1>(a, v.I, kernel + pnl * panel_size, panel_size, init, cp);
     }
   }
+  if (kWideRows) {
+    // Up to 4 panels per tile (see kWideRows), all rows for each set of panels.
+    for (; pnl < panel_end; pnl += 4) {
+      const int np = panel_end - pnl < 4 ? panel_end - pnl : 4;
+      const int n_blocks = (m_total + 5) / 6;
+      for (int i = 0; i < n_blocks; ++i) {
+        const int m0 = balanced_split(m_total, n_blocks, i);
+        const int mr = balanced_split(m_total, n_blocks, i + 1) - m0;
+        const float* a[6];
+        float* c[6];
+        for (int r = 0; r < mr; ++r) {
+          const int b = v.row_begin + (m0 + r) / len, j = (m0 + r) % len;
+          a[r] = v.args->x + (static_cast<long>(b) * v.T + t_low + j) * v.I;
+          c[r] = p.xp + (static_cast<long>(j) * v.B + b) * v.Nx + pnl * kPanelWidth;
+        }
+        tile_panels(mr, np, a, v.I, kernel + pnl * panel_size, panel_size, bias + pnl * kPanelWidth, c);
+      }
+    }
+    return;
+  }
   for (; pnl < panel_end; ++pnl) {
     const int n_blocks = (m_total + 5) / 6;
     for (int i = 0; i < n_blocks; ++i) {
@@ -374,6 +520,8 @@ FRNN_INLINE void recurrent_preacts(const ThreadView& v, const float* src, const 
   const float* first = packed + static_cast<long>(q) * gm * panel_stride;
   if (v.B <= 2) {  // matrix-vector path; chosen by the whole batch, not this thread's rows
     group_rows(mr, gm, a, v.Hp, first, panel_stride, c);
+  } else if (kWideRows) {
+    tile_panels(mr, gm, a, v.Hp, first, panel_stride, nullptr, c);
   } else {
     for (int g = 0; g < gm; ++g) {
       float* cg[6];
@@ -410,6 +558,29 @@ FRNN_INLINE void emit(const ThreadView& v, int b, int s, int u0, vf h, float* h_
     for (int l = 0; l < n; ++l) out[l] = tmp[l];
   }
 }
+
+#if defined(__AVX512F__)
+// emit() for 16 units u0 .. u0 + 15 (a 16-unit group) with one zmm register.
+FRNN_INLINE void emit16(const ThreadView& v, int b, int s, int u0, vf16 h, float* h_next) {
+  store_as(h_next + static_cast<long>(b) * v.Hp + u0, h);
+  if (!v.args->return_sequences || u0 >= v.H) return;
+  float* out = v.args->output + (static_cast<long>(b) * v.T + s) * v.H + u0;
+  const int n = v.H - u0 < 16 ? v.H - u0 : 16;
+  const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1u);
+  if (s < v.plan->first_real[b])
+    _mm512_mask_storeu_ps(out, lanes, _mm512_setzero_ps());
+  else
+    _mm512_mask_storeu_ps(out, lanes, bits_as<__m512>(h));
+}
+
+// Gate g of a 16-unit group from a row of its interleaved columns (block 2q's G gates of 8
+// units, then block 2q+1's): the two 8-unit halves in one zmm register.
+FRNN_INLINE vf16 group_gate(const float* cols, int G, int g) {
+  // (Two memcpy halves into one vf16 went through the stack: a store-forwarding stall.)
+  const vf lo = vload(cols + g * kLanes), hi = vload(cols + (G + g) * kLanes);
+  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+#endif
 
 // Whether step() computes all of a step's recurrent pre-activations before any gate: the gated
 // cells' matrix-vector steps (GRU reset_after=False has a two-phase step of its own). Only these
@@ -546,6 +717,44 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
     }
     emit(v, b, s, u0, h, h_next);
   };
+#if defined(__AVX512F__)
+  // finish_inline for the 16 units of group q at once: pre and xr's group hold both blocks.
+  auto finish_group = [&](int b, int q, const float* pre, bool live,
+                          const float* xr) __attribute__((always_inline)) {
+    const int u0 = q * kUnitGroup;
+    const long o = static_cast<long>(b) * v.Hp + u0;
+    const float* xb = xr + static_cast<long>(2 * q) * G * kLanes;
+    vf16 hp = load_as<vf16>(h_prev + o);
+    vf16 h = hp;
+    if (live) {
+      auto gate = [&](int g) { return group_gate(xb, G, g) + group_gate(pre, G, g); };
+      switch (w.cell) {
+        case CellKind::kSimpleRnn:
+          h = activate(act, gate(0));
+          break;
+        case CellKind::kGru: {
+          vf16 z = activate(ract, gate(0));
+          vf16 rg = activate(ract, gate(1));
+          vf16 hh = activate(act, group_gate(xb, G, 2) +
+                                      rg * (group_gate(pre, G, 2) + load_as<vf16>(cand_bias + u0)));
+          h = hh + z * (hp - hh);
+          break;
+        }
+        case CellKind::kLstm: {
+          vf16 ig = activate(ract, gate(0));
+          vf16 fg = activate(ract, gate(1));
+          vf16 cg = activate(act, gate(2));
+          vf16 og = activate(ract, gate(3));
+          vf16 c = fg * load_as<vf16>(p.c + o) + ig * cg;
+          store_as(p.c + o, c);
+          h = og * activate(act, c);
+          break;
+        }
+      }
+    }
+    emit16(v, b, s, u0, h, h_next);
+  };
+#endif
   auto finish = [&](int b, int blk, const float* pre, bool live,
                     const float* xr) __attribute__((noinline)) {
     finish_inline(b, blk, pre, live, xr);
@@ -581,6 +790,59 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
         const float* xr = xp_row(b);
         for (int half = 0; half < 2; ++half)
           finish(b, 2 * q + half, scratch + r * 16 * G + half * G * kLanes, live, xr);
+      }
+    }
+  } else if (kWideRows) {
+    // Batched AVX-512 steps: tiles of up to 6 rows times all the G panels of a group (two groups
+    // of a SimpleRNN), 6 x G zmm accumulators, then the gates of those groups for all rows.
+    // The group's panels (G x 16 KB at Hp = 256) stay in L1/L2 while the row blocks pass.
+    const long panel_stride = static_cast<long>(v.Hp) * kPanelWidth;
+    const int per_tile = G == 1 ? 2 : 1;  // groups per tile
+    const long row_stride = 16L * G * per_tile;
+    float* gs = p.pre + static_cast<long>(v.tid) * v.B * row_stride;  // [rows][16*G*per_tile]
+    const bool prefetch_panels = w.recurrent.size() * sizeof(float) > (4u << 20);
+    // The lowest group of the tile that starts at sweep position i (groups are consecutive).
+    auto tile_low = [&](int i) {
+      const int last = i + per_tile - 1 < n_groups - 1 ? i + per_tile - 1 : n_groups - 1;
+      return reverse ? group_at(last) : group_at(i);
+    };
+    for (int i = 0; i < n_groups; i += per_tile) {
+      const int nq = n_groups - i < per_tile ? n_groups - i : per_tile;
+      const int q0 = tile_low(i);
+      const int np = nq * G;
+      const float* first = w.recurrent.data() + static_cast<long>(q0) * G * panel_stride;
+      // The next tile's panels, fetched into L2 a slice per row block (as below).
+      const int i_next = i + per_tile;
+      const float* next = prefetch_panels && i_next < n_groups
+                              ? w.recurrent.data() + static_cast<long>(tile_low(i_next)) * G * panel_stride
+                              : nullptr;
+      const int next_lines =
+          next ? (n_groups - i_next < per_tile ? n_groups - i_next : per_tile) * G * v.Hp : 0;
+      for (int rb = 0; rb < n_row_blocks; ++rb) {
+        const int o0 = balanced_split(n_rows, n_row_blocks, rb);
+        const int mr = balanced_split(n_rows, n_row_blocks, rb + 1) - o0;
+        const float* a[6];
+        float* c[6];
+        for (int r = 0; r < mr; ++r) {
+          a[r] = h_prev + static_cast<long>(v.row_begin + o0 + r) * v.Hp;
+          c[r] = gs + (o0 + r) * row_stride;
+        }
+        const int l0 = balanced_split(next_lines, n_row_blocks, rb);
+        const int nl = balanced_split(next_lines, n_row_blocks, rb + 1) - l0;
+        tile_panels(mr, np, a, v.Hp, first, panel_stride, nullptr, c,
+                    next ? next + static_cast<long>(l0) * kPanelWidth : nullptr, nl);
+      }
+      for (int r = 0; r < n_rows; ++r) {
+        const int b = v.row_begin + r;
+        const bool live = real(b);
+        const float* xr = xp_row(b);
+#if defined(__AVX512F__)
+        for (int q = q0; q < q0 + nq; ++q)
+          finish_group(b, q, gs + r * row_stride + (q - q0) * 16 * G, live, xr);
+#else
+        for (int blk = 2 * q0; blk < 2 * (q0 + nq); ++blk)
+          finish_inline(b, blk, gs + r * row_stride + (blk - 2 * q0) * G * kLanes, live, xr);
+#endif
       }
     }
   } else {
@@ -688,18 +950,19 @@ void forward_thread(const ForwardPlan& p, int tid) {
   }
 }
 
-// 10 independent 8-wide FMA chains per iteration (the peak probe of PERF.md).
+// 10 independent FMA chains of the panel products' vectors (kRowLanes wide) per iteration (the
+// peak probe of PERF.md). sink: kRowLanes floats.
 void fma_loop(long iterations, float* sink) {
-  vf acc[10];
-  for (int i = 0; i < 10; ++i) acc[i] = vset(static_cast<float>(i) * 0.001f);
-  const vf m = vset(0.999999f), a = vset(1e-7f);
+  vrow acc[10];
+  for (int i = 0; i < 10; ++i) acc[i] = vrow_set(static_cast<float>(i) * 0.001f);
+  const vrow m = vrow_set(0.999999f), a = vrow_set(1e-7f);
   for (long it = 0; it < iterations; ++it) {
 #pragma GCC unroll 10
     for (int i = 0; i < 10; ++i) acc[i] = acc[i] * m + a;
   }
-  vf total = vf{};
+  vrow total = vrow{};
   for (int i = 0; i < 10; ++i) total += acc[i];
-  vstore(sink, total);
+  vrow_store(sink, total);
 }
 
 }  // namespace FUSEDRNN_ISA_NS

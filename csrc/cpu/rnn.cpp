@@ -196,7 +196,16 @@ bool cpu_has(IsaLevel level) {
 #else
       return false;
 #endif
-    case IsaLevel::kAvx512: return false;  // no AVX-512 build yet
+    case IsaLevel::kAvx512:
+#if defined(FUSEDRNN_HAVE_AVX512)
+      // x86-64-v4's AVX-512 subsets (the build's flags); the compiler's check also requires
+      // the OS to save the zmm and mask registers.
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+#else
+      return false;
+#endif
   }
   return false;
 }
@@ -207,6 +216,9 @@ const KernelTable* table_for(IsaLevel level) {
     case IsaLevel::kGeneric: return &kernels_generic();
 #if defined(FUSEDRNN_HAVE_AVX2)
     case IsaLevel::kAvx2: return &kernels_avx2();
+#endif
+#if defined(FUSEDRNN_HAVE_AVX512)
+    case IsaLevel::kAvx512: return &kernels_avx512();
 #endif
     default: return nullptr;
   }
@@ -248,7 +260,9 @@ bool parse_isa(const std::string& name, IsaLevel* out) {
 }
 
 IsaLevel detect_best_isa() {
-  return table_for(IsaLevel::kAvx2) ? IsaLevel::kAvx2 : IsaLevel::kGeneric;
+  for (IsaLevel l : {IsaLevel::kAvx512, IsaLevel::kAvx2})
+    if (table_for(l)) return l;
+  return IsaLevel::kGeneric;
 }
 
 std::vector<IsaLevel> available_isas() {
@@ -270,7 +284,7 @@ void set_isa(IsaLevel level) {
 
 double measure_fma_peak_gflops(double seconds) {
   const KernelTable& k = kernels();
-  float sink[8];
+  float sink[kPanelWidth];
   long iters = 1 << 16;
   double best = 0.0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -282,7 +296,7 @@ double measure_fma_peak_gflops(double seconds) {
       iters *= 2;
       continue;
     }
-    best = std::max(best, static_cast<double>(iters) * 10 * 8 * 2 / dt / 1e9);
+    best = std::max(best, static_cast<double>(iters) * 10 * k.lanes * 2 / dt / 1e9);
   }
   return best;
 }
@@ -404,10 +418,10 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
   p.c = lstm ? ws.c.data() : nullptr;
   p.z = gru_two_phase ? ws.z.data() : nullptr;
   p.rh = gru_two_phase ? ws.rh.data() : nullptr;
-  // Recurrent pre-activations: of one whole step at B <= 2, else of one 16-unit group for each
-  // thread's rows.
+  // Recurrent pre-activations: of one whole step at B <= 2, else of one tile's 16-unit groups
+  // (one, or two for a SimpleRNN's AVX-512 tiles) for each thread's rows.
   ws.pre.resize(B <= 2 ? static_cast<std::size_t>(B) * Nx
-                       : static_cast<std::size_t>(p.threads) * B * 16 * w.gates, false);
+                       : static_cast<std::size_t>(p.threads) * B * 16 * w.gates * 2, false);
   p.pre = ws.pre.data();
 
   ws.first_real.assign(B, a.mask == nullptr ? 0 : T);
