@@ -754,11 +754,17 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
     }
     emit16(v, b, s, u0, h, h_next);
   };
-#endif
+  // Out of line for the matrix-vector loops, as finish below.
+  auto finish_wide = [&](int b, int q, const float* pre, bool live,
+                         const float* xr) __attribute__((noinline)) {
+    finish_group(b, q, pre, live, xr);
+  };
+#else
   auto finish = [&](int b, int blk, const float* pre, bool live,
                     const float* xr) __attribute__((noinline)) {
     finish_inline(b, blk, pre, live, xr);
   };
+#endif
 
   if (preacts_before_gates(v)) {
     // Matrix-vector steps of the gated cells: first every recurrent pre-activation of this
@@ -777,8 +783,13 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
       const bool live = real(b);
       const float* xr = xp_row(b);
       const float* pre_row = p.pre + static_cast<long>(b) * pre_stride;
+#if defined(__AVX512F__)
+      for (int q = v.group_begin; q < v.group_end; ++q)
+        finish_wide(b, q, pre_row + q * 16 * G, live, xr);
+#else
       for (int blk = 2 * v.group_begin; blk < 2 * v.group_end; ++blk)
         finish(b, blk, pre_row + (blk >> 1) * 16 * G + (blk & 1) * G * kLanes, live, xr);
+#endif
     }
   } else if (v.B <= 2) {  // a SimpleRNN's matrix-vector step, one group at a time
     for (int i = 0; i < n_groups; ++i) {
@@ -788,8 +799,12 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
         const int b = v.row_begin + r;
         const bool live = real(b);
         const float* xr = xp_row(b);
+#if defined(__AVX512F__)
+        finish_wide(b, q, scratch + r * 16 * G, live, xr);
+#else
         for (int half = 0; half < 2; ++half)
           finish(b, 2 * q + half, scratch + r * 16 * G + half * G * kLanes, live, xr);
+#endif
       }
     }
   } else if (kWideRows) {
