@@ -9,6 +9,7 @@ their ratio and whether the outputs are bitwise identical.
     # ... change the kernels, rebuild (pip install --no-build-isolation -e .) ...
     cp "$(python -c 'import fusedrnn._core as c; print(c.__file__)')" /tmp/b.so
     python benchmarks/ab_compare.py /tmp/a.so /tmp/b.so --workloads latency,throughput
+    python benchmarks/ab_compare.py /tmp/a.so /tmp/b.so --isa avx2   # another ISA level
 
 Not collected by pytest (it needs two builds).
 """
@@ -34,14 +35,17 @@ WORKLOADS = {
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
 
 
-def _worker(path: str) -> None:
-    """Serve `setup`/`run` requests (JSON lines on stdin) with the core built at `path`."""
+def _worker(path: str, isa: str | None) -> None:
+    """Serve `setup`/`run` requests (JSON lines on stdin) with the core built at `path`, at ISA
+    level `isa` (None: the one it picks)."""
     import numpy as np
 
     loader = importlib.machinery.ExtensionFileLoader("fusedrnn._core", path)
     spec = importlib.util.spec_from_file_location("fusedrnn._core", path, loader=loader)
     core = importlib.util.module_from_spec(spec)
     loader.exec_module(core)
+    if isa:
+        core.set_isa(isa)
     call, inner = None, 1
     for line in sys.stdin:
         cmd = json.loads(line)
@@ -89,14 +93,16 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--rounds", type=int, default=9, help="samples of each build")
     parser.add_argument("--sample-s", type=float, default=0.03, help="seconds per sample")
+    parser.add_argument("--isa", help="force this ISA level in both builds (default: their pick)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        _worker(args.build_a)
+        _worker(args.build_a, args.isa)
         return 0
     procs = {
         name: subprocess.Popen(
-            [sys.executable, __file__, path, path, "--worker"],
+            [sys.executable, __file__, path, path, "--worker"]
+            + (["--isa", args.isa] if args.isa else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         for name, path in (("a", args.build_a), ("b", args.build_b))

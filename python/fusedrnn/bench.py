@@ -570,7 +570,9 @@ class PeakProbe:
         except Exception:  # noqa: BLE001 - not built: fall back below
             core_probe = None
         if core_probe is not None:
-            self.method = "fusedrnn probe, 10 independent 8-wide FMA chains on one core, x threads"
+            width = {"avx512": 16}.get(_core.cpu_isa(), 8)
+            self.method = (f"fusedrnn probe at the {_core.cpu_isa()} level, 10 independent "
+                           f"{width}-wide FMA chains on one core, x threads")
             self._core_probe = core_probe
             return
         cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
