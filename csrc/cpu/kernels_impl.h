@@ -649,29 +649,48 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
     }
     if (v.Hp != v.H) zero_padding(v, p.rh);
     if (sync) barrier_wait(p.barrier, sense, s > 0);
-    // Phase 2: the candidate from (r * h_prev) and the update.
-    for (int i = 0; i < n_groups; ++i) {
-      const int q = group_at(i);
+    // Phase 2: the candidate from (r * h_prev) and the update. The AVX-512 batched steps take
+    // two groups' candidate panels per tile (one alone is 6 zmm chains; see kWideRows).
+    const int per_tile = kWideRows && v.B > 2 ? 2 : 1;
+    const long cand_stride = static_cast<long>(v.Hp) * kPanelWidth;
+    for (int i = 0; i < n_groups; i += per_tile) {
+      const int nq = n_groups - i < per_tile ? n_groups - i : per_tile;
+      const int q0 = reverse ? group_at(i + nq - 1) : group_at(i);
+      const int sstride = 16 * nq;
       for (int rb = 0; rb < n_row_blocks; ++rb) {
         const int r0 = v.row_begin + balanced_split(n_rows, n_row_blocks, rb);
         const int mr = v.row_begin + balanced_split(n_rows, n_row_blocks, rb + 1) - r0;
-        recurrent_preacts(v, p.rh, w.recurrent_candidate.data(), 1, q, r0, mr, scratch, 16);
+        if (nq == 2) {
+          const float* a[6];
+          float* c[6];
+          for (int r = 0; r < mr; ++r) {
+            a[r] = p.rh + static_cast<long>(r0 + r) * v.Hp;
+            c[r] = scratch + r * sstride;
+          }
+          tile_panels(mr, 2, a, v.Hp, w.recurrent_candidate.data() + q0 * cand_stride, cand_stride,
+                      nullptr, c);
+        } else {
+          recurrent_preacts(v, p.rh, w.recurrent_candidate.data(), 1, q0, r0, mr, scratch, 16);
+        }
         for (int r = 0; r < mr; ++r) {
           const int b = r0 + r;
           const float* xr = xp_row(b);
           const bool live = real(b);
-          for (int half = 0; half < 2; ++half) {
-            const int blk = 2 * q + half, u0 = blk * kLanes;
-            const long o = static_cast<long>(b) * v.Hp + u0;
-            vf hp = vload(h_prev + o);
-            vf h = hp;
-            if (live) {
-              const float* xb = xr + static_cast<long>(blk) * G * kLanes;
-              vf hh = activate(act, vload(xb + 16) + vload(scratch + r * 16 + half * 8));
-              vf z = vload(p.z + o);
-              h = hh + z * (hp - hh);
+          for (int q = q0; q < q0 + nq; ++q) {
+            for (int half = 0; half < 2; ++half) {
+              const int blk = 2 * q + half, u0 = blk * kLanes;
+              const long o = static_cast<long>(b) * v.Hp + u0;
+              vf hp = vload(h_prev + o);
+              vf h = hp;
+              if (live) {
+                const float* xb = xr + static_cast<long>(blk) * G * kLanes;
+                vf hh = activate(act, vload(xb + 16) +
+                                          vload(scratch + r * sstride + (q - q0) * 16 + half * 8));
+                vf z = vload(p.z + o);
+                h = hh + z * (hp - hh);
+              }
+              emit(v, b, s, u0, h, h_next);
             }
-            emit(v, b, s, u0, h, h_next);
           }
         }
       }
