@@ -578,9 +578,12 @@ FRNN_INLINE void emit16(const ThreadView& v, int b, int s, int u0, vf16 h, float
 // Gate g of a 16-unit group from a row of its interleaved columns (block 2q's G gates of 8
 // units, then block 2q+1's): the two 8-unit halves in one zmm register.
 FRNN_INLINE vf16 group_gate(const float* cols, int G, int g) {
-  // (Two memcpy halves into one vf16 went through the stack: a store-forwarding stall.)
-  const vf lo = vload(cols + g * kLanes), hi = vload(cols + (G + g) * kLanes);
-  return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  // (Two memcpy halves into one vf16 went through the stack: a store-forwarding stall. Not
+  // _mm512_zextps256_ps512, whose _mm512_undefined_ps GCC 12 reports as uninitialized, nor
+  // __builtin_shufflevector, which GCC has only since version 12.)
+  const __m256 lo = _mm256_loadu_ps(cols + g * kLanes);
+  const __m256 hi = _mm256_loadu_ps(cols + (G + g) * kLanes);
+  return bits_as<vf16>(_mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1));
 }
 #endif
 
