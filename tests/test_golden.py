@@ -32,8 +32,10 @@ from wiring import (  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "data" / "golden"
 # The other files there hold other tests' cases (test_image_layers.py: image_layers.npz,
-# stft_kernels.npz; test_torch_compat.py: torch_modules.npz)
-OTHER_TESTS_FILES = ("image_layers.npz", "stft_kernels.npz", "torch_modules.npz")
+# stft_kernels.npz; test_torch_compat.py: torch_modules.npz; test_resize_layers.py:
+# resize_layers.npz)
+OTHER_TESTS_FILES = ("image_layers.npz", "stft_kernels.npz", "torch_modules.npz",
+                     "resize_layers.npz")
 GOLDEN_FILES = sorted(p for p in GOLDEN_DIR.glob("*.npz") if p.name not in OTHER_TESTS_FILES)
 
 # fusedrnn computes in float32; Keras float32 vs Keras float64 differ by < 2e-6 on every case.

@@ -49,6 +49,8 @@ def build(name, fmt=""):
     if name in ("conv_lstm", "conv_lstm_1d_3d", "next_frame") and "keras2" in fmt:
         # Keras 2's default gate function
         return make(layers, Sequential, Model, layers.Input, recurrent="hard_sigmoid_keras2")
+    if name == "image_preprocessing" and "keras2" in fmt:  # Keras 2's RandomCrop
+        return make(layers, Sequential, Model, layers.Input, keras2=True)
     if name in OPS_CASES:
         return make(layers, Sequential, Model, layers.Input, ops=ops)
     return make(layers, Sequential, Model, layers.Input)

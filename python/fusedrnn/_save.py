@@ -189,6 +189,12 @@ def serialize_layer(layer, input_shape=None) -> dict:
             raise ValueError(
                 f"cannot save layer {layer.name!r} for Keras 3: its {key} is Keras 2's "
                 f"hard_sigmoid (clip(0.2x + 0.5, 0, 1)), which Keras 3 does not have")
+    if type(layer).__name__ == "RandomCrop" and getattr(layer, "keras2", False):
+        raise ValueError(
+            f"cannot save layer {layer.name!r} for Keras 3: it is Keras 2's RandomCrop, which "
+            f"crops at inference, and Keras 3's RandomCrop passes its input on there; "
+            f"rebuild the model with a CenterCrop or Resizing(crop_to_aspect_ratio=True) in "
+            f"its place and load the weights")
     if type(layer).__name__ in ("RandomHeight", "RandomWidth"):
         raise ValueError(
             f"cannot save layer {layer.name!r} for Keras 3: Keras 3 has no "

@@ -338,7 +338,8 @@ def _layer_classes():
              "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "MelSpectrogram",
              "STFTSpectrogram", "ReversibleEmbedding", "EinsumDense",
              *layers._adaptive.__all__,
-             *layers._augment.__all__)
+             *layers._augment.__all__,
+             *(n for n in layers._image.__all__ if n[0].isupper()))
     return {name: getattr(layers, name) for name in names}
 
 
@@ -870,7 +871,8 @@ def _activation_from_config(value):
 def _keras2_activations(config, version: str):
     """Keras 2 defined hard_sigmoid as clip(0.2 x + 0.5, 0, 1) (the LSTM/GRU default up to
     Keras 2.2), Keras 3 as clip(x / 6 + 0.5, 0, 1): in a model Keras 2 saved, every layer's
-    hard_sigmoid becomes fusedrnn's "hard_sigmoid_keras2"."""
+    hard_sigmoid becomes fusedrnn's "hard_sigmoid_keras2". Likewise its RandomCrop layers get
+    ``keras2=True`` (Keras 2 crops at inference, Keras 3 does not)."""
     major = version.split(".")[0]
     if not (major.isdigit() and int(major) < 3):
         return config
@@ -882,7 +884,10 @@ def _keras2_activations(config, version: str):
         if isinstance(node, list):
             return [convert(None, v) for v in node]
         if isinstance(node, dict):
-            return {k: convert(k, v) for k, v in node.items()}
+            node = {k: convert(k, v) for k, v in node.items()}
+            if node.get("class_name") == "RandomCrop" and isinstance(node.get("config"), dict):
+                node["config"] = {**node["config"], "keras2": True}
+            return node
         return node
 
     return convert(None, config)

@@ -1,5 +1,5 @@
 """``keras.utils`` for inference code: ``pad_sequences``, ``to_categorical``, ``normalize``,
-``set_random_seed``, and the custom-object registry of ``keras.saving``."""
+``smart_resize``, ``set_random_seed``, and the custom-object registry of ``keras.saving``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ __all__ = ["Batches", "CustomObjectScope", "PyDataset", "Sequence", "clear_sessi
            "custom_object_scope",
            "get_custom_objects", "get_file", "get_registered_name", "get_registered_object",
            "normalize", "pad_sequences", "plot_model", "register_keras_serializable",
-           "set_random_seed", "timeseries_dataset_from_array", "to_categorical"]
+           "set_random_seed", "smart_resize", "timeseries_dataset_from_array",
+           "to_categorical"]
 
 
 Sequence = PyDataset  # Keras 2's name (Keras 3 keeps it as an alias)
@@ -118,6 +119,29 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last"):
+    """Keras's ``smart_resize``: one image (rank 3) or a batch (rank 4) cropped to the largest
+    centred window of the target aspect ratio, then resized to ``size`` (height, width) as
+    ``tf.image.resize`` does with ``interpolation``; float32."""
+    from .layers._image import _aspect_crop, resize_images
+
+    x = np.asarray(x)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"smart_resize: expected an image of shape (height, width, channels) "
+                         f"or a batch of them (rank 4); got shape {x.shape}")
+    if len(size) != 2:
+        raise ValueError(f"smart_resize: `size` must be (height, width); got {size!r}")
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"smart_resize: unknown data_format {data_format!r}")
+    y = x.astype(np.float32)[None] if x.ndim == 3 else x.astype(np.float32)
+    if data_format == "channels_first":
+        y = y.transpose(0, 2, 3, 1)
+    y = resize_images(_aspect_crop(y, *size), int(size[0]), int(size[1]), interpolation)
+    if data_format == "channels_first":
+        y = y.transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(y[0] if x.ndim == 3 else y)
 
 
 def set_random_seed(seed) -> None:

@@ -39,6 +39,7 @@ from ._audio import MelSpectrogram, STFTSpectrogram
 from ._augment import (
     AugMix,
     CutMix,
+    Equalization,
     MixUp,
     RandAugment,
     RandomBrightness,
@@ -62,6 +63,7 @@ from ._augment import (
     RandomTranslation,
     RandomWidth,
     RandomZoom,
+    Solarization,
 )
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
 from ._categorical import CategoryEncoding, Discretization, Hashing
@@ -132,6 +134,7 @@ from ._grid import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from ._image import AutoContrast, CenterCrop, RandomCrop, Resizing
 from ._merge import (
     Add,
     Average,
@@ -230,6 +233,12 @@ __all__ = [
     "RandomTranslation",
     "RandomWidth",
     "RandomZoom",
+    "Equalization",
+    "Solarization",
+    "AutoContrast",
+    "CenterCrop",
+    "RandomCrop",
+    "Resizing",
     "Cropping2D",
     "Cropping3D",
     "SpatialDropout2D",

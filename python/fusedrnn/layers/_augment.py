@@ -5,8 +5,9 @@ returns its input unchanged. fusedrnn only runs inference, so they are identitie
 Keras's constructor arguments (Keras 3's, and Keras 2's ``rng_type``) and give them back in
 their configs. Checked against Keras: each one's ``predict`` output is its input.
 
-Keras layers that change images at inference too (``RandomCrop`` crops, ``AutoContrast``,
-``Equalization``, ``Solarization``) are not here: a model with one of them is refused by name.
+``Equalization`` and ``Solarization`` are here too: Keras 3 applies them only in training. The
+image layers that change images at inference (``Resizing``, ``CenterCrop``, ``RandomCrop``,
+``AutoContrast``) are in ``_image``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ __all__ = ["AugMix", "CutMix", "MixUp", "RandAugment", "RandomBrightness",
            "RandomElasticTransform", "RandomErasing", "RandomFlip", "RandomGaussianBlur",
            "RandomGrayscale", "RandomHeight", "RandomHue", "RandomInvert", "RandomPerspective",
            "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
-           "RandomShear", "RandomTranslation", "RandomWidth", "RandomZoom"]
+           "RandomShear", "RandomTranslation", "RandomWidth", "RandomZoom", "Equalization",
+           "Solarization"]
 
 _REQUIRED = object()
 _RANGE = (0, 255)
@@ -68,6 +70,9 @@ _SIGNATURES = {
     "RandAugment": (("value_range", _RANGE), ("num_ops", 2), ("factor", 0.5),
                     ("interpolation", "bilinear"), ("seed", None), ("data_format", None)),
     "CutMix": (("factor", 1.0), ("seed", None), ("data_format", None)),
+    "Equalization": (("value_range", _RANGE), ("bins", 256), ("data_format", None)),
+    "Solarization": (("addition_factor", 0.0), ("threshold_factor", 0.0), ("value_range", _RANGE),
+                     ("seed", None)),
     "MixUp": (("alpha", 0.2), ("data_format", None), ("seed", None)),
     # Keras 2 only (tf_keras): identities at inference as well
     "RandomHeight": (("factor", _REQUIRED), ("interpolation", "bilinear"), ("seed", None)),
@@ -251,3 +256,13 @@ class RandomHeight(_Augmentation):
 
 class RandomWidth(_Augmentation):
     """Keras ``RandomWidth``: training-time augmentation; the identity at inference."""
+
+
+class Equalization(_Augmentation):
+    """Keras ``Equalization`` (histogram equalization of each channel over the batch): Keras 3
+    applies it only in training; the identity at inference."""
+
+
+class Solarization(_Augmentation):
+    """Keras ``Solarization`` (random additions, inverted above a random threshold): the
+    identity at inference."""

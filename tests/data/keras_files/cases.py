@@ -736,6 +736,44 @@ def _adaptive_pooling(layers, Sequential, Model, Input):
     return Model([seq, image, volume], layers.Dense(2)(layers.Concatenate()([a, b, c])))
 
 
+def _image_preprocessing(layers, Sequential, Model, Input, keras2=False):
+    # resizing and cropping in front of a convolutional-recurrent classifier; RandomCrop is
+    # the identity at inference in Keras 3 and crops (smart_resize) in Keras 2 (fusedrnn's
+    # keras2=True, which the test passes for the files Keras 2 wrote), and the Resizing after
+    # it gives both the same size
+    return Sequential([
+        Input((10, 12, 3)),
+        layers.Resizing(8, 9, interpolation="bicubic"),
+        layers.CenterCrop(6, 8),
+        layers.RandomCrop(5, 7, **({"keras2": True} if keras2 else {})),
+        layers.Resizing(4, 6, interpolation="area"),
+        layers.Rescaling(0.5),
+        layers.Conv2D(4, 3, activation="relu"),
+        layers.Reshape((2, 16)),
+        layers.GRU(3),
+        layers.Dense(2),
+    ])
+
+
+def _image_preprocessing_keras3(layers, Sequential, Model, Input):
+    # Keras 3's resizing options and its color layers (Solarization is the identity at
+    # inference, AutoContrast is not; Keras 3.15 cannot build a model holding Equalization:
+    # its output spec is its input tensor, "part of a cycle")
+    return Sequential([
+        Input((9, 11, 3)),
+        layers.Resizing(7, 7, interpolation="lanczos3", pad_to_aspect_ratio=True,
+                        fill_value=0.5, antialias=True),
+        layers.AutoContrast(value_range=(0, 1)),
+        layers.Solarization(0.2, 0.3),
+        layers.CenterCrop(8, 8),
+        layers.Resizing(6, 5, interpolation="area"),
+        layers.Conv2D(4, 3),
+        layers.Reshape((4, 12)),
+        layers.LSTM(3),
+        layers.Dense(2),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -790,6 +828,8 @@ CASES = {
     "einsum_dense": (_einsum_dense, (6, 4)),
     "adaptive_pooling": (_adaptive_pooling, [(13, 3), (9, 7, 2), (5, 6, 7, 2)]),
     "keras_ops_more": (_keras_ops_more, (4, 3)),
+    "image_preprocessing": (_image_preprocessing, (10, 12, 3)),
+    "image_preprocessing_keras3": (_image_preprocessing_keras3, (9, 11, 3)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -809,14 +849,15 @@ TEXT_CASES = {"text"}
 # 3's legacy .h5 file a TextVectorization loses its vocabulary (Keras cannot run it either)
 # Keras 2 has no GroupQueryAttention
 # Keras 2 has no RMSNormalization, few of the augmentation layers, no MelSpectrogram, no
-# ReversibleEmbedding
+# ReversibleEmbedding, no AutoContrast
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
                             "augmentation_keras3", "audio_mel", "audio_stft", "reversible_lm",
-                            "einsum_dense", "adaptive_pooling", "keras_ops_more"}
+                            "einsum_dense", "adaptive_pooling", "keras_ops_more",
+                            "image_preprocessing_keras3"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
-# config there ("cannot pickle 'module' object")
-NO_KERAS3_H5_FILE = {"augmentation", "augmentation_keras3"}
+# (and AutoContrast's) config there ("cannot pickle 'module' object")
+NO_KERAS3_H5_FILE = {"augmentation", "augmentation_keras3", "image_preprocessing_keras3"}
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention",
