@@ -347,42 +347,23 @@ inline void tile_panels(int mr, int np, const float* const* a, int K, const floa
 }
 
 // All Gm panels of one 16-unit group for 1 or 2 rows (the matrix-vector case of small batches).
-// The k-split (independent FMA chains) depends on Gm only, for the same reason as above.
+// The k-split (independent FMA chains) depends on Gm only, for the same reason as above: one
+// panel (a SimpleRNN) splits k in two, in four with AVX-512 (one zmm accumulator per row);
+// the gated cells' 2-4 panels sum in order, like the batched tiles, so a row's result does
+// not depend on the batch it comes in either.
 inline void group_rows(int mr, int gm, const float* const* a, int K, const float* panel,
                        long panel_stride, float* const* c) {
-  if (kWideRows) {
-    // One zmm accumulator per panel and row. One panel (a SimpleRNN): k split in four, as the
-    // AVX2 kernels split it in two (for one or two rows alike, so that a row's sums do not
-    // depend on the threads). The gated cells' 2-4 panels sum in order, like the batched
-    // tiles, so a row's result does not depend on the batch it comes in either (splitting
-    // GRU's k in two measured within noise: 0.98-0.99).
-    if (mr == 1) {
-      switch (gm) {
-        case 1: micro_kernel<1, 1, 4>(a, K, panel, panel_stride, nullptr, c); break;
-        case 2: micro_kernel<1, 2, 1>(a, K, panel, panel_stride, nullptr, c); break;
-        case 3: micro_kernel<1, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
-        default: micro_kernel<1, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
-      }
-    } else {
-      switch (gm) {
-        case 1: micro_kernel<2, 1, 4>(a, K, panel, panel_stride, nullptr, c); break;
-        case 2: micro_kernel<2, 2, 1>(a, K, panel, panel_stride, nullptr, c); break;
-        case 3: micro_kernel<2, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
-        default: micro_kernel<2, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
-      }
-    }
-    return;
-  }
+  constexpr int kOnePanelSplit = kWideRows ? 4 : 2;
   if (mr == 1) {
     switch (gm) {
-      case 1: micro_kernel<1, 1, 2>(a, K, panel, panel_stride, nullptr, c); break;
+      case 1: micro_kernel<1, 1, kOnePanelSplit>(a, K, panel, panel_stride, nullptr, c); break;
       case 2: micro_kernel<1, 2, 1>(a, K, panel, panel_stride, nullptr, c); break;
       case 3: micro_kernel<1, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
       default: micro_kernel<1, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
     }
   } else {
     switch (gm) {
-      case 1: micro_kernel<2, 1, 2>(a, K, panel, panel_stride, nullptr, c); break;
+      case 1: micro_kernel<2, 1, kOnePanelSplit>(a, K, panel, panel_stride, nullptr, c); break;
       case 2: micro_kernel<2, 2, 1>(a, K, panel, panel_stride, nullptr, c); break;
       case 3: micro_kernel<2, 3, 1>(a, K, panel, panel_stride, nullptr, c); break;
       default: micro_kernel<2, 4, 1>(a, K, panel, panel_stride, nullptr, c); break;
