@@ -452,27 +452,10 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
         micro_kernel<2, 4, 1>(a, v.I, kernel + pnl * panel_size, panel_size, init, cp);
     }
   }
-  if (kWideRows) {
-    // Up to 4 panels per tile (see kWideRows), all rows for each set of panels.
-    for (; pnl < panel_end; pnl += 4) {
-      const int np = panel_end - pnl < 4 ? panel_end - pnl : 4;
-      const int n_blocks = (m_total + 5) / 6;
-      for (int i = 0; i < n_blocks; ++i) {
-        const int m0 = balanced_split(m_total, n_blocks, i);
-        const int mr = balanced_split(m_total, n_blocks, i + 1) - m0;
-        const float* a[6];
-        float* c[6];
-        for (int r = 0; r < mr; ++r) {
-          const int b = v.row_begin + (m0 + r) / len, j = (m0 + r) % len;
-          a[r] = v.args->x + (static_cast<long>(b) * v.T + t_low + j) * v.I;
-          c[r] = p.xp + (static_cast<long>(j) * v.B + b) * v.Nx + pnl * kPanelWidth;
-        }
-        tile_panels(mr, np, a, v.I, kernel + pnl * panel_size, panel_size, bias + pnl * kPanelWidth, c);
-      }
-    }
-    return;
-  }
-  for (; pnl < panel_end; ++pnl) {
+  // One panel per tile, or with AVX-512 up to 4 (see kWideRows); all rows for each.
+  constexpr int kPanelsPerTile = kWideRows ? 4 : 1;
+  for (; pnl < panel_end; pnl += kPanelsPerTile) {
+    const int np = panel_end - pnl < kPanelsPerTile ? panel_end - pnl : kPanelsPerTile;
     const int n_blocks = (m_total + 5) / 6;
     for (int i = 0; i < n_blocks; ++i) {
       const int m0 = balanced_split(m_total, n_blocks, i);
@@ -484,7 +467,10 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
         a[r] = v.args->x + (static_cast<long>(b) * v.T + t_low + j) * v.I;
         c[r] = p.xp + (static_cast<long>(j) * v.B + b) * v.Nx + pnl * kPanelWidth;
       }
-      tile_16(mr, a, v.I, kernel + pnl * panel_size, bias + pnl * kPanelWidth, c);
+      if (kWideRows)
+        tile_panels(mr, np, a, v.I, kernel + pnl * panel_size, panel_size, bias + pnl * kPanelWidth, c);
+      else
+        tile_16(mr, a, v.I, kernel + pnl * panel_size, bias + pnl * kPanelWidth, c);
     }
   }
 }
