@@ -11,7 +11,7 @@ import os
 import numpy as np
 import pytest
 
-from fusedrnn import layers
+from fusedrnn import layers, ops
 from fusedrnn.layers._image import INTERPOLATIONS, resize_images
 from fusedrnn.models import Sequential, load_model
 from tolerances import FP32_KERAS, assert_close
@@ -29,7 +29,30 @@ def _case_id(case):
     return f"{case['name']}-{case['keras']}-{case['class_name']}-{detail}".rstrip("-")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+LAYER_CASES = [c for c in CASES if c["class_name"] != "ops.image.resize"]
+OPS_CASES = [c for c in CASES if c["class_name"] == "ops.image.resize"]
+
+
+@pytest.mark.parametrize("case", OPS_CASES, ids=[c["name"] for c in OPS_CASES])
+def test_ops_image_resize_gives_keras_outputs(case):
+    with np.load(GOLDEN) as data:
+        x, y = data[f"{case['name']}_x"], data[f"{case['name']}_y"]
+    kwargs = dict(case["config"])
+    kwargs["size"] = tuple(kwargs["size"])
+    got = ops.image.resize(x, **kwargs)
+    assert got.shape == y.shape
+    assert_close(got, y, FP32_KERAS)
+
+
+def test_ops_image_resize_bad_input():
+    with pytest.raises(ValueError, match="size"):
+        ops.image.resize(np.zeros((4, 4, 1), np.float32), (2, 2, 2))
+    with pytest.raises(ValueError, match="rank"):
+        ops.image.resize(np.zeros((4, 4), np.float32), (2, 2))
+    assert "image" in dir(ops)
+
+
+@pytest.mark.parametrize("case", LAYER_CASES, ids=[_case_id(c) for c in LAYER_CASES])
 def test_layers_give_keras_outputs(case):
     """Every configuration as Keras's get_config() gave it, on the same images."""
     with np.load(GOLDEN) as data:

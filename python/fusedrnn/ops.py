@@ -268,8 +268,12 @@ def __getattr__(name: str):
     # not shadow Python's builtins in this module.
     if name in _keras_ops.__all__:
         return getattr(_keras_ops, name)
+    if name == "image":  # keras.ops.image
+        from . import _ops_image
+
+        return _ops_image
     raise AttributeError(f"module 'fusedrnn.ops' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_keras_ops.__all__))
+    return sorted(set(globals()) | set(_keras_ops.__all__) | {"image"})

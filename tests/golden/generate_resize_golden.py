@@ -1,6 +1,7 @@
 """Record what Keras computes for the image layers that change images at inference
 (Resizing, CenterCrop, RandomCrop, AutoContrast) and for Equalization and Solarization at
-inference: Keras 3 (TensorFlow backend) and Keras 2 (tf_keras), for tests/test_resize_layers.py.
+inference: Keras 3 (TensorFlow backend) and Keras 2 (tf_keras); and keras.ops.image.resize;
+for tests/test_resize_layers.py.
 
 NOT run by CI and not collected by pytest. It needs TensorFlow, tf_keras and Keras 3::
 
@@ -84,6 +85,18 @@ def keras2_cases(rng):
     return out
 
 
+def ops_cases(rng):
+    """keras.ops.image.resize calls (kwargs), on one image or a batch, either data format."""
+    return [
+        ({"size": (5, 4), "interpolation": "bicubic"}, image(rng, 7, 9)),
+        ({"size": (9, 12), "interpolation": "lanczos5", "antialias": True}, image(rng, 6, 6)[0]),
+        ({"size": (3, 3), "interpolation": "area", "crop_to_aspect_ratio": True},
+         image(rng, 8, 5)),
+        ({"size": (4, 8), "pad_to_aspect_ratio": True, "fill_value": 3.0,
+          "data_format": "channels_first"}, image(rng, 6, 6, fmt="channels_first")),
+    ]
+
+
 def main() -> None:
     import keras
     import tf_keras
@@ -104,6 +117,12 @@ def main() -> None:
                           "config": json.loads(json.dumps(config, default=str))})
             arrays[f"{name}_x"] = x
             arrays[f"{name}_y"] = y
+    for kwargs, x in ops_cases(rng):
+        name = f"{len(index):03d}"
+        index.append({"name": name, "class_name": "ops.image.resize", "keras": "keras3",
+                      "config": json.loads(json.dumps(kwargs))})
+        arrays[f"{name}_x"] = x
+        arrays[f"{name}_y"] = np.asarray(keras.ops.image.resize(x, **kwargs))
     np.savez_compressed(OUT, index=json.dumps(index), **arrays)
     print(f"{len(index)} cases -> {os.path.normpath(OUT)}")
 
