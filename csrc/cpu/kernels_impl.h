@@ -131,8 +131,8 @@ constexpr int kRowVecs = 2;
 #endif
 constexpr int kRowLanes = kPanelWidth / kRowVecs;
 // AVX-512: a tile of one panel has too few accumulators (6 rows: 6 zmm chains against the 8+
-// that keep two FMA pipes of latency 4 busy), so the batched products take several panels, and
-// the batched gates run on 16 units at a time.
+// that keep two FMA pipes of latency 4 busy), so the batched products take several panels; and
+// the gates run on 16 units at a time (finish_group).
 constexpr bool kWideRows = kRowVecs == 1;
 FRNN_INLINE vrow vrow_load(const float* p) { return load_as<vrow>(p); }
 FRNN_INLINE void vrow_store(float* p, vrow v) { store_as(p, v); }
