@@ -1,7 +1,8 @@
-"""Resizing, CenterCrop, RandomCrop and AutoContrast (and Equalization and Solarization at
-inference) against what Keras 3 and Keras 2 computed (tests/golden/generate_resize_golden.py;
-the keras_files cases image_preprocessing and image_preprocessing_keras3 load them from
-Keras's files), against definitions that need no TensorFlow, and bad input."""
+"""Resizing, CenterCrop, RandomCrop, AutoContrast and CLAHE (and Equalization, Solarization and
+MaxNumBoundingBoxes at inference) against what Keras 3 and Keras 2 computed
+(tests/golden/generate_resize_golden.py; the keras_files cases image_preprocessing and
+image_preprocessing_keras3 load them from Keras's files), against definitions that need no
+TensorFlow, and bad input."""
 
 from __future__ import annotations
 
@@ -221,8 +222,21 @@ def test_auto_contrast_stretches_each_channel():
     assert_close(z, want / 255, (1e-5, 1e-5))
 
 
+def test_clahe_by_definition():
+    """One tile, no clip limit: plain histogram equalization, each value mapped to its CDF
+    rescaled to [0, 255] (every pixel sits at the single tile's centre weights)."""
+    x = np.floor(_images((1, 4, 4, 1), seed=13))
+    got = layers.ContrastLimitedAdaptiveHistogramEqualization(clip_limit=0.0,
+                                                              tile_grid_size=(1, 1))(x)
+    values = x.ravel().astype(int)
+    cdf = np.cumsum(np.bincount(values, minlength=256))
+    want = (cdf - cdf.min()) * 255.0 / (16 - cdf.min())
+    assert_close(got.ravel(), want[values], (1e-5, 1e-3))
+
+
 def test_equalization_and_solarization_are_identities_at_inference():
     x = _images((2, 5, 6, 3), seed=10)
+    np.testing.assert_array_equal(layers.MaxNumBoundingBoxes(3)(x), x)
     np.testing.assert_array_equal(layers.Equalization(bins=64)(x), x)
     np.testing.assert_array_equal(layers.Solarization(0.5, 0.5, seed=2)(x), x)
     assert layers.Solarization(0.5).get_config()["addition_factor"] == 0.5
@@ -250,6 +264,10 @@ def test_models_save_and_load(tmp_path):
     (lambda: layers.Resizing(0, 4), "height"),
     (lambda: layers.CenterCrop(4, 2.5), "width"),
     (lambda: layers.AutoContrast(value_range=(0, 1, 2)), "value_range"),
+    (lambda: layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(0, 2)),
+     "tile_grid_size"),
+    (lambda: layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=8),
+     "tile_grid_size"),
 ])
 def test_bad_arguments(make, match):
     with pytest.raises(ValueError, match=match):

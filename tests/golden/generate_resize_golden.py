@@ -1,6 +1,7 @@
 """Record what Keras computes for the image layers that change images at inference
-(Resizing, CenterCrop, RandomCrop, AutoContrast) and for Equalization and Solarization at
-inference: Keras 3 (TensorFlow backend) and Keras 2 (tf_keras); and keras.ops.image.resize;
+(Resizing, CenterCrop, RandomCrop, AutoContrast, CLAHE) and for Equalization, Solarization and
+MaxNumBoundingBoxes at inference: Keras 3 (TensorFlow backend) and Keras 2 (tf_keras); and
+keras.ops.image.resize;
 for tests/test_resize_layers.py.
 
 NOT run by CI and not collected by pytest. It needs TensorFlow, tf_keras and Keras 3::
@@ -97,6 +98,27 @@ def ops_cases(rng):
     ]
 
 
+def clahe_cases(rng):
+    """Keras 3's CLAHE: grids that divide the image or need symmetric padding, clip limits
+    (0: none), value ranges, channels first; and MaxNumBoundingBoxes on images."""
+    out = []
+    for grid, limit, value_range, rows, cols in [((8, 8), 4.0, (0, 255), 16, 16),
+                                                 ((3, 4), 2.0, (0, 255), 13, 17),
+                                                 ((2, 2), 0.0, (0, 255), 7, 9),
+                                                 ((4, 3), 40.0, (0, 1), 10, 11),
+                                                 ((1, 1), 3.0, (-1, 1), 6, 5)]:
+        lo, hi = value_range
+        x = (image(rng, rows, cols) / 255 * (hi - lo) + lo).astype(np.float32)
+        out.append(("ContrastLimitedAdaptiveHistogramEqualization",
+                    {"tile_grid_size": grid, "clip_limit": limit, "value_range": value_range},
+                    x))
+    out.append(("ContrastLimitedAdaptiveHistogramEqualization",
+                {"tile_grid_size": (2, 3), "data_format": "channels_first"},
+                image(rng, 9, 10, fmt="channels_first")))
+    out.append(("MaxNumBoundingBoxes", {"max_number": 5}, image(rng, 5, 6)))
+    return out
+
+
 def main() -> None:
     import keras
     import tf_keras
@@ -123,6 +145,13 @@ def main() -> None:
                       "config": json.loads(json.dumps(kwargs))})
         arrays[f"{name}_x"] = x
         arrays[f"{name}_y"] = np.asarray(keras.ops.image.resize(x, **kwargs))
+    for class_name, kwargs, x in clahe_cases(rng):
+        layer = getattr(keras.layers, class_name)(**kwargs)
+        name = f"{len(index):03d}"
+        index.append({"name": name, "class_name": class_name, "keras": "keras3",
+                      "config": json.loads(json.dumps(layer.get_config(), default=str))})
+        arrays[f"{name}_x"] = x
+        arrays[f"{name}_y"] = np.asarray(layer(x, training=False))
     np.savez_compressed(OUT, index=json.dumps(index), **arrays)
     print(f"{len(index)} cases -> {os.path.normpath(OUT)}")
 

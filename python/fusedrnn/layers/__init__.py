@@ -40,6 +40,7 @@ from ._augment import (
     AugMix,
     CutMix,
     Equalization,
+    MaxNumBoundingBoxes,
     MixUp,
     RandAugment,
     RandomBrightness,
@@ -134,7 +135,13 @@ from ._grid import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
-from ._image import AutoContrast, CenterCrop, RandomCrop, Resizing
+from ._image import (
+    AutoContrast,
+    CenterCrop,
+    ContrastLimitedAdaptiveHistogramEqualization,
+    RandomCrop,
+    Resizing,
+)
 from ._merge import (
     Add,
     Average,
@@ -237,6 +244,8 @@ __all__ = [
     "Solarization",
     "AutoContrast",
     "CenterCrop",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "MaxNumBoundingBoxes",
     "RandomCrop",
     "Resizing",
     "Cropping2D",

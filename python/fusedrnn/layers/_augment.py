@@ -5,7 +5,8 @@ returns its input unchanged. fusedrnn only runs inference, so they are identitie
 Keras's constructor arguments (Keras 3's, and Keras 2's ``rng_type``) and give them back in
 their configs. Checked against Keras: each one's ``predict`` output is its input.
 
-``Equalization`` and ``Solarization`` are here too: Keras 3 applies them only in training. The
+``Equalization`` and ``Solarization`` are here too: Keras 3 applies them only in training;
+and ``MaxNumBoundingBoxes``, which changes bounding boxes only (images pass through). The
 image layers that change images at inference (``Resizing``, ``CenterCrop``, ``RandomCrop``,
 ``AutoContrast``) are in ``_image``.
 """
@@ -21,7 +22,7 @@ __all__ = ["AugMix", "CutMix", "MixUp", "RandAugment", "RandomBrightness",
            "RandomGrayscale", "RandomHeight", "RandomHue", "RandomInvert", "RandomPerspective",
            "RandomPosterization", "RandomRotation", "RandomSaturation", "RandomSharpness",
            "RandomShear", "RandomTranslation", "RandomWidth", "RandomZoom", "Equalization",
-           "Solarization"]
+           "MaxNumBoundingBoxes", "Solarization"]
 
 _REQUIRED = object()
 _RANGE = (0, 255)
@@ -71,6 +72,7 @@ _SIGNATURES = {
                     ("interpolation", "bilinear"), ("seed", None), ("data_format", None)),
     "CutMix": (("factor", 1.0), ("seed", None), ("data_format", None)),
     "Equalization": (("value_range", _RANGE), ("bins", 256), ("data_format", None)),
+    "MaxNumBoundingBoxes": (("max_number", _REQUIRED), ("fill_value", -1)),
     "Solarization": (("addition_factor", 0.0), ("threshold_factor", 0.0), ("value_range", _RANGE),
                      ("seed", None)),
     "MixUp": (("alpha", 0.2), ("data_format", None), ("seed", None)),
@@ -266,3 +268,13 @@ class Equalization(_Augmentation):
 class Solarization(_Augmentation):
     """Keras ``Solarization`` (random additions, inverted above a random threshold): the
     identity at inference."""
+
+
+class MaxNumBoundingBoxes(_Augmentation):
+    """Keras ``MaxNumBoundingBoxes`` (pads or trims a batch's bounding boxes to
+    ``max_number``): images pass through unchanged."""
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.pop("fill_value", None)  # Keras's config leaves it out (no effect on images)
+        return config

@@ -1,6 +1,6 @@
 """Keras's image preprocessing layers that change images at inference: ``Resizing``,
-``CenterCrop``, ``RandomCrop`` (Keras 2's crops at inference; Keras 3's is the identity there)
-and ``AutoContrast``.
+``CenterCrop``, ``RandomCrop`` (Keras 2's crops at inference; Keras 3's is the identity there),
+``AutoContrast`` and ``ContrastLimitedAdaptiveHistogramEqualization`` (CLAHE).
 
 Resizing follows ``tf.image.resize`` (what Keras computes with the TensorFlow backend) for
 every method Keras offers: "bilinear", "nearest" and "bicubic" as TensorFlow's resize kernels
@@ -23,7 +23,8 @@ from .. import _backend
 from ._base import Layer
 from ._core import _data_format, _drop_mask
 
-__all__ = ["AutoContrast", "CenterCrop", "RandomCrop", "Resizing", "resize_images"]
+__all__ = ["AutoContrast", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization",
+           "RandomCrop", "Resizing", "resize_images"]
 
 # tf.image.resize's methods; Keras 3's Resizing takes the first six, Keras 2's all eight.
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
@@ -461,4 +462,106 @@ class AutoContrast(_ImageLayer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(value_range=self.value_range)
+        return config
+
+
+def _scale_range(x, source, target):
+    """Keras's _transform_value_range in float32: to [0, 1] by the source range, then to the
+    target range (nothing when the two are the same)."""
+    if float(source[0]) == float(target[0]) and float(source[1]) == float(target[1]):
+        return x
+    f = np.float32
+    x = (x.astype(np.float32) - f(source[0])) / (f(source[1]) - f(source[0]))
+    return (x * (f(target[1]) - f(target[0])) + f(target[0])).astype(np.float32)
+
+
+def _clahe(images, clip_limit: float, grid):
+    """Keras 3's CLAHE on a channels-last float32 batch of values in [0, 255]: per tile of a
+    (grid_h, grid_w) grid (the image padded symmetrically to whole tiles) a 256-bin histogram
+    of the truncated values, clipped at clip_limit x (tile pixels / 256) with the excess spread
+    evenly, its normalised CDF; each pixel maps through the CDFs of its four nearest tile
+    centres, blended bilinearly (edge tiles repeated beyond the border)."""
+    f = np.float32
+    batch, rows, cols, channels = images.shape
+    gh, gw = grid
+    th, tw = (rows + gh - 1) // gh, (cols + gw - 1) // gw
+    pad_h, pad_w = th * gh - rows, tw * gw - cols
+    padded = images
+    if pad_h or pad_w:
+        padded = np.pad(images, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+    tiles = padded.reshape(batch, gh, th, gw, tw, channels).transpose(0, 1, 3, 5, 2, 4)
+    tiles = tiles.reshape(batch, gh, gw, channels, th * tw)
+    with np.errstate(invalid="ignore"):
+        bins = np.clip(np.trunc(tiles).astype(np.int64), 0, 255)
+    hist = np.zeros((batch, gh, gw, channels, 256), np.float32)
+    np.add.at(hist, (*np.indices(bins.shape[:-1])[..., None].repeat(th * tw, -1), bins), 1.0)
+    if clip_limit > 0:
+        limit = f(clip_limit * (th * tw) / 256.0)
+        clipped = np.clip(hist, f(0), limit)
+        excess = (hist - clipped).sum(axis=-1, keepdims=True, dtype=np.float32)
+        hist = clipped + excess / f(256.0)
+    cdf = np.cumsum(hist, axis=-1, dtype=np.float32)
+    cdf_min = cdf.min(axis=-1, keepdims=True)
+    den = f(th * tw) - cdf_min
+    den = np.where(den == 0, f(1), den)
+    cdf = np.clip((cdf - cdf_min) * f(255.0) / den, f(0), f(255)).astype(np.float32)
+    cdf = np.pad(cdf, ((0, 0), (1, 1), (1, 1), (0, 0), (0, 0)), mode="edge")
+    y = (np.arange(th * gh, dtype=np.float32) - f(th / 2.0)) / f(th) + f(1)
+    x = (np.arange(tw * gw, dtype=np.float32) - f(tw / 2.0)) / f(tw) + f(1)
+    y0, x0 = np.floor(y), np.floor(x)
+    wy, wx = (y - y0)[None, :, None, None], (x - x0)[None, None, :, None]
+    y0i, y1i = np.clip(y0, 0, gh + 1).astype(np.int64), np.clip(y0 + 1, 0, gh + 1).astype(np.int64)
+    x0i, x1i = np.clip(x0, 0, gw + 1).astype(np.int64), np.clip(x0 + 1, 0, gw + 1).astype(np.int64)
+    with np.errstate(invalid="ignore"):
+        pixels = np.clip(padded, 0, 255).astype(np.int64)
+    b = np.arange(batch)[:, None, None, None]
+    c = np.arange(channels)[None, None, None, :]
+
+    def at(yi, xi):
+        return cdf[b, yi[None, :, None, None], xi[None, None, :, None], c, pixels]
+
+    one = f(1)
+    top = at(y0i, x0i) * (one - wx) + at(y0i, x1i) * wx
+    bottom = at(y1i, x0i) * (one - wx) + at(y1i, x1i) * wx
+    return (top * (one - wy) + bottom * wy)[:, :rows, :cols].astype(np.float32)
+
+
+class ContrastLimitedAdaptiveHistogramEqualization(_ImageLayer):
+    """Keras 3's CLAHE layer: contrast-limited adaptive histogram equalization of each
+    channel, applied at inference too (see _clahe), on values in ``value_range``; the output
+    in the input's dtype."""
+
+    def __init__(self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8),
+                 data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        name = "ContrastLimitedAdaptiveHistogramEqualization"
+        self.value_range = _value_range(value_range, name)
+        if (not isinstance(tile_grid_size, (tuple, list)) or len(tile_grid_size) != 2
+                or not all(isinstance(g, (int, np.integer)) and not isinstance(g, bool)
+                           and g >= 1 for g in tile_grid_size)):
+            raise ValueError(f"{name}: `tile_grid_size` must be two positive integers; got "
+                             f"{tile_grid_size!r}")
+        self.tile_grid_size = tuple(int(g) for g in tile_grid_size)
+        self.clip_limit = float(clip_limit)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        x = self._prepare_input(inputs)
+        _drop_mask(self, mask)
+        xp = _backend.array_module(x)
+
+        def apply(images):
+            y = _scale_range(np.asarray(_backend.to_numpy(images) if xp is not np else images),
+                             self.value_range, (0, 255))
+            y = _clahe(y.astype(np.float32, copy=False), self.clip_limit, self.tile_grid_size)
+            return xp.asarray(_scale_range(y, (0, 255), self.value_range).astype(x.dtype))
+
+        return self._run(x, apply), None
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(value_range=self.value_range, clip_limit=self.clip_limit,
+                      tile_grid_size=self.tile_grid_size)
         return config

@@ -756,15 +756,18 @@ def _image_preprocessing(layers, Sequential, Model, Input, keras2=False):
 
 
 def _image_preprocessing_keras3(layers, Sequential, Model, Input):
-    # Keras 3's resizing options and its color layers (Solarization is the identity at
-    # inference, AutoContrast is not; Keras 3.15 cannot build a model holding Equalization:
-    # its output spec is its input tensor, "part of a cycle")
+    # Keras 3's resizing options and its color layers (Solarization and MaxNumBoundingBoxes
+    # are the identity at inference, AutoContrast and CLAHE are not; Keras 3.15 cannot build
+    # a model holding Equalization: its output spec is its input tensor, "part of a cycle")
     return Sequential([
         Input((9, 11, 3)),
         layers.Resizing(7, 7, interpolation="lanczos3", pad_to_aspect_ratio=True,
                         fill_value=0.5, antialias=True),
         layers.AutoContrast(value_range=(0, 1)),
+        layers.ContrastLimitedAdaptiveHistogramEqualization(value_range=(0, 1), clip_limit=3.0,
+                                                            tile_grid_size=(2, 3)),
         layers.Solarization(0.2, 0.3),
+        layers.MaxNumBoundingBoxes(4),
         layers.CenterCrop(8, 8),
         layers.Resizing(6, 5, interpolation="area"),
         layers.Conv2D(4, 3),
