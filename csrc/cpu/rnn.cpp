@@ -425,9 +425,10 @@ void plan_job(const RnnForwardArgs& a, int threads_available, JobWorkspace& ws) 
   p.z = gru_two_phase ? ws.z.data() : nullptr;
   p.rh = gru_two_phase ? ws.rh.data() : nullptr;
   // Recurrent pre-activations: of one whole step at B <= 2, else of one tile's 16-unit groups
-  // (one, or two for a SimpleRNN's AVX-512 tiles) for each thread's rows.
+  // (one, or four for a SimpleRNN's AVX-512 tiles: at most 4 x 16 floats a row) for each
+  // thread's rows.
   ws.pre.resize(B <= 2 ? static_cast<std::size_t>(B) * Nx
-                       : static_cast<std::size_t>(p.threads) * B * 16 * w.gates * 2, false);
+                       : static_cast<std::size_t>(p.threads) * B * 16 * 4, false);
   p.pre = ws.pre.data();
 
   ws.first_real.assign(B, a.mask == nullptr ? 0 : T);
