@@ -231,9 +231,8 @@ FRNN_INLINE V activate(Activation a, V x) {
 // KS interleaved partial sums (independent FMA chains for the small-MR, matrix-vector case).
 //   a_rows[r]: row r of A, K floats.  panel: [NP panels][K][16], panels panel_stride apart.
 //   init: 16*NP floats added to every row, or nullptr.  c_rows[r]: 16*NP outputs.
-//   prefetch: optional; lines (16 floats) of it are prefetched into L2, NP per iteration k (lines
-//   k*NP ... k*NP + NP - 1), up to prefetch_lines (the next panels, fetched while these compute;
-//   see step()).
+//   prefetch: optional; line k (16 floats) of it is prefetched into L2 at iteration k, for
+//   k < prefetch_lines (the next panel, fetched while this one computes; see step()).
 template <int MR, int NP, int KS>
 __attribute__((noinline)) void micro_kernel(const float* const* a_rows, int K, const float* panel,
                                             long panel_stride, const float* init,
@@ -271,11 +270,8 @@ __attribute__((noinline)) void micro_kernel(const float* const* a_rows, int K, c
     }
   };
   // While lines remain to prefetch, then without the check.
-  for (; k + KS <= K && k * NP < prefetch_lines; k += KS) {
-#pragma GCC unroll 8
-    for (int p = 0; p < NP; ++p)
-      if (k * NP + p < prefetch_lines)
-        __builtin_prefetch(prefetch + static_cast<long>(k * NP + p) * kPanelWidth, 0, 2);
+  for (; k + KS <= K && k < prefetch_lines; k += KS) {
+    __builtin_prefetch(prefetch + static_cast<long>(k) * kPanelWidth, 0, 2);
     block(k);
   }
   for (; k + KS <= K; k += KS) block(k);
@@ -475,10 +471,12 @@ void project_inputs(const ThreadView& v, int t_low, int len) {
   }
 }
 
-// Recurrent pre-activations of group q for rows [r0, r0 + mr): src rows (stride Hp) times the
-// Gm-gate matrix `packed`; writes scratch rows of 16*Gm floats (interleaved, both 8-unit blocks).
+// Recurrent pre-activations of group q (and the groups - 1 after it) for rows [r0, r0 + mr): src
+// rows (stride Hp) times the Gm-gate matrix `packed`; writes scratch rows of 16*Gm*groups floats
+// (interleaved, both 8-unit blocks of each group). Several groups: AVX-512 batched steps only.
 FRNN_INLINE void recurrent_preacts(const ThreadView& v, const float* src, const float* packed,
-                                   int gm, int q, int r0, int mr, float* scratch, long row_stride) {
+                                   int gm, int q, int r0, int mr, float* scratch, long row_stride,
+                                   int groups = 1) {
   const long panel_stride = static_cast<long>(v.Hp) * kPanelWidth;
   const float* a[6];
   float* c[6];
@@ -490,7 +488,7 @@ FRNN_INLINE void recurrent_preacts(const ThreadView& v, const float* src, const 
   if (v.B <= 2) {  // matrix-vector path; chosen by the whole batch, not this thread's rows
     group_rows(mr, gm, a, v.Hp, first, panel_stride, c);
   } else if (kWideRows) {
-    tile_panels(mr, gm, a, v.Hp, first, panel_stride, nullptr, c);
+    tile_panels(mr, gm * groups, a, v.Hp, first, panel_stride, nullptr, c);
   } else {
     for (int g = 0; g < gm; ++g) {
       float* cg[6];
@@ -622,7 +620,6 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
     // Phase 2: the candidate from (r * h_prev) and the update. The AVX-512 batched steps take
     // two groups' candidate panels per tile (one alone is 6 zmm chains; see kWideRows).
     const int per_tile = kWideRows && v.B > 2 ? 2 : 1;
-    const long cand_stride = static_cast<long>(v.Hp) * kPanelWidth;
     for (int i = 0; i < n_groups; i += per_tile) {
       const int nq = n_groups - i < per_tile ? n_groups - i : per_tile;
       const int q0 = reverse ? group_at(i + nq - 1) : group_at(i);
@@ -630,18 +627,8 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
       for (int rb = 0; rb < n_row_blocks; ++rb) {
         const int r0 = v.row_begin + balanced_split(n_rows, n_row_blocks, rb);
         const int mr = v.row_begin + balanced_split(n_rows, n_row_blocks, rb + 1) - r0;
-        if (nq == 2) {
-          const float* a[6];
-          float* c[6];
-          for (int r = 0; r < mr; ++r) {
-            a[r] = p.rh + static_cast<long>(r0 + r) * v.Hp;
-            c[r] = scratch + r * sstride;
-          }
-          tile_panels(mr, 2, a, v.Hp, w.recurrent_candidate.data() + q0 * cand_stride, cand_stride,
-                      nullptr, c);
-        } else {
-          recurrent_preacts(v, p.rh, w.recurrent_candidate.data(), 1, q0, r0, mr, scratch, 16);
-        }
+        recurrent_preacts(v, p.rh, w.recurrent_candidate.data(), 1, q0, r0, mr, scratch, sstride,
+                          nq);
         for (int r = 0; r < mr; ++r) {
           const int b = r0 + r;
           const float* xr = xp_row(b);
@@ -798,6 +785,7 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
 #endif
       }
     }
+#if defined(__AVX512F__)
   } else if (kWideRows) {
     // Batched AVX-512 steps: tiles of up to 6 rows times all the G panels of a group (four
     // groups of a SimpleRNN: 6 x 4 accumulators; two gave 3-5% less throughput), 6 x G zmm
@@ -830,15 +818,11 @@ void step(const ThreadView& v, int s, int t, int t_low, int& sense, int project_
         const int b = v.row_begin + r;
         const bool live = real(b);
         const float* xr = xp_row(b);
-#if defined(__AVX512F__)
         for (int q = q0; q < q0 + nq; ++q)
           finish_group(b, q, gs + r * row_stride + (q - q0) * 16 * G, live, xr);
-#else
-        for (int blk = 2 * q0; blk < 2 * (q0 + nq); ++blk)
-          finish_inline(b, blk, gs + r * row_stride + (blk - 2 * q0) * G * kLanes, live, xr);
-#endif
       }
     }
+#endif
   } else {
     // Batched steps, one 16-unit group at a time: each gate's 16-column panel times all of this
     // thread's rows (the panel stays in L1 while the rows stream through), then the gates of
