@@ -868,7 +868,7 @@ def _activation_from_config(value):
     return value
 
 
-def _keras2_activations(config, version: str):
+def _keras2_semantics(config, version: str):
     """Keras 2 defined hard_sigmoid as clip(0.2 x + 0.5, 0, 1) (the LSTM/GRU default up to
     Keras 2.2), Keras 3 as clip(x / 6 + 0.5, 0, 1): in a model Keras 2 saved, every layer's
     hard_sigmoid becomes fusedrnn's "hard_sigmoid_keras2". Likewise its RandomCrop layers get
@@ -916,7 +916,7 @@ def model_from_json(json_string, custom_objects=None):
     # Keras 2 writes its version beside the model; Keras 3 does not.
     version = str(config.get("keras_version", ""))
     with _custom_objects(custom_objects):
-        return _model_from_config(_keras2_activations(config, version))
+        return _model_from_config(_keras2_semantics(config, version))
 
 
 def save_model(model, filepath, overwrite=True) -> None:
@@ -963,7 +963,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
         except OSError as exc:
             raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc
     with _custom_objects(custom_objects):
-        model = _model_from_config(_keras2_activations(config, version))
+        model = _model_from_config(_keras2_semantics(config, version))
     load_weights(model, filepath)
     _load_vocabularies(model, filepath)
     if compile and training:

@@ -125,7 +125,7 @@ def smart_resize(x, size, interpolation="bilinear", data_format="channels_last")
     """Keras's ``smart_resize``: one image (rank 3) or a batch (rank 4) cropped to the largest
     centred window of the target aspect ratio, then resized to ``size`` (height, width) as
     ``tf.image.resize`` does with ``interpolation``; float32."""
-    from .layers._image import _aspect_crop, resize_images
+    from .layers._image import Resizing
 
     x = np.asarray(x)
     if x.ndim not in (3, 4):
@@ -133,15 +133,9 @@ def smart_resize(x, size, interpolation="bilinear", data_format="channels_last")
                          f"or a batch of them (rank 4); got shape {x.shape}")
     if len(size) != 2:
         raise ValueError(f"smart_resize: `size` must be (height, width); got {size!r}")
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"smart_resize: unknown data_format {data_format!r}")
-    y = x.astype(np.float32)[None] if x.ndim == 3 else x.astype(np.float32)
-    if data_format == "channels_first":
-        y = y.transpose(0, 2, 3, 1)
-    y = resize_images(_aspect_crop(y, *size), int(size[0]), int(size[1]), interpolation)
-    if data_format == "channels_first":
-        y = y.transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(y[0] if x.ndim == 3 else y)
+    layer = Resizing(int(size[0]), int(size[1]), interpolation=interpolation,
+                     crop_to_aspect_ratio=True, data_format=data_format)
+    return layer(x.astype(np.float32, copy=False))
 
 
 def set_random_seed(seed) -> None:

@@ -255,6 +255,16 @@ def _aspect_pad(x, height: int, width: int, fill_value: float):
     return x
 
 
+def _scale_range(x, source, target):
+    """Keras's _transform_value_range in float32: to [0, 1] by the source range, then to the
+    target range (nothing when the two are the same)."""
+    if float(source[0]) == float(target[0]) and float(source[1]) == float(target[1]):
+        return x
+    f = np.float32
+    x = (x.astype(np.float32) - f(source[0])) / (f(source[1]) - f(source[0]))
+    return (x * (f(target[1]) - f(target[0])) + f(target[0])).astype(np.float32)
+
+
 # --------------------------------------------------------------------------- layers
 class _ImageLayer(Layer):
     """(batch, rows, cols, channels), channels first, or one image without the batch axis;
@@ -442,18 +452,14 @@ class AutoContrast(_ImageLayer):
         x = self._prepare_input(inputs)
         _drop_mask(self, mask)
         xp = _backend.array_module(x)
-        lo, hi = (float(v) for v in self.value_range)
-        images = x.astype(xp.float32)
-        if (lo, hi) != (0.0, 255.0):
-            images = ((images - np.float32(lo)) * np.float32(255.0 / (hi - lo))).astype(xp.float32)
+        images = _scale_range(x.astype(xp.float32), self.value_range, (0, 255))
         low = images.min(axis=(1, 2), keepdims=True)
         high = images.max(axis=(1, 2), keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.float32(255.0) / (high - low)
             offset = -low * scale
             out = xp.clip(images * scale + offset, 0.0, 255.0).astype(xp.float32)
-        if (lo, hi) != (0.0, 255.0):
-            out = (out * np.float32((hi - lo) / 255.0) + np.float32(lo)).astype(xp.float32)
+        out = _scale_range(out, (0, 255), self.value_range)
         return xp.where(xp.isnan(out), x, out).astype(xp.float32), None
 
     def compute_output_shape(self, input_shape):
@@ -463,16 +469,6 @@ class AutoContrast(_ImageLayer):
         config = super().get_config()
         config.update(value_range=self.value_range)
         return config
-
-
-def _scale_range(x, source, target):
-    """Keras's _transform_value_range in float32: to [0, 1] by the source range, then to the
-    target range (nothing when the two are the same)."""
-    if float(source[0]) == float(target[0]) and float(source[1]) == float(target[1]):
-        return x
-    f = np.float32
-    x = (x.astype(np.float32) - f(source[0])) / (f(source[1]) - f(source[0]))
-    return (x * (f(target[1]) - f(target[0])) + f(target[0])).astype(np.float32)
 
 
 def _clahe(images, clip_limit: float, grid):
@@ -550,8 +546,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(_ImageLayer):
         xp = _backend.array_module(x)
 
         def apply(images):
-            y = _scale_range(np.asarray(_backend.to_numpy(images) if xp is not np else images),
-                             self.value_range, (0, 255))
+            y = _scale_range(_backend.to_numpy(images), self.value_range, (0, 255))
             y = _clahe(y.astype(np.float32, copy=False), self.clip_limit, self.tile_grid_size)
             return xp.asarray(_scale_range(y, (0, 255), self.value_range).astype(x.dtype))
 
