@@ -423,3 +423,84 @@ def test_normalization_adapted_at_one_rank_broadcasts_at_another():
     assert seqs(flat).shape == (1, 10, 3)
     with pytest.raises(ValueError, match=r"of shape \(2, 5, 4\) does not broadcast"):
         rows(np.zeros((2, 5, 4), np.float32))
+
+
+# --------------------------------------------------------------------------- SpectralNormalization
+
+
+def test_spectral_normalization_is_its_layer_at_inference():
+    """Training stores the normalised kernel in the layer; inference runs the layer as is:
+    x @ kernel + bias for a Dense, the rows of the embeddings for an Embedding."""
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    dense = layers.SpectralNormalization(Dense(4, activation="tanh"), power_iterations=3)
+    y = dense(x)
+    kernel, vector_u, bias = dense.get_weights()
+    assert (kernel.shape, vector_u.shape, bias.shape) == ((3, 4), (1, 4), (4,))
+    assert_close(y, np.tanh(x.astype(np.float64) @ kernel + bias), FP32_SHORT, "dense")
+    ids = np.array([[1, 4, 0], [2, 2, 3]])
+    embed = layers.SpectralNormalization(Embedding(6, 2))
+    out = embed(ids)
+    table, u = embed.get_weights()
+    assert u.shape == (1, 2)
+    np.testing.assert_array_equal(out, table[ids])
+
+
+def test_spectral_normalization_weights_in_keras_order():
+    """Keras 3's order: the kernel, vector_u (not trainable), then the layer's others; the
+    kernel counts once."""
+    model = Sequential([Input((6, 4)),
+                        layers.SpectralNormalization(Conv1D(5, 3), name="sn"), LSTM(2)])
+    sn = model.get_layer("sn")
+    assert [w.name for w in sn.weights] == ["kernel", "vector_u", "bias"]
+    assert [w.name for w in sn.trainable_weights] == ["kernel", "bias"]
+    assert [w.name for w in sn.non_trainable_weights] == ["vector_u"]
+    assert sn.count_params() == 3 * 4 * 5 + 5 + 5
+    new = [rng.standard_normal(w.shape).astype(np.float32) for w in model.get_weights()]
+    model.set_weights(new)
+    for got, want in zip(model.get_weights(), new):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(sn.layer.get_weights()[0], new[0])  # the layer's kernel
+    np.testing.assert_array_equal(sn.layer.get_weights()[1], new[2])  # and bias
+    x = rng.standard_normal((2, 6, 4)).astype(np.float32)
+    plain = Sequential([Input((6, 4)), Conv1D(5, 3), LSTM(2)])
+    plain.set_weights([new[0], new[2], *new[3:]])
+    assert_close(model.predict(x, verbose=0), plain.predict(x, verbose=0), FP32_SHORT, "model")
+    with pytest.raises(ValueError, match=r"vector_u.*\(5, 1\).*expected \(1, 5\)"):
+        sn.set_weights([new[0], new[1].T, new[2]])
+    with pytest.raises(ValueError, match="expects 3 weight arrays"):
+        sn.set_weights(new[:2])
+
+
+def test_spectral_normalization_config_round_trip_and_mask():
+    sn = layers.SpectralNormalization(Dense(3, use_bias=False), power_iterations=2, name="s")
+    config = sn.get_config()
+    assert config["power_iterations"] == 2
+    assert config["layer"]["class_name"] == "Dense"
+    again = layers.SpectralNormalization.from_config(config)
+    assert (again.power_iterations, again.layer.units, again.layer.use_bias) == (2, 3, False)
+    # Keras 3 drops a mask given to it, with its warning
+    x = np.array([[1, 2, 0], [3, 0, 0]])
+    model = Sequential([Input((3,)), Embedding(5, 4, mask_zero=True),
+                        layers.SpectralNormalization(Dense(4)), LSTM(2)])
+    with pytest.warns(UserWarning, match="destroy the mask"):
+        masked = model.predict(x, verbose=0)
+    unmasked = Sequential([Input((3,)), Embedding(5, 4), Dense(4), LSTM(2)])
+    w = model.get_weights()
+    unmasked.set_weights([w[0], w[1], w[3], *w[4:]])
+    assert_close(masked, unmasked.predict(x, verbose=0), FP32_SHORT, "mask dropped")
+
+
+def test_spectral_normalization_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="power_iterations.*greater than zero"):
+        layers.SpectralNormalization(Dense(2), power_iterations=0)
+    with pytest.raises(TypeError, match="power_iterations must be an integer"):
+        layers.SpectralNormalization(Dense(2), power_iterations=1.5)
+    with pytest.raises(ValueError, match="supported layer type"):
+        layers.SpectralNormalization("dense")
+    x = np.zeros((2, 3, 4), np.float32)
+    with pytest.raises(ValueError, match="LSTM object has no attribute 'kernel' nor 'embeddings'"):
+        layers.SpectralNormalization(LSTM(2))(x)
+    built = layers.SpectralNormalization(Dense(2))
+    built(x)
+    with pytest.raises(ValueError, match=r"dense.*\b4\b.*\b5\b"):
+        built(np.zeros((2, 3, 5), np.float32))

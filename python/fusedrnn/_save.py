@@ -149,7 +149,7 @@ def serialize_layer(layer, input_shape=None) -> dict:
     """Keras 3's serialized form of one layer (or operation, or model): module, class name,
     config, and the build config when Keras keeps one. ``input_shape``: what it was built
     for (default: its first call's)."""
-    from .layers import Bidirectional, TimeDistributed
+    from .layers import Bidirectional, SpectralNormalization, TimeDistributed
     from .layers._cells import RNN, StackedRNNCells, _Cell
     from .layers._custom import RNN as UserCellRNN
     from .layers._ops import KerasOperation, Lambda
@@ -220,6 +220,8 @@ def serialize_layer(layer, input_shape=None) -> dict:
     elif isinstance(layer, TimeDistributed):
         inner = None if input_shape is None else [input_shape[0], *input_shape[2:]]
         config["layer"] = serialize_layer(layer.layer, inner)
+    elif isinstance(layer, SpectralNormalization):
+        config["layer"] = serialize_layer(layer.layer, input_shape)
     elif isinstance(layer, RNN):
         step = None if input_shape is None else [input_shape[0], *input_shape[2:]]
         config["cell"] = serialize_layer(layer.cell, step)
@@ -520,7 +522,13 @@ def _keyed(objects, tree) -> dict:
 
 
 def _layer_tree(layer) -> dict:
-    from .layers import Bidirectional, MultiHeadAttention, TextVectorization, TimeDistributed
+    from .layers import (
+        Bidirectional,
+        MultiHeadAttention,
+        SpectralNormalization,
+        TextVectorization,
+        TimeDistributed,
+    )
     from .layers._augment import _Augmentation
     from .layers._cells import RNN
     from .layers._conv_lstm import _ConvLSTM
@@ -537,6 +545,9 @@ def _layer_tree(layer) -> dict:
                      backward_layer=_layer_tree(layer.backward_layer))
     if isinstance(layer, TimeDistributed):
         return _tree(layer.name, layer=_layer_tree(layer.layer))
+    if isinstance(layer, SpectralNormalization):  # Keras keeps the kernel twice
+        kernel, vector_u = layer.get_weights()[:2]
+        return _tree(layer.name, [kernel, vector_u], layer=_layer_tree(layer.layer))
     if isinstance(layer, RNN):
         cell = layer.cell
         if layer._stacked:

@@ -146,7 +146,7 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
     """One layer's arrays in Keras's get_weights() order. A stack of RNN cells is stored as
     ``cell/cells/<class name>[_N]``, and a nested model's layers as ``layers/<class name>[_N]``,
     which only the list of cells or layers puts in order."""
-    from .layers import Bidirectional, TimeDistributed
+    from .layers import Bidirectional, SpectralNormalization, TimeDistributed
     from .layers._cells import RNN
     from .models import Model
 
@@ -160,6 +160,16 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
         return [a for _, arrays in _keras3_arrays(layer, group, path) for a in arrays]
     if isinstance(layer, TimeDistributed):
         return _any_layer_vars(layer.layer, *child(group, path, "layer"))
+    if isinstance(layer, SpectralNormalization):
+        # its own vars are the kernel (the wrapped layer's, kept twice) and vector_u
+        inner = _any_layer_vars(layer.layer, *child(group, path, "layer"))
+        own = [np.asarray(v) for _, v in sorted(group["vars"].items(), key=lambda kv: int(
+            kv[0]))] if "vars" in group else []
+        if len(own) != 2:
+            raise ValueError(f"the file holds {len(own)} arrays for layer {layer.name!r} "
+                             f"itself at '{path}/vars'; SpectralNormalization has 2 (its "
+                             f"layer's kernel and vector_u)")
+        return layer._order(inner, own[1:])
     if isinstance(layer, Bidirectional):
         return [a for key, sub in (("forward_layer", layer.forward_layer),
                                    ("backward_layer", layer.backward_layer))
@@ -336,7 +346,7 @@ def _layer_classes():
              "SpatialDropout3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
              "SeparableConv2D", "UnitNormalization", "GroupNormalization", "RMSNormalization",
              "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "MelSpectrogram",
-             "STFTSpectrogram", "ReversibleEmbedding", "EinsumDense",
+             "STFTSpectrogram", "ReversibleEmbedding", "EinsumDense", "SpectralNormalization",
              *layers._adaptive.__all__,
              *layers._augment.__all__,
              *(n for n in layers._image.__all__ if n[0].isupper()))

@@ -58,6 +58,8 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     keras2 = "--keras2" in sys.argv
     if keras2:
+        # tf.keras as tf_keras: Keras 2's SpectralNormalization builds tf.keras's InputSpec
+        os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
         import tf_keras as keras
     else:
         import keras

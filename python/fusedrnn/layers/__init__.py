@@ -166,6 +166,7 @@ from ._norm import (
     LayerNormalization,
     Normalization,
     RMSNormalization,
+    SpectralNormalization,
     UnitNormalization,
 )
 from ._ops import Lambda
@@ -260,6 +261,7 @@ __all__ = [
     "serialize",
     "GroupNormalization",
     "RMSNormalization",
+    "SpectralNormalization",
     "UnitNormalization",
     "DepthwiseConv1D",
     "DepthwiseConv2D",

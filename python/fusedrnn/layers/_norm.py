@@ -1,6 +1,7 @@
 """BatchNormalization (inference: the moving statistics), LayerNormalization and the
 preprocessing layer Normalization. Plain NumPy (CuPy for CuPy inputs). They support masking as
-Keras does: the mask passes through."""
+Keras does: the mask passes through. And the SpectralNormalization wrapper, which at inference
+is its layer."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import numbers
 import numpy as np
 
 from .. import _backend
-from ._base import Layer
+from ._base import Layer, as_float_array, deserialize_layer, serialize_layer
 from ._core import _drop_mask, _param
-from ._initializers import get_initializer
+from ._initializers import _truncated_normal, get_initializer, layer_rng
 
 __all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "Normalization",
-           "RMSNormalization", "UnitNormalization"]
+           "RMSNormalization", "SpectralNormalization", "UnitNormalization"]
 
 
 def _axes(axis, layer: str) -> list[int]:
@@ -516,3 +517,125 @@ class GroupNormalization(_Normalization):
                   "dtype": config["dtype"], "groups": self.groups, **{
                       k: config[k] for k in ("axis", "epsilon", "center", "scale")}}
         return config
+
+
+class SpectralNormalization(Layer):
+    """Keras ``SpectralNormalization(layer, power_iterations=1)``: training divides the
+    wrapped layer's kernel (or an Embedding's embeddings) by its largest singular value and
+    stores the result in that kernel; at inference the wrapper is its layer, run on the
+    stored kernel. Its weights are Keras 3's: the kernel, the power iteration's ``vector_u``
+    (1, kernel's last dimension; not trainable), then the layer's other weights (Dense's
+    bias). A mask given to it is dropped, with Keras's warning."""
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer type. "
+                             f"Please ensure wrapped layer is a valid Keras layer.")
+        if isinstance(power_iterations, bool) or not isinstance(power_iterations,
+                                                                numbers.Integral):
+            raise TypeError(f"SpectralNormalization: power_iterations must be an integer, got "
+                            f"{power_iterations!r}")
+        if power_iterations <= 0:
+            raise ValueError(f"`power_iterations` should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations}`")
+        super().__init__(**kwargs)
+        self.layer = layer
+        self.power_iterations = int(power_iterations)
+        if self._batch_input_shape is None and layer._batch_input_shape is not None:
+            self._batch_input_shape = layer._batch_input_shape
+
+    def _check_input_shape(self, shape) -> None:
+        if len(shape) < 1:
+            raise ValueError(f"input of SpectralNormalization layer {self.name!r} must have "
+                             f"rank >= 1; got shape {tuple(shape)}")
+        self.layer._check_input_shape(shape)
+
+    def _kernel_index(self) -> int:
+        """Where the wrapped layer's kernel (or embeddings) is among its weights."""
+        from ._conv_lstm import _ConvLSTM
+        from ._custom import RNN as UserCellRNN
+        from ._rnn import Bidirectional, RNNLayer
+
+        # Keras's recurrent layers keep their kernels in their cells, not as attributes
+        if not isinstance(self.layer, (RNNLayer, UserCellRNN, Bidirectional, _ConvLSTM)):
+            names = [w.name.rsplit("/", 1)[-1] for w in self.layer.weights]
+            for name in ("kernel", "embeddings"):
+                if name in names:
+                    return names.index(name)
+        raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' nor "
+                         f"'embeddings'")
+
+    def build(self, input_shape) -> None:
+        self.layer._ensure_built(tuple(input_shape))
+        kernel = self.layer.weights[self._kernel_index()]
+        rng = layer_rng(None)
+        self._add_weight("vector_u", _truncated_normal((1, kernel.shape[-1]), rng, 0.02),
+                         "vector_u", trainable=False)
+        self.built = True
+
+    # Keras 3's weights: the kernel, vector_u, then the wrapped layer's others
+    def _order(self, inner: list, own: list) -> list:
+        k = self._kernel_index()
+        return [inner[k], own[0], *inner[:k], *inner[k + 1:]]
+
+    @property
+    def weights(self):
+        return self._order(self.layer.weights, super().weights) if self.built else []
+
+    def get_weights(self):
+        return self._order(self.layer.get_weights(), super().get_weights()) \
+            if self.built else []
+
+    def _expected_weight_shapes(self):
+        return self._order(self.layer._expected_weight_shapes(),
+                           super()._expected_weight_shapes())
+
+    def set_weights(self, weights) -> None:
+        if not self.built:
+            raise ValueError(f"layer {self.name!r} is not built yet; call it on an input (or "
+                             f"give it an input shape) before set_weights()")
+        weights = list(weights)
+        expected = self._expected_weight_shapes()
+        if len(weights) != len(expected):
+            raise ValueError(f"layer {self.name!r} expects {len(expected)} weight arrays of "
+                             f"shapes {[tuple(s) for s in expected]} (the kernel, vector_u, "
+                             f"then the wrapped layer's others), but set_weights received "
+                             f"{len(weights)}")
+        vector_u = as_float_array(_backend.to_numpy(weights[1]), "weight 1 (vector_u)",
+                                  self._compute_dtype)
+        if vector_u.shape != tuple(expected[1]):
+            raise ValueError(f"layer {self.name!r}: weight 1 (vector_u) has shape "
+                             f"{vector_u.shape}, expected {tuple(expected[1])}")
+        k = self._kernel_index()
+        rest = weights[2:]
+        self.layer.set_weights([*rest[:k], weights[0], *rest[k:]])
+        self._params["vector_u"] = np.array(vector_u, copy=True)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def _symbolic_output_dtype(self) -> str:
+        return self.layer._symbolic_output_dtype()
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        _drop_mask(self, mask)
+        if not self.built:
+            shape = np.shape(inputs)
+            self._check_input_shape(shape)
+            self._ensure_built(shape)
+        y, _ = self.layer._forward(inputs, training=training)
+        return y, None
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(layer=serialize_layer(self.layer), power_iterations=self.power_iterations)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        config = dict(config)
+        config["layer"] = deserialize_layer(config.get("layer"), custom_objects)
+        return cls(**config)

@@ -777,6 +777,16 @@ def _image_preprocessing_keras3(layers, Sequential, Model, Input):
     ])
 
 
+def _spectral_normalization(layers, Sequential, Model, Input):
+    # SpectralNormalization around an Embedding, a Conv1D (its kernel is rank 3) and a Dense
+    # without bias: at inference each is its layer, with the kernel training stored
+    tokens = Input((7,))
+    h = layers.SpectralNormalization(layers.Embedding(20, 4))(tokens)
+    h = layers.SpectralNormalization(layers.Conv1D(5, 3, padding="same"), power_iterations=2)(h)
+    h = layers.GRU(6)(h)
+    return Model(tokens, layers.SpectralNormalization(layers.Dense(3, use_bias=False))(h))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -833,6 +843,7 @@ CASES = {
     "keras_ops_more": (_keras_ops_more, (4, 3)),
     "image_preprocessing": (_image_preprocessing, (10, 12, 3)),
     "image_preprocessing_keras3": (_image_preprocessing_keras3, (9, 11, 3)),
+    "spectral_normalization": (_spectral_normalization, (7,)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -864,7 +875,7 @@ NO_KERAS3_H5_FILE = {"augmentation", "augmentation_keras3", "image_preprocessing
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention",
-               "reversible_lm",
+               "reversible_lm", "spectral_normalization",
                "categorical", "grouped_query_attention", "attention_mask_order"}
 
 
