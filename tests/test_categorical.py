@@ -161,3 +161,59 @@ def test_bad_arguments_and_inputs_are_named():
         layers.Discretization(bin_boundaries=[1.0]).adapt(np.arange(3.0))
     with pytest.raises(ValueError, match="give bin_boundaries, or num_bins"):
         layers.Discretization()
+
+
+def _feature(values, dtype):
+    return np.array(values) if dtype == "string" else np.array(values, dtype=dtype)
+
+
+@pytest.mark.parametrize("case", DATA["crossings"], ids=[c["name"] for c in DATA["crossings"]])
+def test_hashed_crossing_gives_keras_outputs(case):
+    """tf.sparse.cross_hashed's FingerprintCat64 folding of FarmHash64 (strings) and the
+    integers themselves, modulo num_bins; one-hot encoding."""
+    layer = layers.HashedCrossing(**case["kwargs"])
+    xs = [_feature(values, dtype) for values, dtype in case["inputs"]]
+    y = np.asarray(layer(xs))
+    assert y.dtype == np.dtype(case["output_dtype"])
+    assert y.shape == tuple(case["output_shape"])
+    np.testing.assert_array_equal(y, np.array(case["output"]))
+    assert layer.compute_output_shape([x.shape for x in xs]) == y.shape
+
+
+def test_hashed_crossing_in_a_model_and_its_config():
+    a, b = layers.Input((1,), dtype="string"), layers.Input((1,), dtype="int64")
+    crossed = layers.HashedCrossing(num_bins=5, output_mode="one_hot", name="cross")([a, b])
+    assert crossed.shape == (None, 5)
+    model = Model([a, b], crossed)
+    words, ids = np.array([["x"], ["y"], ["x"]]), np.array([[1], [1], [2]])
+    y = model.predict([words, ids], verbose=0)
+    eager = layers.HashedCrossing(num_bins=5, output_mode="one_hot")([words, ids])
+    np.testing.assert_array_equal(y, eager)
+    config = model.get_layer("cross").get_config()
+    assert config == {"num_bins": 5, "output_mode": "one_hot", "sparse": False,
+                      "name": "cross", "dtype": "float32"}
+    again = layers.HashedCrossing.from_config(config)
+    np.testing.assert_array_equal(again([words, ids]), eager)
+
+
+def test_hashed_crossing_bad_input_is_named():
+    layer = layers.HashedCrossing(num_bins=4)
+    ids = np.array([[1], [2]])
+    with pytest.raises(ValueError, match="at least two inputs"):
+        layer([ids])
+    with pytest.raises(ValueError, match="list or tuple of inputs"):
+        layer(ids)
+    with pytest.raises(ValueError, match="equal shape"):
+        layer([ids, np.array([1, 2])])
+    with pytest.raises(ValueError, match=r"shape `\(\)`, `\(batch_size\)` or `\(batch_size, 1\)`"):
+        layer([np.ones((2, 3), np.int64), np.ones((2, 3), np.int64)])
+    with pytest.raises(ValueError, match="integer or string dtype"):
+        layer([ids, ids.astype(np.float32)])
+    with pytest.raises(ValueError, match="integer or string dtype"):
+        layers.HashedCrossing(num_bins=4)([layers.Input((1,)), layers.Input((1,))])
+    with pytest.raises(ValueError, match="num_bins must be a positive integer"):
+        layers.HashedCrossing(num_bins=0)
+    with pytest.raises(ValueError, match="unknown output_mode 'multi_hot'"):
+        layers.HashedCrossing(num_bins=3, output_mode="multi_hot")
+    with pytest.raises(ValueError, match="sparse outputs are not supported"):
+        layers.HashedCrossing(num_bins=3, sparse=True)

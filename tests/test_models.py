@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fusedrnn import reference
+from fusedrnn import layers, reference
 from fusedrnn.layers import (
     GRU,
     LSTM,
@@ -358,3 +358,22 @@ def test_weights_as_layer_attributes_and_keras_object_serialization():
     assert [type(x).__name__ for x in rebuilt.layers] == ["LSTM", "BatchNormalization", "Dense"]
     with pytest.raises(TypeError, match="cannot serialize"):
         keras.saving.serialize_keras_object(object())
+
+
+def test_floats_given_to_an_integer_input_truncate_as_keras_converts_them():
+    """Keras converts each input to its Input's dtype: 2.7 given to an int64 Input is 2
+    (checked in Keras 3.15.1), for a one-input model (the fast path) and for several (a
+    HashedCrossing, which refuses floats, behind them)."""
+    ids = layers.Input((3,), dtype="int64")
+    one = Model(ids, layers.Identity()(ids))
+    x = np.array([[0.0, 2.7, -1.5], [3.9, 1.2, 4.0]], np.float32)
+    np.testing.assert_array_equal(one.predict(x, verbose=0), np.trunc(x))
+    np.testing.assert_array_equal(one(x), np.trunc(x))
+    a, b, c = layers.Input((1,), dtype="int64"), layers.Input((1,), dtype="int32"), \
+        layers.Input((1,))
+    cross = layers.HashedCrossing(num_bins=1000)
+    two = Model([a, b, c], [cross([a, b]), c])
+    xa, xb = np.array([[2.7], [-3.5]]), np.array([[1.0], [7.9]], np.float32)
+    got, passed = two.predict([xa, xb, np.full((2, 1), 0.5, np.float32)], verbose=0)
+    np.testing.assert_array_equal(got, cross([np.array([[2], [-3]]), np.array([[1], [7]])]))
+    np.testing.assert_array_equal(passed, 0.5)  # a float Input keeps its values

@@ -204,12 +204,12 @@ def test_load_model_rejects_what_it_cannot_rebuild(tmp_path):
         load_model(os.path.join(DATA, "stack.keras2_weights.h5"))
 
     def unknown_layer(config):
-        config["config"]["layers"][2]["class_name"] = "HashedCrossing"
+        config["config"]["layers"][2]["class_name"] = "TFSMLayer"
 
     path = tmp_path / "unknown.keras"
     _rewrite_keras_config(os.path.join(DATA, "stack.keras"), path, unknown_layer)
     with pytest.raises(ValueError,
-                       match="'HashedCrossing' layer, which fusedrnn does not have"):
+                       match="'TFSMLayer' layer, which fusedrnn does not have"):
         load_model(path)
 
     def quantized(config):

@@ -4,7 +4,8 @@
 the one TensorFlow's ``Fingerprint64`` calls) modulo the bucket count;
 ``tf.strings.to_hash_bucket_strong`` is SipHash-2-4 keyed by two 64-bit integers. Keras's
 ``Hashing`` layer and the lookups with several out-of-vocabulary indices hash a value's
-UTF-8 bytes (integers as their decimal text, ``tf.as_string``). Plain Python on 64-bit
+UTF-8 bytes (integers as their decimal text, ``tf.as_string``). ``HashedCrossing`` hashes
+feature crosses as ``tf.sparse.cross_hashed`` does (``cross_hash``). Plain Python on 64-bit
 integers: inference hashes a batch of ids or tokens, not a corpus.
 """
 
@@ -200,3 +201,31 @@ def hash_bucket(value, num_buckets: int, key=None) -> int:
     data = _as_bytes(value)
     h = fingerprint64(data) if key is None else siphash24(key, data)
     return h % num_buckets
+
+
+# tf.sparse.cross_hashed's default hash key
+_CROSS_KEY = 0xDECAFCAFFE
+_CAT_MUL = 0xC6A4A7935BD1E995
+
+
+def _fingerprint_cat64(fp1: int, fp2: int) -> int:
+    """TensorFlow's ``FingerprintCat64``: two fingerprints combined into one."""
+    result = fp1 ^ _CAT_MUL
+    result ^= (_shift_mix((fp2 * _CAT_MUL) & _MASK) * _CAT_MUL) & _MASK
+    result = (result * _CAT_MUL) & _MASK
+    result = (_shift_mix(result) * _CAT_MUL) & _MASK
+    return _shift_mix(result)
+
+
+def cross_hash(values, num_buckets: int) -> int:
+    """``tf.sparse.cross_hashed`` of one crossed feature: the values (strings by their
+    fingerprint, integers as their 64-bit two's complement) folded into the hash key with
+    ``FingerprintCat64``, modulo ``num_buckets`` (0: modulo the largest int64)."""
+    h = _CROSS_KEY
+    for value in values:
+        if isinstance(value, (str, bytes)):
+            feature = fingerprint64(value.encode("utf-8") if isinstance(value, str) else value)
+        else:
+            feature = int(value) & _MASK
+        h = _fingerprint_cat64(h, feature)
+    return h % (num_buckets if num_buckets > 0 else (1 << 63) - 1)

@@ -322,6 +322,7 @@ class Model(Layer):
         self._chain: list[Layer] | None = None
         self._accepted: tuple | None = None  # the input shape(s) of the last good call
         self._takes_text = False  # an Input of dtype "string"
+        self._int_inputs = False  # an Input of an integer dtype
         if type(self) is Model or inputs is not None or outputs is not None:
             self._init_graph(inputs, outputs)
 
@@ -370,6 +371,7 @@ class Model(Layer):
         shown = {id(n.layer) for n in nodes if id(n) not in hidden}
         self._input_tensors = list(input_tensors)
         self._takes_text = any(t.dtype == "string" for t in self._input_tensors)
+        self._int_inputs = any(_integer_dtype(t.dtype) for t in self._input_tensors)
         self._output_tensors = outputs
         self._nodes = nodes
         self._run_order = (_keras_run_order(nodes) if any(
@@ -871,7 +873,8 @@ class Model(Layer):
         the order of ``inputs`` (from a list or tuple, or a dict keyed by input name)."""
         x = inputs
         if (type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0
-                and len(self._input_tensors) <= 1 and not self._takes_text and (
+                and len(self._input_tensors) <= 1 and not self._takes_text
+                and not self._int_inputs and (
                     not self._input_tensors or x.ndim == len(self._input_tensors[0].shape))):
             return x  # the common case, checked cheaply (streaming calls pay this per step)
         n = len(self._input_tensors)
@@ -1226,10 +1229,18 @@ class Model(Layer):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def _integer_dtype(dtype: str) -> bool:
+    return dtype not in ("string", "str") and np.dtype(dtype).kind in "iu"
+
+
 def _adjust_rank(x, tensor: KerasTensor):
     """An input one rank short of its Input's, whose last size is 1, gets that axis; one with
     an extra last axis of size 1 loses it (Keras 3's Functional._adjust_input_rank): strings
-    (batch,) for ``Input((1,), dtype="string")``."""
+    (batch,) for ``Input((1,), dtype="string")``. Numbers given to an Input of an integer dtype
+    are converted to it, as Keras converts each input to its Input's dtype (floats truncate
+    toward zero)."""
+    if x.dtype.kind in "bf" and _integer_dtype(tensor.dtype):
+        x = x.astype(tensor.dtype)
     rank = len(tensor.shape)
     if x.ndim == rank - 1 and tensor.shape[-1] == 1:
         return x[..., None]

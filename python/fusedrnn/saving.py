@@ -347,6 +347,7 @@ def _layer_classes():
              "SeparableConv2D", "UnitNormalization", "GroupNormalization", "RMSNormalization",
              "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "MelSpectrogram",
              "STFTSpectrogram", "ReversibleEmbedding", "EinsumDense", "SpectralNormalization",
+             "HashedCrossing",
              *layers._adaptive.__all__,
              *layers._augment.__all__,
              *(n for n in layers._image.__all__ if n[0].isupper()))

@@ -2,7 +2,8 @@
 tests/test_categorical.py: Hashing (FarmHash64, SipHash with a salt, mask_value, output
 modes), StringLookup/IntegerLookup with several out-of-vocabulary indices (floormod, farmhash,
 salt), CategoryEncoding and Discretization (output modes, input ranks, count weights; the
-boundaries adapt learns from data in one or several batches); and
+boundaries adapt learns from data in one or several batches), HashedCrossing (strings and
+integers of each allowed shape, two to four features, both output modes); and
 ``tf.strings.to_hash_bucket_fast`` / ``_strong`` of byte strings of every length.
 
 NOT run by CI and not collected by pytest. It needs TensorFlow and Keras 3::
@@ -110,6 +111,32 @@ def cases():
     return out
 
 
+def crossing_cases():
+    """(name, HashedCrossing kwargs, [(values, dtype) per feature])."""
+    words = [WORDS[i] for i in (0, 1, 3, 7, 8, 9, 10, 12)]
+    ints = [0, 1, -1, 17, 2 ** 40, -(2 ** 62), 1000003, 5]
+    out = []
+    for bins in (1, 7, 1000, 2 ** 40):
+        out.append((f"str-int-{bins}", {"num_bins": bins},
+                    [([[w] for w in words], "string"), ([[i] for i in ints], "int64")]))
+    out += [
+        ("int-str-flat", {"num_bins": 50}, [(ints, "int64"), (words, "string")]),
+        ("int32-pair", {"num_bins": 50}, [(ints[:4] + [3, 4, 5, 6], "int32"),
+                                          (list(range(8)), "int32")]),
+        ("three", {"num_bins": 100}, [(words, "string"), (ints, "int64"),
+                                      (words[::-1], "string")]),
+        ("four-strings", {"num_bins": 100}, [(words, "string")] * 4),
+        ("scalar", {"num_bins": 10}, [("cat", "string"), (3, "int64")]),
+        ("one-hot-column", {"num_bins": 6, "output_mode": "one_hot"},
+         [([[w] for w in words], "string"), ([[i] for i in ints], "int64")]),
+        ("one-hot-flat", {"num_bins": 6, "output_mode": "one_hot"},
+         [(words, "string"), (ints, "int64")]),
+        ("one-hot-scalar", {"num_bins": 4, "output_mode": "one_hot"},
+         [("a", "string"), ("b", "string")]),
+    ]
+    return out
+
+
 def main() -> None:
     import keras
     import tensorflow as tf
@@ -157,9 +184,18 @@ def main() -> None:
         hashes[f"fast_{buckets}"] = tf.strings.to_hash_bucket_fast(t, buckets).numpy().tolist()
         hashes[f"strong_{buckets}"] = tf.strings.to_hash_bucket_strong(
             t, buckets, key=hashes["salt"]).numpy().tolist()
+    crossings = []
+    for name, kwargs, features in crossing_cases():
+        layer = keras.layers.HashedCrossing(**kwargs)
+        xs = [tf.constant(values, dtype=tf.string if dtype == "string" else dtype)
+              for values, dtype in features]
+        y = np.asarray(layer(xs))
+        crossings.append({"name": name, "kwargs": kwargs, "inputs": features,
+                          "output": y.tolist(), "output_dtype": str(y.dtype),
+                          "output_shape": list(y.shape)})
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump({"keras_version": keras.__version__, "cases": records, "hashes": hashes,
-                   "adapt": adapts}, f, indent=1, ensure_ascii=False)
+                   "adapt": adapts, "crossings": crossings}, f, indent=1, ensure_ascii=False)
     print(len(records), "cases")
 
 

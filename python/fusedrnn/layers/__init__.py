@@ -67,7 +67,7 @@ from ._augment import (
     Solarization,
 )
 from ._base import Input, InputLayer, KerasTensor, Layer, Variable
-from ._categorical import CategoryEncoding, Discretization, Hashing
+from ._categorical import CategoryEncoding, Discretization, HashedCrossing, Hashing
 from ._cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ._conv import (
     AveragePooling1D,
@@ -287,6 +287,7 @@ __all__ = [
     "GroupQueryAttention",
     "GroupedQueryAttention",
     "Hashing",
+    "HashedCrossing",
     "MaxPool2D",
     "GlobalMaxPool2D",
     "GlobalAvgPool2D",

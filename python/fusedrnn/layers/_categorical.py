@@ -1,4 +1,5 @@
-"""Hashing, CategoryEncoding and Discretization: Keras 3's categorical preprocessing layers,
+"""Hashing, HashedCrossing, CategoryEncoding and Discretization: Keras 3's categorical
+preprocessing layers,
 so a model that buckets ids or numbers before its Embedding and RNN (session models over item
 ids, sequence models with binned features) serves from its saved file.
 
@@ -8,6 +9,9 @@ As Keras 3 (TensorFlow backend) computes them:
   cast to int64 first) with FarmHash64, or SipHash-2-4 keyed by ``salt``, modulo ``num_bins``;
   with ``mask_value`` that value gets bin 0 and the others hash into ``num_bins - 1`` bins
   shifted by one. Bins are int64.
+- ``HashedCrossing`` crosses two or more features, as ``tf.sparse.cross_hashed``: the hash
+  key folded with each value's hash (a string's FarmHash64, an integer itself) by
+  TensorFlow's ``FingerprintCat64``, modulo ``num_bins``.
 - ``Discretization`` gives each value the index of its bin: ``i`` where ``boundaries[i - 1] <=
   x < boundaries[i]`` (``np.digitize``), int32 in ``"int"`` mode.
 - The encodings of these layers and ``CategoryEncoding`` (float32): ``"one_hot"`` adds an axis
@@ -24,7 +28,7 @@ import numpy as np
 from .. import _hashing
 from ._base import KerasTensor, Layer
 
-__all__ = ["CategoryEncoding", "Discretization", "Hashing"]
+__all__ = ["CategoryEncoding", "Discretization", "HashedCrossing", "Hashing"]
 
 _ENCODINGS = ("one_hot", "multi_hot", "count")
 
@@ -167,6 +171,95 @@ class Hashing(_Categorical):
         config.update(num_bins=self.num_bins, salt=self.salt, mask_value=self.mask_value,
                       output_mode=self.output_mode, sparse=False)
         return config
+
+
+class HashedCrossing(_Categorical):
+    """Keras ``HashedCrossing``: the cross of two or more categorical features (strings or
+    integers, all of shape ``()``, ``(batch,)`` or ``(batch, 1)``) hashed into ``num_bins``
+    bins; ``output_mode`` int (int64 bins of the inputs' shape) or one_hot."""
+
+    def __init__(self, num_bins, output_mode="int", sparse=False, **kwargs):
+        dtype = kwargs.pop("dtype", None)
+        if isinstance(dtype, dict):  # a serialized policy
+            dtype = dtype.get("config", {}).get("name")
+        dtype = getattr(dtype, "name", dtype)
+        super().__init__(sparse=sparse, **kwargs)
+        what = self._what()
+        if output_mode not in ("int", "one_hot"):
+            raise ValueError(f"{what}: unknown output_mode {output_mode!r}; expected one of "
+                             f"('int', 'one_hot')")
+        if dtype is None:
+            dtype = "int64" if output_mode == "int" else "float32"
+        self.dtype = str(np.dtype(dtype))  # the outputs'; no weights
+        if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or \
+                num_bins <= 0:
+            raise ValueError(f"{what}: num_bins must be a positive integer; got {num_bins!r}")
+        self.num_bins = int(num_bins)
+        self.output_mode = output_mode
+
+    def _symbolic_input_shape(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or not all(
+                isinstance(t, KerasTensor) for t in inputs):
+            raise TypeError(f"{self._what()} is called on a list of KerasTensors, got "
+                            f"{type(inputs).__name__}")
+        for t in inputs:
+            if t.dtype != "string" and np.dtype(t.dtype).kind not in "iu":
+                raise ValueError(f"All `HashedCrossing` inputs should have an integer or "
+                                 f"string dtype; got {t.dtype}")
+        return [tuple(t.shape) for t in inputs]
+
+    def _check_input_shape(self, shapes) -> None:
+        if not isinstance(shapes, list) or len(shapes) < 2:
+            raise ValueError(f"`HashedCrossing` should be called on a list of at least two "
+                             f"inputs; got {shapes if isinstance(shapes, list) else 'one'}")
+        first = shapes[0]
+        if len(first) > 2 or (len(first) == 2 and first[-1] != 1):
+            raise ValueError(f"All `HashedCrossing` inputs should have shape `()`, "
+                             f"`(batch_size)` or `(batch_size, 1)`; got shapes {shapes}")
+        if any(tuple(s) != tuple(first) for s in shapes[1:]):
+            raise ValueError(f"All `HashedCrossing` inputs should have equal shape; got "
+                             f"shapes {shapes}")
+
+    def _values(self, inputs) -> list[np.ndarray]:
+        from .. import _backend
+
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"`HashedCrossing` should be called on a list or tuple of inputs; "
+                             f"got {type(inputs).__name__}")
+        arrays = [np.asarray(_backend.to_numpy(x)) for x in inputs]
+        for a in arrays:
+            if a.dtype.kind not in "iuUSO":
+                raise ValueError(f"All `HashedCrossing` inputs should have an integer or string "
+                                 f"dtype; got {a.dtype}")
+        self._check_input_shape([a.shape for a in arrays])
+        return arrays
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        if kwargs:
+            raise TypeError(f"HashedCrossing got unexpected call arguments {sorted(kwargs)}")
+        arrays = self._values(inputs)
+        columns = [a.ravel().tolist() for a in arrays]
+        for column in columns:  # object arrays: each value a string or an integer
+            for v in column:
+                if not isinstance(v, (str, bytes, int)) or isinstance(v, bool):
+                    raise ValueError(f"All `HashedCrossing` inputs should have an integer or "
+                                     f"string dtype; got the value {v!r}")
+        bins = np.array([_hashing.cross_hash(values, self.num_bins)
+                         for values in zip(*columns)], np.int64).reshape(arrays[0].shape)
+        if self.output_mode == "int":
+            return bins.astype(self.dtype), None
+        out = _encode(bins, "one_hot", self.num_bins, self._what())
+        return out.astype(self.dtype), None
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape[0])
+        if not shape and self.output_mode == "one_hot":
+            return (1, self.num_bins)  # what Keras's call gives (its shape function says (n,))
+        return _encoded_shape(shape, self.output_mode, self.num_bins)
+
+    def get_config(self) -> dict:
+        return {"num_bins": self.num_bins, "output_mode": self.output_mode, "sparse": False,
+                "name": self.name, "dtype": self.dtype}
 
 
 class CategoryEncoding(_Categorical):

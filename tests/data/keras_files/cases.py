@@ -787,6 +787,16 @@ def _spectral_normalization(layers, Sequential, Model, Input):
     return Model(tokens, layers.SpectralNormalization(layers.Dense(3, use_bias=False))(h))
 
 
+def _hashed_crossing(layers, Sequential, Model, Input):
+    # two id features crossed (HashedCrossing) one-hot beside a sequence of ids, and their
+    # cross bucket embedded (a wide-and-deep style model)
+    a, b, seq = Input((1,), dtype="int64"), Input((1,), dtype="int64"), Input((5,))
+    wide = layers.HashedCrossing(num_bins=12, output_mode="one_hot")([a, b])
+    crossed = layers.Flatten()(layers.Embedding(16, 3)(layers.HashedCrossing(num_bins=16)([b, a])))
+    deep = layers.GRU(4)(layers.Embedding(20, 3)(seq))
+    return Model([a, b, seq], layers.Dense(2)(layers.Concatenate()([wide, crossed, deep])))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -844,6 +854,7 @@ CASES = {
     "image_preprocessing": (_image_preprocessing, (10, 12, 3)),
     "image_preprocessing_keras3": (_image_preprocessing_keras3, (9, 11, 3)),
     "spectral_normalization": (_spectral_normalization, (7,)),
+    "hashed_crossing": (_hashed_crossing, [(1,), (1,), (5,)]),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -875,7 +886,7 @@ NO_KERAS3_H5_FILE = {"augmentation", "augmentation_keras3", "image_preprocessing
 
 # cases whose inputs are token ids (padding 0 masked by mask_zero)
 TOKEN_CASES = {"embedding", "embedding_pooling", "seq2seq", "cnn_norm", "nested", "attention",
-               "reversible_lm", "spectral_normalization",
+               "reversible_lm", "spectral_normalization", "hashed_crossing",
                "categorical", "grouped_query_attention", "attention_mask_order"}
 
 
