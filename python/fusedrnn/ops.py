@@ -272,8 +272,28 @@ def __getattr__(name: str):
         from . import _ops_image
 
         return _ops_image
+    if name in _keras_ops.SUBMODULES:  # keras.ops.numpy, .nn, .linalg, .math, .core
+        return _submodule(name)
     raise AttributeError(f"module 'fusedrnn.ops' has no attribute {name!r}")
 
 
+def _submodule(name: str):
+    """The namespace ``fusedrnn.ops.<name>``: Keras's functions of keras.ops.<name> (made
+    once; ``import fusedrnn.ops.numpy`` finds it after that)."""
+    import sys
+    import types
+
+    full = f"{__name__}.{name}"
+    module = sys.modules.get(full)
+    if module is None:
+        module = types.ModuleType(full, f"Keras 3's keras.ops.{name} functions (see "
+                                        f"fusedrnn.ops).")
+        names = [n for n in _keras_ops.SUBMODULES[name] if hasattr(_keras_ops, n)]
+        module.__dict__.update({n: getattr(_keras_ops, n) for n in names})
+        module.__all__ = names
+        sys.modules[full] = module
+    return module
+
+
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_keras_ops.__all__) | {"image"})
+    return sorted(set(globals()) | set(_keras_ops.__all__) | {"image", *_keras_ops.SUBMODULES})

@@ -77,11 +77,84 @@ def _gelu(x):
     return 0.5 * x * (1 + cupyx.scipy.special.erf(x / math.sqrt(2)))
 
 
+def _log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), finite for large |x|."""
+    return -_softplus(-x)
+
+
+def _hard_sigmoid(x):
+    return _backend.array_module(x).clip((x + 3) / 6, 0, 1)
+
+
+def _celu(x, alpha=1.0):
+    xp = _backend.array_module(x)
+    return xp.maximum(x, 0) + alpha * xp.expm1(xp.minimum(x, 0) / alpha)
+
+
+def _glu(x, axis=-1):
+    """The first half of ``axis`` gated by the sigmoid of the second half."""
+    if x.shape[axis] % 2:
+        raise ValueError(f"axis size must be divisible by 2. Received: x.shape={x.shape} "
+                         f"with axis={axis}")
+    a, b = _backend.array_module(x).split(x, 2, axis=axis)
+    return a * _sigmoid(b)
+
+
+def _hard_shrink(x, threshold=0.5):
+    xp = _backend.array_module(x)
+    return xp.where(xp.abs(x) > threshold, x, xp.zeros_like(x))
+
+
+def _soft_shrink(x, threshold=0.5):
+    xp = _backend.array_module(x)
+    return xp.where(x > threshold, x - threshold,
+                    xp.where(x < -threshold, x + threshold, xp.zeros_like(x)))
+
+
+def _sparse_plus(x):
+    xp = _backend.array_module(x)
+    return xp.where(x <= -1, xp.zeros_like(x), xp.where(x < 1, (x + 1) ** 2 / 4, x))
+
+
+def _sparse_sigmoid(x):
+    xp = _backend.array_module(x)
+    return xp.where(x <= -1, xp.zeros_like(x), xp.where(x >= 1, xp.ones_like(x), (x + 1) / 2))
+
+
+def _squareplus(x, b=4):
+    xp = _backend.array_module(x)
+    return (x + xp.sqrt(x * x + xp.asarray(b, x.dtype))) / 2
+
+
+def _sparsemax(x, axis=-1):
+    """Sparsemax as Keras's TensorFlow backend computes it (sorted cumulative sums)."""
+    xp = _backend.array_module(x)
+    ordered = -xp.sort(-x, axis=axis)
+    cumulative = xp.cumsum(ordered, axis=axis)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    r = xp.arange(1, x.shape[axis] + 1, dtype=x.dtype).reshape(shape)
+    support = ordered - (cumulative - 1) / r > 0
+    k = xp.sum(support.astype(x.dtype), axis=axis, keepdims=True)
+    tau = (xp.sum(xp.where(support, cumulative, 0), axis=axis, keepdims=True) - 1) / k
+    return xp.maximum(x - tau, 0).astype(x.dtype, copy=False)
+
+
+def _leaky_relu(x, negative_slope=0.2):
+    return _backend.array_module(x).where(x > 0, x, negative_slope * x)
+
+
+def _threshold_activation(x):
+    raise TypeError("the 'threshold' activation takes the arguments `threshold` and "
+                    "`default_value` (keras.activations.threshold(x, threshold, "
+                    "default_value)); as a layer's activation name it has none, as in Keras")
+
+
 _ACTIVATIONS: dict[str, Callable] = {
     "linear": lambda x: x,
     "tanh": lambda x: _backend.array_module(x).tanh(x),
     "sigmoid": _sigmoid,
-    "hard_sigmoid": lambda x: _backend.array_module(x).clip((x + 3) / 6, 0, 1),
+    "hard_sigmoid": _hard_sigmoid,
     "hard_sigmoid_keras2": lambda x: _backend.array_module(x).clip(0.2 * x + 0.5, 0, 1),
     "relu": lambda x: _backend.array_module(x).maximum(x, 0),
     "relu6": lambda x: _backend.array_module(x).clip(x, 0, 6),
@@ -97,6 +170,22 @@ _ACTIVATIONS: dict[str, Callable] = {
     "silu": lambda x: x * _sigmoid(x),
     "gelu": _gelu,
     "exponential": lambda x: _backend.array_module(x).exp(x),
+    "celu": _celu,
+    "glu": _glu,
+    "hard_shrink": _hard_shrink,
+    "hard_silu": lambda x: x * _hard_sigmoid(x),
+    "hard_swish": lambda x: x * _hard_sigmoid(x),
+    "hard_tanh": lambda x: _backend.array_module(x).clip(x, -1, 1),
+    "leaky_relu": _leaky_relu,
+    "log_sigmoid": _log_sigmoid,
+    "mish": lambda x: x * _backend.array_module(x).tanh(_softplus(x)),
+    "soft_shrink": _soft_shrink,
+    "sparse_plus": _sparse_plus,
+    "sparse_sigmoid": _sparse_sigmoid,
+    "sparsemax": _sparsemax,
+    "squareplus": _squareplus,
+    "tanh_shrink": lambda x: x - _backend.array_module(x).tanh(x),
+    "threshold": _threshold_activation,
 }
 
 # Activations the RNN kernels implement (fusedrnn.reference.ACTIVATIONS).

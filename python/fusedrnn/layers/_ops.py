@@ -210,7 +210,47 @@ _OPERATIONS: dict[str, _Spec] = {
                         ("axis",)),
 }
 
+def _more_operations() -> dict[str, _Spec]:
+    """The operations of _ops_numpy, _ops_nn and _ops_math (the rest of keras.ops)."""
+    from . import _ops_math, _ops_nn, _ops_numpy
+
+    return {name: _Spec(*entry) for table in (_ops_numpy.OPERATIONS, _ops_nn.OPERATIONS,
+                                              _ops_math.OPERATIONS)
+            for name, entry in table.items()}
+
+
+_OPERATIONS.update(_more_operations())
+
 OPERATION_NAMES = frozenset(_OPERATIONS)
+
+
+def _keras_modules() -> dict[str, str]:
+    """The Keras module of each operation class (``keras.src.ops.nn``, ...): where Keras 3
+    finds the class of an operation saved in a model file."""
+    from . import _ops_nn
+
+    modules = {name: "keras.src.ops.numpy" for name in _OPERATIONS}
+    modules.update(dict.fromkeys(_ops_nn.OPERATIONS, "keras.src.ops.nn"))
+    modules.update(dict.fromkeys(("Elu", "Gelu", "HardSigmoid", "LeakyRelu", "LogSoftmax",
+                                  "Relu", "Sigmoid", "Silu", "Softmax", "Softplus", "OneHot"),
+                                 "keras.src.ops.nn"))
+    modules.update(dict.fromkeys(("Cast", "ConvertToTensor", "StopGradient", "Slice",
+                                  "Scatter", "ScatterUpdate", "SliceUpdate", "SaturateCast",
+                                  "Unstack"), "keras.src.ops.core"))
+    modules.update(dict.fromkeys(
+        ("Logsumexp", "Erf", "Erfc", "Erfinv", "Rsqrt", "SegmentSum", "SegmentProd",
+         "SegmentMax", "SegmentMin", "InTopK", "Logdet", "CDist", "ExtractSequences", "FFT",
+         "FFT2", "IFFT2", "RFFT", "IRFFT", "STFT", "ISTFT", "ViewAsComplex", "ViewAsReal"),
+        "keras.src.ops.math"))
+    modules.update(dict.fromkeys(
+        ("Norm", "Cholesky", "CholeskyInverse", "Det", "Inv", "Eig", "Eigh", "LuFactor",
+         "Lstsq", "Solve", "SolveTriangular", "SVD", "Qr", "MatrixRank", "Pinv"),
+        "keras.src.ops.linalg"))
+    return modules
+
+
+# Operation class -> the Keras module that defines it (saving writes it as the "module").
+OPERATION_MODULES = _keras_modules()
 
 
 class _TFFunction(NamedTuple):
@@ -370,6 +410,8 @@ def compute(class_name: str, args, params: dict):
     if xp is not np:  # NumPy operands (a model's constants) join the CuPy ones
         args = _on_module(args, xp)
     result = _OPERATIONS[class_name].compute(xp, *args, **params)
+    if isinstance(result, (list, tuple)):  # several outputs (moments, qr, array_split, ...)
+        return type(result)(_keras_dtype(r, args) for r in result)
     return _keras_dtype(result, args)
 
 
@@ -392,9 +434,15 @@ def _probe(value, sizes):
     return value
 
 
-def _output_spec(fn: Callable, args, what: str) -> tuple[tuple, str]:
+def _output_spec(fn: Callable, args, what: str, several: bool = False):
     """The shape (None where unknown) and dtype of ``fn(*args)`` for symbolic ``args``, from
-    runs on zero arrays that give the unknown sizes different values (_PROBE_SIZES)."""
+    runs on zero arrays that give the unknown sizes different values (_PROBE_SIZES). With
+    ``several``, a function that returns a list or tuple of arrays gets a list of them."""
+    if several:
+        first = _probe_results(fn, args, what)[0]
+        if isinstance(first, (list, tuple)):
+            return [_output_spec(lambda *a, i=i: fn(*a)[i], args, f"{what} (output {i})")
+                    for i in range(len(first))]
     results = []
     with np.errstate(all="ignore"):
         for sizes in _PROBE_SIZES:
@@ -420,6 +468,34 @@ def _output_spec(fn: Callable, args, what: str) -> tuple[tuple, str]:
         if small is not None and len(small) == len(shape):
             shape = tuple(d if d == s else None for d, s in zip(shape, small))
     return shape, first.dtype.name
+
+
+def _probe_results(fn: Callable, args, what: str) -> list:
+    with np.errstate(all="ignore"):
+        try:
+            return [fn(*_probe(args, _PROBE_SIZES[0]))]
+        except (ValueError, TypeError, IndexError, ZeroDivisionError) as exc:
+            shapes = [t.shape for t in _symbolic(args)]
+            raise ValueError(f"{what} cannot be applied to tensors of shapes {shapes}: "
+                             f"{exc}") from exc
+
+
+def _positional(class_name: str, args: tuple, kwargs: dict) -> list:
+    """A call's operands in order: those given by keyword (``dot_product_attention``'s
+    ``mask=``, as Keras saves them) put in their place, None for the ones left out."""
+    if not kwargs:
+        return list(args)
+    parameters = list(inspect.signature(_OPERATIONS[class_name].compute).parameters.values())
+    names = [p.name for p in parameters[1:]  # after xp
+             if p.kind == p.POSITIONAL_OR_KEYWORD
+             and p.name not in _OPERATIONS[class_name].params]
+    unknown = sorted(set(kwargs) - set(names[len(args):]))
+    if unknown:
+        raise TypeError(f"the Keras operation {class_name} takes no call arguments "
+                        f"{unknown}")
+    last = max(names.index(k) for k in kwargs)
+    defaults = {p.name: p.default for p in parameters[1:]}
+    return [*args, *(kwargs.get(name, defaults.get(name)) for name in names[len(args):last + 1])]
 
 
 class KerasOperation(Layer):
@@ -450,6 +526,7 @@ class KerasOperation(Layer):
         self.type_name = type_name or class_name  # the summary's type: Keras 2's TFOpLambda
         super().__init__(name=name)
         self._op_params = config
+        self._several = False  # whether it gives several tensors (moments, qr, split, ...)
         self.built = True
         self.supports_masking = False
 
@@ -459,22 +536,28 @@ class KerasOperation(Layer):
     def __call__(self, *args, **kwargs):
         """A symbolic call: the operands may be tensors, lists of them, or constants."""
         kwargs.pop("training", None)
-        if kwargs:
-            raise TypeError(f"the Keras operation {self.class_name} takes no call arguments "
-                            f"{sorted(kwargs)}")
-        shape, dtype = _output_spec(
+        args = _positional(self.class_name, args, kwargs)
+        specs = _output_spec(
             lambda *probes: compute(self.class_name, probes, self._op_params), args,
-            f"the Keras operation {self.class_name}")
+            f"the Keras operation {self.class_name}", several=True)
         node = Node(self, list(args), {}, [])
-        node.outputs = [KerasTensor(shape, dtype, node, 0)]
+        self._several = isinstance(specs, list)
+        node.outputs = [KerasTensor(shape, dtype, node, i)
+                        for i, (shape, dtype) in enumerate(specs if self._several else [specs])]
         self._inbound_nodes.append(node)
-        return node.outputs[0]
+        return tuple(node.outputs) if self._several else node.outputs[0]
+
+    def _multi_output(self) -> bool:
+        return self._several
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
-        return compute(self.class_name, list(inputs), self._op_params), None
+        out = compute(self.class_name, list(inputs), self._op_params)
+        if self._several:
+            return list(out), [None] * len(out)
+        return out, None
 
     def _output_masks(self, mask):
-        return None
+        return [None] * len(self._inbound_nodes[0].outputs) if self._several else None
 
     def count_params(self) -> int:
         return 0
