@@ -10,10 +10,14 @@ import numpy as np
 from ._configurable import Configurable, Registry
 from .layers import _initializers as _impl
 
-__all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
-           "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomNormal",
-           "RandomUniform", "TruncatedNormal", "VarianceScaling", "Zeros", "deserialize", "get",
-           "serialize"]
+__all__ = ["STFT", "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
+           "Identity", "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones",
+           "Orthogonal", "OrthogonalInitializer", "RandomNormal", "RandomUniform",
+           "STFTInitializer", "TruncatedNormal", "VarianceScaling", "Zeros", "constant",
+           "deserialize", "get", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
+           "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal",
+           "random_uniform", "serialize", "stft", "truncated_normal", "variance_scaling",
+           "zeros"]
 
 
 class Initializer(Configurable):
@@ -141,10 +145,55 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+class STFT(Initializer):
+    """Keras's STFT initializer: the (frame_length, channels, bins) kernels of the
+    STFTSpectrogram layer, the cosines (``side="real"``) or sines (``"imag"``) of the DFT
+    times the window (a scipy.signal window name, values, or None) over its scaling
+    (``"density"``: its L2 norm, ``"spectrum"``: its L1 norm, None)."""
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            from .layers._audio import scipy_window
+
+            scipy_window(window, 1, False)  # names an unknown window
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError(f"Scaling is invalid, it must be `None`, 'density' or "
+                             f"'spectrum'. Received scaling={scaling}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def _draw(self, shape, rng):
+        from .layers._audio import stft_kernel
+
+        if len(shape) != 3:
+            raise ValueError(f"the STFT initializer makes kernels of shape (frame_length, "
+                             f"channels, bins); got shape {shape}")
+        # (frame_length, 1, bins) whatever the channels, as Keras's gives (its layer asks
+        # for one channel)
+        return stft_kernel(self.side, self.window, self.scaling, self.periodic, shape[0],
+                           shape[2])
+
+    def get_config(self):
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"side": self.side, "window": window, "scaling": self.scaling,
+                "periodic": self.periodic}
+
+
+# Keras's other names for the classes
+IdentityInitializer, OrthogonalInitializer, STFTInitializer = Identity, Orthogonal, STFT
+constant, glorot_normal, glorot_uniform = Constant, GlorotNormal, GlorotUniform
+he_normal, he_uniform, identity, lecun_normal = HeNormal, HeUniform, Identity, LecunNormal
+lecun_uniform, ones, orthogonal, random_normal = LecunUniform, Ones, Orthogonal, RandomNormal
+random_uniform, stft, truncated_normal = RandomUniform, STFT, TruncatedNormal
+variance_scaling, zeros = VarianceScaling, Zeros
+
 _REGISTRY = Registry(
     "keras.initializers", "initializer",
     (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
      GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
-     Identity),
-    {"zero": Zeros, "one": Ones, "normal": RandomNormal, "uniform": RandomUniform})
+     Identity, STFT),
+    {"zero": Zeros, "one": Ones, "normal": RandomNormal, "uniform": RandomUniform,
+     "STFTInitializer": STFT, "IdentityInitializer": Identity,
+     "OrthogonalInitializer": Orthogonal})
 serialize, deserialize, get = _REGISTRY.serialize, _REGISTRY.deserialize, _REGISTRY.get

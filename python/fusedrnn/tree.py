@@ -3,9 +3,9 @@ for Keras. Dicts flatten in sorted key order and ``None`` is a leaf, as Keras 3'
 
 from __future__ import annotations
 
-__all__ = ["MAP_TO_NONE", "assert_same_structure", "flatten", "flatten_with_path",
-           "is_nested", "lists_to_tuples", "map_structure", "map_structure_up_to",
-           "pack_sequence_as", "traverse"]
+__all__ = ["MAP_TO_NONE", "assert_same_paths", "assert_same_structure", "flatten",
+           "flatten_with_path", "is_nested", "lists_to_tuples", "map_shape_structure",
+           "map_structure", "map_structure_up_to", "pack_sequence_as", "traverse"]
 
 
 class _MapToNone:
@@ -86,6 +86,34 @@ def map_structure(func, *structures):
         assert_same_structure(structures[0], other, check_types=False)
     leaves = [flatten(s) for s in structures]
     return pack_sequence_as(structures[0], [func(*args) for args in zip(*leaves)])
+
+
+def assert_same_paths(a, b) -> None:
+    """ValueError unless the leaves of ``a`` and ``b`` sit at the same paths (indices of
+    sequences, keys of dicts), whatever the container types."""
+    a_paths = {path for path, _ in flatten_with_path(a)}
+    b_paths = {path for path, _ in flatten_with_path(b)}
+    if a_paths != b_paths:
+        message = "`a` and `b` don't have the same paths."
+        if a_paths - b_paths:
+            message += f"\nPaths in `a` missing in `b`:\n{a_paths - b_paths}"
+        if b_paths - a_paths:
+            message += f"\nPaths in `b` missing in `a`:\n{b_paths - a_paths}"
+        raise ValueError(message)
+
+
+def _is_shape(x) -> bool:
+    return isinstance(x, (list, tuple)) and all(
+        isinstance(d, (int, type(None))) for d in x)
+
+
+def map_shape_structure(func, structure):
+    """``map_structure`` whose leaves are shapes too: a list or tuple of ints and Nones is
+    handed to ``func`` whole."""
+    if _is_shape(structure) or not is_nested(structure):
+        return func(structure)
+    return _rebuild(structure, [map_shape_structure(func, child)
+                                for _, child in _children(structure)])
 
 
 def map_structure_up_to(shallow_structure, func, *structures):

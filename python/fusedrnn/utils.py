@@ -10,23 +10,29 @@ import sys
 import numpy as np
 
 from ._dataset import Batches, PyDataset
+from ._dtypes import standardize_dtype
 from .layers._initializers import set_global_seed
 from .preprocessing.sequence import pad_sequences
 from .saving import (
     CustomObjectScope,
     custom_object_scope,
+    deserialize_keras_object,
     get_custom_objects,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
+    serialize_keras_object,
 )
 
 __all__ = ["Batches", "CustomObjectScope", "PyDataset", "Sequence", "clear_session",
-           "custom_object_scope",
-           "get_custom_objects", "get_file", "get_registered_name", "get_registered_object",
-           "normalize", "pad_sequences", "plot_model", "register_keras_serializable",
-           "set_random_seed", "smart_resize", "timeseries_dataset_from_array",
-           "to_categorical"]
+           "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
+           "enable_interactive_logging", "get_custom_objects", "get_file",
+           "get_registered_name", "get_registered_object", "get_source_inputs",
+           "is_interactive_logging_enabled", "is_keras_tensor", "normalize",
+           "pack_x_y_sample_weight", "pad_sequences", "plot_model",
+           "register_keras_serializable", "serialize_keras_object", "set_random_seed",
+           "smart_resize", "standardize_dtype", "timeseries_dataset_from_array",
+           "to_categorical", "unpack_x_y_sample_weight"]
 
 
 Sequence = PyDataset  # Keras 2's name (Keras 3 keeps it as an alias)
@@ -151,11 +157,93 @@ def set_random_seed(seed) -> None:
 
 
 def clear_session(free_memory=True) -> None:
-    """Start the names of unnamed metrics over ("auc", then "auc_1", ...), as Keras's does.
-    fusedrnn keeps no graph or session, and names layers per model."""
+    """Start the names of unnamed metrics over ("auc", then "auc_1", ...) and the counters of
+    ``backend.get_uid``, as Keras's does. fusedrnn keeps no graph or session, and names layers
+    per model."""
+    from .backend import _UIDS
     from .metrics import clear_names
 
     clear_names()
+    _UIDS.clear()
+
+
+# keras.utils has keras.config's switches of the progress bars too
+def enable_interactive_logging() -> None:
+    from . import config
+
+    config.enable_interactive_logging()
+
+
+def disable_interactive_logging() -> None:
+    from . import config
+
+    config.disable_interactive_logging()
+
+
+def is_interactive_logging_enabled() -> bool:
+    from . import config
+
+    return config.is_interactive_logging_enabled()
+
+
+def is_keras_tensor(x) -> bool:
+    """Whether ``x`` is a symbolic tensor (from ``Input`` or a layer's symbolic call)."""
+    from .backend import is_keras_tensor as check
+
+    return check(x)
+
+
+def get_source_inputs(tensor) -> list:
+    """The ``Input`` tensors a symbolic tensor is computed from, in the order a walk back
+    through the layers meets them (an Input itself gives ``[tensor]``)."""
+    from .layers import KerasTensor
+
+    if not isinstance(tensor, KerasTensor):
+        raise ValueError(f"get_source_inputs takes a KerasTensor; got "
+                         f"{type(tensor).__name__}")
+    sources: list = []
+    seen: set = set()
+
+    def walk(t) -> None:
+        if id(t) in seen:
+            return
+        seen.add(id(t))
+        parents = [] if t._node is None else t._node.parent_tensors
+        if not parents:
+            sources.append(t)
+        for parent in parents:
+            walk(parent)
+
+    walk(tensor)
+    return sources
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """Keras's data tuple: ``x`` alone, ``(x, y)`` or ``(x, y, sample_weight)``; an ``x``
+    that is itself a list or tuple (several inputs) alone is wrapped, ``(x,)``, so it is not
+    taken for ``(x, y)``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a data tuple of one to three parts, None for those
+    missing; anything other than a list or tuple is ``x``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return (data, None, None)
+    if len(data) == 1:
+        return (data[0], None, None)
+    if len(data) == 2:
+        return (data[0], data[1], None)
+    if len(data) == 3:
+        return data
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                     f"`(x, y, sample_weight)`, found: {data}")
 
 
 def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None,

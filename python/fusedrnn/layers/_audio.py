@@ -166,7 +166,14 @@ _COSINE_WINDOWS = {
 }
 
 
+_OTHER_WINDOWS = ("boxcar", "rect", "rectangular", "ones", "bartlett", "bart", "brt",
+                  "triang", "triangle", "tri", "cosine", "halfcosine")
+
+
 def _symmetric_window(name: str, m: int) -> np.ndarray:
+    if name not in _COSINE_WINDOWS and name not in _OTHER_WINDOWS:
+        raise ValueError(f"unknown window {name!r}; fusedrnn has scipy.signal's "
+                         f"{', '.join(sorted([*_COSINE_WINDOWS, *_OTHER_WINDOWS]))}")
     n = np.arange(m, dtype=np.float64)
     if m == 1:
         return np.ones(1)
@@ -181,9 +188,7 @@ def _symmetric_window(name: str, m: int) -> np.ndarray:
         k = np.arange(1, (m + 1) // 2 + 1, dtype=np.float64)
         half = 2 * k / (m + 1) if m % 2 else (2 * k - 1) / m
         return np.concatenate([half, half[-2::-1] if m % 2 else half[::-1]])
-    if name in ("cosine", "halfcosine"):
-        return np.sin(np.pi / m * (n + 0.5))
-    raise ValueError(name)
+    return np.sin(np.pi / m * (n + 0.5))  # cosine, halfcosine
 
 
 def scipy_window(name: str, length: int, periodic: bool) -> np.ndarray:

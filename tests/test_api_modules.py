@@ -1,0 +1,136 @@
+"""Keras's small API functions as fusedrnn has them: ``backend.standardize_dtype``,
+``result_type``, ``is_float_dtype`` / ``is_int_dtype`` against Keras 3.15.1's answers
+(tests/data/golden/api_modules.json, written by tests/golden/generate_api_golden.py), the STFT
+initializer's kernels against Keras's, the initializers' other names, ``get_uid``,
+``utils.get_source_inputs``, the data-tuple helpers and ``tree.assert_same_paths`` /
+``map_shape_structure``."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+
+import numpy as np
+import pytest
+
+from fusedrnn import backend, initializers, layers, tree, utils
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "api_modules.json")
+with open(GOLDEN, encoding="utf-8") as _f:
+    DATA = json.load(_f)
+
+
+def _decode(spec):
+    """A dtype argument as the generator wrote it (see its docstring)."""
+    if spec is None:
+        return None
+    if spec.startswith("py:"):
+        return {"int": int, "float": float, "bool": bool, "str": str,
+                "complex": complex}[spec[3:]]
+    if spec.startswith("np:"):
+        return getattr(np, spec[3:])
+    if spec.startswith("dtype:"):
+        return np.dtype(spec[6:])
+    return spec
+
+
+def _answer(fn, *specs):
+    try:
+        return fn(*(_decode(s) for s in specs))
+    except ValueError:
+        return "error"
+
+
+@pytest.mark.parametrize("name", ["standardize_dtype", "is_float_dtype", "is_int_dtype"])
+def test_dtype_functions_answer_as_keras(name):
+    for spec, want in DATA[name]:
+        assert _answer(getattr(backend, name), spec) == want, spec
+    assert utils.standardize_dtype is backend.standardize_dtype
+
+
+def test_result_type_promotes_as_keras():
+    """Every pair of Keras's dtypes, Python's int, float and bool, and None, and some
+    triples: Keras's lattice, weak Python types, TensorFlow's 64-bit rules."""
+    assert len(DATA["result_type"]) > 300
+    wrong = [(args, want, _answer(backend.result_type, *args))
+             for args, want in DATA["result_type"]
+             if _answer(backend.result_type, *args) != want]
+    assert not wrong
+
+
+@pytest.mark.parametrize("case", DATA["stft"], ids=lambda c: f"{c['side']}-{c['window']}")
+def test_stft_initializer_gives_keras_kernels(case):
+    init = initializers.STFTInitializer(case["side"], case["window"], case["scaling"],
+                                        case["periodic"])
+    got = init(tuple(case["shape"]))
+    assert got.dtype == np.float32
+    # Keras takes the sines and cosines of float32 angles (up to 2 pi (T - 1) / 2, rounded by
+    # ~|angle| * 6e-8); fusedrnn of float64 ones
+    np.testing.assert_allclose(got, np.array(case["kernel"]), rtol=1e-5, atol=3e-6)
+    again = initializers.deserialize(initializers.serialize(init))
+    np.testing.assert_array_equal(again(tuple(case["shape"])), got)
+
+
+def test_initializers_other_names():
+    assert initializers.glorot_uniform is initializers.GlorotUniform
+    assert initializers.OrthogonalInitializer is initializers.Orthogonal
+    assert isinstance(initializers.get("STFTInitializer"), initializers.STFT)
+    assert isinstance(initializers.get("lecun_normal"), initializers.LecunNormal)
+    with pytest.raises(ValueError, match="side should be 'real' or 'imag'"):
+        initializers.STFT("both")
+    with pytest.raises(ValueError, match="unknown window 'hannn'"):
+        initializers.STFT(window="hannn")
+    with pytest.raises(ValueError, match="Scaling is invalid"):
+        initializers.STFT(scaling="l2")
+
+
+def test_get_uid_counts_per_prefix_until_clear_session():
+    utils.clear_session()
+    assert [backend.get_uid("dense"), backend.get_uid("dense"), backend.get_uid("gru"),
+            backend.get_uid("dense")] == [1, 2, 1, 3]
+    utils.clear_session()
+    assert backend.get_uid("dense") == 1
+
+
+def test_get_source_inputs_walks_back_to_the_inputs():
+    a, b, unused = layers.Input((3,)), layers.Input((3,)), layers.Input((3,))
+    shared = layers.Dense(3)
+    h = layers.Add()([shared(a), shared(layers.Multiply()([a, b]))])
+    out = layers.Dense(1)(h)
+    sources = utils.get_source_inputs(out)
+    assert [id(t) for t in sources] == [id(a), id(b)]
+    assert utils.get_source_inputs(unused) == [unused]
+    assert utils.is_keras_tensor(out)
+    assert not utils.is_keras_tensor(np.zeros(3))
+    with pytest.raises(ValueError, match="takes a KerasTensor"):
+        utils.get_source_inputs(np.zeros(3))
+
+
+def test_data_tuples_pack_and_unpack_as_keras():
+    x, y, w = np.zeros(2), np.ones(2), np.full(2, 0.5)
+    assert utils.pack_x_y_sample_weight(x) is x
+    assert utils.pack_x_y_sample_weight([x, y]) == ([x, y],)
+    assert utils.pack_x_y_sample_weight(x, y)[1] is y
+    assert utils.pack_x_y_sample_weight(x, y, w)[2] is w
+    assert utils.unpack_x_y_sample_weight(x)[0] is x
+    assert utils.unpack_x_y_sample_weight((x,))[1:] == (None, None)
+    assert utils.unpack_x_y_sample_weight([x, y])[2] is None
+    assert utils.unpack_x_y_sample_weight((x, y, w))[2] is w
+    with pytest.raises(ValueError, match="sample_weight"):
+        utils.unpack_x_y_sample_weight((x, y, w, w))
+
+
+def test_tree_paths_and_shape_structures():
+    point = collections.namedtuple("point", ["x", "y"])
+    tree.assert_same_paths([0, 1], (2, 3))
+    tree.assert_same_paths(point(0, 1), [5, 6])
+    tree.assert_same_paths({"a": 1, "b": [2, 3]}, {"b": (0, 0), "a": None})
+    with pytest.raises(ValueError, match=r"missing in `b`:\n\{\('c',\)\}"):
+        tree.assert_same_paths({"a": 1, "c": 2}, {"a": 1})
+    with pytest.raises(ValueError, match="Paths in `b` missing in `a`"):
+        tree.assert_same_paths([1], [1, 2])
+    shapes = {"x": (None, 3), "y": [(2, 4), [5, None]], "z": None}
+    got = tree.map_shape_structure(lambda s: s if s is None else tuple(s) + (1,), shapes)
+    assert got == {"x": (None, 3, 1), "y": [(2, 4, 1), (5, None, 1)], "z": None}
+    assert tree.map_shape_structure(len, ((1, 2), ())) == (2, 0)
