@@ -10,6 +10,11 @@ as references, Keras's result dtypes and how to compare) and keras_ops.npz (the 
 ``a<case>_<i>`` the arguments, ``r<case>_<i>`` Keras's results). A case whose call raises in
 Keras is recorded with the error's type, and the test expects fusedrnn to raise too.
 
+It also saves a Keras functional model whose graph holds some of these operations (several
+outputs, keyword operands, nn, numpy, math and core ones) and Dense layers with the new
+activations: keras_ops_model.keras and keras_ops_model.npz (its input ``x`` and Keras's
+prediction ``y``); ``build_model`` is shared with the test, which builds it with fusedrnn.
+
 Compare modes: "values" (default), "abs" (absolute values: QR, SVD and eigenvector signs are
 the LAPACK build's choice), "first" (only the first result), "sorted" (the first result's
 values sorted: eig's order).
@@ -444,6 +449,37 @@ def cases(rng):  # noqa: PLR0915 - one list of cases
     return out
 
 
+def build_model(layers, Model, Input, ops):
+    """A model of keras.ops calls between layers (Keras's or fusedrnn's ``layers``/``ops``)."""
+    inputs = Input((6, 4))
+    h = layers.Dense(8, activation="mish")(inputs)
+    mean, variance = ops.moments(h, [1])  # two outputs
+    gated = ops.glu(ops.celu(h, alpha=0.5), axis=-1)  # (6, 4)
+    heads = ops.reshape(h, (-1, 6, 2, 4))
+    attended = ops.dot_product_attention(heads, heads, heads, is_causal=True)
+    steps = ops.unstack(ops.pad(ops.roll(gated, 1, axis=1), ((0, 0), (1, 0), (0, 0))), axis=1)
+    pooled = ops.concatenate([
+        mean, ops.rsqrt(variance + 1.0), ops.erf(ops.sum(gated, axis=1)),
+        ops.reshape(attended, (-1, 48)), steps[0], steps[-1],
+        ops.cumprod(ops.sin(ops.mean(h, axis=1)), axis=-1),
+        ops.layer_normalization(ops.max(h, axis=1), axis=-1),
+    ], axis=-1)
+    out = layers.Dense(5, activation="log_sigmoid")(layers.Dense(6, activation="hard_swish")(
+        pooled))
+    return Model(inputs, out)
+
+
+def save_model() -> None:
+    import keras
+
+    keras.utils.set_random_seed(7)
+    model = build_model(keras.layers, keras.Model, keras.Input, keras.ops)
+    x = np.random.default_rng(7).standard_normal((3, 6, 4)).astype(np.float32)
+    model.save(os.path.join(OUT, "keras_ops_model.keras"))
+    np.savez(os.path.join(OUT, "keras_ops_model.npz"), x=x, y=model.predict(x, verbose=0),
+             keras_version=keras.__version__)
+
+
 def _encode(value, arrays: dict, key: str):
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arrays[key] = np.asarray(value)
@@ -509,6 +545,7 @@ def main() -> None:
     with open(os.path.join(OUT, "keras_ops.json"), "w") as f:
         json.dump({"keras_version": keras.__version__, "cases": records}, f, indent=0)
     np.savez_compressed(os.path.join(OUT, "keras_ops.npz"), **arrays)
+    save_model()
 
 
 if __name__ == "__main__":

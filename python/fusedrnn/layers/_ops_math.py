@@ -562,6 +562,12 @@ def rearrange_plan(pattern: str, shape: tuple, axes_lengths: dict):
     sizes = {name: int(n) for name, n in axes_lengths.items()}
     for axis, dim in zip(left, shape):
         unknown = [n for n in axis if n not in sizes]
+        if dim is None:  # a symbolic tensor's unknown size (its batch): one axis of its own
+            if len(axis) != 1 or not unknown:
+                raise ValueError(f"rearrange: the axis {axis} of {pattern!r} has an unknown "
+                                 f"size; it cannot be split")
+            sizes[unknown[0]] = None
+            continue
         known = math.prod(sizes[n] for n in axis if n in sizes)
         if len(unknown) > 1:
             raise ValueError(f"rearrange: cannot infer the sizes of {unknown} in {pattern!r}")
@@ -574,5 +580,8 @@ def rearrange_plan(pattern: str, shape: tuple, axes_lengths: dict):
     targets = [n for axis in right for n in axis]
     if sorted(names) != sorted(targets):
         raise ValueError(f"rearrange: both sides of {pattern!r} must name the same axes")
-    return ([sizes[n] for n in names], [names.index(n) for n in targets],
-            [math.prod(sizes[n] for n in axis) for axis in right])
+
+    def size(axis):
+        return -1 if any(sizes[n] is None for n in axis) else math.prod(sizes[n] for n in axis)
+
+    return [size([n]) for n in names], [names.index(n) for n in targets], [size(a) for a in right]
