@@ -278,3 +278,55 @@ def test_bad_nested_calls_are_named():
         Sequential([L.Input((6, 3)), L.Dense(4), enc])
     with pytest.raises(ValueError, match="input of model 'enc' is incompatible"):
         enc(np.zeros((2, 6, 4), np.float32))
+
+
+# --------------------------------------------------------------------------- Pipeline
+
+
+def test_pipeline_is_its_layers_in_turn():
+    x = np.random.default_rng(5).standard_normal((2, 6, 4)).astype(np.float32)
+    dense = L.Dense(3, activation="tanh")
+    pipe = L.Pipeline([L.Rescaling(0.5, offset=0.1), dense, L.Dropout(0.5)])
+    y = pipe(x)
+    kernel, bias = dense.get_weights()
+    np.testing.assert_allclose(y, np.tanh((x * 0.5 + 0.1) @ kernel + bias), rtol=1e-5,
+                               atol=1e-6)
+    assert pipe.compute_output_shape((None, 6, 4)) == (None, 6, 3)
+    assert pipe.layers[1] is dense
+    assert [w.name for w in pipe.weights] == ["kernel", "bias"]
+    assert pipe.count_params() == 4 * 3 + 3
+    pipe.set_weights([kernel * 2, bias])
+    np.testing.assert_array_equal(dense.get_weights()[0], kernel * 2)
+    with pytest.raises(ValueError, match="expects 2 weight arrays"):
+        pipe.set_weights([kernel])
+    again = L.Pipeline.from_config(pipe.get_config())
+    assert [type(layer).__name__ for layer in again.layers] == ["Rescaling", "Dense", "Dropout"]
+    assert again.name == pipe.name
+
+
+def test_pipeline_passes_the_mask_with_keras_warning():
+    """Keras 3 warns that a Pipeline destroys a mask, yet its layers pass it on (checked in
+    Keras 3.15.1: Embedding(mask_zero) -> Pipeline([Dense]) -> LSTM gives the masked
+    result)."""
+    tokens = L.Input((5,))
+    embed, dense, lstm = L.Embedding(10, 3, mask_zero=True), L.Dense(4), \
+        L.LSTM(2)
+    piped = Model(tokens, lstm(L.Pipeline([dense])(embed(tokens))))
+    plain = Model(tokens, lstm(dense(embed(tokens))))
+    x = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 7]], np.float32)
+    with pytest.warns(UserWarning, match="destroy the mask"):
+        got = piped.predict(x, verbose=0)
+    np.testing.assert_array_equal(got, plain.predict(x, verbose=0))
+
+
+def test_pipeline_bad_arguments():
+    with pytest.raises(ValueError, match="Pipeline takes a list of layers"):
+        L.Pipeline(L.Dense(2))
+    with pytest.raises(ValueError, match="Pipeline takes a list of layers"):
+        L.Pipeline([L.Dense(2), "relu"])
+    pipe = L.Pipeline([L.Flatten(), L.Dense(2)])
+    pipe(np.zeros((1, 3, 4), np.float32))
+    with pytest.raises(ValueError, match="12"):
+        pipe(np.zeros((1, 3, 5), np.float32))
+    with pytest.raises(ValueError, match="`layers` key"):
+        L.Pipeline.from_config({"name": "p"})

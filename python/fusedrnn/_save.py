@@ -149,7 +149,7 @@ def serialize_layer(layer, input_shape=None) -> dict:
     """Keras 3's serialized form of one layer (or operation, or model): module, class name,
     config, and the build config when Keras keeps one. ``input_shape``: what it was built
     for (default: its first call's)."""
-    from .layers import Bidirectional, SpectralNormalization, TimeDistributed
+    from .layers import Bidirectional, Pipeline, SpectralNormalization, TimeDistributed
     from .layers._cells import RNN, StackedRNNCells, _Cell
     from .layers._custom import RNN as UserCellRNN
     from .layers._ops import KerasOperation, Lambda
@@ -222,6 +222,11 @@ def serialize_layer(layer, input_shape=None) -> dict:
         config["layer"] = serialize_layer(layer.layer, inner)
     elif isinstance(layer, SpectralNormalization):
         config["layer"] = serialize_layer(layer.layer, input_shape)
+    elif isinstance(layer, Pipeline):  # Keras's config has its layers and name only
+        shapes = [None] * len(layer.layers) if input_shape is None else [
+            list(s) for s in layer._shapes(input_shape)]
+        config = {"layers": [serialize_layer(sub, shape)
+                             for sub, shape in zip(layer.layers, shapes)], "name": layer.name}
     elif isinstance(layer, RNN):
         step = None if input_shape is None else [input_shape[0], *input_shape[2:]]
         config["cell"] = serialize_layer(layer.cell, step)
@@ -525,6 +530,7 @@ def _layer_tree(layer) -> dict:
     from .layers import (
         Bidirectional,
         MultiHeadAttention,
+        Pipeline,
         SpectralNormalization,
         TextVectorization,
         TimeDistributed,
@@ -538,7 +544,7 @@ def _layer_tree(layer) -> dict:
 
     if layer._user_call:
         return _user_tree(layer)
-    if isinstance(layer, Model):
+    if isinstance(layer, (Model, Pipeline)):
         return _tree(layer.name, layers=_container(_keyed(layer.layers, _layer_tree)))
     if isinstance(layer, Bidirectional):
         return _tree(layer.name, forward_layer=_layer_tree(layer.forward_layer),
@@ -715,7 +721,10 @@ def _legacy_entry(item: dict) -> dict:
     operation = str(item.get("module", "")).startswith("keras.src.ops")
     dropped = ("build_config",) if operation else ("module", "registered_name",
                                                    "build_config")
-    return {k: _LEGACY_CLASS_NAMES.get(v, v) if k == "class_name" else _legacy_layers(v)
+    # a Pipeline's list of layers is its own config, which keeps its full form
+    pipeline = item.get("class_name") == "Pipeline"
+    return {k: _LEGACY_CLASS_NAMES.get(v, v) if k == "class_name" else
+            v if pipeline and k == "config" else _legacy_layers(v)
             for k, v in item.items() if k not in dropped}
 
 

@@ -146,7 +146,7 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
     """One layer's arrays in Keras's get_weights() order. A stack of RNN cells is stored as
     ``cell/cells/<class name>[_N]``, and a nested model's layers as ``layers/<class name>[_N]``,
     which only the list of cells or layers puts in order."""
-    from .layers import Bidirectional, SpectralNormalization, TimeDistributed
+    from .layers import Bidirectional, Pipeline, SpectralNormalization, TimeDistributed
     from .layers._cells import RNN
     from .models import Model
 
@@ -156,7 +156,7 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
                              f"(it holds {sorted(g)})")
         return g[key], f"{p}/{key}"
 
-    if isinstance(layer, Model):
+    if isinstance(layer, (Model, Pipeline)):  # a Pipeline's layers are kept as a model's
         return [a for _, arrays in _keras3_arrays(layer, group, path) for a in arrays]
     if isinstance(layer, TimeDistributed):
         return _any_layer_vars(layer.layer, *child(group, path, "layer"))
@@ -347,7 +347,7 @@ def _layer_classes():
              "SeparableConv2D", "UnitNormalization", "GroupNormalization", "RMSNormalization",
              "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "MelSpectrogram",
              "STFTSpectrogram", "ReversibleEmbedding", "EinsumDense", "SpectralNormalization",
-             "HashedCrossing",
+             "HashedCrossing", "Pipeline",
              *layers._adaptive.__all__,
              *layers._augment.__all__,
              *(n for n in layers._image.__all__ if n[0].isupper()))
@@ -502,6 +502,8 @@ def _layer_from_config(obj):
     for key in ("cell", "cells"):  # a list of cells (RNN, StackedRNNCells)
         if isinstance(config.get(key), list):
             config[key] = [_layer_from_config(c) for c in config[key]]
+    if name == "Pipeline" and isinstance(config.get("layers"), list):
+        config["layers"] = [_layer_from_config(c) for c in config["layers"]]
     for key in ("activation", "recurrent_activation"):
         if key in config:
             config[key] = _activation_from_config(config[key])

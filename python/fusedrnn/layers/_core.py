@@ -22,6 +22,7 @@ from ._base import (
     get_activation,
     observe_outputs,
     serialize_layer,
+    set_parts_weights,
 )
 from ._initializers import get_initializer, layer_rng
 
@@ -43,6 +44,7 @@ __all__ = [
     "ReversibleEmbedding",
     "SpatialDropout1D",
     "TimeDistributed",
+    "Pipeline",
 ]
 
 
@@ -615,6 +617,88 @@ class TimeDistributed(Layer):
         config = dict(config)
         config["layer"] = deserialize_layer(config.get("layer"), custom_objects)
         return cls(**config)
+
+
+class Pipeline(Layer):
+    """Keras 3's ``Pipeline(layers)``: the layers applied one after the other, as one layer
+    (a preprocessing chain, ``Pipeline([Rescaling(1 / 255), Resizing(64, 64)])``). Its
+    weights are its layers', in order. As in Keras, a mask given to it draws Keras's warning
+    that it destroys the mask, yet passes through its layers and comes out of it."""
+
+    def __init__(self, layers, name=None):
+        if not isinstance(layers, (list, tuple)) or not all(
+                isinstance(layer, Layer) for layer in layers):
+            raise ValueError(f"Pipeline takes a list of layers; got {layers!r}")
+        super().__init__(name=name)
+        self._pipeline_layers = list(layers)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return self._pipeline_layers
+
+    def _weight_layers(self) -> list[Layer]:
+        return list(self._pipeline_layers)
+
+    def _shapes(self, input_shape) -> list[tuple]:
+        """The input shape of each layer, then the output shape."""
+        shapes = [tuple(input_shape)]
+        for layer in self._pipeline_layers:
+            layer._check_input_shape(shapes[-1])
+            shapes.append(tuple(layer.compute_output_shape(shapes[-1])))
+        return shapes
+
+    def _check_input_shape(self, shape) -> None:
+        self._shapes(shape)
+
+    def build(self, input_shape) -> None:
+        for layer, shape in zip(self._pipeline_layers, self._shapes(input_shape)):
+            layer._ensure_built(shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return self._shapes(input_shape)[-1]
+
+    @property
+    def weights(self):
+        return [w for layer in self._pipeline_layers for w in layer.weights]
+
+    def get_weights(self):
+        return [w for layer in self._pipeline_layers for w in layer.get_weights()]
+
+    def _expected_weight_shapes(self):
+        return [s for layer in self._pipeline_layers for s in layer._expected_weight_shapes()]
+
+    def set_weights(self, weights) -> None:
+        weights = list(weights)
+        expected = self._expected_weight_shapes()
+        if len(weights) != len(expected):
+            raise ValueError(f"layer {self.name!r} expects {len(expected)} weight arrays "
+                             f"(its layers', in order: {[tuple(s) for s in expected]}), but "
+                             f"set_weights received {len(weights)}")
+        set_parts_weights(self._pipeline_layers, weights)
+
+    def _forward(self, inputs, mask=None, training=False, **kwargs):
+        if kwargs:
+            raise TypeError(f"Pipeline got unexpected call arguments {sorted(kwargs)}")
+        _drop_mask(self, mask)  # Keras's warning; its layers still pass the mask on
+        x = inputs
+        for layer in self._pipeline_layers:  # each checks its input and builds on it
+            x, mask = layer._forward(x, mask=mask, training=training)
+            observe_outputs(layer, x)
+        self.built = True
+        return x, mask
+
+    def get_config(self) -> dict:
+        return {"layers": [serialize_layer(layer) for layer in self._pipeline_layers],
+                "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        layers = config.get("layers")
+        if not isinstance(layers, (list, tuple)):
+            raise ValueError(f"`Pipeline` config must contain a `layers` key mapping to a list "
+                             f"of serialized layers. Received config with layers={layers}.")
+        return cls([deserialize_layer(c, custom_objects) for c in layers], config.get("name"))
 
 
 def _drop_mask(layer: Layer, mask) -> None:

@@ -797,6 +797,16 @@ def _hashed_crossing(layers, Sequential, Model, Input):
     return Model([a, b, seq], layers.Dense(2)(layers.Concatenate()([wide, crossed, deep])))
 
 
+def _pipeline(layers, Sequential, Model, Input):
+    # Keras 3's Pipeline: preprocessing and a Dense as one layer in front of an LSTM, and a
+    # pooling head as another
+    x = Input((6, 4))
+    h = layers.Pipeline([layers.Rescaling(0.5, offset=0.1), layers.Dense(5, activation="tanh"),
+                         layers.Dropout(0.3)])(x)
+    h = layers.LSTM(3, return_sequences=True)(h)
+    return Model(x, layers.Pipeline([layers.GlobalAveragePooling1D(), layers.Dense(2)])(h))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -855,6 +865,7 @@ CASES = {
     "image_preprocessing_keras3": (_image_preprocessing_keras3, (9, 11, 3)),
     "spectral_normalization": (_spectral_normalization, (7,)),
     "hashed_crossing": (_hashed_crossing, [(1,), (1,), (5,)]),
+    "pipeline": (_pipeline, (6, 4)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -874,11 +885,11 @@ TEXT_CASES = {"text"}
 # 3's legacy .h5 file a TextVectorization loses its vocabulary (Keras cannot run it either)
 # Keras 2 has no GroupQueryAttention
 # Keras 2 has no RMSNormalization, few of the augmentation layers, no MelSpectrogram, no
-# ReversibleEmbedding, no AutoContrast
+# ReversibleEmbedding, no AutoContrast, no Pipeline
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
                             "augmentation_keras3", "audio_mel", "audio_stft", "reversible_lm",
                             "einsum_dense", "adaptive_pooling", "keras_ops_more",
-                            "image_preprocessing_keras3"}
+                            "image_preprocessing_keras3", "pipeline"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
 # (and AutoContrast's) config there ("cannot pickle 'module' object")
