@@ -134,3 +134,32 @@ def test_tree_paths_and_shape_structures():
     got = tree.map_shape_structure(lambda s: s if s is None else tuple(s) + (1,), shapes)
     assert got == {"x": (None, 3, 1), "y": [(2, 4, 1), (5, None, 1)], "z": None}
     assert tree.map_shape_structure(len, ((1, 2), ())) == (2, 0)
+
+
+def test_dtype_policies_and_the_global_policy():
+    import fusedrnn
+    from fusedrnn import dtype_policies, mixed_precision
+
+    policy = dtype_policies.get("mixed_bfloat16")
+    assert (policy.name, policy.compute_dtype, policy.variable_dtype) == (
+        "mixed_bfloat16", "bfloat16", "float32")
+    assert dtype_policies.serialize(policy) == {
+        "module": "keras", "class_name": "DTypePolicy",
+        "config": {"name": "mixed_bfloat16"}, "registered_name": None}
+    assert dtype_policies.deserialize(dtype_policies.serialize(policy)) == policy
+    assert dtype_policies.FloatDTypePolicy("float64").compute_dtype == "float64"
+    with pytest.raises(ValueError, match="int8_from_float32"):
+        dtype_policies.get("int8_from_float32")
+    assert fusedrnn.config.dtype_policy() == dtype_policies.DTypePolicy("float32")
+    try:
+        mixed_precision.set_global_policy("mixed_float16")
+        assert mixed_precision.global_policy().name == "mixed_float16"
+        assert dtype_policies.DTypePolicy().name == "mixed_float16"  # the global one
+        # layers compute in float32 under a mixed policy
+        dense = layers.Dense(2, dtype=mixed_precision.Policy("mixed_float16"))
+        assert dense(np.ones((1, 3), np.float32)).dtype == np.float32
+        with pytest.raises(ValueError, match="supports 'float32' or 'mixed_float16'"):
+            mixed_precision.set_global_policy("float16")
+    finally:
+        mixed_precision.set_global_policy("float32")
+    assert fusedrnn.config.dtype_policy().name == "float32"

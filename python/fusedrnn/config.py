@@ -23,7 +23,7 @@ epsilon = _backend.epsilon
 floatx = _backend.floatx
 image_data_format = _backend.image_data_format
 
-_STATE = {"interactive_logging": True, "traceback_filtering": True}
+_STATE = {"interactive_logging": True, "traceback_filtering": True, "dtype_policy": "float32"}
 
 
 def _only(name: str, value, allowed) -> None:
@@ -47,13 +47,20 @@ def set_image_data_format(data_format) -> None:
     _only("set_image_data_format", data_format, ("channels_last",))
 
 
-def dtype_policy() -> str:
-    return "float32"
+def dtype_policy():
+    """The global dtype policy (a ``dtype_policies.DTypePolicy``)."""
+    from .dtype_policies import DTypePolicy
+
+    return DTypePolicy(_STATE["dtype_policy"])
 
 
 def set_dtype_policy(policy) -> None:
-    """Only ``"float32"`` (no mixed precision at inference here)."""
-    _only("set_dtype_policy", getattr(policy, "name", policy), ("float32",))
+    """``"float32"``, or Keras's mixed policies ``"mixed_float16"`` and ``"mixed_bfloat16"``,
+    which layers compute in float32 here (the weights are float32 in both);
+    see :mod:`fusedrnn.dtype_policies`."""
+    _only("set_dtype_policy", getattr(policy, "name", policy),
+          ("float32", "mixed_float16", "mixed_bfloat16"))
+    _STATE["dtype_policy"] = getattr(policy, "name", policy)
 
 
 def enable_interactive_logging() -> None:
