@@ -15,12 +15,12 @@ import pytest
 from fusedrnn import activations, ops
 
 HERE = os.path.dirname(__file__)
-GOLDEN = os.path.join(HERE, "data", "golden")
+GOLDEN = os.path.join(HERE, "data", "golden", "keras_ops")
 TOL = (1e-5, 1e-5)  # (rtol, atol) unless a case gives its own
 
-with open(os.path.join(GOLDEN, "keras_ops.json")) as _f:
+with open(os.path.join(GOLDEN, "calls.json")) as _f:
     RECORDS = json.load(_f)["cases"]
-ARRAYS = np.load(os.path.join(GOLDEN, "keras_ops.npz"))
+ARRAYS = np.load(os.path.join(GOLDEN, "calls.npz"))
 
 
 def _decode(value):

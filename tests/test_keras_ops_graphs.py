@@ -3,7 +3,7 @@ in functional graphs, in saved files, as namespaces, and refusing bad arguments;
 flow functions; the activations added with them as layer activations.
 
 Graphs are checked against the same functions run eagerly; the Keras file
-(tests/data/golden/keras_ops_model.keras, written by generate_keras_ops_golden.py) against
+(tests/data/golden/keras_ops/model.keras, written by generate_keras_ops_golden.py) against
 Keras's own prediction.
 """
 
@@ -20,7 +20,7 @@ from fusedrnn.models import Model, load_model
 from tolerances import assert_close
 
 HERE = os.path.dirname(__file__)
-GOLDEN = os.path.join(HERE, "data", "golden")
+GOLDEN = os.path.join(HERE, "data", "golden", "keras_ops")
 RNG = np.random.default_rng(31)
 X = RNG.standard_normal((3, 6, 4)).astype(np.float32)
 
@@ -88,8 +88,8 @@ def test_several_outputs_are_several_tensors():
 
 
 def test_a_keras_file_with_new_operations_predicts_like_keras():
-    model = load_model(os.path.join(GOLDEN, "keras_ops_model.keras"))
-    data = np.load(os.path.join(GOLDEN, "keras_ops_model.npz"))
+    model = load_model(os.path.join(GOLDEN, "model.keras"))
+    data = np.load(os.path.join(GOLDEN, "model.npz"))
     assert_close(model.predict(data["x"]), data["y"], (1e-5, 1e-5))
 
 
@@ -102,8 +102,8 @@ def test_the_keras_model_built_with_fusedrnn_saves_and_loads(tmp_path):
     finally:
         sys.path.pop(0)
     model = build_model(layers, Model, Input, ops)
-    model.set_weights(load_model(os.path.join(GOLDEN, "keras_ops_model.keras")).get_weights())
-    data = np.load(os.path.join(GOLDEN, "keras_ops_model.npz"))
+    model.set_weights(load_model(os.path.join(GOLDEN, "model.keras")).get_weights())
+    data = np.load(os.path.join(GOLDEN, "model.npz"))
     assert_close(model.predict(data["x"]), data["y"], (1e-5, 1e-5))
     path = tmp_path / "ops.keras"
     model.save(path)

@@ -5,14 +5,14 @@ NOT run by CI and not collected by pytest. It needs Keras 3 (TensorFlow backend)
 
     CUDA_VISIBLE_DEVICES="" /tmp/tfenv/bin/python tests/golden/generate_keras_ops_golden.py
 
-Writes tests/data/golden/keras_ops.json (per case: the function, its arguments with arrays
-as references, Keras's result dtypes and how to compare) and keras_ops.npz (the arrays:
+Writes tests/data/golden/keras_ops/calls.json (per case: the function, its arguments with arrays
+as references, Keras's result dtypes and how to compare) and calls.npz (the arrays:
 ``a<case>_<i>`` the arguments, ``r<case>_<i>`` Keras's results). A case whose call raises in
 Keras is recorded with the error's type, and the test expects fusedrnn to raise too.
 
 It also saves a Keras functional model whose graph holds some of these operations (several
 outputs, keyword operands, nn, numpy, math and core ones) and Dense layers with the new
-activations: keras_ops_model.keras and keras_ops_model.npz (its input ``x`` and Keras's
+activations: model.keras and model.npz (its input ``x`` and Keras's
 prediction ``y``); ``build_model`` is shared with the test, which builds it with fusedrnn.
 
 Compare modes: "values" (default), "abs" (absolute values: QR, SVD and eigenvector signs are
@@ -27,7 +27,7 @@ import os
 
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "data", "golden")
+OUT = os.path.join(os.path.dirname(__file__), "..", "data", "golden", "keras_ops")
 
 
 def cases(rng):  # noqa: PLR0915 - one list of cases
@@ -475,8 +475,8 @@ def save_model() -> None:
     keras.utils.set_random_seed(7)
     model = build_model(keras.layers, keras.Model, keras.Input, keras.ops)
     x = np.random.default_rng(7).standard_normal((3, 6, 4)).astype(np.float32)
-    model.save(os.path.join(OUT, "keras_ops_model.keras"))
-    np.savez(os.path.join(OUT, "keras_ops_model.npz"), x=x, y=model.predict(x, verbose=0),
+    model.save(os.path.join(OUT, "model.keras"))
+    np.savez(os.path.join(OUT, "model.npz"), x=x, y=model.predict(x, verbose=0),
              keras_version=keras.__version__)
 
 
@@ -542,9 +542,9 @@ def main() -> None:
                       shapes=[list(r.shape) for r in results])
         records.append(record)
         print(f"{i:3d} {name}", [(r.shape, str(r.dtype)) for r in results])
-    with open(os.path.join(OUT, "keras_ops.json"), "w") as f:
+    with open(os.path.join(OUT, "calls.json"), "w") as f:
         json.dump({"keras_version": keras.__version__, "cases": records}, f, indent=0)
-    np.savez_compressed(os.path.join(OUT, "keras_ops.npz"), **arrays)
+    np.savez_compressed(os.path.join(OUT, "calls.npz"), **arrays)
     save_model()
 
 
