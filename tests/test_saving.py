@@ -6,6 +6,7 @@ predicted."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -387,3 +388,57 @@ def test_saved_operations_that_fusedrnn_cannot_run_are_named(tmp_path):
     _rewrite_keras_config(os.path.join(DATA, "seq2seq.keras"), path, unknown_param)
     with pytest.raises(ValueError, match=r"operation NotEqual has parameters \['axis'\]"):
         load_model(path)
+
+
+def test_damaged_files_give_value_errors_naming_the_file(tmp_path):
+    """What a damaged or hand-edited file gives is a ValueError naming the file, not h5py's
+    KeyError or zipfile's BadZipFile (found by fuzzing the loaders)."""
+    import io
+    import shutil
+    import zipfile
+
+    from fusedrnn.models import load_model
+
+    model = Sequential([layers.Input((5, 4)), layers.GRU(3), layers.Dense(2)])
+    model.save(tmp_path / "m.keras")
+    model.save(tmp_path / "m.h5")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+
+    def keras_file(name, **replaced):
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            for member, data in {**members, **replaced}.items():
+                archive.writestr(member, data)
+        return tmp_path / name
+
+    shutil.copy(tmp_path / "m.h5", tmp_path / "gone.h5")
+    with h5py.File(tmp_path / "gone.h5", "a") as f:
+        del f["model_weights/gru"]
+    with pytest.raises(ValueError, match=r"cannot read the weights of '.*gone\.h5'"):
+        load_model(tmp_path / "gone.h5")
+    with pytest.raises(ValueError, match=r"cannot read the weights of '.*garbage\.keras'"):
+        load_model(keras_file("garbage.keras", **{"model.weights.h5": b"garbage" * 100}))
+    data = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(data, "a") as f:
+        f["layers/gru/cell/vars"].create_dataset("extra", data=np.zeros(3))
+    with pytest.raises(ValueError, match=r"variables named \['0', '1', '2', 'extra'\]"):
+        load_model(keras_file("extra.keras", **{"model.weights.h5": data.getvalue()}))
+    flipped = bytearray((tmp_path / "m.keras").read_bytes())
+    flipped[flipped.find(b'"units"') + 3] ^= 1  # the member now fails its CRC
+    (tmp_path / "flipped.keras").write_bytes(bytes(flipped))
+    with pytest.raises(ValueError, match=r"damaged \.keras file: Bad CRC"):
+        load_model(tmp_path / "flipped.keras")
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1] = 1.5
+    with pytest.raises(ValueError, match=r"cannot rebuild a model from the config in '.*entry"):
+        load_model(keras_file("entry.keras", **{"config.json": json.dumps(config)}))
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][0]["config"]["batch_shape"][2] = -1
+    with pytest.raises(ValueError, match="non-negative integers or None; got -1"):
+        load_model(keras_file("negative.keras", **{"config.json": json.dumps(config)}))
+    config = json.loads(members["config.json"])
+    config["compile_config"] = 3
+    with pytest.warns(UserWarning, match="compile config was not restored"):
+        loaded = load_model(keras_file("compile.keras", **{"config.json": json.dumps(config)}))
+    x = np.ones((2, 5, 4), np.float32)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

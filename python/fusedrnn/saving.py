@@ -67,7 +67,11 @@ def _collect_vars(group) -> list[np.ndarray]:
     """The arrays under one layer's group, in Keras's get_weights() order."""
     arrays = []
     if "vars" in group:
-        arrays += [np.asarray(group["vars"][k]) for k in sorted(group["vars"], key=int)]
+        names = list(group["vars"])
+        if not all(k.isdigit() for k in names):
+            raise ValueError(f"the file's group {group.name!r} holds variables named {names}; "
+                             f"Keras names a layer's variables 0, 1, 2, ...")
+        arrays += [np.asarray(group["vars"][k]) for k in sorted(names, key=int)]
     children = sorted((k for k in group if k != "vars"), key=lambda k: (_CHILD_ORDER.get(k, 9), k))
     for child in children:
         arrays += _collect_vars(group[child])
@@ -261,27 +265,36 @@ def load_weights(model, filepath) -> None:
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"no such weights file: {filepath!r}")
     model._require_built()
+    try:
+        pairs = _read_weights(model, filepath, h5py)
+        pairs = [(layer, _cudnn_converted(layer, arrays)) for layer, arrays in pairs]
+    except (zipfile.BadZipFile, OSError, KeyError, IndexError, TypeError) as exc:
+        # a damaged file: a zip member that fails its CRC, HDF5 groups, datasets or
+        # attributes missing or unreadable, arrays of impossible ranks
+        raise ValueError(f"cannot read the weights of {filepath!r} (a damaged or foreign "
+                         f"file?): {type(exc).__name__}: {exc}") from exc
+    _check(pairs)
+    for layer, arrays in pairs:
+        layer.set_weights(arrays)
+
+
+def _read_weights(model, filepath: str, h5py) -> list[tuple[object, list[np.ndarray]]]:
+    """(layer, its arrays) from a weights file of any of Keras's formats."""
     if zipfile.is_zipfile(filepath):
         with zipfile.ZipFile(filepath) as archive:
             if "model.weights.h5" not in archive.namelist():
                 raise ValueError(f"{filepath!r} is a zip file without model.weights.h5")
             data = io.BytesIO(archive.read("model.weights.h5"))
         with h5py.File(data, "r") as root:
-            pairs = _keras3_pairs(model, root)
-    else:
-        try:
-            root = h5py.File(filepath, "r")
-        except OSError as exc:
-            raise ValueError(f"{filepath!r} is not an HDF5 weights file: {exc}") from exc
-        with root:
-            if "layer_names" in root.attrs or "model_weights" in root:
-                pairs = _legacy_arrays(model, root)
-            else:
-                pairs = _keras3_pairs(model, root)
-    pairs = [(layer, _cudnn_converted(layer, arrays)) for layer, arrays in pairs]
-    _check(pairs)
-    for layer, arrays in pairs:
-        layer.set_weights(arrays)
+            return _keras3_pairs(model, root)
+    try:
+        root = h5py.File(filepath, "r")
+    except OSError as exc:
+        raise ValueError(f"{filepath!r} is not an HDF5 weights file: {exc}") from exc
+    with root:
+        if "layer_names" in root.attrs or "model_weights" in root:
+            return _legacy_arrays(model, root)
+        return _keras3_pairs(model, root)
 
 
 def _cudnn_converted(layer, arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -953,12 +966,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"no such model file: {filepath!r}")
     if zipfile.is_zipfile(filepath):
-        with zipfile.ZipFile(filepath) as archive:
-            if "config.json" not in archive.namelist():
-                raise ValueError(f"{filepath!r} is a zip file without config.json")
-            config = _parse_config(archive.read("config.json"), filepath)
-            version = _zip_keras_version(archive, filepath)
-            training = config.get("compile_config") if isinstance(config, dict) else None
+        try:
+            with zipfile.ZipFile(filepath) as archive:
+                if "config.json" not in archive.namelist():
+                    raise ValueError(f"{filepath!r} is a zip file without config.json")
+                config = _parse_config(archive.read("config.json"), filepath)
+                version = _zip_keras_version(archive, filepath)
+        except (zipfile.BadZipFile, OSError) as exc:  # a member that fails its CRC, ...
+            raise ValueError(f"{filepath!r} is a damaged .keras file: {exc}") from exc
+        training = config.get("compile_config") if isinstance(config, dict) else None
     else:
         h5py = _h5py()
         try:
@@ -976,10 +992,20 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
         except OSError as exc:
             raise ValueError(f"{filepath!r} is not a Keras model file: {exc}") from exc
     with _custom_objects(custom_objects):
-        model = _model_from_config(_keras2_semantics(config, version))
+        try:
+            model = _model_from_config(_keras2_semantics(config, version))
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            # entries of the wrong type or missing: what a damaged or hand-edited config
+            # gives (the readers name what they know to be wrong with ValueError)
+            raise ValueError(f"cannot rebuild a model from the config in {filepath!r} (is it "
+                             f"damaged?): {type(exc).__name__}: {exc}") from exc
     load_weights(model, filepath)
     _load_vocabularies(model, filepath)
-    if compile and training:
+    if compile and training is not None and not isinstance(training, dict):
+        warnings.warn(f"the model's saved compile config was not restored (it is a "
+                      f"{type(training).__name__}, not a dict); the model is not compiled",
+                      UserWarning, stacklevel=2)
+    elif compile and training:
         with _custom_objects(custom_objects):
             _compile_from_config(model, training, version)
     return model

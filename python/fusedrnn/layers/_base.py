@@ -1208,7 +1208,7 @@ class InputLayer(Layer):
             self.input_dtype = "string"
         else:
             self.input_dtype = np.dtype(dtype).name
-        self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self._batch_shape = _input_shape(batch_shape)
         self.built = True
         node = Node(self, None, {}, [])
         tensor = KerasTensor(self._batch_shape, self.input_dtype, node, 0, name=self.name)
@@ -1230,6 +1230,20 @@ class InputLayer(Layer):
 
     def _forward(self, inputs, mask=None, training=False, **kwargs):
         return inputs, mask
+
+
+def _input_shape(batch_shape) -> tuple:
+    """An Input's batch shape: sizes that are non-negative integers, or None (unknown)."""
+    try:
+        dims = list(batch_shape)
+    except TypeError:
+        raise ValueError(f"Input shape must be a tuple of sizes; got {batch_shape!r}") from None
+    for d in dims:
+        if d is not None and (isinstance(d, (bool, np.bool_)) or not isinstance(
+                d, (int, np.integer)) or d < 0):
+            raise ValueError(f"Input shape sizes must be non-negative integers or None; got "
+                             f"{d!r} in the batch shape {tuple(dims)}")
+    return tuple(None if d is None else int(d) for d in dims)
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
