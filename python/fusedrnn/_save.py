@@ -44,16 +44,6 @@ _NO_BUILD_CONFIG = frozenset({
     "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization",
 })
 
-# Keras 3 modules of the operations that are not in keras.src.ops.numpy.
-_OPERATION_MODULES = {
-    **dict.fromkeys(("Elu", "Gelu", "HardSigmoid", "LeakyRelu", "LogSoftmax", "Relu",
-                     "Sigmoid", "Silu", "Softmax", "Softplus", "OneHot"), "keras.src.ops.nn"),
-    **dict.fromkeys(("Cast", "ConvertToTensor", "StopGradient", "Slice"),
-                    "keras.src.ops.core"),
-    "Logsumexp": "keras.src.ops.math",
-    "Norm": "keras.src.ops.linalg",
-}
-
 # Config keys of fusedrnn's own, which Keras's layers do not take.
 _FUSEDRNN_ONLY = ("device",)
 # Keras 3 layers whose constructor does not take every common key.
@@ -139,7 +129,9 @@ def _build_config(layer, input_shape):
 
 
 def _operation(op) -> dict:
-    return {"module": _OPERATION_MODULES.get(op.class_name, "keras.src.ops.numpy"),
+    from .layers._ops import OPERATION_MODULES
+
+    return {"module": OPERATION_MODULES[op.class_name],
             "class_name": op.class_name,
             "config": _json_value(op.get_config(), f"the operation {op.name!r}"),
             "registered_name": op.class_name}

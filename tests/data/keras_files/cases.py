@@ -807,6 +807,20 @@ def _pipeline(layers, Sequential, Model, Input):
     return Model(x, layers.Pipeline([layers.GlobalAveragePooling1D(), layers.Dense(2)])(h))
 
 
+def _keras_ops_nn(layers, Sequential, Model, Input, ops=None):
+    # keras.ops of the nn, math and core modules and newer numpy ones in a graph (their
+    # modules are written with them, where Keras 3 looks for their classes): moments' two
+    # outputs, rsqrt, erf, celu, hard_tanh, log_sigmoid, roll, pad; and the mish activation
+    x = Input((6, 3))
+    h = layers.GRU(4, return_sequences=True)(x)
+    mean, var = ops.moments(h, axes=[1], keepdims=True)
+    h = (h - mean) * ops.rsqrt(var + 1e-3)
+    h = ops.celu(h) + ops.erf(h) * 0.5 - ops.hard_tanh(h)
+    h = ops.pad(ops.roll(h, shift=1, axis=1), [[0, 0], [1, 0], [0, 0]])
+    pooled = ops.mean(ops.log_sigmoid(h), axis=1)
+    return Model(x, layers.Dense(2, activation="mish")(pooled))
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -866,10 +880,11 @@ CASES = {
     "spectral_normalization": (_spectral_normalization, (7,)),
     "hashed_crossing": (_hashed_crossing, [(1,), (1,), (5,)]),
     "pipeline": (_pipeline, (6, 4)),
+    "keras_ops_nn": (_keras_ops_nn, (6, 3)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
-OPS_CASES = {"keras_ops", "keras_ops_more"}
+OPS_CASES = {"keras_ops", "keras_ops_more", "keras_ops_nn"}
 
 # cases with Lambda layers, which load_model cannot rebuild
 LAMBDA_CASES = {"lambdas"}
@@ -889,7 +904,7 @@ TEXT_CASES = {"text"}
 KERAS3_ONLY = TEXT_CASES | {"grouped_query_attention", "attention_mask_order",
                             "augmentation_keras3", "audio_mel", "audio_stft", "reversible_lm",
                             "einsum_dense", "adaptive_pooling", "keras_ops_more",
-                            "image_preprocessing_keras3", "pipeline"}
+                            "image_preprocessing_keras3", "pipeline", "keras_ops_nn"}
 NO_LEGACY_H5_MODEL = TEXT_CASES
 # cases Keras 3 cannot write as legacy .h5 files: Keras 3.15 fails to copy RandomBrightness's
 # (and AutoContrast's) config there ("cannot pickle 'module' object")
