@@ -233,11 +233,14 @@ def test_new_activations_as_layer_activations():
     assert_close(activations.threshold(x, 0.0, -1.0), np.where(x > 0, x, -1.0), (0, 0))
 
 
-def test_recurrent_layers_refuse_activations_their_kernels_lack():
+def test_recurrent_layers_take_the_new_activations_on_numpy_steps():
+    x = RNG.standard_normal((2, 4, 3)).astype("float32")
     for name in ("mish", "celu", "sparsemax"):
-        with pytest.raises(ValueError, match="unknown activation"):
-            layers.LSTM(3, activation=name)
-        with pytest.raises(ValueError, match="unknown recurrent_activation"):
-            layers.GRU(3, recurrent_activation=name)
+        with pytest.warns(UserWarning, match="runs its steps in NumPy"):
+            lstm = layers.LSTM(3, activation=name)
+        assert lstm(x).shape == (2, 3)
+        with pytest.warns(UserWarning, match="runs its steps in NumPy"):
+            gru = layers.GRU(3, recurrent_activation=name)
+        assert gru(x).shape == (2, 3)
     conv_lstm = layers.ConvLSTM1D(2, 3, activation="mish", padding="same")
     assert conv_lstm(RNG.standard_normal((1, 2, 5, 3)).astype("float32")).shape == (1, 5, 2)

@@ -1066,10 +1066,35 @@ def test_bad_units(cls, units):
 def test_unknown_activation(cell):
     with pytest.raises(ValueError, match="unknown activation 'swishy'"):
         CELLS[cell](3, activation="swishy")
-    with pytest.raises(ValueError, match="activation"):
-        CELLS[cell](3, activation="softmax")  # the RNN kernels do not implement softmax
+    with pytest.raises(ValueError, match="'glu' cannot be a recurrent layer's activation"):
+        CELLS[cell](3, activation="glu")  # it halves the units axis
     with pytest.raises(ValueError, match="unknown activation"):
         Dense(3, activation="swishy")
+
+
+def test_activations_the_kernels_lack_run_numpy_steps():
+    """A recurrent layer takes any of Keras's activations over its units; the fused kernels
+    compute six, and a layer with another says so when it is made and runs NumPy steps
+    (Keras's numbers: keras_files case rnn_activations, masked and both directions)."""
+    from fusedrnn import _backend
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    with pytest.warns(UserWarning, match=r"not 'softsign'; this layer runs its steps in NumPy"):
+        layer = SimpleRNN(4, activation="softsign", return_sequences=True)
+    out = layer(x)
+    kernel, recurrent, bias = (w.astype(np.float64) for w in layer.get_weights())
+    h = np.zeros((2, 4))
+    for t in range(5):  # Keras's SimpleRNN step, softsign written out
+        z = x[:, t].astype(np.float64) @ kernel + h @ recurrent + bias
+        h = z / (1 + np.abs(z))
+        np.testing.assert_allclose(out[:, t], h, rtol=1e-5, atol=1e-6)
+    assert out.dtype == np.float32
+    with pytest.warns(UserWarning, match="not 'elu', 'softsign'"):
+        GRU(3, activation="softsign", recurrent_activation="elu")
+    with pytest.raises(ValueError, match="the CUDA kernels compute tanh.*softsign runs on the CPU"):
+        _backend.pack("simple_rnn", kernel, recurrent, bias, activation="softsign",
+                      device="cuda")
 
 
 def test_activation_functions():

@@ -723,8 +723,8 @@ BAD_CASES = [
     ("gru", {"mask": np.ones((2, 4), dtype=bool)}, "mask must have shape"),
     ("lstm", {"mask": np.ones((3,), dtype=bool)}, "mask must have shape"),
     ("simple_rnn", {"activation": "tanhh"}, "unknown activation 'tanhh'"),
-    ("gru", {"recurrent_activation": "softmax"}, "unknown activation 'softmax'"),
-    ("lstm", {"activation": "gelu"}, "unknown activation"),
+    ("gru", {"recurrent_activation": "swishy"}, "unknown activation 'swishy'"),
+    ("lstm", {"activation": "glu"}, "unknown activation"),  # shape-changing
 ]
 
 

@@ -6,7 +6,10 @@ per call. The engine is chosen here:
 
 * ``device="cuda"`` or a CuPy input -> ``fusedrnn.cuda`` (imported lazily, on first use);
 * a float32 computation on the CPU -> ``fusedrnn.ops`` (the C++ kernels);
-* a float64 layer (``dtype="float64"``) -> ``fusedrnn.reference``, which computes in float64.
+* a float64 layer (``dtype="float64"``) -> ``fusedrnn.reference``, which computes in float64;
+* a float32 layer whose activation the kernels do not run (``softsign``, ``elu``, ...; they
+  run :data:`KERNEL_ACTIVATIONS`) -> ``fusedrnn.reference`` in float32, NumPy steps in
+  Python. The layer warns when it is made (:func:`warn_numpy_steps`).
 
 There is no silent fallback from the C++ kernels to the (slow) reference for float32 work.
 
@@ -155,11 +158,40 @@ class _ReferenceEngine:
         return fw, bw
 
 
-def _engine(device: str, dtype) -> Any:
+# The activations the C++ and CUDA kernels compute (any other runs on the reference engine).
+KERNEL_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_keras2", "relu",
+                      "linear")
+
+
+def kernels_run(*activations: str) -> bool:
+    """Whether the fused kernels compute these activations."""
+    return all(a in KERNEL_ACTIVATIONS for a in activations)
+
+
+def warn_numpy_steps(layer, activations) -> None:
+    """The warning of a layer whose activations only the NumPy step path computes."""
+    import warnings
+
+    other = sorted({a for a in activations if a not in KERNEL_ACTIVATIONS})
+    warnings.warn(
+        f"{type(layer).__name__} layer {layer.name!r}: the fused kernels compute "
+        f"{', '.join(KERNEL_ACTIVATIONS)}, not {', '.join(repr(a) for a in other)}; this layer "
+        f"runs its steps in NumPy (float32, Keras's activation functions), many times slower",
+        UserWarning, stacklevel=3)
+
+
+def _engine(device: str, dtype, activations=("tanh",)) -> Any:
     if device == "cuda":
+        if not kernels_run(*activations):
+            raise ValueError(
+                f"the CUDA kernels compute {', '.join(KERNEL_ACTIVATIONS)}; a layer with "
+                f"{', '.join(a for a in activations if a not in KERNEL_ACTIVATIONS)} runs on "
+                f"the CPU (device='cpu')")
         return _cuda_module()
     if np.dtype(dtype) == np.float64:
         return _ReferenceEngine(np.float64)
+    if not kernels_run(*activations):
+        return _ReferenceEngine(np.float32)
     return _cpu_ops()
 
 
@@ -177,7 +209,8 @@ def pack(cell: str, kernel, recurrent_kernel, bias, *, activation: str,
          recurrent_activation: str = "sigmoid", reset_after: bool = True,
          device: str = "cpu", dtype=np.float32) -> Packed:
     """Pack one layer's weights (Keras layout, NumPy arrays) for ``device``."""
-    engine = _engine(device, dtype)
+    activations = (activation,) if cell == "simple_rnn" else (activation, recurrent_activation)
+    engine = _engine(device, dtype, activations)
     if device == "cuda":
         import cupy
 

@@ -3,7 +3,8 @@
 Each takes an array (NumPy, or CuPy) and can be given to a layer in place of its name:
 ``Dense(3, activation=fusedrnn.activations.relu)`` is ``Dense(3, activation="relu")``. The
 recurrent layers' kernels implement tanh, sigmoid, hard_sigmoid, hard_sigmoid_keras2, relu and
-linear; Dense and Activation take every function here. ``hard_sigmoid`` is Keras 3's,
+linear (a recurrent layer with another of these, but glu and threshold, runs NumPy steps);
+Dense and Activation take every function here. ``hard_sigmoid`` is Keras 3's,
 clip(x / 6 + 0.5, 0, 1); ``hard_sigmoid_keras2`` is Keras 2's, clip(0.2 x + 0.5, 0, 1), which
 ``load_model`` uses for the hard_sigmoid of a model Keras 2 saved.
 """

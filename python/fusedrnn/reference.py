@@ -89,17 +89,25 @@ ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def get_activation(name: str | None) -> Callable[[np.ndarray], np.ndarray]:
-    """Return the elementwise NumPy function for activation ``name``.
+    """Return the NumPy function for activation ``name``: the six above (what the fused
+    kernels run), or any other of Keras's activations that keeps the last axis and takes no
+    argument (``softsign``, ``elu``, ``softmax``, ...; Keras's definitions, as Dense computes
+    them; not ``glu`` or ``threshold``).
 
     ``None`` means ``"linear"`` (as in Keras). Raises ValueError for unknown names.
     """
     if name is None:
         name = "linear"
-    if not isinstance(name, str) or name not in ACTIVATIONS:
+    if isinstance(name, str) and name in ACTIVATIONS:
+        return ACTIVATIONS[name]
+    from .layers._base import _ACTIVATIONS as KERAS_ACTIVATIONS
+    from .layers._base import RNN_ACTIVATIONS  # those that keep the last axis
+
+    if not isinstance(name, str) or name not in RNN_ACTIVATIONS:
         raise ValueError(
-            f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}"
+            f"unknown activation {name!r}; expected one of {sorted(RNN_ACTIVATIONS)}"
         )
-    return ACTIVATIONS[name]
+    return KERAS_ACTIVATIONS[name]
 
 
 # --------------------------------------------------------------------------- cells

@@ -188,8 +188,10 @@ _ACTIVATIONS: dict[str, Callable] = {
     "threshold": _threshold_activation,
 }
 
-# Activations the RNN kernels implement (fusedrnn.reference.ACTIVATIONS).
-RNN_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_keras2", "relu", "linear")
+# Activations a recurrent layer takes: every one that keeps the units axis and needs no
+# argument (glu halves it, threshold has none of its own). The fused kernels compute
+# _backend.KERNEL_ACTIVATIONS; layers with others run NumPy steps (fusedrnn.reference).
+RNN_ACTIVATIONS = tuple(name for name in _ACTIVATIONS if name not in ("glu", "threshold"))
 
 
 # Libraries whose activation functions are taken by name (see activation_name).

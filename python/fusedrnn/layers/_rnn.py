@@ -72,9 +72,19 @@ class RNNLayer(Layer):
             kwargs["input_shape"] = (input_length, input_dim)  # Keras 2 legacy form
         super().__init__(**kwargs)
         self.units = _check_units(units)
+        for argument, value in (("activation", activation),
+                                ("recurrent_activation", recurrent_activation)):
+            if value in ("glu", "threshold"):
+                raise ValueError(f"`{argument}`: {value!r} cannot be a recurrent layer's "
+                                 f"activation (glu halves the units axis, threshold needs "
+                                 f"arguments of its own)")
         self.activation = activation_name(activation, "activation", RNN_ACTIVATIONS)
         self.recurrent_activation = activation_name(
             recurrent_activation, "recurrent_activation", RNN_ACTIVATIONS)
+        used = (self.activation,) if self._cell == "simple_rnn" else (
+            self.activation, self.recurrent_activation)
+        if not _backend.kernels_run(*used):
+            _backend.warn_numpy_steps(self, used)
         self.use_bias = bool(use_bias)
         self._kernel_init = get_initializer(kernel_initializer, "kernel_initializer")
         self._recurrent_init = get_initializer(recurrent_initializer, "recurrent_initializer")

@@ -821,6 +821,22 @@ def _keras_ops_nn(layers, Sequential, Model, Input, ops=None):
     return Model(x, layers.Dense(2, activation="mish")(pooled))
 
 
+def _rnn_activations(layers, Sequential, Model, Input):
+    # recurrent layers with activations the fused kernels do not compute (they run NumPy
+    # steps): softsign, elu, selu, swish, softmax over the units; masked, both directions, a cell
+    return Sequential([
+        Input((6, 3)),
+        layers.Masking(),
+        layers.SimpleRNN(5, activation="softsign", return_sequences=True),
+        layers.Bidirectional(layers.GRU(4, activation="elu", recurrent_activation="softsign",
+                                        return_sequences=True)),
+        layers.LSTM(3, activation="selu", return_sequences=True),
+        layers.RNN(layers.GRUCell(3, activation="swish", reset_after=False),
+                   return_sequences=True),
+        layers.SimpleRNN(2, activation="softmax"),
+    ])
+
+
 # name -> (build, input shape without the batch; a list of them for several inputs)
 CASES = {
     "stack": (_stack, (5, 4)),
@@ -881,6 +897,7 @@ CASES = {
     "hashed_crossing": (_hashed_crossing, [(1,), (1,), (5,)]),
     "pipeline": (_pipeline, (6, 4)),
     "keras_ops_nn": (_keras_ops_nn, (6, 3)),
+    "rnn_activations": (_rnn_activations, (6, 3)),
 }
 
 # cases whose build takes the ops module (keyword ``ops``)
@@ -891,6 +908,7 @@ LAMBDA_CASES = {"lambdas"}
 
 # cases whose inputs have padded (all-zero) steps, masked by Masking
 PADDED_CASES = {"siamese", "cells", "nested_frozen", "nested_shared", "activations",
+                "rnn_activations",
                 "operators", "lambdas", "multi_head_attention", "unrolled_masks"}
 
 # cases whose inputs are strings (TEXT_INPUTS)
