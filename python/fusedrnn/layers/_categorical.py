@@ -94,6 +94,24 @@ class _Categorical(Layer):
     def _what(self) -> str:
         return f"{type(self).__name__} layer {self.name!r}"
 
+    def _set_bins(self, num_bins, dtype, output_mode) -> None:
+        """``num_bins`` checked and the outputs' dtype (a policy, a serialized policy or a
+        name; Keras's default: int64 bins, float32 encodings)."""
+        if isinstance(dtype, dict):  # a serialized policy
+            dtype = dtype.get("config", {}).get("name")
+        dtype = getattr(dtype, "name", dtype)
+        if dtype is None:
+            dtype = "int64" if output_mode == "int" else "float32"
+        if output_mode == "int" and dtype not in ("int32", "int64"):
+            raise ValueError(f"{self._what()}: with output_mode='int' the dtype must be int32 "
+                             f"or int64; got {dtype!r}")
+        self.dtype = str(np.dtype(dtype))  # the outputs' (Keras's policy); no weights
+        if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or \
+                num_bins <= 0:
+            raise ValueError(f"{self._what()}: num_bins must be a positive integer; got "
+                             f"{num_bins!r}")
+        self.num_bins = int(num_bins)
+
     def _prepare_input(self, inputs):
         return inputs
 
@@ -112,21 +130,9 @@ class Hashing(_Categorical):
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
                  **kwargs):
         dtype = kwargs.pop("dtype", None)
-        if isinstance(dtype, dict):  # a serialized policy
-            dtype = dtype.get("config", {}).get("name")
-        dtype = getattr(dtype, "name", dtype)
         super().__init__(sparse=sparse, **kwargs)
         what = self._what()
-        if dtype is None:
-            dtype = "int64" if output_mode == "int" else "float32"
-        if output_mode == "int" and dtype not in ("int32", "int64"):
-            raise ValueError(f"{what}: with output_mode='int' the dtype must be int32 or "
-                             f"int64; got {dtype!r}")
-        self.dtype = str(np.dtype(dtype))  # the outputs' (Keras's policy); no weights
-        if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or \
-                num_bins <= 0:
-            raise ValueError(f"{what}: num_bins must be a positive integer; got {num_bins!r}")
-        self.num_bins = int(num_bins)
+        self._set_bins(num_bins, dtype, output_mode)
         self.mask_value = mask_value
         self.output_mode = _check_mode(output_mode, ("int", *_ENCODINGS), what)
         self.salt = None
@@ -180,21 +186,11 @@ class HashedCrossing(_Categorical):
 
     def __init__(self, num_bins, output_mode="int", sparse=False, **kwargs):
         dtype = kwargs.pop("dtype", None)
-        if isinstance(dtype, dict):  # a serialized policy
-            dtype = dtype.get("config", {}).get("name")
-        dtype = getattr(dtype, "name", dtype)
         super().__init__(sparse=sparse, **kwargs)
-        what = self._what()
         if output_mode not in ("int", "one_hot"):
-            raise ValueError(f"{what}: unknown output_mode {output_mode!r}; expected one of "
-                             f"('int', 'one_hot')")
-        if dtype is None:
-            dtype = "int64" if output_mode == "int" else "float32"
-        self.dtype = str(np.dtype(dtype))  # the outputs'; no weights
-        if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or \
-                num_bins <= 0:
-            raise ValueError(f"{what}: num_bins must be a positive integer; got {num_bins!r}")
-        self.num_bins = int(num_bins)
+            raise ValueError(f"{self._what()}: unknown output_mode {output_mode!r}; expected "
+                             f"one of ('int', 'one_hot')")
+        self._set_bins(num_bins, dtype, output_mode)
         self.output_mode = output_mode
 
     def _symbolic_input_shape(self, inputs):

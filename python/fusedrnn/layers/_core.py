@@ -548,6 +548,14 @@ class Activation(Layer):
         return config
 
 
+def wrapper_from_config(cls, config: dict, custom_objects=None):
+    """A wrapper (TimeDistributed, SpectralNormalization) from its config: the wrapped
+    layer's config rebuilt first."""
+    config = dict(config)
+    config["layer"] = deserialize_layer(config.get("layer"), custom_objects)
+    return cls(**config)
+
+
 class TimeDistributed(Layer):
     """Keras ``TimeDistributed``: applies ``layer`` to every timestep of (batch, time, ...).
 
@@ -614,9 +622,7 @@ class TimeDistributed(Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
-        config = dict(config)
-        config["layer"] = deserialize_layer(config.get("layer"), custom_objects)
-        return cls(**config)
+        return wrapper_from_config(cls, config, custom_objects)
 
 
 class Pipeline(Layer):

@@ -10,8 +10,8 @@ import numbers
 import numpy as np
 
 from .. import _backend
-from ._base import Layer, as_float_array, deserialize_layer, serialize_layer
-from ._core import _drop_mask, _param
+from ._base import Layer, as_float_array, serialize_layer
+from ._core import _drop_mask, _param, wrapper_from_config
 from ._initializers import _truncated_normal, get_initializer, layer_rng
 
 __all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "Normalization",
@@ -636,6 +636,4 @@ class SpectralNormalization(Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
-        config = dict(config)
-        config["layer"] = deserialize_layer(config.get("layer"), custom_objects)
-        return cls(**config)
+        return wrapper_from_config(cls, config, custom_objects)
