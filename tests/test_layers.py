@@ -1275,3 +1275,15 @@ def test_empty_batch(cell, return_sequences):
     b = Bidirectional(CELLS[cell](4, return_sequences=return_sequences))
     assert b(np.zeros((0, 6, 3), np.float32)).shape[0] == 0
     assert Dense(2)(np.zeros((0, 3), np.float32)).shape == (0, 2)
+
+
+def test_zero_features_and_a_prebuilt_backward_layer_are_named():
+    """Found by fuzzing: an unbuilt layer given inputs of no feature said its kernel had the
+    wrong shape; a backward_layer built for another feature size failed in the engine."""
+    with pytest.raises(ValueError, match="'lstm' must have at least one feature"):
+        LSTM(3, name="lstm")(np.zeros((2, 5, 0), np.float32))
+    backward = GRU(3, go_backwards=True, name="back")
+    backward(np.zeros((1, 2, 7), np.float32))
+    both = Bidirectional(GRU(3), backward_layer=backward)
+    with pytest.raises(ValueError, match="'back' has 4 features.*built for 7"):
+        both(np.zeros((1, 2, 4), np.float32))

@@ -146,6 +146,11 @@ class RNNLayer(Layer):
                 f"{type(self).__name__} needs a known feature size (last input dimension) to "
                 f"build; got input shape {tuple(input_shape)}"
             )
+        if input_shape[-1] < 1:
+            raise ValueError(
+                f"input of {type(self).__name__} layer {self.name!r} must have at least one "
+                f"feature (last dimension); got input shape {tuple(input_shape)}"
+            )
         return int(input_shape[-1])
 
     def build(self, input_shape) -> None:
@@ -617,6 +622,7 @@ class Bidirectional(Layer):
 
     def _check_input_shape(self, shape) -> None:
         self.forward_layer._check_input_shape(shape)
+        self.backward_layer._check_input_shape(shape)  # a backward_layer given built
 
     # weights: forward's then backward's
     def get_weights(self) -> list[np.ndarray]:
