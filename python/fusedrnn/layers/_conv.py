@@ -12,6 +12,7 @@ warning.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -138,12 +139,24 @@ def tap_slices(x, window, strides, padding: str, dilation):
     return x, outs, taps
 
 
+# The most the gathered windows of one convolution may take (bytes); past it, one product
+# per kernel tap instead.
+_IM2COL_BYTES = 64 << 20
+
+
 def conv_nd(x, kernel, strides, padding: str, dilation):
     """N-d convolution of ``x`` (batch, *spatial, channels) with ``kernel`` (*window,
-    channels, out), as Keras's (TensorFlow's "same" padding: the extra pad on the right): one
-    matrix product per kernel tap (ConvLSTM, Conv3D)."""
+    channels, out), as Keras's (TensorFlow's "same" padding: the extra pad on the right)
+    (ConvLSTM, Conv2D, Conv3D): the windows gathered side by side (taps x channels per output
+    position) and one matrix product with the kernel's (taps x channels, out) matrix; for
+    inputs whose gathered windows would be large, one product per kernel tap."""
     xp = _backend.array_module(x)
     x, outs, taps = tap_slices(x, kernel.shape[:-2], strides, padding, dilation)
+    positions = x.shape[0] * math.prod(outs)
+    if positions * len(taps) * x.shape[-1] * x.itemsize <= _IM2COL_BYTES:
+        columns = xp.concatenate([x[where] for _, where in taps], axis=-1)
+        y = columns.reshape(positions, -1) @ kernel.reshape(-1, kernel.shape[-1])
+        return y.reshape(x.shape[0], *outs, kernel.shape[-1])
     y = xp.zeros((x.shape[0], *outs, kernel.shape[-1]), x.dtype)
     for offset, where in taps:  # one matrix product per kernel tap
         y += x[where] @ kernel[offset]
