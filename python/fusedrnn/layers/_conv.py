@@ -369,18 +369,18 @@ class Conv1D(_Steps1D):
         _drop_mask(self, mask)
         xp = _backend.array_module(x)
         batch, _, channels = x.shape
-        taps, _, out_len = _taps(x, self.kernel_size, self.dilation_rate, self._span,
-                                 self.strides, self.padding)
         kernel = _param(self, "kernel", x)
         g, cg, fg = self.groups, channels // self.groups, self.filters // self.groups
+        if g == 1:  # one product over the gathered windows (conv_nd)
+            y = conv_nd(x, kernel, (self.strides,), self.padding, (self.dilation_rate,))
+            return self._restore(_bias_activation(self, y, x)), None
+        taps, _, out_len = _taps(x, self.kernel_size, self.dilation_rate, self._span,
+                                 self.strides, self.padding)
         y = xp.zeros((batch, out_len, self.filters), x.dtype)
-        for j, tap in enumerate(taps):  # one matrix product per kernel tap
-            if g == 1:
-                y += tap @ kernel[j]
-            else:
-                for k in range(g):
-                    y[..., k * fg:(k + 1) * fg] += tap[..., k * cg:(k + 1) * cg] @ kernel[j][
-                        :, k * fg:(k + 1) * fg]
+        for j, tap in enumerate(taps):  # one matrix product per kernel tap and group
+            for k in range(g):
+                y[..., k * fg:(k + 1) * fg] += tap[..., k * cg:(k + 1) * cg] @ kernel[j][
+                    :, k * fg:(k + 1) * fg]
         return self._restore(_bias_activation(self, y, x)), None
 
     def get_config(self) -> dict:
