@@ -168,8 +168,8 @@ _OPERATIONS: dict[str, _Spec] = {
     "Take": _Spec(lambda xp, x, indices, axis=None: xp.take(x, xp.asarray(indices), axis),
                   ("axis",)),
     "Where": _Spec(_where, ()),
-    "Einsum": _Spec(lambda xp, *operands, subscripts: xp.einsum(subscripts, *operands),
-                    ("subscripts",)),
+    "Einsum": _Spec(lambda xp, *operands, subscripts: xp.einsum(
+        subscripts, *operands, optimize=True), ("subscripts",)),
     "GetItem": _Spec(_get_item, ()),
     "ZerosLike": _Spec(lambda xp, x, dtype=None: xp.zeros_like(x, dtype=dtype), ("dtype",)),
     "OnesLike": _Spec(lambda xp, x, dtype=None: xp.ones_like(x, dtype=dtype), ("dtype",)),

@@ -244,7 +244,7 @@ def dot_product_attention(xp, query, key, value, bias=None, mask=None, scale=Non
         value = xp.repeat(value, heads // kv_heads, axis=2)
     if scale is None:
         scale = 1.0 / np.sqrt(np.float32(key.shape[-1]))
-    logits = xp.einsum("btnh,bsnh->bnts", query, key) * xp.asarray(scale, dtype)
+    logits = xp.einsum("btnh,bsnh->bnts", query, key, optimize=True) * xp.asarray(scale, dtype)
     if bias is not None:
         logits = logits + xp.asarray(bias, dtype)
     if mask is not None or is_causal:
@@ -256,7 +256,7 @@ def dot_product_attention(xp, query, key, value, bias=None, mask=None, scale=Non
             keep = keep & xp.tril(xp.ones((t, s), bool))[None, None]
         logits = xp.where(keep, logits, xp.asarray(-0.7 * 3.38953e38, dtype))
     probs = _softmax(logits, -1).astype(key.dtype)
-    return xp.einsum("bnts,bsnh->btnh", probs, value)
+    return xp.einsum("bnts,bsnh->btnh", probs, value, optimize=True)
 
 
 def depth_to_space(xp, x, block_size, data_format="channels_last"):
