@@ -163,3 +163,27 @@ def test_dtype_policies_and_the_global_policy():
     finally:
         mixed_precision.set_global_policy("float32")
     assert fusedrnn.config.dtype_policy().name == "float32"
+
+
+def test_the_error_function_is_math_erf_to_float64_rounding():
+    """fusedrnn._special.erf (the exact gelu's and ops.erf's) against Python's math.erf: both
+    branches, tails, tiny values, signed zeros, infinities and NaN."""
+    import math
+
+    from fusedrnn import _special, activations
+
+    xs = np.concatenate([np.linspace(-40, 40, 200001), np.logspace(-300, 1.6, 20000),
+                         -np.logspace(-300, 1.6, 20000), [3.5, -3.5, np.nextafter(3.5, 0)]])
+    want = np.array([math.erf(v) for v in xs])
+    got = _special.erf(xs)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=3e-13, atol=0)
+    special = _special.erf(np.array([0.0, -0.0, np.inf, -np.inf, np.nan]))
+    np.testing.assert_array_equal(special[:4], [0.0, -0.0, 1.0, -1.0])
+    assert np.signbit(special[1])
+    assert np.isnan(special[4])
+    x = np.linspace(-6, 6, 1001).astype(np.float32)
+    gelu = activations.gelu(x)
+    assert gelu.dtype == np.float32
+    exact = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x.astype(float)])
+    np.testing.assert_allclose(gelu, exact, rtol=2e-7, atol=1e-7)

@@ -229,6 +229,17 @@ def _positive_int(value, what: str, optional: bool = False):
     return int(value)
 
 
+def _fill_masked(xp, a, keep, value: float):
+    """``where(keep, a, value)`` for a negative ``value``: NumPy's where took ~6x the time of
+    the same select written as ``a * k + (1 - k) * value`` (k = keep as 0/1), which gives the
+    same bits for finite ``a`` (``a + -0.0`` is ``a``); so the blend where ``a`` is finite,
+    where otherwise."""
+    if xp is np and value < 0 and bool(np.isfinite(a).all()):
+        k = keep.astype(a.dtype)
+        return a * k + (1 - k) * a.dtype.type(value)
+    return xp.where(keep, a, a.dtype.type(value))
+
+
 class MultiHeadAttention(Layer):
     """Keras ``MultiHeadAttention`` over (batch, time, features) sequences.
 
@@ -451,7 +462,7 @@ class MultiHeadAttention(Layer):
                     -_MASKED_SCORE)
             else:
                 big = _FUSED_MASKED_SCORE if fused else _MASKED_SCORE
-                scores = xp.where(allowed, scores, scores.dtype.type(-big))
+                scores = _fill_masked(xp, scores, allowed, -big)
         weights = _softmax(scores, axis=-1)
         if allowed is not None and not fused and not self._keras2_masks:
             weights = xp.where(allowed, weights, weights.dtype.type(0))  # Keras 3's Softmax

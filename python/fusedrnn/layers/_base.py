@@ -74,8 +74,9 @@ def _gelu(x):
 
     xp = _backend.array_module(x)
     if xp is np:
-        erf = np.vectorize(math.erf, otypes=[x.dtype])
-        return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+        from .._special import erf
+
+        return 0.5 * x * (1 + erf(x / math.sqrt(2)).astype(x.dtype))
     import cupyx.scipy.special
 
     return 0.5 * x * (1 + cupyx.scipy.special.erf(x / math.sqrt(2)))

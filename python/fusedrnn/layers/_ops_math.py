@@ -35,7 +35,9 @@ def _assert_matrices(x, what: str, square: bool = True) -> None:
 
 
 def _erf_float64(x: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.erf, otypes=[np.float64])(x)
+    from .._special import erf as erf64
+
+    return erf64(x)
 
 
 def erf(xp, x):
