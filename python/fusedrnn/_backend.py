@@ -8,7 +8,7 @@ per call. The engine is chosen here:
 * a float32 computation on the CPU -> ``fusedrnn.ops`` (the C++ kernels);
 * a float64 layer (``dtype="float64"``) -> ``fusedrnn.reference``, which computes in float64;
 * a float32 layer whose activation the kernels do not run (``softsign``, ``elu``, ...; they
-  run :data:`KERNEL_ACTIVATIONS`) -> ``fusedrnn.reference`` in float32, NumPy steps in
+  run ``fusedrnn.ops.ACTIVATIONS``) -> ``fusedrnn.reference`` in float32, NumPy steps in
   Python. The layer warns when it is made (:func:`warn_numpy_steps`).
 
 There is no silent fallback from the C++ kernels to the (slow) reference for float32 work.
@@ -158,35 +158,40 @@ class _ReferenceEngine:
         return fw, bw
 
 
-# The activations the C++ and CUDA kernels compute (any other runs on the reference engine).
-KERNEL_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_keras2", "relu",
-                      "linear")
+def _kernel_activations() -> tuple[str, ...]:
+    """The activations the C++ and CUDA kernels compute (``fusedrnn.ops.ACTIVATIONS``); a
+    layer with any other runs on the reference engine."""
+    from .ops import ACTIVATIONS
+
+    return ACTIVATIONS
 
 
 def kernels_run(*activations: str) -> bool:
     """Whether the fused kernels compute these activations."""
-    return all(a in KERNEL_ACTIVATIONS for a in activations)
+    return all(a in _kernel_activations() for a in activations)
 
 
 def warn_numpy_steps(layer, activations) -> None:
     """The warning of a layer whose activations only the NumPy step path computes."""
     import warnings
 
-    other = sorted({a for a in activations if a not in KERNEL_ACTIVATIONS})
+    known = _kernel_activations()
+    other = sorted({a for a in activations if a not in known})
     warnings.warn(
         f"{type(layer).__name__} layer {layer.name!r}: the fused kernels compute "
-        f"{', '.join(KERNEL_ACTIVATIONS)}, not {', '.join(repr(a) for a in other)}; this layer "
-        f"runs its steps in NumPy (float32, Keras's activation functions), many times slower",
+        f"{', '.join(known)}, not {', '.join(repr(a) for a in other)}; this layer runs its "
+        f"steps in NumPy (float32, Keras's activation functions), many times slower",
         UserWarning, stacklevel=3)
 
 
 def _engine(device: str, dtype, activations=("tanh",)) -> Any:
     if device == "cuda":
         if not kernels_run(*activations):
+            known = _kernel_activations()
             raise ValueError(
-                f"the CUDA kernels compute {', '.join(KERNEL_ACTIVATIONS)}; a layer with "
-                f"{', '.join(a for a in activations if a not in KERNEL_ACTIVATIONS)} runs on "
-                f"the CPU (device='cpu')")
+                f"the CUDA kernels compute {', '.join(known)}; a layer with "
+                f"{', '.join(a for a in activations if a not in known)} runs on the CPU "
+                f"(device='cpu')")
         return _cuda_module()
     if np.dtype(dtype) == np.float64:
         return _ReferenceEngine(np.float64)
