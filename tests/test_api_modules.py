@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -19,20 +20,8 @@ from fusedrnn import backend, initializers, layers, tree, utils
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "api_modules.json")
 with open(GOLDEN, encoding="utf-8") as _f:
     DATA = json.load(_f)
-
-
-def _decode(spec):
-    """A dtype argument as the generator wrote it (see its docstring)."""
-    if spec is None:
-        return None
-    if spec.startswith("py:"):
-        return {"int": int, "float": float, "bool": bool, "str": str,
-                "complex": complex}[spec[3:]]
-    if spec.startswith("np:"):
-        return getattr(np, spec[3:])
-    if spec.startswith("dtype:"):
-        return np.dtype(spec[6:])
-    return spec
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
+from generate_api_golden import decode as _decode  # noqa: E402  (how it wrote dtype arguments)
 
 
 def _answer(fn, *specs):
