@@ -377,3 +377,14 @@ def test_floats_given_to_an_integer_input_truncate_as_keras_converts_them():
     got, passed = two.predict([xa, xb, np.full((2, 1), 0.5, np.float32)], verbose=0)
     np.testing.assert_array_equal(got, cross([np.array([[2], [-3]]), np.array([[1], [7]])]))
     np.testing.assert_array_equal(passed, 0.5)  # a float Input keeps its values
+
+
+def test_a_dict_without_the_input_name_is_refused():
+    """Keras 3: 'Missing data for input "seq"' for a dict keyed otherwise (a one-input model
+    took its one value whatever the key; found by fuzzing)."""
+    seq = layers.Input((5, 4), name="seq")
+    model = Model(seq, layers.GRU(2)(seq))
+    x = np.zeros((2, 5, 4), np.float32)
+    with pytest.raises(ValueError, match=r"missing data for input 'seq'.*\['nonsense'\]"):
+        model.predict({"nonsense": x}, verbose=0)
+    np.testing.assert_array_equal(model.predict({"seq": x}, verbose=0), model.predict(x, verbose=0))

@@ -859,8 +859,6 @@ class Model(Layer):
                 arrays.append(inputs[key])
             elif name in inputs:
                 arrays.append(inputs[name])
-            elif len(keys) == 1 and len(inputs) == 1:
-                arrays.append(next(iter(inputs.values())))
             else:
                 raise ValueError(
                     f"missing {what} for input {key!r} of model {self.name!r}: the dict has "
