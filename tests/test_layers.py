@@ -1287,3 +1287,13 @@ def test_zero_features_and_a_prebuilt_backward_layer_are_named():
     both = Bidirectional(GRU(3), backward_layer=backward)
     with pytest.raises(ValueError, match="'back' has 4 features.*built for 7"):
         both(np.zeros((1, 2, 4), np.float32))
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, GRU, LSTM])
+def test_dropout_rates_must_be_numbers(cls):
+    """Training-only, but Keras fails on a rate that is not a number; fusedrnn took it."""
+    with pytest.raises(TypeError, match="`dropout` must be a number"):
+        cls(3, dropout="x")
+    with pytest.raises(TypeError, match="`recurrent_dropout` must be a number"):
+        cls(3, recurrent_dropout=None)
+    assert cls(3, dropout=0.25).get_config()["dropout"] == 0.25

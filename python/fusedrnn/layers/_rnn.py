@@ -9,6 +9,8 @@ going backwards with zero_output_for_mask (see ``zero_masked_outputs``).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import _backend, _core
@@ -105,6 +107,10 @@ class RNNLayer(Layer):
         _backend.resolve_device(device, None)
         self.device = device
         for key, value in (training_only or {}).items():
+            if key in ("dropout", "recurrent_dropout") and (
+                    isinstance(value, bool) or not isinstance(value, numbers.Real)):
+                # Keras clips a rate to [0, 1] and fails on anything else
+                raise TypeError(f"`{key}` must be a number (a rate in [0, 1]); got {value!r}")
             setattr(self, key, value)  # kept for get_config; no effect at inference
         self._packed: dict = {}
         self._states = None
