@@ -72,10 +72,10 @@ def _apply_isa_from_environment() -> None:
 _apply_isa_from_environment()
 
 
-_SUBMODULES = ("activations", "backend", "config", "constraints", "cuda", "dtype_policies",
-               "initializers", "layers", "losses", "metrics", "mixed_precision", "models",
-               "ops", "optimizers", "preprocessing", "random", "reference", "regularizers",
-               "saving", "tree", "utils")
+_SUBMODULES = ("activations", "backend", "config", "constraints", "cuda", "datasets",
+               "dtype_policies", "initializers", "layers", "losses", "metrics",
+               "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random",
+               "reference", "regularizers", "saving", "tree", "utils")
 # Keras 3's top-level names (``keras.Sequential``, ``keras.Input``, ...), from their modules.
 _TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers", "Layer": "layers",
               "InputSpec": "layers",
