@@ -1,6 +1,7 @@
 """Record what Keras 3's ``keras.datasets`` loaders make of small synthetic cache files, for
 tests/test_datasets.py: imdb and reuters (shuffles, index shifts, maxlen, num_words,
-skip_top, oov_char None, test_split), mnist, fashion_mnist and boston_housing.
+skip_top, oov_char None, test_split), mnist, fashion_mnist, cifar10, cifar100 (pickled
+batches), boston_housing and california_housing.
 
 NOT run by CI and not collected by pytest. It needs Keras 3::
 
@@ -15,8 +16,10 @@ arguments and Keras's arrays (object arrays as lists of lists).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
+import pickle
 import tempfile
 
 import numpy as np
@@ -40,6 +43,13 @@ def sources() -> dict:
                   for k, n in (("x_train", 3), ("y_train", 3), ("x_test", 2), ("y_test", 2))},
         "boston": {"x": rng.standard_normal((11, 13)).round(3).tolist(),
                    "y": rng.uniform(5, 50, 11).round(1).tolist()},
+        "california": {"x": rng.standard_normal((13, 8)).round(3).tolist(),
+                       "y": rng.uniform(1e4, 5e5, 13).round(0).tolist()},
+        # CIFAR-100: per file, rows of 3 * 32 * 32 pixels, fine and coarse labels (CIFAR-10's
+        # six batches of 10,000 rows, which Keras requires, are drawn in write_files)
+        "cifar100": [{"data": rng.integers(0, 256, (2, 3072)).tolist(),
+                      "fine_labels": rng.integers(0, 100, 2).tolist(),
+                      "coarse_labels": rng.integers(0, 20, 2).tolist()} for _ in range(2)],
         "word_index": {"the": 1, "and": 2, "film": 19},
     }
 
@@ -64,6 +74,28 @@ def write_files(src: dict, root: str) -> None:
     np.savez(os.path.join(data, "mnist.npz"), **mnist)
     np.savez(os.path.join(data, "boston_housing.npz"), x=np.array(src["boston"]["x"]),
              y=np.array(src["boston"]["y"]))
+    np.savez(os.path.join(data, "california_housing.npz"),
+             x=np.array(src["california"]["x"]), y=np.array(src["california"]["y"]))
+
+    def batch(record):  # as CIFAR's files: byte-string keys, uint8 rows
+        out = {key.encode(): value for key, value in record.items()}
+        out[b"data"] = np.asarray(record["data"], np.uint8)
+        return pickle.dumps(out, protocol=4)  # bytes as bytes (protocol 2 needs _codecs)
+
+    folder = os.path.join(data, "cifar-10-batches-py-target", "cifar-10-batches-py")
+    os.makedirs(folder, exist_ok=True)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for i, name in enumerate(names):
+        draw = np.random.default_rng(100 + i)
+        record = {"data": draw.integers(0, 256, (10000, 3072), dtype=np.uint8),
+                  "labels": draw.integers(0, 10, 10000).tolist()}
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(batch(record))
+    folder = os.path.join(data, "cifar-100-python-target", "cifar-100-python")
+    os.makedirs(folder, exist_ok=True)
+    for name, record in zip(("train", "test"), src["cifar100"]):
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(batch(record))
     for name in ("imdb_word_index.json", "reuters_word_index.json"):
         with open(os.path.join(data, name), "w", encoding="utf-8") as f:
             json.dump(src["word_index"], f)
@@ -86,19 +118,37 @@ CASES = [
     ("reuters", {"oov_char": None, "num_words": 30, "index_from": 1}),
     ("mnist", {}), ("fashion_mnist", {}), ("boston_housing", {}),
     ("boston_housing", {"test_split": 0.3, "seed": 2}),
+    ("california_housing", {}), ("california_housing", {"version": "small", "seed": 3}),
+    ("cifar10", {}), ("cifar100", {}), ("cifar100", {"label_mode": "coarse"}),
 ]
 
 
-def _plain(a):
+def plain(a):
+    """An array as the JSON holds it: an object array's lists; a large array's SHA-256 (of
+    its C-ordered bytes) instead of its values."""
     a = np.asarray(a)
     if a.dtype == object:
         return {"object": [list(map(int, v)) for v in a]}
-    return {"values": a.tolist(), "dtype": str(a.dtype), "shape": list(a.shape)}
+    record = {"dtype": str(a.dtype), "shape": list(a.shape)}
+    if a.size > 1000:
+        record["sha256"] = hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+    else:
+        record["values"] = a.tolist()
+    return record
 
 
 def main() -> None:
     import keras
-    from keras.src.datasets import boston_housing, fashion_mnist, imdb, mnist, reuters
+    from keras.src.datasets import (
+        boston_housing,
+        california_housing,
+        cifar10,
+        cifar100,
+        fashion_mnist,
+        imdb,
+        mnist,
+        reuters,
+    )
 
     src = sources()
     root = tempfile.mkdtemp()
@@ -108,14 +158,16 @@ def main() -> None:
         return os.path.join(root, cache_subdir, fname)
 
     modules = {"imdb": imdb, "reuters": reuters, "mnist": mnist,
-               "fashion_mnist": fashion_mnist, "boston_housing": boston_housing}
+               "fashion_mnist": fashion_mnist, "boston_housing": boston_housing,
+               "california_housing": california_housing, "cifar10": cifar10,
+               "cifar100": cifar100}
     for module in modules.values():
         module.get_file = get_file
     records = []
     for name, kwargs in CASES:
         (x_train, y_train), (x_test, y_test) = modules[name].load_data(**kwargs)
         records.append({"loader": name, "kwargs": kwargs,
-                        "result": [_plain(a) for a in (x_train, y_train, x_test, y_test)]})
+                        "result": [plain(a) for a in (x_train, y_train, x_test, y_test)]})
     word_index = imdb.get_word_index()
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump({"keras_version": keras.__version__, "sources": src, "cases": records,

@@ -19,7 +19,7 @@ def cached(fname: str, *, cache_subdir: str = "datasets") -> str:
                     cache_subdir=cache_subdir)
 
 
-class _ArraysOnly(pickle.Unpickler):
+class ArraysOnly(pickle.Unpickler):
     """Rebuilds the NumPy arrays an object array's pickle stream holds, and nothing else: a
     stream that names any other class or function is refused (a tampered file cannot run
     code)."""
@@ -45,7 +45,7 @@ def _read_npy(data: bytes) -> np.ndarray:
     else:
         raise ValueError(f"unsupported .npy format version {version}")
     if dtype.hasobject:
-        return _ArraysOnly(stream).load()
+        return ArraysOnly(stream).load()
     stream.seek(0)
     return np.lib.format.read_array(stream, allow_pickle=False)
 
