@@ -250,7 +250,9 @@ def activation_name(activation, argument: str = "activation",
 
 
 def get_activation(name: str) -> Callable:
-    return _ACTIVATIONS[activation_name(name)]
+    # a layer's own (checked) name straight from the table: a streaming call asks per step
+    found = _ACTIVATIONS.get(name) if type(name) is str else None
+    return found if found is not None else _ACTIVATIONS[activation_name(name)]
 
 
 # --------------------------------------------------------------------------- helpers
