@@ -1297,3 +1297,8 @@ def test_dropout_rates_must_be_numbers(cls):
     with pytest.raises(TypeError, match="`recurrent_dropout` must be a number"):
         cls(3, recurrent_dropout=None)
     assert cls(3, dropout=0.25).get_config()["dropout"] == 0.25
+
+
+def test_simple_rnn_has_no_recurrent_activation():
+    with pytest.raises(TypeError, match="unrecognized keyword arguments passed to SimpleRNN"):
+        SimpleRNN(3, recurrent_activation="elu")

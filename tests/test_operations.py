@@ -532,3 +532,34 @@ def test_more_keras_ops_in_graphs_and_refusals():
     assert ops.cond(np.array(True), lambda: 1, lambda: 2) == 1
     with pytest.raises(ValueError, match="sparse=True"):
         ops.one_hot(np.array([1]), 3, sparse=True)
+
+
+def test_second_fuzzing_pass_findings_follow_keras():
+    """Found by fuzzing against Keras 3.15.1: an explicit dtype is kept (float64 came back
+    float32), slice takes -1 for "the rest" and refuses what does not fit (it truncated),
+    cholesky_inverse reads only the factor's triangle, and operations whose output sizes
+    depend on the values give unknown sizes in a graph (zero probes made unique's (1,))."""
+    x32 = np.ones(2, np.float32)
+    assert ops.cast(x32, "float64").dtype == np.float64
+    assert ops.convert_to_tensor(x32, dtype="float64").dtype == np.float64
+    assert ops.full((2,), 1.5, dtype="float64").dtype == np.float64
+    assert ops.cast(np.ones(2), "float32").dtype == np.float32
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(ops.slice(x, (0, 0), (-1, -1)), x)
+    np.testing.assert_array_equal(ops.slice(x, (1, 1), (-1, 2)), [[5, 6], [9, 10]])
+    with pytest.raises(ValueError, match="has no 2 values from index 2"):
+        ops.slice(x, (2, 3), (2, 2))
+    with pytest.raises(ValueError, match="from index -1"):
+        ops.slice(x, (-1, 0), (1, 1))
+    factor = np.array([[2.0, 0, 0], [1, 3, 0], [1, 1, 4]])
+    want = np.linalg.inv(factor @ factor.T)
+    junk = factor + np.triu(np.full((3, 3), 5.0), 1)
+    np.testing.assert_allclose(ops.cholesky_inverse(junk), want, atol=1e-12)
+    np.testing.assert_allclose(ops.cholesky_inverse(junk.T, upper=True), want, atol=1e-12)
+    values = Input((6,))
+    assert ops.unique(values).shape == (None,)
+    assert [t.shape for t in ops.nonzero(values)] == [(None,), (None,)]
+    assert ops.bincount(Input((6,), dtype="int32")).shape == (None, None)
+    model = Model(values, ops.unique(values))
+    np.testing.assert_array_equal(model.predict(np.array([[1, 2, 2, 3, 3, 3.0]]), verbose=0),
+                                  [1, 2, 3])

@@ -559,8 +559,10 @@ class SpectralNormalization(Layer):
         # Keras's recurrent layers keep their kernels in their cells, not as attributes
         if not isinstance(self.layer, (RNNLayer, UserCellRNN, Bidirectional, _ConvLSTM)):
             names = [w.name.rsplit("/", 1)[-1] for w in self.layer.weights]
-            for name in ("kernel", "embeddings"):
-                if name in names:
+            # a DepthwiseConv's depthwise_kernel is Keras 3's `kernel` (a SeparableConv,
+            # with a pointwise one too, has no `kernel` in Keras either)
+            for name in ("kernel", "embeddings", "depthwise_kernel"):
+                if name in names and "pointwise_kernel" not in names:
                     return names.index(name)
         raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' nor "
                          f"'embeddings'")

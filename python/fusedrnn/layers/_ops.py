@@ -117,6 +117,24 @@ def _logsumexp(xp, x, axis, keepdims):
     return out if keepdims else xp.squeeze(out, axis=axis)
 
 
+def _slice(xp, x, start_indices, shape):
+    """tf.slice: ``shape[i]`` values from ``start_indices[i]``, -1 for the rest of the axis;
+    a start or size outside the axis is an error, not a shorter result."""
+    x = xp.asarray(x)
+    starts, sizes = [int(b) for b in start_indices], [int(n) for n in shape]
+    if len(starts) != x.ndim or len(sizes) != x.ndim:
+        raise ValueError(f"slice: start_indices and shape need one entry per axis of the "
+                         f"input (rank {x.ndim}); got {starts} and {sizes}")
+    index = []
+    for axis, (b, n, dim) in enumerate(zip(starts, sizes, x.shape)):
+        n = dim - b if n == -1 else n
+        if b < 0 or n < 0 or b + n > dim:
+            raise ValueError(f"slice: axis {axis} of size {dim} has no {sizes[axis]} values "
+                             f"from index {b} (start_indices={starts}, shape={sizes})")
+        index.append(slice(b, b + n))
+    return x[tuple(index)]
+
+
 def _elementwise(fn: Callable) -> Callable:
     return lambda xp, x, **params: fn(xp, xp.asarray(x), **params)
 
@@ -204,8 +222,8 @@ _OPERATIONS: dict[str, _Spec] = {
                      ("axis",)),
     "StopGradient": _Spec(lambda xp, x: xp.asarray(x), ()),
     # Keras's Slice keeps its shape as config, its start indices as an operand
-    "Slice": _Spec(lambda xp, x, start_indices, shape: xp.asarray(x)[tuple(
-        slice(int(b), int(b) + int(n)) for b, n in zip(start_indices, shape))], ("shape",)),
+    "Slice": _Spec(lambda xp, x, start_indices, shape: _slice(xp, x, start_indices, shape),
+                   ("shape",)),
     "LogSoftmax": _Spec(_elementwise(lambda xp, x, axis=-1: _log_softmax(x, _axis(axis))),
                         ("axis",)),
 }
@@ -410,6 +428,8 @@ def compute(class_name: str, args, params: dict):
     if xp is not np:  # NumPy operands (a model's constants) join the CuPy ones
         args = _on_module(args, xp)
     result = _OPERATIONS[class_name].compute(xp, *args, **params)
+    if params.get("dtype") is not None:  # asked for (cast(x, "float64"), full(..., dtype=))
+        return result
     if isinstance(result, (list, tuple)):  # several outputs (moments, qr, array_split, ...)
         return type(result)(_keras_dtype(r, args) for r in result)
     return _keras_dtype(result, args)
@@ -432,6 +452,11 @@ def _probe(value, sizes):
     if isinstance(value, (list, tuple)):
         return type(value)(_probe(v, sizes) for v in value)
     return value
+
+
+# Operations whose output sizes depend on the input's values (the probes are zeros): their
+# symbolic outputs have unknown sizes, as Keras gives them.
+_DATA_DEPENDENT_SIZES = frozenset({"Unique", "Nonzero", "Bincount"})
 
 
 def _output_spec(fn: Callable, args, what: str, several: bool = False):
@@ -540,6 +565,9 @@ class KerasOperation(Layer):
         specs = _output_spec(
             lambda *probes: compute(self.class_name, probes, self._op_params), args,
             f"the Keras operation {self.class_name}", several=True)
+        if self.class_name in _DATA_DEPENDENT_SIZES:  # sizes the zero probes cannot tell
+            specs = ([(tuple(None for _ in shape), dtype) for shape, dtype in specs]
+                     if isinstance(specs, list) else (tuple(None for _ in specs[0]), specs[1]))
         node = Node(self, list(args), {}, [])
         self._several = isinstance(specs, list)
         node.outputs = [KerasTensor(shape, dtype, node, i)

@@ -285,9 +285,15 @@ def cholesky(xp, x, upper=False):
 
 
 def cholesky_inverse(xp, x, upper=False):
+    """The inverse of L L^T (U^T U) from its Cholesky factor: only the factor's triangle is
+    read (TensorFlow's triangular solve), the other half may hold anything."""
     x = _floating(xp, x)
     _assert_matrices(x, "cholesky_inverse")
-    inverse = xp.linalg.inv(x)
+    factor = xp.triu(x) if upper else xp.tril(x)
+    if not bool(xp.all(xp.diagonal(factor, axis1=-2, axis2=-1) != 0)):
+        # a zero on the diagonal: the triangular solve divides by it (NaN, not an error)
+        return xp.full(factor.shape, xp.nan, factor.dtype)
+    inverse = xp.linalg.inv(factor)
     if upper:
         return inverse @ xp.swapaxes(inverse, -1, -2)
     return xp.swapaxes(inverse, -1, -2) @ inverse

@@ -457,6 +457,9 @@ class SimpleRNN(RNNLayer):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
+        if "recurrent_activation" in kwargs:  # Keras's SimpleRNN has one activation
+            raise TypeError(f"unrecognized keyword arguments passed to SimpleRNN: "
+                            f"{{'recurrent_activation': {kwargs['recurrent_activation']!r}}}")
         training_only = dict(
             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
             bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
