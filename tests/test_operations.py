@@ -563,3 +563,23 @@ def test_second_fuzzing_pass_findings_follow_keras():
     model = Model(values, ops.unique(values))
     np.testing.assert_array_equal(model.predict(np.array([[1, 2, 2, 3, 3, 3.0]]), verbose=0),
                                   [1, 2, 3])
+
+
+def test_second_fuzzing_pass_dtypes_and_edges():
+    """Keras 3.15.1's dtypes and edge values where NumPy's differ (found by fuzzing): float
+    functions of int8/uint8/bool give float32 (NumPy float16), sums of small unsigned ints
+    uint32 (NumPy uint64), a uint8 trace does not wrap, in_top_k of a target past the classes
+    is False, and the sigmoid is 0 below -88 (silu(-1e38) is -0, not -0.6)."""
+    small = np.array([1, 2], np.int8)
+    for name in ("exp", "log", "sqrt", "tanh", "fabs"):
+        assert getattr(ops, name)(small).dtype == np.float32, name
+        assert getattr(ops, name)(np.array([True])).dtype == np.float32, name
+        assert getattr(ops, name)(np.array([1.0, 2.0])).dtype == np.float64, name
+    assert ops.sum(np.array([200, 200], np.uint8)).dtype == np.uint32
+    trace = ops.trace(np.full((3, 4), 200, np.uint8))
+    assert (int(trace), trace.dtype) == (600, np.uint32)
+    scores = np.array([[0.1, 0.9, 0.0], [0.5, 0.2, 0.3]], np.float32)
+    np.testing.assert_array_equal(ops.in_top_k(np.array([1, 5]), scores, 1), [True, False])
+    np.testing.assert_array_equal(ops.silu(np.array([-1e38, -100.0], np.float32)), [0, 0])
+    np.testing.assert_array_equal(ops.sigmoid(np.array([-np.inf, -88.0, np.inf], np.float32)),
+                                  [0, 0, 1])

@@ -50,12 +50,13 @@ def _log_softmax(x, axis=-1):
 
 def _sigmoid(x):
     """1 / (1 + exp(-x)), with x held above the point where exp(-x) would overflow (-88 in
-    float32: the result there, 6e-39, is below every float32 normal; -708 in float64). One
-    pass of each operation and no select: NumPy's where took 10x the rest of it."""
+    float32, -708 in float64) and the result zeroed below it (a product with the comparison,
+    as TensorFlow's 0 there: x * sigmoid(x) stays 0 for x = -1e38). One pass of each operation
+    and no select: NumPy's where took 10x the rest of it."""
     xp = _backend.array_module(x)
     x = xp.asarray(x)
     low = -88.0 if x.dtype == np.float32 else -708.0
-    return 1 / (1 + xp.exp(-xp.maximum(x, low)))
+    return (x > low) * (1 / (1 + xp.exp(-xp.maximum(x, low))))
 
 
 def _elu(x):

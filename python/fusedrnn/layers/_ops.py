@@ -135,6 +135,14 @@ def _slice(xp, x, start_indices, shape):
     return x[tuple(index)]
 
 
+def _float_function(name: str) -> Callable:
+    def compute(xp, x):
+        x = xp.asarray(x)
+        return getattr(xp, name)(x if x.dtype.kind in "fc" else x.astype(np.float32))
+
+    return compute
+
+
 def _elementwise(fn: Callable) -> Callable:
     return lambda xp, x, **params: fn(xp, xp.asarray(x), **params)
 
@@ -145,13 +153,17 @@ _OPERATIONS: dict[str, _Spec] = {
         "Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "divide",
         "TrueDivide": "true_divide", "FloorDivide": "floor_divide", "Mod": "mod",
         "Power": "power", "Negative": "negative", "Absolute": "absolute", "Square": "square",
-        "Sqrt": "sqrt", "Exp": "exp", "Log": "log", "Tanh": "tanh", "Sign": "sign",
+        "Sign": "sign",
         "Floor": "floor", "Ceil": "ceil", "Maximum": "maximum", "Minimum": "minimum",
         "Equal": "equal", "NotEqual": "not_equal", "Greater": "greater",
         "GreaterEqual": "greater_equal", "Less": "less", "LessEqual": "less_equal",
         "LogicalAnd": "logical_and", "LogicalOr": "logical_or", "LogicalXor": "logical_xor",
         "LogicalNot": "logical_not",
     }.items()},
+    # float functions: ints and bools computed as float32, as Keras does (NumPy gives float16
+    # for int8, uint8 and bool)
+    **{name: _Spec(_float_function(function), ()) for name, function in {
+        "Sqrt": "sqrt", "Exp": "exp", "Log": "log", "Tanh": "tanh"}.items()},
     # Keras 2's tf.matmul(a, b, transpose_b=True) too
     "Matmul": _Spec(_matmul, ("transpose_a", "transpose_b")),
     "Sum": _Spec(_reduction("sum"), ("axis", "keepdims")),
@@ -394,16 +406,16 @@ def from_keras2(function: str, first, kwargs: dict) -> tuple[str, list, dict]:
 
 def _keras_dtype(result, operands):
     """The result with Keras's dtype: NumPy widens float32 with float64 Python scalars and
-    gives int64 indices or sums, where Keras stays in float32 and int32 unless an operand
-    array is 64-bit."""
+    gives int64 (uint64) indices or sums, where Keras stays in float32 and int32 (uint32)
+    unless an operand array is 64-bit."""
     dtype = getattr(result, "dtype", None)
-    if dtype is None or dtype.kind not in "fi" or dtype.itemsize != 8:
+    if dtype is None or dtype.kind not in "fiu" or dtype.itemsize != 8:
         return result
     wide = any(getattr(a, "dtype", None) == dtype and getattr(a, "ndim", 0) > 0
                for a in _arrays(operands))
     if wide:
         return result
-    return result.astype(np.float32 if dtype.kind == "f" else np.int32)
+    return result.astype({"f": np.float32, "i": np.int32, "u": np.uint32}[dtype.kind])
 
 
 def _arrays(value) -> list:

@@ -118,9 +118,10 @@ def in_top_k(xp, targets, predictions, k):
     targets = xp.asarray(targets).astype(np.int64)
     predictions = xp.asarray(predictions)
     rows = xp.arange(predictions.shape[0])
-    target_scores = predictions[rows, targets]
+    valid = (targets >= 0) & (targets < predictions.shape[-1])  # past the classes: False
+    target_scores = predictions[rows, xp.where(valid, targets, 0)]
     better = xp.sum(predictions > target_scores[:, None], axis=-1)
-    return (better < k) & xp.isfinite(target_scores)
+    return (better < k) & xp.isfinite(target_scores) & valid
 
 
 def logdet(xp, x):

@@ -339,8 +339,11 @@ def _tensordot(xp, x1, x2, axes=2):
 
 def _trace(xp, x, offset=0, axis1=0, axis2=1):
     x = xp.asarray(x)
-    dtype = np.int32 if x.dtype in (np.bool_, np.int8, np.int16) else x.dtype
-    return xp.trace(x, offset, axis1, axis2).astype(dtype)
+    # Keras's accumulation types: int32 for small signed ints and bools, uint32 for small
+    # unsigned ones (the sum of a uint8 diagonal does not wrap)
+    dtype = (np.int32 if x.dtype in (np.bool_, np.int8, np.int16) else
+             np.uint32 if x.dtype in (np.uint8, np.uint16) else x.dtype)
+    return xp.trace(x, offset, axis1, axis2, dtype=dtype)
 
 
 def _trapezoid(xp, y, x=None, dx=1.0, axis=-1):
@@ -512,6 +515,7 @@ def _with_errors_ignored(fn: Callable) -> Callable:
 
 _UNARY_FLOAT = {  # float functions of one operand: ints in, float32 out (as Keras)
     "Arccos": "arccos", "Arccosh": "arccosh", "Arcsin": "arcsin", "Arcsinh": "arcsinh",
+    "Fabs": "fabs",
     "Arctan": "arctan", "Arctanh": "arctanh", "Cos": "cos", "Cosh": "cosh", "Sin": "sin",
     "Sinh": "sinh", "Tan": "tan", "Log10": "log10", "Log1p": "log1p", "Log2": "log2",
     "Expm1": "expm1", "Cbrt": "cbrt", "Deg2rad": "deg2rad", "Rad2deg": "rad2deg",
@@ -520,7 +524,7 @@ _UNARY_FLOAT = {  # float functions of one operand: ints in, float32 out (as Ker
 _BINARY_FLOAT = {"Arctan2": "arctan2", "Hypot": "hypot", "Logaddexp": "logaddexp",
                  "Logaddexp2": "logaddexp2", "Nextafter": "nextafter"}
 _SAME = {  # one array-module function of the same operands
-    "Fabs": "fabs", "Trunc": "trunc", "Isfinite": "isfinite", "Isinf": "isinf",
+    "Trunc": "trunc", "Isfinite": "isfinite", "Isinf": "isinf",
     "Isnan": "isnan", "Isneginf": "isneginf", "Isposinf": "isposinf", "Isreal": "isreal",
     "Signbit": "signbit", "Conjugate": "conjugate", "Real": "real", "Imag": "imag",
     "Angle": "angle", "Ravel": "ravel", "Fliplr": "fliplr", "Flipud": "flipud",
