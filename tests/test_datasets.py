@@ -80,3 +80,16 @@ def test_a_tampered_file_runs_no_code_and_a_missing_one_is_named(tmp_path, monke
         datasets.boston_housing.load_data(test_split=1.0)
     with pytest.raises(ValueError, match="`label_mode` must be one of"):
         datasets.cifar100.load_data(label_mode="medium")
+
+
+def test_damaged_files_and_bad_paths_are_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    os.makedirs(tmp_path / "datasets")
+    (tmp_path / "datasets" / "imdb.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match=r"imdb\.npz' is not a readable \.npz file"):
+        datasets.imdb.load_data()
+    np.savez(tmp_path / "datasets" / "reuters.npz", x=np.zeros(3))
+    with pytest.raises(ValueError, match=r"has no array 'y'"):
+        datasets.reuters.load_data()
+    with pytest.raises(TypeError, match="`path` must be a file name"):
+        datasets.imdb.load_data(path=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import zipfile
 
@@ -15,8 +16,11 @@ _ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 def cached(fname: str, *, cache_subdir: str = "datasets") -> str:
     """The path of a file Keras downloaded from its datasets' bucket."""
-    return get_file(fname, origin=_ORIGIN + fname.rsplit("/", 1)[-1],
-                    cache_subdir=cache_subdir)
+    if not isinstance(fname, (str, os.PathLike)):
+        raise TypeError(f"`path` must be a file name (in Keras's cache) or a path; got "
+                        f"{fname!r}")
+    fname = os.fspath(fname)
+    return get_file(fname, origin=_ORIGIN + os.path.basename(fname), cache_subdir=cache_subdir)
 
 
 class ArraysOnly(pickle.Unpickler):
@@ -50,12 +54,20 @@ def _read_npy(data: bytes) -> np.ndarray:
     return np.lib.format.read_array(stream, allow_pickle=False)
 
 
-def load_npz(path: str) -> dict[str, np.ndarray]:
-    """The arrays of an .npz file, object arrays included, as ``np.load(allow_pickle=True)``
-    gives them but without unpickling anything other than arrays."""
-    with zipfile.ZipFile(path) as archive:
-        return {name[:-4]: _read_npy(archive.read(name))
-                for name in archive.namelist() if name.endswith(".npy")}
+def load_npz(path: str, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays ``names`` of an .npz file, object arrays included, as
+    ``np.load(allow_pickle=True)`` gives them but without unpickling anything other than
+    arrays. A damaged file, or one without those arrays, is a ValueError naming it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            arrays = {name[:-4]: _read_npy(archive.read(name))
+                      for name in archive.namelist() if name.endswith(".npy")}
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ValueError(f"{path!r} is not a readable .npz file: {exc}") from exc
+    missing = [n for n in names if n not in arrays]
+    if missing:
+        raise ValueError(f"{path!r} has no array {missing[0]!r} (it holds {sorted(arrays)})")
+    return arrays
 
 
 def shifted(xs, start_char, index_from) -> list:

@@ -20,7 +20,7 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
     outside ``[skip_top, num_words)`` made ``oov_char``; x as object arrays of lists."""
     if kwargs:
         raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
-    f = load_npz(cached(path))
+    f = load_npz(cached(path), ("x_train", "y_train", "x_test", "y_test"))
     rng = np.random.RandomState(seed)
     x_train, labels_train = shuffled(rng, f["x_train"], f["y_train"])
     x_test, labels_test = shuffled(rng, f["x_test"], f["y_test"])

@@ -17,7 +17,7 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
     """``(x_train, y_train), (x_test, y_test)`` as Keras's ``reuters.load_data``: shuffled
     (``seed``), indices shifted as in ``imdb.load_data``, then the last ``test_split`` of them
     for testing."""
-    f = load_npz(cached(path))
+    f = load_npz(cached(path), ("x", "y"))
     xs, labels = shuffled(np.random.RandomState(seed), f["x"], f["y"])
     xs = shifted(xs, start_char, index_from)
     if maxlen:
