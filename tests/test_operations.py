@@ -583,3 +583,15 @@ def test_second_fuzzing_pass_dtypes_and_edges():
     np.testing.assert_array_equal(ops.silu(np.array([-1e38, -100.0], np.float32)), [0, 0])
     np.testing.assert_array_equal(ops.sigmoid(np.array([-np.inf, -88.0, np.inf], np.float32)),
                                   [0, 0, 1])
+
+
+def test_nan_arg_extremes_and_clip_follow_keras():
+    """Keras 3.15.1 (checked): nanargmax/nanargmin give -1 where every value is NaN, and clip
+    takes TensorFlow's order (x_min wins when it exceeds x_max)."""
+    np.testing.assert_array_equal(
+        ops.nanargmax(np.full((2, 3), np.nan, np.float32), axis=0), [-1, -1, -1])
+    assert int(ops.nanargmax(np.array([np.nan, 1.0, np.nan]), axis=0)) == 1
+    assert int(ops.nanargmin(np.full((3,), np.nan))) == -1
+    np.testing.assert_array_equal(ops.clip(np.array([0.5, 2.0, -1.0]), 1, 0), [1, 1, 1])
+    np.testing.assert_array_equal(ops.clip(np.array([0.5, 2.0, -1.0], np.float32), 0, 1),
+                                  np.array([0.5, 1, 0], np.float32))

@@ -181,7 +181,9 @@ _OPERATIONS: dict[str, _Spec] = {
                                                                    dtype=dtype),
                     ("axis", "dtype")),
     "Round": _Spec(lambda xp, x, decimals=0: xp.round(xp.asarray(x), decimals), ("decimals",)),
-    "Clip": _Spec(lambda xp, x, x_min, x_max: xp.clip(x, x_min, x_max), ("x_min", "x_max")),
+    # TensorFlow's order, min(x, x_max) then max(., x_min): x_min wins when x_min > x_max
+    "Clip": _Spec(lambda xp, x, x_min, x_max: xp.maximum(xp.minimum(x, x_max), x_min),
+                  ("x_min", "x_max")),
     "Reshape": _Spec(lambda xp, x, newshape: xp.reshape(x, _axis(newshape)), ("newshape",)),
     "Transpose": _Spec(lambda xp, x, axes=None: xp.transpose(x, _axis(axes)), ("axes",)),
     "ExpandDims": _Spec(lambda xp, x, axis: xp.expand_dims(x, _axis(axis)), ("axis",)),

@@ -53,9 +53,13 @@ def _nan_arg_extreme(name: str) -> Callable:
     def compute(xp, x, axis=None, keepdims=False):
         x = xp.asarray(x)
         filler = -np.inf if name == "argmax" else np.inf
-        if x.dtype.kind == "f":
-            x = xp.where(xp.isnan(x), filler, x)
-        return getattr(xp, name)(x, axis=axis, keepdims=keepdims).astype(np.int32)
+        if x.dtype.kind != "f":
+            return getattr(xp, name)(x, axis=axis, keepdims=keepdims).astype(np.int32)
+        nan = xp.isnan(x)
+        index = getattr(xp, name)(xp.where(nan, filler, x), axis=axis, keepdims=keepdims)
+        # Keras: -1 where every value is NaN
+        all_nan = xp.all(nan, axis=axis, keepdims=keepdims)
+        return xp.where(all_nan, -1, index).astype(np.int32)
 
     return compute
 
