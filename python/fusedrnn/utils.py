@@ -11,6 +11,7 @@ import numpy as np
 
 from ._dataset import Batches, PyDataset
 from ._dtypes import standardize_dtype
+from ._image_files import array_to_img, img_to_array, load_img, save_img
 from .layers._initializers import set_global_seed
 from .preprocessing.sequence import pad_sequences
 from .saving import (
@@ -24,7 +25,8 @@ from .saving import (
     serialize_keras_object,
 )
 
-__all__ = ["Batches", "CustomObjectScope", "PyDataset", "Sequence", "clear_session",
+__all__ = ["Batches", "CustomObjectScope", "PyDataset", "Sequence", "array_to_img",
+           "clear_session", "img_to_array", "load_img", "save_img",
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
            "enable_interactive_logging", "get_custom_objects", "get_file",
            "get_registered_name", "get_registered_object", "get_source_inputs",

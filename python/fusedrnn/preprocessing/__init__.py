@@ -1,10 +1,11 @@
 """Keras's data preprocessing utilities for serving: ``sequence.pad_sequences`` (Keras 2 and
-3) and the Keras 2 ``text.Tokenizer`` with ``tokenizer_from_json``, so the tokenizer a model
-was trained with turns raw text into its input without TensorFlow."""
+3), the Keras 2 ``text.Tokenizer`` with ``tokenizer_from_json``, so the tokenizer a model
+was trained with turns raw text into its input without TensorFlow, and ``image``'s file
+utilities."""
 
 from __future__ import annotations
 
-from . import sequence, text
+from . import image, sequence, text
 from .sequence import pad_sequences
 
 
@@ -15,4 +16,4 @@ def timeseries_dataset_from_array(*args, **kwargs):
     return make(*args, **kwargs)
 
 
-__all__ = ["pad_sequences", "sequence", "text", "timeseries_dataset_from_array"]
+__all__ = ["image", "pad_sequences", "sequence", "text", "timeseries_dataset_from_array"]
