@@ -439,10 +439,16 @@ def test_spectral_normalization_is_its_layer_at_inference():
     assert_close(y, np.tanh(x.astype(np.float64) @ kernel + bias), FP32_SHORT, "dense")
     ids = np.array([[1, 4, 0], [2, 2, 3]])
     embed = layers.SpectralNormalization(Embedding(6, 2))
-    out = embed(ids)
+    out = embed(ids.astype(np.float32))
     table, u = embed.get_weights()
     assert u.shape == (1, 2)
     np.testing.assert_array_equal(out, table[ids])
+    # Keras casts the output to its input's dtype: integer ids give truncated integer vectors
+    # (checked in Keras 3.15.1)
+    embed.set_weights([table * 10, u])
+    out = embed(ids.astype(np.int32))
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out, np.trunc(table[ids] * 10))
 
 
 def test_spectral_normalization_weights_in_keras_order():

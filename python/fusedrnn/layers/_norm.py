@@ -525,7 +525,9 @@ class SpectralNormalization(Layer):
     stores the result in that kernel; at inference the wrapper is its layer, run on the
     stored kernel. Its weights are Keras 3's: the kernel, the power iteration's ``vector_u``
     (1, kernel's last dimension; not trainable), then the layer's other weights (Dense's
-    bias). A mask given to it is dropped, with Keras's warning."""
+    bias). A mask given to it is dropped, with Keras's warning. fusedrnn runs inference only:
+    ``training=True`` changes nothing. As in Keras, the output takes the input's dtype (integer
+    ids into a wrapped Embedding give integer vectors, truncated)."""
 
     def __init__(self, layer, power_iterations=1, **kwargs):
         if not isinstance(layer, Layer):
@@ -626,6 +628,11 @@ class SpectralNormalization(Layer):
             self._check_input_shape(shape)
             self._ensure_built(shape)
         y, _ = self.layer._forward(inputs, training=training)
+        dtype = getattr(inputs, "dtype", None)
+        if dtype is not None and np.dtype(dtype).kind in "iu":
+            # Keras casts the output to its input's dtype: an Embedding's vectors for integer
+            # ids come out truncated to integers (a model trained so was trained on them)
+            y = y.astype(dtype)
         return y, None
 
     def compute_mask(self, inputs, mask=None):
