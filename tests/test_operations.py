@@ -595,3 +595,19 @@ def test_nan_arg_extremes_and_clip_follow_keras():
     np.testing.assert_array_equal(ops.clip(np.array([0.5, 2.0, -1.0]), 1, 0), [1, 1, 1])
     np.testing.assert_array_equal(ops.clip(np.array([0.5, 2.0, -1.0], np.float32), 0, 1),
                                   np.array([0.5, 1, 0], np.float32))
+
+
+def test_integer_dtypes_of_accumulations_and_roundings_follow_keras():
+    """Keras 3.15.1's dtypes (checked): cumsum and cumprod keep a small integer type (and wrap,
+    as TensorFlow's), count bools in int32; floor and ceil of ints give float32; a bool
+    squares as int32."""
+    x = np.array([100, 100, 100])
+    for dtype in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.int64):
+        assert ops.cumsum(x.astype(dtype)).dtype == dtype
+        assert ops.cumprod(x.astype(dtype)).dtype == dtype
+        assert ops.floor(x.astype(dtype)).dtype == np.float32
+        assert ops.ceil(x.astype(dtype)).dtype == np.float32
+    assert int(ops.cumsum(x.astype(np.int8))[-1]) == 44  # 300 wrapped in int8
+    assert ops.cumsum(np.array([True, True])).dtype == np.int32
+    assert ops.square(np.array([True, False])).dtype == np.int32
+    assert ops.floor(np.array([1.5], np.float16)).dtype == np.float16

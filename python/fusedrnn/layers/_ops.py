@@ -143,6 +143,23 @@ def _float_function(name: str) -> Callable:
     return compute
 
 
+def _bool_as_int32(xp, x):
+    x = xp.asarray(x)
+    return x.astype(np.int32) if x.dtype == np.bool_ else x
+
+
+def _accumulate(name: str) -> Callable:
+    """cumsum / cumprod in Keras's dtype: a small integer type keeps its width (and wraps, as
+    TensorFlow's does), a bool counts in int32."""
+    def compute(xp, x, axis=None, dtype=None):
+        x = _bool_as_int32(xp, x)
+        if dtype is None and x.dtype in (np.int8, np.int16, np.uint8, np.uint16):
+            dtype = x.dtype
+        return getattr(xp, name)(x, axis=axis, dtype=dtype)
+
+    return compute
+
+
 def _elementwise(fn: Callable) -> Callable:
     return lambda xp, x, **params: fn(xp, xp.asarray(x), **params)
 
@@ -152,9 +169,8 @@ _OPERATIONS: dict[str, _Spec] = {
     **{name: _Spec(_function(function), ()) for name, function in {
         "Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "divide",
         "TrueDivide": "true_divide", "FloorDivide": "floor_divide", "Mod": "mod",
-        "Power": "power", "Negative": "negative", "Absolute": "absolute", "Square": "square",
-        "Sign": "sign",
-        "Floor": "floor", "Ceil": "ceil", "Maximum": "maximum", "Minimum": "minimum",
+        "Power": "power", "Negative": "negative", "Absolute": "absolute", "Sign": "sign",
+        "Maximum": "maximum", "Minimum": "minimum",
         "Equal": "equal", "NotEqual": "not_equal", "Greater": "greater",
         "GreaterEqual": "greater_equal", "Less": "less", "LessEqual": "less_equal",
         "LogicalAnd": "logical_and", "LogicalOr": "logical_or", "LogicalXor": "logical_xor",
@@ -163,7 +179,10 @@ _OPERATIONS: dict[str, _Spec] = {
     # float functions: ints and bools computed as float32, as Keras does (NumPy gives float16
     # for int8, uint8 and bool)
     **{name: _Spec(_float_function(function), ()) for name, function in {
-        "Sqrt": "sqrt", "Exp": "exp", "Log": "log", "Tanh": "tanh"}.items()},
+        "Sqrt": "sqrt", "Exp": "exp", "Log": "log", "Tanh": "tanh", "Floor": "floor",
+        "Ceil": "ceil"}.items()},
+    # Keras squares a bool as int32
+    "Square": _Spec(lambda xp, x: xp.square(_bool_as_int32(xp, x)), ()),
     # Keras 2's tf.matmul(a, b, transpose_b=True) too
     "Matmul": _Spec(_matmul, ("transpose_a", "transpose_b")),
     "Sum": _Spec(_reduction("sum"), ("axis", "keepdims")),
@@ -177,9 +196,7 @@ _OPERATIONS: dict[str, _Spec] = {
     "Min": _Spec(_extreme("min"), ("axis", "keepdims", "initial")),
     "Argmax": _Spec(_arg_extreme("argmax"), ("axis", "keepdims")),
     "Argmin": _Spec(_arg_extreme("argmin"), ("axis", "keepdims")),
-    "Cumsum": _Spec(lambda xp, x, axis=None, dtype=None: xp.cumsum(xp.asarray(x), axis=axis,
-                                                                   dtype=dtype),
-                    ("axis", "dtype")),
+    "Cumsum": _Spec(_accumulate("cumsum"), ("axis", "dtype")),
     "Round": _Spec(lambda xp, x, decimals=0: xp.round(xp.asarray(x), decimals), ("decimals",)),
     # TensorFlow's order, min(x, x_max) then max(., x_min): x_min wins when x_min > x_max
     "Clip": _Spec(lambda xp, x, x_min, x_max: xp.maximum(xp.minimum(x, x_max), x_min),

@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._ops import _accumulate
+
 
 def _axis(axis):
     """An axis argument as NumPy takes it (saved configs hold tuples as lists)."""
@@ -202,13 +204,6 @@ def _cross(xp, x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
         x2 = xp.pad(x2, [(0, 0)] * (x2.ndim - 1) + [(0, 1)])
     c = xp.cross(x1, x2)
     return c[..., 2] if both_2d else xp.moveaxis(c, -1, axisc)
-
-
-def _cumulative(name: str) -> Callable:
-    def compute(xp, x, axis=None, dtype=None):
-        return getattr(xp, name)(xp.asarray(x), axis=axis, dtype=dtype)
-
-    return compute
 
 
 def _diagonal(xp, x, offset=0, axis1=0, axis2=1):
@@ -580,7 +575,7 @@ OPERATIONS: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "Nanargmin": (_nan_arg_extreme("argmin"), ("axis", "keepdims")),
     "Nancumsum": (_nan_cumulative("nancumsum"), ("axis", "dtype")),
     "Nancumprod": (_nan_cumulative("nancumprod"), ("axis", "dtype")),
-    "Cumprod": (_cumulative("cumprod"), ("axis", "dtype")),
+    "Cumprod": (_accumulate("cumprod"), ("axis", "dtype")),
     "CountNonzero": (_count_nonzero, ("axis",)),
     "Average": (_average, ("axis",)),
     "Append": (_append, ("axis",)),
