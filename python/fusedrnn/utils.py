@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-from ._dataset import Batches, PyDataset
+from ._dataset import Batches, PyDataset, text_dataset_from_directory
 from ._dtypes import standardize_dtype
 from ._image_files import array_to_img, img_to_array, load_img, save_img
 from .layers._initializers import set_global_seed
@@ -33,7 +33,8 @@ __all__ = ["Batches", "CustomObjectScope", "PyDataset", "Sequence", "array_to_im
            "is_interactive_logging_enabled", "is_keras_tensor", "normalize",
            "pack_x_y_sample_weight", "pad_sequences", "plot_model",
            "register_keras_serializable", "serialize_keras_object", "set_random_seed",
-           "smart_resize", "standardize_dtype", "timeseries_dataset_from_array",
+           "smart_resize", "standardize_dtype", "text_dataset_from_directory",
+           "timeseries_dataset_from_array",
            "to_categorical", "unpack_x_y_sample_weight"]
 
 

@@ -16,4 +16,12 @@ def timeseries_dataset_from_array(*args, **kwargs):
     return make(*args, **kwargs)
 
 
-__all__ = ["image", "pad_sequences", "sequence", "text", "timeseries_dataset_from_array"]
+def text_dataset_from_directory(*args, **kwargs):
+    """``fusedrnn.utils.text_dataset_from_directory`` (Keras exports it here too)."""
+    from ..utils import text_dataset_from_directory as make
+
+    return make(*args, **kwargs)
+
+
+__all__ = ["image", "pad_sequences", "sequence", "text", "text_dataset_from_directory",
+           "timeseries_dataset_from_array"]
