@@ -611,3 +611,11 @@ def test_integer_dtypes_of_accumulations_and_roundings_follow_keras():
     assert ops.cumsum(np.array([True, True])).dtype == np.int32
     assert ops.square(np.array([True, False])).dtype == np.int32
     assert ops.floor(np.array([1.5], np.float16)).dtype == np.float16
+
+
+def test_relu6_of_integers_stays_integer():
+    """Keras 3.15.1 (checked): relu6 of int8 is an int8 clip to [0, 6]."""
+    got = ops.relu6(np.array([-3, 2, 9], np.int8))
+    assert got.dtype == np.int8
+    np.testing.assert_array_equal(got, [0, 2, 6])
+    assert ops.relu6(np.array([7.5], np.float32)).dtype == np.float32

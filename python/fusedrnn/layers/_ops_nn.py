@@ -459,8 +459,11 @@ def _adaptive_pool(kind: str) -> Callable:
 
 
 OPERATIONS: dict[str, tuple[Callable, tuple[str, ...]]] = {
+    # relu6 of integers stays integer in Keras (a clip)
+    "Relu6": (lambda xp, x: xp.clip(xp.asarray(x), 0, 6) if xp.asarray(x).dtype.kind in "iu"
+              else _ACTIVATIONS["relu6"](_float_input(xp, x)), ()),
     **{name: (_activation(activation), ()) for name, activation in {
-        "Relu6": "relu6", "Selu": "selu", "Softsign": "softsign", "HardSilu": "hard_silu",
+        "Selu": "selu", "Softsign": "softsign", "HardSilu": "hard_silu",
         "HardTanh": "hard_tanh", "LogSigmoid": "log_sigmoid", "SparsePlus": "sparse_plus",
         "SparseSigmoid": "sparse_sigmoid", "TanhShrink": "tanh_shrink"}.items()},
     "Celu": (_with_params(_celu), ("alpha",)),
