@@ -872,7 +872,7 @@ class Model(Layer):
         x = inputs
         if (type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim > 0
                 and len(self._input_tensors) <= 1 and not self._takes_text
-                and not self._int_inputs and (
+                and (not self._int_inputs or x.dtype.kind in "iu") and (
                     not self._input_tensors or x.ndim == len(self._input_tensors[0].shape))):
             return x  # the common case, checked cheaply (streaming calls pay this per step)
         n = len(self._input_tensors)
