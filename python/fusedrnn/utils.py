@@ -9,7 +9,12 @@ import sys
 
 import numpy as np
 
-from ._dataset import Batches, PyDataset, text_dataset_from_directory
+from ._dataset import (
+    Batches,
+    PyDataset,
+    image_dataset_from_directory,
+    text_dataset_from_directory,
+)
 from ._dtypes import standardize_dtype
 from ._image_files import array_to_img, img_to_array, load_img, save_img
 from .layers._initializers import set_global_seed
@@ -30,6 +35,7 @@ __all__ = ["Batches", "CustomObjectScope", "PyDataset", "Sequence", "array_to_im
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
            "enable_interactive_logging", "get_custom_objects", "get_file",
            "get_registered_name", "get_registered_object", "get_source_inputs",
+           "image_dataset_from_directory",
            "is_interactive_logging_enabled", "is_keras_tensor", "normalize",
            "pack_x_y_sample_weight", "pad_sequences", "plot_model",
            "register_keras_serializable", "serialize_keras_object", "set_random_seed",

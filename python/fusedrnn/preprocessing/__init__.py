@@ -16,6 +16,13 @@ def timeseries_dataset_from_array(*args, **kwargs):
     return make(*args, **kwargs)
 
 
+def image_dataset_from_directory(*args, **kwargs):
+    """``fusedrnn.utils.image_dataset_from_directory`` (Keras exports it here too)."""
+    from ..utils import image_dataset_from_directory as make
+
+    return make(*args, **kwargs)
+
+
 def text_dataset_from_directory(*args, **kwargs):
     """``fusedrnn.utils.text_dataset_from_directory`` (Keras exports it here too)."""
     from ..utils import text_dataset_from_directory as make
@@ -23,5 +30,6 @@ def text_dataset_from_directory(*args, **kwargs):
     return make(*args, **kwargs)
 
 
-__all__ = ["image", "pad_sequences", "sequence", "text", "text_dataset_from_directory",
+__all__ = ["image", "image_dataset_from_directory", "pad_sequences", "sequence", "text",
+           "text_dataset_from_directory",
            "timeseries_dataset_from_array"]
