@@ -1,5 +1,5 @@
 """``utils.image_dataset_from_directory`` against Keras 3.15.1's on the same folder of images
-(tests/data/golden/image_dataset.json/.npz, written by
+(tests/data/golden/image_dataset/, written by
 tests/golden/generate_image_dataset_golden.py, whose ``write_tree`` makes the folder here):
 files, labels and every image (PNG and GIF within float32 rounding of TensorFlow's decoding and
 tf.image.resize; a grayscale view of a colour PNG within a level, TensorFlow's conversion
@@ -17,9 +17,9 @@ import pytest
 from fusedrnn import preprocessing, utils
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden", "image_dataset")
-with open(GOLDEN + ".json", encoding="utf-8") as _f:
+with open(os.path.join(GOLDEN, "cases.json"), encoding="utf-8") as _f:
     DATA = json.load(_f)
-KERAS = np.load(GOLDEN + ".npz")
+KERAS = np.load(os.path.join(GOLDEN, "keras.npz"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "golden"))
 from generate_image_dataset_golden import write_tree  # noqa: E402  (the same folder)
 

@@ -8,9 +8,8 @@ NOT run by CI and not collected by pytest. It needs TensorFlow, Keras 3 and Pill
     /tmp/tfenv/bin/python tests/golden/generate_image_dataset_golden.py
 
 The folder is made by ``write_tree`` (PNG in several modes, a two-frame GIF, a JPEG in a
-class of its own, a file of another format); writes tests/data/golden/image_dataset.npz
-(per case its batches' images and labels, and the file order) and image_dataset.json (the
-cases).
+class of its own, a file of another format); writes tests/data/golden/image_dataset/
+keras.npz (per case its images and labels) and cases.json (the cases and the file order).
 """
 
 from __future__ import annotations
@@ -96,8 +95,9 @@ def main() -> None:
                       "class_names": list(getattr(ds, "class_names", None) or []),
                       "files": [os.path.relpath(p, root) for p in ds.file_paths]
                       if hasattr(ds, "file_paths") else None})
-    np.savez(OUT + ".npz", **arrays)
-    with open(OUT + ".json", "w", encoding="utf-8") as f:
+    os.makedirs(OUT, exist_ok=True)
+    np.savez(os.path.join(OUT, "keras.npz"), **arrays)
+    with open(os.path.join(OUT, "cases.json"), "w", encoding="utf-8") as f:
         json.dump({"keras_version": keras.__version__, "cases": cases}, f)
     print(len(cases), "cases")
 
