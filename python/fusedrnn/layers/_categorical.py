@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _hashing
+from .. import _backend, _hashing
 from ._base import KerasTensor, Layer
 
 __all__ = ["CategoryEncoding", "Discretization", "HashedCrossing", "Hashing"]
@@ -217,8 +217,6 @@ class HashedCrossing(_Categorical):
                              f"shapes {shapes}")
 
     def _values(self, inputs) -> list[np.ndarray]:
-        from .. import _backend
-
         if not isinstance(inputs, (list, tuple)):
             raise ValueError(f"`HashedCrossing` should be called on a list or tuple of inputs; "
                              f"got {type(inputs).__name__}")

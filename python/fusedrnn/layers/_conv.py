@@ -170,15 +170,18 @@ def _bias_activation(layer, y, like):
     return get_activation(layer.activation)(y)
 
 
-def grouped_conv(layer, x):
-    """Conv2D's and Conv3D's output for channels-last ``x``: ``conv_nd`` group by group
-    (``groups`` slices of the channels and filters), then bias and activation."""
+def grouped_conv(layer, x, strides=None, dilation=None):
+    """A convolution layer's output for channels-last ``x``: ``conv_nd`` group by group
+    (``groups`` slices of the channels and filters), then bias and activation. ``strides``
+    and ``dilation``: the layer's, as tuples (Conv1D keeps them as ints and passes them)."""
     xp = _backend.array_module(x)
     kernel = _param(layer, "kernel", x)
     g = layer.groups
     cg, fg = x.shape[-1] // g, layer.filters // g
+    strides = layer.strides if strides is None else strides
+    dilation = layer.dilation_rate if dilation is None else dilation
     parts = [conv_nd(x[..., k * cg:(k + 1) * cg], kernel[..., k * fg:(k + 1) * fg],
-                     layer.strides, layer.padding, layer.dilation_rate) for k in range(g)]
+                     strides, layer.padding, dilation) for k in range(g)]
     return _bias_activation(layer, parts[0] if g == 1 else xp.concatenate(parts, axis=-1), x)
 
 
@@ -367,21 +370,9 @@ class Conv1D(_Steps1D):
     def _forward(self, inputs, mask=None, training=False, **kwargs):
         x = self._channels_last(self._prepare_input(inputs))
         _drop_mask(self, mask)
-        xp = _backend.array_module(x)
-        batch, _, channels = x.shape
-        kernel = _param(self, "kernel", x)
-        g, cg, fg = self.groups, channels // self.groups, self.filters // self.groups
-        if g == 1:  # one product over the gathered windows (conv_nd)
-            y = conv_nd(x, kernel, (self.strides,), self.padding, (self.dilation_rate,))
-            return self._restore(_bias_activation(self, y, x)), None
-        taps, _, out_len = _taps(x, self.kernel_size, self.dilation_rate, self._span,
-                                 self.strides, self.padding)
-        y = xp.zeros((batch, out_len, self.filters), x.dtype)
-        for j, tap in enumerate(taps):  # one matrix product per kernel tap and group
-            for k in range(g):
-                y[..., k * fg:(k + 1) * fg] += tap[..., k * cg:(k + 1) * cg] @ kernel[j][
-                    :, k * fg:(k + 1) * fg]
-        return self._restore(_bias_activation(self, y, x)), None
+        # conv_nd does the causal padding too
+        y = grouped_conv(self, x, (self.strides,), (self.dilation_rate,))
+        return self._restore(y), None
 
     def get_config(self) -> dict:
         config = super().get_config()

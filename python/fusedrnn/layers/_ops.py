@@ -135,12 +135,17 @@ def _slice(xp, x, start_indices, shape):
     return x[tuple(index)]
 
 
-def _float_function(name: str) -> Callable:
-    def compute(xp, x):
-        x = xp.asarray(x)
-        return getattr(xp, name)(x if x.dtype.kind in "fc" else x.astype(np.float32))
+def _floating(xp, x):
+    """``x`` as an array of Keras's float type for it: float32 for ints and bools (Keras's
+    ``result_type(x.dtype, float)``), its own float type otherwise."""
+    x = xp.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.float32)
 
-    return compute
+
+def _float_function(name: str) -> Callable:
+    """A float function of float operands (ints computed as float32, as Keras does; NumPy
+    gives float16 for int8, uint8 and bool)."""
+    return lambda xp, *args: getattr(xp, name)(*(_floating(xp, a) for a in args))
 
 
 def _bool_as_int32(xp, x):

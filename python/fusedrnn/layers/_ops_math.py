@@ -16,10 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-
-def _floating(xp, x):
-    x = xp.asarray(x)
-    return x if x.dtype.kind in "fc" else x.astype(np.float32)
+from ._ops import _floating
 
 
 def _assert_matrices(x, what: str, square: bool = True) -> None:

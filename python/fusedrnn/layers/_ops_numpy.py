@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._ops import _accumulate
+from ._ops import _accumulate, _float_function, _floating
 
 
 def _axis(axis):
@@ -28,18 +28,6 @@ def _axis(axis):
 def _function(name: str) -> Callable:
     """The array-module function ``name`` of the same operands."""
     return lambda xp, *args: getattr(xp, name)(*args)
-
-
-def _floating(xp, x):
-    """``x`` as an array of Keras's float type for it: float32 for ints and bools (Keras's
-    ``result_type(x.dtype, float)``), its own float type otherwise."""
-    x = xp.asarray(x)
-    return x if x.dtype.kind in "fc" else x.astype(np.float32)
-
-
-def _float_function(name: str) -> Callable:
-    """A float function of float operands (ints computed as float32, as Keras does)."""
-    return lambda xp, *args: getattr(xp, name)(*(_floating(xp, a) for a in args))
 
 
 def _reduction(name: str, floating: bool = False) -> Callable:
