@@ -63,15 +63,20 @@ def _text(value) -> str:
     return value.decode("utf8") if isinstance(value, bytes) else str(value)
 
 
+def _own_vars(group) -> list[np.ndarray]:
+    """The arrays of one object's own ``vars`` group (0, 1, 2, ...), in order."""
+    if "vars" not in group:
+        return []
+    names = list(group["vars"])
+    if not all(k.isdigit() for k in names):
+        raise ValueError(f"the file's group {group.name!r} holds variables named {names}; "
+                         f"Keras names a layer's variables 0, 1, 2, ...")
+    return [np.asarray(group["vars"][k]) for k in sorted(names, key=int)]
+
+
 def _collect_vars(group) -> list[np.ndarray]:
     """The arrays under one layer's group, in Keras's get_weights() order."""
-    arrays = []
-    if "vars" in group:
-        names = list(group["vars"])
-        if not all(k.isdigit() for k in names):
-            raise ValueError(f"the file's group {group.name!r} holds variables named {names}; "
-                             f"Keras names a layer's variables 0, 1, 2, ...")
-        arrays += [np.asarray(group["vars"][k]) for k in sorted(names, key=int)]
+    arrays = _own_vars(group)
     children = sorted((k for k in group if k != "vars"), key=lambda k: (_CHILD_ORDER.get(k, 9), k))
     for child in children:
         arrays += _collect_vars(group[child])
@@ -167,8 +172,7 @@ def _layer_vars(layer, group, path: str) -> list[np.ndarray]:
     if isinstance(layer, SpectralNormalization):
         # its own vars are the kernel (the wrapped layer's, kept twice) and vector_u
         inner = _any_layer_vars(layer.layer, *child(group, path, "layer"))
-        own = [np.asarray(v) for _, v in sorted(group["vars"].items(), key=lambda kv: int(
-            kv[0]))] if "vars" in group else []
+        own = _own_vars(group)
         if len(own) != 2:
             raise ValueError(f"the file holds {len(own)} arrays for layer {layer.name!r} "
                              f"itself at '{path}/vars'; SpectralNormalization has 2 (its "
