@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+from .layers._core import _data_format
+
 __all__ = ["array_to_img", "img_to_array", "load_img", "save_img"]
 
 _COLOR_MODES = {"grayscale": ("L", ("L", "I;16", "I")), "rgb": ("RGB", ("RGB",)),
@@ -27,12 +29,6 @@ def _pil(function: str):
         raise ImportError(f"Could not import PIL.Image. The use of `{function}` requires "
                           f"PIL.") from None
     return Image
-
-
-def _data_format(data_format) -> str:
-    from .layers._core import _data_format as check
-
-    return check(data_format)
 
 
 def _resampling(image_module, interpolation: str):
